@@ -1,0 +1,59 @@
+# netns-lab. `make run` and `make test` install what they need on a fresh Debian/Ubuntu machine
+# (as root): Debian packages once, npm packages when package-lock.json changes.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+DEB_PACKAGES := iproute2 nftables socat
+TAP := node_modules/.bin/tap
+
+.PHONY: all deps deb npm build run test test-unit test-integration typecheck schema clean distclean
+
+all: build
+
+deps: deb npm
+
+# Installs only what is missing, so a machine that has everything makes no network call.
+deb:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+npm: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+build: npm
+	node_modules/.bin/tsc -p tsconfig.json
+
+typecheck: npm
+	node_modules/.bin/tsc -p tsconfig.json --noEmit
+
+run: deps build
+	./lab run
+
+# tap takes test files, not folders, as arguments.
+tests = $(shell find test/$(1) -name '*.test.ts' | sort)
+
+test: deps build
+	$(TAP) $(TAPFLAGS) $(call tests,unit) $(call tests,integration)
+
+test-unit: npm
+	$(TAP) $(TAPFLAGS) $(call tests,unit)
+
+test-integration: deps build
+	$(TAP) $(TAPFLAGS) $(call tests,integration)
+
+schema: npm
+	node --import tsx src/model/write-schema.ts
+
+clean:
+	./lab clean 2>/dev/null || true
+	rm -rf dist .tap
+
+distclean: clean
+	rm -rf node_modules

@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { CapabilityError } from '../errors.js';
+import type { Runner } from './runner.js';
+import { removeNamespace } from './host.js';
+
+export interface Capability {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** How to get it, when missing. */
+  remedy: string;
+}
+
+const tool = async (runner: Runner, name: string, argv: string[], pkg: string): Promise<Capability> => {
+  const r = await runner.run({ argv, timeoutMs: 5_000 }).catch((err: unknown) => ({
+    exitCode: -1,
+    stdout: '',
+    stderr: err instanceof Error ? err.message : String(err),
+  }));
+  const text = `${r.stdout}${r.stderr}`.trim().split('\n')[0] ?? '';
+  return {
+    name,
+    ok: r.exitCode === 0,
+    detail: r.exitCode === 0 ? text : `\`${argv[0]}\` is not usable: ${text || `exit ${r.exitCode}`}`,
+    remedy: `install it: apt-get install ${pkg}`,
+  };
+};
+
+/** What `lab run` on the host backend cannot do without: cheap checks, no namespace created. */
+export const hostRequirements = async (runner: Runner): Promise<Capability[]> => {
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  return [
+    {
+      name: 'root',
+      ok: root,
+      detail: root ? 'running as root' : 'creating network namespaces needs root',
+      remedy: 'run lab as root (sudo ./lab ...)',
+    },
+    await tool(runner, 'iproute2', ['ip', '-V'], 'iproute2'),
+    await tool(runner, 'nftables', ['nft', '--version'], 'nftables'),
+    await tool(runner, 'socat', ['socat', '-V'], 'socat'),
+  ];
+};
+
+export const requireAll = (caps: readonly Capability[]): void => {
+  const missing = caps.find((c) => !c.ok);
+  if (missing) throw new CapabilityError(missing.name, missing.detail, missing.remedy);
+};
+
+/**
+ * Deeper checks for `lab doctor`: creates one scratch namespace (named like a run's, and
+ * removed again) to try veth, bridge and the nftables netdev hooks for real.
+ */
+export const hostFeatures = async (runner: Runner): Promise<Capability[]> => {
+  const ns = `lab-doctor-${randomBytes(3).toString('hex')}`;
+  const caps: Capability[] = [];
+  const attempt = async (name: string, argvs: string[][], remedy: string, input?: string): Promise<boolean> => {
+    for (const argv of argvs) {
+      const r = await runner.run({ argv, timeoutMs: 5_000, ...(input !== undefined ? { input } : {}) });
+      if (r.exitCode !== 0) {
+        caps.push({ name, ok: false, detail: r.stderr.trim() || `exit ${r.exitCode}`, remedy });
+        return false;
+      }
+    }
+    caps.push({ name, ok: true, detail: 'works', remedy: '' });
+    return true;
+  };
+  const exec = (argv: string[]): string[] => ['ip', 'netns', 'exec', ns, ...argv];
+  try {
+    if (!(await attempt('netns', [['ip', 'netns', 'add', ns]], 'a kernel with CONFIG_NET_NS and root'))) return caps;
+    await attempt('veth', [['ip', '-n', ns, 'link', 'add', 'a', 'type', 'veth', 'peer', 'name', 'b']], 'a kernel with CONFIG_VETH');
+    await attempt('bridge', [['ip', '-n', ns, 'link', 'add', 'br', 'type', 'bridge']], 'a kernel with CONFIG_BRIDGE');
+    await attempt(
+      'nft netdev ingress/egress',
+      [exec(['nft', '-f', '-'])],
+      'a kernel with CONFIG_NETFILTER_INGRESS and CONFIG_NETFILTER_EGRESS (5.16 or later)',
+      'table netdev t { chain i { type filter hook ingress device "lo" priority 0; } chain e { type filter hook egress device "lo" priority 0; } }\n',
+    );
+  } finally {
+    await removeNamespace(runner, ns);
+  }
+  return caps;
+};

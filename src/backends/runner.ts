@@ -1,0 +1,112 @@
+import { execa } from 'execa';
+
+export interface Command {
+  argv: readonly string[];
+  /** Written to the command's stdin. */
+  input?: string;
+  /** Every command has a timeout; a hung child is killed. */
+  timeoutMs?: number;
+}
+
+export interface CommandResult {
+  argv: readonly string[];
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+}
+
+/** A child that keeps running: the probe receiver. */
+export interface LiveProcess {
+  pid: number | undefined;
+  /** Resolves with the first stdout line that satisfies `test`, or undefined when the child ends first. */
+  waitForLine(test: (line: string) => boolean): Promise<string | undefined>;
+  /** Resolves when the child has exited (killed by its own timeout at the latest). */
+  done: Promise<CommandResult>;
+  kill(): void;
+}
+
+/** The one seam between lab and the system. */
+export interface Runner {
+  run(cmd: Command): Promise<CommandResult>;
+  start(cmd: Command): LiveProcess;
+}
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+const toResult = (
+  argv: readonly string[],
+  r: { exitCode?: number | undefined; stdout?: unknown; stderr?: unknown; timedOut?: boolean; durationMs?: number },
+  started: number,
+): CommandResult => ({
+  argv,
+  exitCode: r.exitCode ?? -1,
+  stdout: typeof r.stdout === 'string' ? r.stdout : '',
+  stderr: typeof r.stderr === 'string' ? r.stderr : '',
+  durationMs: r.durationMs ?? performance.now() - started,
+  timedOut: r.timedOut ?? false,
+});
+
+/** Production runner: execa, argv arrays only, never a shell. */
+export const execaRunner = (): Runner => ({
+  async run(cmd) {
+    const [file, ...args] = cmd.argv;
+    if (!file) throw new TypeError('empty argv');
+    const started = performance.now();
+    const r = await execa(file, args, {
+      reject: false,
+      timeout: cmd.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      killSignal: 'SIGKILL',
+      stripFinalNewline: false,
+      ...(cmd.input !== undefined ? { input: cmd.input } : { stdin: 'ignore' }),
+    });
+    return toResult(cmd.argv, r, started);
+  },
+
+  start(cmd) {
+    const [file, ...args] = cmd.argv;
+    if (!file) throw new TypeError('empty argv');
+    const started = performance.now();
+    const child = execa(file, args, {
+      reject: false,
+      timeout: cmd.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      killSignal: 'SIGKILL',
+      stdin: 'ignore',
+      buffer: { stdout: true, stderr: true },
+    });
+    let pending = '';
+    const lines: string[] = [];
+    const waiters: { test: (l: string) => boolean; resolve: (l: string | undefined) => void }[] = [];
+    child.stdout?.on('data', (chunk: Buffer) => {
+      pending += chunk.toString();
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        lines.push(line);
+        for (const w of waiters.splice(0)) {
+          if (w.test(line)) w.resolve(line);
+          else waiters.push(w);
+        }
+      }
+    });
+    const done = child.then((r) => {
+      for (const w of waiters.splice(0)) w.resolve(undefined);
+      return toResult(cmd.argv, r, started);
+    });
+    return {
+      pid: child.pid,
+      waitForLine(test) {
+        const found = lines.find(test);
+        if (found !== undefined) return Promise.resolve(found);
+        return new Promise((resolve) => {
+          waiters.push({ test, resolve });
+          void done.then(() => resolve(undefined));
+        });
+      },
+      done,
+      kill: () => child.kill('SIGKILL'),
+    };
+  },
+});

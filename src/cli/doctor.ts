@@ -1,0 +1,18 @@
+import Table from 'cli-table3';
+import { release } from 'node:os';
+import { hostFeatures, hostRequirements } from '../backends/capabilities.js';
+import { execaRunner } from '../backends/runner.js';
+import type { Output } from './io.js';
+
+/** `lab doctor`: what this host can do. Exit 3 when the host backend cannot run here. */
+export const doctorCommand = async (io: Output): Promise<number> => {
+  const runner = execaRunner();
+  const required = await hostRequirements(runner);
+  const features = required.every((c) => c.ok) ? await hostFeatures(runner) : [];
+  const table = new Table({ head: ['capability', 'status', 'detail'], style: { head: [], border: [] }, wordWrap: true, colWidths: [28, 8, 70] });
+  for (const c of [...required, ...features]) {
+    table.push([c.name, c.ok ? 'ok' : 'MISSING', c.ok ? c.detail : `${c.detail}\n→ ${c.remedy}`]);
+  }
+  io.out(`kernel ${release()}\n${table.toString()}\n`);
+  return [...required, ...features].every((c) => c.ok) ? 0 : 3;
+};

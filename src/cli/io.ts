@@ -1,0 +1,24 @@
+import { dirname, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Where lab's files live (the repository root, next to scenarios/). */
+export const packageRoot = (): string => resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const DEFAULT_SCENARIO = 'scenarios/laptop-two-nics.yaml';
+
+/** The default scenario, named relative to the working directory when that is shorter. */
+export const defaultScenarioPath = (): string => {
+  const abs = resolve(packageRoot(), DEFAULT_SCENARIO);
+  const rel = relative(process.cwd(), abs);
+  return rel.startsWith('..') ? abs : rel;
+};
+
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const processOutput = (): Output => ({
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+});

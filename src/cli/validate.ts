@@ -1,0 +1,12 @@
+import type { Output } from './io.js';
+import { loadAll } from './run.js';
+
+/** `lab validate FILE...`: every problem of every file, or a one-line summary per file. */
+export const validateCommand = async (files: string[], io: Output): Promise<number> => {
+  const scenarios = await loadAll(files);
+  for (const s of scenarios) {
+    const probes = s.cases.reduce((n, c) => n + c.probes.length, 0);
+    io.out(`${s.file}: ok (${s.nodes.length} nodes, ${s.links.length} links, ${s.cases.length} cases, ${probes} probes)\n`);
+  }
+  return 0;
+};

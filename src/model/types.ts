@@ -1,0 +1,98 @@
+// The resolved scenario model: what the loader hands to the planner. Raw YAML never leaves src/model.
+
+/** A position in a scenario file, 1-based. */
+export interface SourceLoc {
+  line: number;
+  col: number;
+}
+
+/** `node:dev`, the way scenario files and reports name a device. */
+export interface DeviceRef {
+  node: string;
+  dev: string;
+}
+
+export interface NodeSpec {
+  name: string;
+  /** A bridge inside the node; every linked port of the node is enslaved to it. */
+  bridge?: string;
+}
+
+/** A veth pair; both ends may sit in one node (a cable between two NICs). */
+export interface VethLink {
+  kind: 'veth';
+  ends: [DeviceRef, DeviceRef];
+}
+
+export type Link = VethLink;
+
+export interface AddressAssignment {
+  ref: DeviceRef;
+  /** As written: `192.0.2.1/24`. */
+  cidr: string;
+  address: string;
+  prefix: number;
+  family: 4 | 6;
+}
+
+export interface UdpProbe {
+  kind: 'udp';
+  /** Defaults to `udp FROM→TO`. */
+  name: string;
+  from: { node: string; address: string; dev?: string };
+  to: { address: string; port?: number };
+  family: 4 | 6;
+  timeoutMs: number;
+  /** Probe-level expectations, merged over the case's. */
+  expect?: Expectation;
+  loc: SourceLoc;
+}
+
+export type Probe = UdpProbe;
+
+export interface Expectation {
+  delivered?: boolean;
+  /** Exactly these devices, in travel order. */
+  path?: DeviceRef[];
+  /** Each of these must be on the path. */
+  via?: DeviceRef[];
+  /** None of these may be on the path. */
+  notVia?: DeviceRef[];
+  loc?: SourceLoc;
+}
+
+export interface RecipeUse {
+  name: string;
+  /** Already checked against the recipe's own parameter schema, defaults filled in. */
+  params: Record<string, unknown>;
+  loc: SourceLoc;
+}
+
+export interface SysctlSetting {
+  node: string;
+  key: string;
+  value: string;
+}
+
+export interface Case {
+  name: string;
+  description?: string;
+  recipes: RecipeUse[];
+  sysctls: SysctlSetting[];
+  probes: Probe[];
+  expect: Expectation;
+  loc: SourceLoc;
+}
+
+export interface Scenario {
+  name: string;
+  description?: string;
+  /** The path it was loaded from, as given. */
+  file: string;
+  nodes: NodeSpec[];
+  links: Link[];
+  addresses: AddressAssignment[];
+  cases: Case[];
+}
+
+export const formatRef = (ref: DeviceRef): string => `${ref.node}:${ref.dev}`;

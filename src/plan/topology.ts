@@ -1,0 +1,72 @@
+import type { Case, Scenario } from '../model/types.js';
+import type { Op, Topology, TopologyDevice } from './types.js';
+
+/** Every device of the scenario's topology, `lo` included, in declaration order per node. */
+export const topologyOf = (scenario: Scenario): Topology => {
+  const devices: TopologyDevice[] = [];
+  for (const node of scenario.nodes) {
+    devices.push({ node: node.name, dev: 'lo', kind: 'loopback' });
+    if (node.bridge) devices.push({ node: node.name, dev: node.bridge, kind: 'bridge' });
+  }
+  for (const link of scenario.links) {
+    const [a, b] = link.ends;
+    for (const [end, peer] of [[a, b], [b, a]] as const) {
+      const bridge = scenario.nodes.find((n) => n.name === end.node)?.bridge;
+      devices.push({
+        node: end.node,
+        dev: end.dev,
+        kind: 'veth',
+        peer: { node: peer.node, dev: peer.dev },
+        ...(bridge ? { master: bridge } : {}),
+      });
+    }
+  }
+  const order = new Map(scenario.nodes.map((n, i) => [n.name, i]));
+  devices.sort((x, y) => (order.get(x.node) ?? 0) - (order.get(y.node) ?? 0));
+  return { nodes: scenario.nodes.map((n) => n.name), devices };
+};
+
+/**
+ * Ops that build the topology inside already created namespaces. `netnsOf` names the namespace
+ * of a node: a veth's far end is created straight into its peer's namespace, so nothing ever
+ * appears in the root namespace.
+ */
+export const topologyOps = (scenario: Scenario, netnsOf: (node: string) => string): Op[] => {
+  const ops: Op[] = [];
+  for (const node of scenario.nodes) {
+    ops.push({ node: node.name, argv: ['ip', 'link', 'set', 'lo', 'up'] });
+    if (node.bridge) {
+      ops.push({ node: node.name, argv: ['ip', 'link', 'add', node.bridge, 'type', 'bridge'] });
+    }
+  }
+  for (const link of scenario.links) {
+    const [a, b] = link.ends;
+    const peer = a.node === b.node ? [] : ['netns', netnsOf(b.node)];
+    ops.push({ node: a.node, argv: ['ip', 'link', 'add', a.dev, 'type', 'veth', 'peer', 'name', b.dev, ...peer] });
+  }
+  for (const link of scenario.links) {
+    for (const end of link.ends) {
+      const bridge = scenario.nodes.find((n) => n.name === end.node)?.bridge;
+      if (bridge) ops.push({ node: end.node, argv: ['ip', 'link', 'set', end.dev, 'master', bridge] });
+    }
+  }
+  for (const a of scenario.addresses) {
+    // IPv6 duplicate address detection would hold the address tentative for a second or more.
+    const nodad = a.family === 6 ? ['nodad'] : [];
+    ops.push({ node: a.ref.node, argv: ['ip', 'addr', 'add', a.cidr, 'dev', a.ref.dev, ...nodad] });
+  }
+  for (const node of scenario.nodes) {
+    if (node.bridge) ops.push({ node: node.name, argv: ['ip', 'link', 'set', node.bridge, 'up'] });
+  }
+  for (const link of scenario.links) {
+    for (const end of link.ends) ops.push({ node: end.node, argv: ['ip', 'link', 'set', end.dev, 'up'] });
+  }
+  return ops;
+};
+
+export const sysctlOps = (c: Case): Op[] =>
+  c.sysctls.map((s) => ({
+    node: s.node,
+    argv: ['sysctl', '-q', '-w', `${s.key}=${s.value}`],
+    why: 'case-level sysctl, applied after the recipe',
+  }));

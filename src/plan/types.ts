@@ -1,0 +1,27 @@
+// Plans are data: what will be run, where, and how to take it back.
+
+/** One command, run inside the namespace of `node`. Never in the root namespace. */
+export interface Op {
+  node: string;
+  argv: string[];
+  /** The command that takes this one back on a live host (namespaces are simply deleted). */
+  undo?: string[];
+  /** Why the step is there, for `lab recipe show` and `--explain`. */
+  why?: string;
+}
+
+/** A device of the case's topology, as the observer and path derivation see it. */
+export interface TopologyDevice {
+  node: string;
+  dev: string;
+  kind: 'loopback' | 'veth' | 'bridge';
+  /** For a veth end: the other end. */
+  peer?: { node: string; dev: string };
+  /** For a bridge port: the bridge it is enslaved to. */
+  master?: string;
+}
+
+export interface Topology {
+  nodes: string[];
+  devices: TopologyDevice[];
+}

@@ -1,0 +1,84 @@
+import type { Topology, TopologyDevice } from '../plan/types.js';
+import type { DeviceCount } from './observe.js';
+
+export type DeviceCounts = ReadonlyMap<string, DeviceCount>;
+
+/** A passage of the datagram: sent (tx) or received (rx) by one device. */
+interface Passage {
+  key: string;
+  dir: 'tx' | 'rx';
+}
+
+const keyOf = (d: { node: string; dev: string }): string => `${d.node}:${d.dev}`;
+
+/**
+ * What can follow a passage. The counters say which devices saw the datagram but not when; the
+ * order comes from the wiring: a frame sent by a veth end is received by its peer, a frame
+ * received by a bridge port leaves through other ports of that bridge (or goes up to the bridge
+ * device), and a packet received by a routed device of a node leaves through another device of
+ * that node.
+ */
+const successors = (p: Passage, byKey: Map<string, TopologyDevice>, topology: Topology): Passage[] => {
+  const d = byKey.get(p.key);
+  if (!d) return [];
+  const sameNode = topology.devices.filter((o) => o.node === d.node);
+  if (p.dir === 'tx') {
+    if (d.kind === 'loopback') return [{ key: p.key, dir: 'rx' }];
+    if (d.kind === 'veth' && d.peer) return [{ key: keyOf(d.peer), dir: 'rx' }];
+    if (d.kind === 'bridge') {
+      return sameNode.filter((o) => o.master === d.dev).map((o) => ({ key: keyOf(o), dir: 'tx' }));
+    }
+    return [];
+  }
+  if (d.master) {
+    return sameNode
+      .filter((o) => (o.master === d.master && o.dev !== d.dev) || o.dev === d.master)
+      .map((o) => ({ key: keyOf(o), dir: o.dev === d.master ? 'rx' : 'tx' }));
+  }
+  return sameNode.filter((o) => !o.master && o.dev !== d.dev).map((o) => ({ key: keyOf(o), dir: 'tx' }));
+};
+
+/**
+ * The devices the datagram crossed, in travel order. Starts from what the sending node
+ * transmitted and follows the wiring through devices that counted the datagram; devices that
+ * counted it but cannot be reached that way are appended, so nothing seen is hidden.
+ * Consecutive passages of one device (tx then rx on lo) appear once.
+ */
+export const derivePath = (topology: Topology, counts: DeviceCounts, senderNode: string): string[] => {
+  const byKey = new Map(topology.devices.map((d) => [keyOf(d), d]));
+  const seen = (p: Passage): boolean => (counts.get(p.key)?.[p.dir] ?? 0) > 0;
+  const id = (p: Passage): string => `${p.key}/${p.dir}`;
+  const visited = new Set<string>();
+  const order: Passage[] = [];
+
+  const walk = (start: Passage): void => {
+    const queue = [start];
+    visited.add(id(start));
+    while (queue.length > 0) {
+      const p = queue.shift() as Passage;
+      order.push(p);
+      for (const next of successors(p, byKey, topology)) {
+        if (seen(next) && !visited.has(id(next))) {
+          visited.add(id(next));
+          queue.push(next);
+        }
+      }
+    }
+  };
+
+  const senderTx = topology.devices
+    .filter((d) => d.node === senderNode)
+    .map((d): Passage => ({ key: keyOf(d), dir: 'tx' }))
+    .filter(seen);
+  for (const start of senderTx) if (!visited.has(id(start))) walk(start);
+  for (const d of topology.devices) {
+    for (const dir of ['tx', 'rx'] as const) {
+      const p = { key: keyOf(d), dir };
+      if (seen(p) && !visited.has(id(p))) walk(p);
+    }
+  }
+
+  const path: string[] = [];
+  for (const p of order) if (path[path.length - 1] !== p.key) path.push(p.key);
+  return path;
+};

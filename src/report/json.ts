@@ -1,0 +1,22 @@
+import type { ScenarioResult } from '../pipeline.js';
+
+/** The `--format json` document, exactly the contract's shape (see DESIGN.md). */
+export const jsonReport = (results: readonly ScenarioResult[]): string =>
+  `${JSON.stringify(
+    {
+      scenarios: results.map((s) => ({
+        name: s.name,
+        file: s.file,
+        kernel: s.kernel,
+        cases: s.cases.map((c) => ({
+          name: c.name,
+          status: c.status,
+          ...(c.error !== undefined ? { error: c.error } : {}),
+          probes: c.probes,
+          expectations: c.expectations,
+        })),
+      })),
+    },
+    null,
+    2,
+  )}\n`;

@@ -1,0 +1,57 @@
+// Integration tests run the built `lab` as a user would, as root, on the running kernel.
+import { execa, type Options } from 'execa';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const LAB = join(ROOT, 'lab');
+export const SEED = join(ROOT, 'scenarios', 'laptop-two-nics.yaml');
+
+export const isRoot = process.getuid?.() === 0;
+/** Why integration tests are skipped when not root (CI is root). */
+export const needsRoot = isRoot ? false : 'needs root (network namespaces)';
+
+export const lab = (args: string[], opts: Options = {}) =>
+  execa(LAB, args, { reject: false, cwd: ROOT, timeout: 120_000, ...opts });
+
+const text = async (argv: string[]): Promise<string> => {
+  const [file = '', ...args] = argv;
+  const r = await execa(file, args, { reject: false });
+  return `${r.stdout}\n${r.stderr}`;
+};
+
+export const namespaces = async (): Promise<string[]> =>
+  (await text(['ip', 'netns', 'list'])).split('\n').map((l) => l.split(' ')[0] ?? '').filter(Boolean);
+
+/**
+ * Everything of the root namespace a run could change: addresses, links, routes of every table,
+ * rules, net sysctls, the nft ruleset and the list of namespaces.
+ */
+export const rootSnapshot = async (): Promise<Record<string, string>> => {
+  const sysctls = (await text(['sysctl', '-a', '--pattern', '^net\\.(ipv4|ipv6|core)\\.']))
+    .split('\n')
+    // Values the kernel changes by itself (counters, random seeds, timestamps of its own).
+    .filter((l) => !/\.(random|boot_id|uuid|entropy)|neigh\.default\.|_count\b|\brt_cache_rebuild|base_reachable_time/.test(l))
+    .join('\n');
+  return {
+    links: await text(['ip', '-o', 'link', 'show']),
+    addresses: await text(['ip', '-o', 'addr', 'show']),
+    routes4: await text(['ip', '-4', 'route', 'show', 'table', 'all']),
+    routes6: await text(['ip', '-6', 'route', 'show', 'table', 'all']),
+    rules4: await text(['ip', '-4', 'rule', 'show']),
+    rules6: await text(['ip', '-6', 'rule', 'show']),
+    nft: await text(['nft', 'list', 'ruleset']),
+    sysctls,
+    namespaces: (await namespaces()).join('\n'),
+  };
+};
+
+/** Writes a scenario into a fresh temporary folder and returns its path. */
+export const scenarioFile = (yaml: string, name = 'scenario.yaml'): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-test-'));
+  const file = join(dir, name);
+  writeFileSync(file, yaml);
+  return file;
+};
