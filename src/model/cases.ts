@@ -1,0 +1,199 @@
+// Cases: recipes, sysctls, probes and expectations, checked against the topology.
+import type { z } from 'zod';
+import type { Recipe } from '../recipes/types.js';
+import { canonicalAddress, formatTarget, parseProbeFrom, parseProbeTo, type Parsed } from './addresses.js';
+import { listOf } from './messages.js';
+import {
+  caseFields, deviceRefSchema, expectSchema, nodeNameSchema, probeSchema, udpSchema, type RawProbe,
+} from './schema.js';
+import { formatPath, type KeyPath } from './source.js';
+import { isRecord, splitRef, valid, type ResolveContext, type Topology } from './topology.js';
+import type { Case, Expectation, Probe, RecipeUse, SysctlSetting } from './types.js';
+
+export const DEFAULT_TIMEOUT_MS = 1000;
+
+interface CaseContext extends ResolveContext {
+  registry: readonly Recipe<any>[];
+  fields: ReturnType<typeof caseFields>;
+  topology: Topology;
+}
+
+/** Every case, or undefined when any of them could not be resolved (problems were reported). */
+export const resolveCases = (
+  raw: unknown,
+  registry: readonly Recipe<any>[],
+  topology: Topology,
+  resolveCtx: ResolveContext,
+): Case[] | undefined => {
+  if (!Array.isArray(raw)) return undefined;
+  const ctx: CaseContext = { ...resolveCtx, registry, topology, fields: caseFields(registry) };
+  const firstByName = new Map<string, KeyPath>();
+  const cases = raw.map((item: unknown, i) => {
+    const name = valid(ctx.fields.name, isRecord(item) ? item.name : undefined)?.value;
+    if (name !== undefined) {
+      const first = firstByName.get(name);
+      if (first) {
+        ctx.problems.at(['cases', i, 'name'], `case name ${JSON.stringify(name)} is already used by ` +
+          `${formatPath(first)} (line ${ctx.source.at(first).line}); case names must be unique`);
+      } else {
+        firstByName.set(name, ['cases', i]);
+      }
+    }
+    return isRecord(item) ? resolveCase(item, ['cases', i], ctx) : undefined;
+  });
+  return cases.every((c) => c !== undefined) ? cases : undefined;
+};
+
+const resolveCase = (raw: Record<string, unknown>, path: KeyPath, ctx: CaseContext): Case | undefined => {
+  const { fields } = ctx;
+  const name = valid(fields.name, raw.name);
+  const description = valid(fields.description, raw.description);
+  const timeout = valid(fields['timeout-ms'], raw['timeout-ms']);
+  const recipes = resolveRecipes(raw.recipe, [...path, 'recipe'], ctx);
+  const sysctls = resolveSysctls(raw.sysctl, [...path, 'sysctl'], ctx);
+  const expect = raw.expect === undefined
+    ? { loc: ctx.source.at(path) }
+    : resolveExpectation(raw.expect, [...path, 'expect'], ctx);
+  const probes = Array.isArray(raw.probes)
+    ? raw.probes.map((p: unknown, i) => resolveProbe(p, [...path, 'probes', i], timeout?.value, ctx))
+    : [];
+  const allProbes = probes.every((p) => p !== undefined) && probes.length > 0 ? probes : undefined;
+
+  if (!name || !description || !timeout || !recipes || !sysctls || !expect || !allProbes) return undefined;
+  return {
+    name: name.value,
+    ...(description.value === undefined ? {} : { description: description.value }),
+    recipes,
+    sysctls,
+    probes: allProbes,
+    expect,
+    loc: ctx.source.at(path),
+  };
+};
+
+/** In key order, parameters checked by each recipe's own schema (defaults filled in) and its check(). */
+const resolveRecipes = (raw: unknown, path: KeyPath, ctx: CaseContext): RecipeUse[] | undefined => {
+  if (raw === undefined) return [];
+  if (!isRecord(raw)) return undefined;
+  const uses = Object.entries(raw).map(([name, rawParams]): RecipeUse | undefined => {
+    const recipe = ctx.registry.find((r) => r.name === name);
+    const params = recipe && valid(recipe.params, rawParams);
+    if (!recipe || !params) return undefined;
+    const at = [...path, name];
+    if (ctx.topology.complete) {
+      for (const message of recipe.check(params.value, ctx.topology)) ctx.problems.at(at, message);
+    }
+    return { name, params: params.value, loc: ctx.source.at(at) };
+  });
+  return uses.every((u) => u !== undefined) ? uses : undefined;
+};
+
+/** true/false become 1/0, which is what sysctl understands. */
+const sysctlValue = (value: number | string | boolean): string =>
+  typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
+
+const resolveSysctls = (raw: unknown, path: KeyPath, ctx: CaseContext): SysctlSetting[] | undefined => {
+  if (isRecord(raw)) {
+    for (const node of Object.keys(raw)) {
+      if (valid(nodeNameSchema, node)) ctx.topology.checkNode(node, [...path, node], true);
+    }
+  }
+  const sysctl = valid(ctx.fields.sysctl, raw);
+  if (!sysctl) return undefined;
+  return Object.entries(sysctl.value ?? {}).flatMap(([node, keys]) =>
+    Object.entries(keys).map(([key, value]) => ({ node, key, value: sysctlValue(value) })));
+};
+
+/** Checks every readable `node:dev` of a list; unreadable ones were reported by the schema. */
+const checkRefs = (raw: unknown, path: KeyPath, ctx: CaseContext): void => {
+  if (!Array.isArray(raw)) return;
+  raw.forEach((item: unknown, i) => {
+    const text = valid(deviceRefSchema, item)?.value;
+    if (text !== undefined) ctx.topology.checkDevice(splitRef(text), [...path, i]);
+  });
+};
+
+const resolveExpectation = (raw: unknown, path: KeyPath, ctx: CaseContext): Expectation | undefined => {
+  if (isRecord(raw)) for (const key of ['path', 'via', 'not-via']) checkRefs(raw[key], [...path, key], ctx);
+  const expect = valid(expectSchema, raw)?.value;
+  if (!expect) return undefined;
+  return {
+    ...(expect.delivered === undefined ? {} : { delivered: expect.delivered }),
+    ...(expect.path ? { path: expect.path.map(splitRef) } : {}),
+    ...(expect.via ? { via: expect.via.map(splitRef) } : {}),
+    ...(expect['not-via'] ? { notVia: expect['not-via'].map(splitRef) } : {}),
+    loc: ctx.source.at(path),
+  };
+};
+
+const resolveProbe = (
+  raw: unknown,
+  path: KeyPath,
+  caseTimeout: number | undefined,
+  ctx: CaseContext,
+): Probe | undefined => {
+  // Each field is checked on its own, so that an unknown key does not hide a wrong address.
+  const udpPath = [...path, 'udp'];
+  const udp = isRecord(raw) && isRecord(raw.udp) ? raw.udp : {};
+  const fields = udpSchema.shape;
+  const from = read(fields.from, udp.from, parseProbeFrom, [...udpPath, 'from'], ctx);
+  const to = read(fields.to, udp.to, parseProbeTo, [...udpPath, 'to'], ctx);
+  const dev = valid(fields.dev, udp.dev)?.value;
+  if (from) checkSource(from, [...udpPath, 'from'], ctx);
+  if (from && dev !== undefined && ctx.topology.hasNode(from.node)) {
+    ctx.topology.checkDevice({ node: from.node, dev }, [...udpPath, 'dev']);
+  }
+  if (from && to && from.family !== to.family) {
+    ctx.problems.at([...udpPath, 'to'], `${to.address} is an IPv${to.family} address but the probe is ` +
+      `sent from ${from.address} (IPv${from.family}); from and to must be of one family`);
+  }
+  const expect = isRecord(raw) && raw.expect !== undefined
+    ? resolveExpectation(raw.expect, [...path, 'expect'], ctx)
+    : undefined;
+
+  const probe: RawProbe | undefined = valid(probeSchema, raw)?.value;
+  if (!probe || !from || !to || (probe.expect && !expect)) return undefined;
+  const target = { address: to.address, ...(to.port === undefined ? {} : { port: to.port }) };
+  return {
+    kind: 'udp',
+    name: probe.name ?? `udp ${from.address} → ${formatTarget(target)}`,
+    from: { node: from.node, address: from.address, ...(dev === undefined ? {} : { dev }) },
+    to: target,
+    family: from.family,
+    timeoutMs: probe.udp['timeout-ms'] ?? caseTimeout ?? DEFAULT_TIMEOUT_MS,
+    ...(expect ? { expect } : {}),
+    loc: ctx.source.at(path),
+  };
+};
+
+/** A text field that has the right shape, parsed; a parse failure is reported at `path`. */
+const read = <T>(
+  schema: z.ZodType<string>,
+  raw: unknown,
+  parse: (text: string) => Parsed<T>,
+  path: KeyPath,
+  ctx: CaseContext,
+): T | undefined => {
+  const text = valid(schema, raw)?.value;
+  if (text === undefined) return undefined;
+  const parsed = parse(text);
+  if (parsed.ok) return parsed.value;
+  ctx.problems.at(path, parsed.error);
+  return undefined;
+};
+
+/** The source address must be one the sending node owns. */
+const checkSource = (
+  from: { node: string; address: string; family: 4 | 6 },
+  path: KeyPath,
+  ctx: CaseContext,
+): void => {
+  const { topology } = ctx;
+  if (!topology.checkNode(from.node, path) || !topology.hasNode(from.node) || !topology.addressesKnown(from.node)) return;
+  const own = topology.addresses.filter((a) => a.ref.node === from.node);
+  const wanted = canonicalAddress(from);
+  if (own.some((a) => canonicalAddress(a) === wanted)) return;
+  const has = own.map((a) => `${a.address} on ${a.ref.dev}`);
+  ctx.problems.at(path, `${from.address} is not assigned to any device of ${from.node} ` +
+    `(its addresses: ${listOf(has)})`);
+};

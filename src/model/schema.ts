@@ -1,0 +1,123 @@
+// The raw scenario document: the shape a file must have, before references are resolved.
+// The validator and the published JSON Schema (schema/scenario.schema.json) both come from here.
+// Checks that need more than one value (does this device exist?) live in resolve.ts.
+import { z } from 'zod';
+import { recipes as catalog } from '../recipes/index.js';
+import type { Recipe } from '../recipes/types.js';
+import { unknownRecipeMessage } from './messages.js';
+import {
+  DEVICE_NAME, DEVICE_REF, NODE_NAME, SCENARIO_NAME, SYSCTL_KEY,
+  deviceNameProblem, deviceRefProblem, nodeNameProblem, scenarioNameProblem, sysctlKeyProblem,
+} from './names.js';
+
+/** A regex check whose message explains the rejected value. */
+const named = (re: RegExp, problem: (s: string) => string | undefined, fallback: string) =>
+  z.string().regex(re, { error: (iss) => problem(String(iss.input)) ?? fallback });
+
+export const nodeNameSchema = named(NODE_NAME, nodeNameProblem, 'invalid node name')
+  .describe('A node (network namespace): letters, digits, "_" and "-", at most 15 characters.');
+
+export const deviceNameSchema = named(DEVICE_NAME, deviceNameProblem, 'invalid device name')
+  .describe('A network device name: letters, digits, "_", "." and "-", at most 15 characters (IFNAMSIZ).');
+
+export const deviceRefSchema = named(DEVICE_REF, deviceRefProblem, 'invalid device reference')
+  .describe('A device as node:device, e.g. laptop:wlan0. lo exists in every node.');
+
+const TIMEOUT = 'must be a whole number of milliseconds from 10 to 60000';
+export const timeoutMsSchema = z.int({ error: TIMEOUT }).min(10, { error: TIMEOUT }).max(60000, { error: TIMEOUT })
+  .describe('How long to wait for a probe datagram, in milliseconds (default 1000).');
+
+export const nodeSpecSchema = z.strictObject({
+  bridge: deviceNameSchema.optional()
+    .describe('A bridge inside the node; every linked port of the node is enslaved to it.'),
+}).nullable();
+
+export const nodesSchema = z.record(nodeNameSchema, nodeSpecSchema)
+  .describe('The nodes, by name; each is a network namespace.');
+
+export const linkSchema = z.tuple([deviceRefSchema, deviceRefSchema], {
+  error: 'a link is a list of exactly two ends, e.g. [laptop:wlan0, ap:port0]',
+}).describe('A veth pair; both ends may be in one node.');
+
+export const cidrSchema = z.string()
+  .describe('An address with its prefix length, e.g. 192.0.2.1/24 or 2001:db8::1/64.');
+
+export const addressesSchema = z.record(
+  deviceRefSchema,
+  z.union([cidrSchema, z.array(cidrSchema).min(1)], {
+    error: 'must be an address with prefix length (192.0.2.1/24) or a list of them',
+  }),
+).describe('Addresses by device (node:device).');
+
+export const expectSchema = z.strictObject({
+  delivered: z.boolean().optional().describe('Whether the datagram reaches the receiver.'),
+  path: z.array(deviceRefSchema).optional().describe('Exactly these devices, in travel order.'),
+  via: z.array(deviceRefSchema).optional().describe('Each of these devices must be on the path.'),
+  'not-via': z.array(deviceRefSchema).optional().describe('None of these devices may be on the path.'),
+});
+
+export const udpSchema = z.strictObject({
+  from: z.string().describe('node:address, e.g. laptop:192.0.2.1 or laptop:2001:db8::1.')
+    .meta({ examples: ['laptop:192.0.2.1', 'laptop:2001:db8::1'] }),
+  to: z.string().describe('address, address:port, or [IPv6 address]:port.')
+    .meta({ examples: ['192.0.2.2', '192.0.2.2:9000', '2001:db8::2', '[2001:db8::2]:9000'] }),
+  dev: deviceNameSchema.optional().describe('Send out of this device of the sending node.'),
+  'timeout-ms': timeoutMsSchema.optional(),
+});
+
+export const probeSchema = z.strictObject({
+  name: z.string().min(1).optional().describe('Defaults to "udp FROM → TO".'),
+  udp: udpSchema,
+  expect: expectSchema.optional().describe("Merged over the case's expectations."),
+});
+
+export const sysctlKeySchema = named(SYSCTL_KEY, sysctlKeyProblem, 'sysctl key not allowed');
+
+export const sysctlValueSchema = z.union([z.number(), z.string(), z.boolean()], {
+  error: 'a sysctl value must be a number, text, or true/false',
+});
+
+export const sysctlSchema = z.record(nodeNameSchema, z.record(sysctlKeySchema, sysctlValueSchema))
+  .describe('Sysctls per node, applied after the recipes: { NODE: { net.ipv4.KEY: VALUE } }.');
+
+/** `recipe:` — one key per recipe of the catalog, its value that recipe's parameters. */
+export const recipeUseSchema = (registry: readonly Recipe<any>[]) => {
+  const names = registry.map((r) => r.name);
+  return z.strictObject(
+    Object.fromEntries(registry.map((r) => [r.name, r.params.optional().describe(r.summary)])),
+    {
+      error: (iss) => iss.code === 'unrecognized_keys'
+        ? iss.keys.map((key) => unknownRecipeMessage(key, names)).join('\n')
+        : undefined,
+    },
+  ).describe('Recipes to apply, by name, with their parameters.');
+};
+
+export const caseFields = (registry: readonly Recipe<any>[]) => ({
+  name: z.string().min(1).describe('Unique within the file.'),
+  description: z.string().optional(),
+  recipe: recipeUseSchema(registry).optional(),
+  sysctl: sysctlSchema.optional(),
+  'timeout-ms': timeoutMsSchema.optional(),
+  probes: z.array(probeSchema).min(1),
+  expect: expectSchema.optional().describe('Expectations for every probe of the case.'),
+});
+
+export const scenarioFields = (registry: readonly Recipe<any>[]) => ({
+  name: named(SCENARIO_NAME, scenarioNameProblem, 'invalid scenario name')
+    .describe('The scenario: letters, digits, "_", "." and "-".'),
+  description: z.string().optional(),
+  nodes: nodesSchema,
+  links: z.array(linkSchema).optional(),
+  addresses: addressesSchema.optional(),
+  cases: z.array(z.strictObject(caseFields(registry))).min(1)
+    .describe('Each case runs in a fresh copy of the topology.'),
+});
+
+/** The whole raw document; recipe parameters come from the registry (the catalog by default). */
+export const scenarioSchema = (registry: readonly Recipe<any>[] = catalog) =>
+  z.strictObject(scenarioFields(registry));
+
+export type RawScenario = z.input<ReturnType<typeof scenarioSchema>>;
+export type RawProbe = z.output<typeof probeSchema>;
+export type RawExpect = z.output<typeof expectSchema>;
