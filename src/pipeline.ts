@@ -3,7 +3,7 @@ import type { HostBackend } from './backends/host.js';
 import type { Runner } from './backends/runner.js';
 import type { Scenario } from './model/types.js';
 import { planCase } from './plan/plan.js';
-import { runUdpProbe } from './probes/udp.js';
+import { hostPort, runUdpProbe } from './probes/udp.js';
 import {
   caseStatus,
   effectiveExpectation,
@@ -20,9 +20,6 @@ export interface ScenarioResult {
   kernel: string;
   cases: CaseResult[];
 }
-
-const hostPort = (address: string, port: number): string =>
-  address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 
 /** Runs one case in a fresh copy of the topology and always tears it down. */
 export const runCase = async (

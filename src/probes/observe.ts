@@ -26,12 +26,6 @@ export const observerRuleset = (devices: readonly string[], ports: readonly numb
   return `${lines.join('\n')}\n`;
 };
 
-interface NftChain {
-  name: string;
-  hook?: string;
-  dev?: string | string[];
-}
-
 interface NftRule {
   chain: string;
   comment?: string;
@@ -50,30 +44,20 @@ const counterOf = (expr: unknown[] | undefined): number => {
 
 /**
  * Packet counts per device for one probe port, from `nft -j list table netdev OBSERVER_TABLE`.
- * Devices without a chain are absent from the result.
+ * `devices` is the list the ruleset was built from: chains are named by position (rx0, tx0, …)
+ * because nft 1.0.6 leaves the device out of its JSON chain objects.
  */
-export const parseObserverCounts = (json: string, port: number): Map<string, DeviceCount> => {
+export const parseObserverCounts = (json: string, devices: readonly string[], port: number): Map<string, DeviceCount> => {
   const doc = JSON.parse(json) as { nftables?: Record<string, unknown>[] };
-  const chains = new Map<string, { dev: string; hook: string }>();
-  const counts = new Map<string, DeviceCount>();
-  for (const item of doc.nftables ?? []) {
-    const chain = item['chain'] as NftChain | undefined;
-    if (chain?.hook && chain.dev !== undefined) {
-      const dev = Array.isArray(chain.dev) ? chain.dev[0] : chain.dev;
-      if (dev !== undefined) {
-        chains.set(chain.name, { dev, hook: chain.hook });
-        if (!counts.has(dev)) counts.set(dev, { tx: 0, rx: 0 });
-      }
-    }
-  }
+  const counts = new Map<string, DeviceCount>(devices.map((d) => [d, { tx: 0, rx: 0 }]));
   for (const item of doc.nftables ?? []) {
     const rule = item['rule'] as NftRule | undefined;
     if (!rule || rule.comment !== `port ${port}`) continue;
-    const chain = chains.get(rule.chain);
-    const count = chain && counts.get(chain.dev);
-    if (!chain || !count) continue;
-    if (chain.hook === 'ingress') count.rx += counterOf(rule.expr);
-    else if (chain.hook === 'egress') count.tx += counterOf(rule.expr);
+    const m = /^(rx|tx)(\d+)$/.exec(rule.chain);
+    const dev = m ? devices[Number(m[2])] : undefined;
+    const count = dev !== undefined ? counts.get(dev) : undefined;
+    if (!m || !count) continue;
+    count[m[1] as 'rx' | 'tx'] += counterOf(rule.expr);
   }
   return counts;
 };

@@ -30,7 +30,7 @@ export interface ProbeObservation {
 /** How long the receiver may take to bind before the probe counts as broken. */
 const RECEIVER_READY_MS = 5_000;
 
-const hostPort = (address: string, port: number): string =>
+export const hostPort = (address: string, port: number): string =>
   address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 
 /** socat argv that sends `marker` once, from the probe's source address (and device, if bound). */
@@ -111,7 +111,8 @@ export const runUdpProbe = async (
     live.plan.topology.nodes.map(async (node) => ({ node, json: await backend.readObserver(live, node) })),
   );
   for (const { node, json } of tables) {
-    for (const [dev, count] of parseObserverCounts(json, pp.port)) {
+    const nodeDevices = live.plan.topology.devices.filter((d) => d.node === node).map((d) => d.dev);
+    for (const [dev, count] of parseObserverCounts(json, nodeDevices, pp.port)) {
       counts.set(`${node}:${dev}`, count);
       devices[`${node}:${dev}`] = count;
     }

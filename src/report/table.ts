@@ -13,7 +13,12 @@ const explanation = (c: CaseResult): string => {
 };
 
 const pathCell = (c: CaseResult): string =>
-  c.probes.map((p) => (p.path.length ? p.path.join(' → ') : '(none)')).join('\n');
+  c.probes
+    .map((p) => {
+      const path = p.path.length ? p.path.join(' → ') : '(none)';
+      return c.probes.length > 1 ? `${p.name}:\n${path}` : path;
+    })
+    .join('\n');
 
 export interface TableOptions {
   /** Terminal width; the explanation column wraps to fit. */

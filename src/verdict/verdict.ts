@@ -87,7 +87,7 @@ export const explainObservation = (obs: ProbeObservation): string => {
   if (obs.delivered) {
     return wire.length === 0
       ? `delivered through ${list(obs.path)}; nothing crossed the wire`
-      : `delivered over ${list(obs.path)}`;
+      : `delivered over the wire, received on ${wire[wire.length - 1]}`;
   }
   if (obs.path.length === 0) {
     const neigh = obs.neighbours.find((n) => /FAILED|INCOMPLETE/.test(n.state));

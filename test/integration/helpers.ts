@@ -13,8 +13,22 @@ export const isRoot = process.getuid?.() === 0;
 /** Why integration tests are skipped when not root (CI is root). */
 export const needsRoot = isRoot ? false : 'needs root (network namespaces)';
 
+/** The environment a user's shell would give lab: without tap's loaders in NODE_OPTIONS. */
+export const userEnv = (): NodeJS.ProcessEnv => {
+  const env = { ...process.env };
+  delete env['NODE_OPTIONS'];
+  for (const key of Object.keys(env)) if (key.startsWith('TAP') || key.startsWith('_TAPJS')) delete env[key];
+  return env;
+};
+
+/**
+ * Runs `lab ARGS` as a user would. tap re-adds its loader to NODE_OPTIONS of every child, so
+ * `env -u` takes it out (env execs lab, so signals reach lab itself).
+ */
+export const labArgv = (args: string[]): [string, string[]] => ['env', ['-u', 'NODE_OPTIONS', LAB, ...args]];
+
 export const lab = (args: string[], opts: Options = {}) =>
-  execa(LAB, args, { reject: false, cwd: ROOT, timeout: 120_000, ...opts });
+  execa(...labArgv(args), { reject: false, cwd: ROOT, timeout: 120_000, env: userEnv(), extendEnv: false, ...opts });
 
 const text = async (argv: string[]): Promise<string> => {
   const [file = '', ...args] = argv;

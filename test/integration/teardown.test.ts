@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { existsSync, readdirSync } from 'node:fs';
 import t from 'tap';
-import { lab, LAB, namespaces, needsRoot, ROOT, rootSnapshot, SEED } from './helpers.js';
+import { lab, labArgv, namespaces, needsRoot, ROOT, rootSnapshot, SEED, userEnv } from './helpers.js';
 
 const STATE_DIR = '/run/netns-lab';
 const stateFiles = (): string[] => (existsSync(STATE_DIR) ? readdirSync(STATE_DIR) : []);
@@ -19,7 +19,7 @@ t.test('a run leaves the root namespace exactly as it found it, and nothing behi
 
 t.test('SIGTERM in the middle of a run tears everything down', { skip: needsRoot }, async (t) => {
   const before = await rootSnapshot();
-  const child = execa(LAB, ['run', SEED, '--jobs', '1'], { reject: false, cwd: ROOT });
+  const child = execa(...labArgv(['run', SEED, '--jobs', '1']), { reject: false, cwd: ROOT, env: userEnv(), extendEnv: false });
   // Wait until the run has built something, then interrupt it.
   const deadline = Date.now() + 20_000;
   while (!(await namespaces()).some((n) => n.startsWith('lab-')) && Date.now() < deadline) {
@@ -41,7 +41,7 @@ t.test('lab clean removes what a killed run left, and nothing else', { skip: nee
   const foreign = `foreign-${process.pid}`;
   await execa('ip', ['netns', 'add', foreign]);
   t.teardown(() => execa('ip', ['netns', 'del', foreign], { reject: false }));
-  const child = execa(LAB, ['run', SEED, '--jobs', '1'], { reject: false, cwd: ROOT });
+  const child = execa(...labArgv(['run', SEED, '--jobs', '1']), { reject: false, cwd: ROOT, env: userEnv(), extendEnv: false });
   const deadline = Date.now() + 20_000;
   while (!(await namespaces()).some((n) => n.startsWith('lab-')) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 20));

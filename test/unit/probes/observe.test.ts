@@ -12,14 +12,14 @@ t.test('the observer ruleset has an ingress and an egress chain per device, a co
   t.equal(text.match(/udp dport 47001 counter/g)?.length, 4);
 });
 
-// Shape of `nft -j list table netdev …` as nftables 1.0.6 prints it.
+// Shape of `nft -j list table netdev …` as nftables 1.0.6 prints it: chains carry no device.
 const listing = JSON.stringify({
   nftables: [
     { metainfo: { version: '1.0.6', json_schema_version: 1 } },
     { table: { family: 'netdev', name: OBSERVER_TABLE, handle: 1 } },
-    { chain: { family: 'netdev', table: OBSERVER_TABLE, name: 'rx0', handle: 1, type: 'filter', hook: 'ingress', prio: -500, policy: 'accept', dev: 'lo' } },
-    { chain: { family: 'netdev', table: OBSERVER_TABLE, name: 'tx0', handle: 2, type: 'filter', hook: 'egress', prio: -500, policy: 'accept', dev: 'lo' } },
-    { chain: { family: 'netdev', table: OBSERVER_TABLE, name: 'tx1', handle: 3, type: 'filter', hook: 'egress', prio: -500, policy: 'accept', dev: 'wlan0' } },
+    { chain: { family: 'netdev', table: OBSERVER_TABLE, name: 'rx0', handle: 1, type: 'filter', hook: 'ingress', prio: -500, policy: 'accept' } },
+    { chain: { family: 'netdev', table: OBSERVER_TABLE, name: 'tx0', handle: 2, type: 'filter', hook: 'egress', prio: -500, policy: 'accept' } },
+    { chain: { family: 'netdev', table: OBSERVER_TABLE, name: 'tx1', handle: 3, type: 'filter', hook: 'egress', prio: -500, policy: 'accept' } },
     { rule: { family: 'netdev', table: OBSERVER_TABLE, chain: 'rx0', handle: 4, comment: 'port 47000', expr: [{ match: {} }, { counter: { packets: 1, bytes: 40 } }] } },
     { rule: { family: 'netdev', table: OBSERVER_TABLE, chain: 'tx0', handle: 5, comment: 'port 47000', expr: [{ counter: { packets: 1, bytes: 54 } }] } },
     { rule: { family: 'netdev', table: OBSERVER_TABLE, chain: 'tx0', handle: 6, comment: 'port 47001', expr: [{ counter: { packets: 7, bytes: 54 } }] } },
@@ -28,10 +28,11 @@ const listing = JSON.stringify({
 });
 
 t.test('counts are read per device and per probe port', async (t) => {
-  const c = parseObserverCounts(listing, 47000);
+  const devices = ['lo', 'wlan0'];
+  const c = parseObserverCounts(listing, devices, 47000);
   t.same(Object.fromEntries(c), { lo: { tx: 1, rx: 1 }, wlan0: { tx: 0, rx: 0 } });
-  t.same(parseObserverCounts(listing, 47001).get('lo'), { tx: 7, rx: 0 });
-  t.same(parseObserverCounts(listing, 1).get('wlan0'), { tx: 0, rx: 0 }, 'a device with no hit is still listed');
+  t.same(parseObserverCounts(listing, devices, 47001).get('lo'), { tx: 7, rx: 0 });
+  t.same(parseObserverCounts(listing, devices, 1).get('wlan0'), { tx: 0, rx: 0 }, 'a device with no hit is still listed');
 });
 
 const probe = (over: Partial<ProbePlan['probe']>): ProbePlan => ({

@@ -59,7 +59,7 @@ t.test("a probe's own expectations win over the case's", async (t) => {
 
 t.test('explanations come from the evidence', async (t) => {
   t.equal(explainObservation(obs({ path: ['laptop:lo'] })), 'delivered through laptop:lo; nothing crossed the wire');
-  t.equal(explainObservation(obs({ path: wire })), `delivered over ${wire.join(' → ')}`);
+  t.equal(explainObservation(obs({ path: wire })), 'delivered over the wire, received on laptop:wlan1');
   t.equal(
     explainObservation(obs({ delivered: false, neighbours: [{ node: 'laptop', dev: 'wlan0', address: '192.0.2.2', state: 'INCOMPLETE' }] })),
     'not delivered: no device carried it; neighbour 192.0.2.2 on laptop:wlan0 is INCOMPLETE (no ARP/ND answer)',

@@ -1,0 +1,86 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { exitCodeFor, main } from '../../../src/cli/main.js';
+import { CapabilityError, CommandError, ScenarioError, UsageError } from '../../../src/errors.js';
+
+const capture = () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) }, out, err };
+};
+
+t.test('errors map to the contract exit codes', async (t) => {
+  t.equal(exitCodeFor(new ScenarioError([])), 2);
+  t.equal(exitCodeFor(new UsageError('x')), 2);
+  t.equal(exitCodeFor(new CapabilityError('root', 'no', 'sudo')), 3);
+  t.equal(exitCodeFor(new CommandError(['ip'], 1, 'boom')), 1);
+});
+
+t.test('recipe show prints the commands for a real host', async (t) => {
+  const c = capture();
+  const code = await main(
+    ['recipe', 'show', 'accept-local', '--param', 'node=laptop', '--param', 'out=wlan0', '--param', 'in=wlan1'],
+    c.io,
+  );
+  t.equal(code, 0);
+  const text = c.out.join('');
+  t.match(text, /^ip route add "\$IN_ADDR\/32" dev wlan0 src "\$OUT_ADDR" table 100$/m);
+  t.match(text, /^ip rule del pref 0 lookup local$/m);
+  t.match(text, /^sysctl -q -w net\.ipv4\.conf\.wlan1\.accept_local=1$/m);
+  t.notMatch(text, /ip -n /);
+});
+
+t.test('recipe show with addresses and both', async (t) => {
+  const c = capture();
+  await main(['recipe', 'show', 'accept-local', '-p', 'node=pc', '-p', 'out=eth0', '-p', 'in=eth1', '-p', 'both=true', '-p', 'out_addr=198.51.100.1', '-p', 'in_addr=198.51.100.2'], c.io);
+  const text = c.out.join('');
+  t.match(text, /^ip route add 198\.51\.100\.1\/32 dev eth1 src 198\.51\.100\.2 table 101$/m);
+  t.notMatch(text, /OUT_ADDR/);
+});
+
+t.test('recipe show with a bad parameter is a usage error naming it', async (t) => {
+  const c = capture();
+  const code = await main(['recipe', 'show', 'accept-local', '-p', 'node=pc', '-p', 'out=a', '-p', 'in=b', '-p', 'rp_filter=7'], c.io);
+  t.equal(code, 2);
+  t.match(c.err.join(''), /--param rp_filter/);
+  const unknown = capture();
+  t.equal(await main(['recipe', 'show', 'nope'], unknown.io), 2);
+  t.match(unknown.err.join(''), /no recipe named "nope"; known: accept-local/);
+});
+
+t.test('recipe list names every recipe', async (t) => {
+  const c = capture();
+  t.equal(await main(['recipe', 'list'], c.io), 0);
+  t.match(c.out.join(''), /^accept-local {2}Send between two local NICs/m);
+});
+
+t.test('validate: ok for the seed, exit 2 with file:line:col for a broken file', async (t) => {
+  const ok = capture();
+  t.equal(await main(['validate', 'scenarios/laptop-two-nics.yaml'], ok.io), 0);
+  t.match(ok.out.join(''), /laptop-two-nics\.yaml: ok \(2 nodes, 2 links, \d+ cases/);
+  const dir = mkdtempSync(join(tmpdir(), 'lab-cli-'));
+  const bad = join(dir, 'bad.yaml');
+  writeFileSync(bad, 'name: x\nnodes:\n  a: { colour: red }\nlinks: []\ncases: []\n');
+  const c = capture();
+  t.equal(await main(['validate', bad], c.io), 2);
+  t.match(c.err.join(''), new RegExp(`${bad}:3:8: nodes\\.a\\.colour: `));
+});
+
+t.test('unknown commands and options are usage errors; --help exits 0', async (t) => {
+  const c = capture();
+  t.equal(await main(['frobnicate'], c.io), 2);
+  t.equal(await main(['run', '--no-such-option'], capture().io), 2);
+  t.equal(await main([], capture().io), 2);
+  const help = capture();
+  t.equal(await main(['--help'], help.io), 0);
+  t.match(help.out.join(''), /lab recipe show accept-local/);
+  t.match(help.out.join(''), /Exit codes: 0/);
+});
+
+t.test('--jobs must be a positive integer', async (t) => {
+  const c = capture();
+  t.equal(await main(['run', '--jobs', '0'], c.io), 2);
+  t.match(c.err.join(''), /--jobs must be a positive integer/);
+});
