@@ -17,7 +17,8 @@ const tool = async (runner: Runner, name: string, argv: string[], pkg: string): 
     stdout: '',
     stderr: err instanceof Error ? err.message : String(err),
   }));
-  const text = `${r.stdout}${r.stderr}`.trim().split('\n')[0] ?? '';
+  const lines = `${r.stdout}\n${r.stderr}`.trim().split('\n');
+  const text = lines.find((l) => /version/i.test(l))?.trim() ?? lines[0] ?? '';
   return {
     name,
     ok: r.exitCode === 0,
@@ -68,13 +69,19 @@ export const hostFeatures = async (runner: Runner): Promise<Capability[]> => {
   const exec = (argv: string[]): string[] => ['ip', 'netns', 'exec', ns, ...argv];
   try {
     if (!(await attempt('netns', [['ip', 'netns', 'add', ns]], 'a kernel with CONFIG_NET_NS and root'))) return caps;
-    await attempt('veth', [['ip', '-n', ns, 'link', 'add', 'a', 'type', 'veth', 'peer', 'name', 'b']], 'a kernel with CONFIG_VETH');
-    await attempt('bridge', [['ip', '-n', ns, 'link', 'add', 'br', 'type', 'bridge']], 'a kernel with CONFIG_BRIDGE');
+    await attempt('veth', [['ip', '-n', ns, 'link', 'add', 'name', 'probe0', 'type', 'veth', 'peer', 'name', 'probe1']], 'a kernel with CONFIG_VETH');
+    await attempt('bridge', [['ip', '-n', ns, 'link', 'add', 'name', 'probebr', 'type', 'bridge']], 'a kernel with CONFIG_BRIDGE');
     await attempt(
       'nft netdev ingress/egress',
       [exec(['nft', '-f', '-'])],
       'a kernel with CONFIG_NETFILTER_INGRESS and CONFIG_NETFILTER_EGRESS (5.16 or later)',
-      'table netdev t { chain i { type filter hook ingress device "lo" priority 0; } chain e { type filter hook egress device "lo" priority 0; } }\n',
+      [
+        'table netdev t {',
+        '  chain i { type filter hook ingress device "lo" priority 0; }',
+        '  chain e { type filter hook egress device "lo" priority 0; }',
+        '}',
+        '',
+      ].join('\n'),
     );
   } finally {
     await removeNamespace(runner, ns);

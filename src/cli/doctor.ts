@@ -9,9 +9,10 @@ export const doctorCommand = async (io: Output): Promise<number> => {
   const runner = execaRunner();
   const required = await hostRequirements(runner);
   const features = required.every((c) => c.ok) ? await hostFeatures(runner) : [];
-  const table = new Table({ head: ['capability', 'status', 'detail'], style: { head: [], border: [] }, wordWrap: true, colWidths: [28, 8, 70] });
+  const table = new Table({ head: ['capability', 'status', 'detail'], style: { head: [], border: [] }, wordWrap: true, colWidths: [28, 9, 70] });
   for (const c of [...required, ...features]) {
-    table.push([c.name, c.ok ? 'ok' : 'MISSING', c.ok ? c.detail : `${c.detail}\n→ ${c.remedy}`]);
+    const detail = c.detail.split('\n')[0] ?? '';
+    table.push([c.name, c.ok ? 'ok' : 'MISSING', c.ok ? detail : `${detail}\n→ ${c.remedy}`]);
   }
   io.out(`kernel ${release()}\n${table.toString()}\n`);
   return [...required, ...features].every((c) => c.ok) ? 0 : 3;

@@ -42,7 +42,7 @@ export const main = async (argv: readonly string[], io: Output = processOutput()
   const debug = argv.includes('--debug');
   const parser = yargs([...argv])
     .scriptName('lab')
-    .usage('lab — build network-namespace labs, send probes, see which devices each datagram crossed.\n\nUsage: lab <command> [options]')
+    .usage('Usage: $0 <command> [options]\n\nBuilds network-namespace labs, sends probes, shows which devices each datagram crossed.')
     .option('debug', { type: 'boolean', describe: 'show stack traces', global: true })
     .command(
       'run [files..]',

@@ -65,14 +65,21 @@ const direction = (
   },
 ];
 
-const sysctlOps = (node: string, key: string, value: number, devs: string[]): Op[] =>
-  ['all', ...devs].map((dev) => ({
+const RP_FILTER_MODE = ['off', 'strict', 'loose'] as const;
+
+/** One sysctl per scope (conf.all and both NICs); the reason is given once, on the first. */
+const sysctlOps = (node: string, key: 'accept_local' | 'rp_filter', value: number, devs: string[]): Op[] => {
+  const scopes = ['all', ...devs];
+  const why =
+    key === 'accept_local'
+      ? `accept_local=${value} on ${scopes.join(', ')}: ${value ? 'accept' : 'refuse'} packets whose source is a local address`
+      : `rp_filter=${value} (${RP_FILTER_MODE[value] ?? value}) on ${scopes.join(', ')}: the value in force on a NIC is max(all, NIC)`;
+  return scopes.map((dev, i) => ({
     node,
     argv: ['sysctl', '-q', '-w', `net.ipv4.conf.${dev}.${key}=${value}`],
-    why: key === 'accept_local'
-      ? `accept packets whose source is a local address on ${dev}`
-      : `reverse-path filter on ${dev} (the effective value is max(all, ${dev}))`,
+    ...(i === 0 ? { why } : {}),
   }));
+};
 
 export const acceptLocal: Recipe<AcceptLocalParams> = {
   name: 'accept-local',

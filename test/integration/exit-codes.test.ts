@@ -63,3 +63,13 @@ t.test('without root, lab run exits 3 and says how to get the capability', { ski
   t.equal(r.exitCode, 3, String(r.stderr));
   t.match(String(r.stderr), /root/);
 });
+
+t.test('lab doctor reports what this host can do, and leaves nothing behind', { skip: needsRoot }, async (t) => {
+  const before = await namespaces();
+  const r = await lab(['doctor']);
+  t.equal(r.exitCode, 0, String(r.stdout));
+  for (const cap of ['root', 'iproute2', 'nftables', 'socat', 'netns', 'veth', 'bridge', 'nft netdev ingress/egress']) {
+    t.match(String(r.stdout), new RegExp(`│ ${cap.replace('/', '\\/')}\\s+│ ok`), `${cap} ok`);
+  }
+  t.same(await namespaces(), before, 'the scratch namespace is gone');
+});
