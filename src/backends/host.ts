@@ -49,10 +49,12 @@ export class HostBackend {
         this.state.own(netns);
         const r = await this.runner.run({ argv: ['ip', 'netns', 'add', netns] });
         if (r.exitCode !== 0) {
-          // Not created by us (it may even be someone else's): forget it, never delete it.
-          this.state.release(netns);
+          // "File exists": someone else's namespace: forget it, never delete it. Any other failure
+          // (killed by a signal, timed out) may have left it made: it stays owned until teardown.
+          if (/File exists/.test(r.stderr)) this.state.release(netns);
           throw new CommandError(r.argv, r.exitCode, r.stderr, r.timedOut);
         }
+        this.state.created(netns);
       }
       for (const op of plan.ops) await this.apply(live, op);
       await this.installObservers(live);

@@ -1,20 +1,83 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Where run state lives; tests may point it elsewhere. */
+/** Where lab state lives; tests may point it elsewhere. */
 export const defaultStateDir = (): string => process.env['LAB_STATE_DIR'] ?? '/run/netns-lab';
 
-/** What one run owns. `lab clean` deletes exactly this, once the owner is gone. */
+/** Where `ip netns` keeps its namespace handles. */
+export const netnsRunDir = (): string => process.env['NETNS_RUN_DIR'] ?? '/run/netns';
+
+/**
+ * A `lab run` owns its lab for as long as its process lives. A kept lab (`lab up`) outlives the
+ * process that built it: it has no owner process once it is up, and only `lab down` removes it.
+ */
+export type LabKind = 'run' | 'kept';
+
+/**
+ * building/running/stopping/tearing-down: a process is working on the lab (`pid`).
+ * up: a kept lab, built and left for the user; no process owns it.
+ */
+export type LabStatus = 'building' | 'running' | 'up' | 'stopping' | 'tearing-down';
+
+/** A process outside the lab's namespaces that the lab started (qemu, a trace reader). */
+export interface OwnedProcess {
+  pid: number;
+  /** /proc/PID/stat start time, so that a reused pid is never killed. */
+  pidStart: string | null;
+  what: string;
+}
+
+/** A filesystem lab mounted (tracefs, a 9p share); unmounted unless another live lab records it too. */
+export interface OwnedMount {
+  target: string;
+  what: string;
+}
+
+/**
+ * tracefs the lab changed. `instance`: a directory it made under instances/ (removed with rmdir).
+ * `enable`: an enable file it set to 1 (set back to 0 unless another live lab records it too).
+ * Prefer an instance per run: tracefs is global, and instances keep runs apart.
+ */
+export interface TracefsUse {
+  kind: 'instance' | 'enable';
+  path: string;
+}
+
+/** What `lab up` kept: which case, and which namespace each node is. */
+export interface KeptLab {
+  scenario: string;
+  file: string;
+  case: string;
+  caseIndex: number;
+  nodes: { node: string; netns: string }[];
+}
+
+/** Everything one lab owns. `lab clean` deletes exactly this, once nothing owns the lab any more. */
 export interface RunState {
+  /** 2; absent in files written before kept labs existed (they are runs). */
+  version?: number;
   runId: string;
   prefix: string;
+  /** The process working on the lab; for a kept lab that is up, the one that built it (gone). */
   pid: number;
   /** The owner's start time (/proc/PID/stat field 22), so a reused pid is not mistaken for it. */
   pidStart: string | null;
   startedAt: string;
   scenarios: string[];
+  kind?: LabKind;
+  status?: LabStatus;
+  lab?: KeptLab;
+  /** Recorded before `ip netns add` runs, so a crash right after creation still leaves them findable. */
   namespaces: string[];
+  /** netns → "dev:inode" of its nsfs handle once created: a namespace of that name made by someone else is left alone. */
+  namespaceInodes?: Record<string, string>;
+  processes?: OwnedProcess[];
+  mounts?: OwnedMount[];
+  tracefs?: TracefsUse[];
 }
+
+export const STATE_VERSION = 2;
 
 export const processStartTime = (pid: number): string | null => {
   try {
@@ -32,59 +95,236 @@ export const isOwnerAlive = (s: Pick<RunState, 'pid' | 'pidStart'>): boolean => 
   return start !== null && (s.pidStart === null || start === s.pidStart);
 };
 
-/** The state file of one run, rewritten (atomically) whenever the run creates or frees something. */
+/**
+ * live: its owner process is running (a run, or a lab being built or torn down): never touched.
+ * kept: a kept lab that is up: only `lab down` removes it.
+ * dead: its owner is gone before it finished: `lab clean` removes what it recorded.
+ */
+export type Liveness = 'live' | 'kept' | 'dead';
+
+export const livenessOf = (s: RunState, alive: (s: RunState) => boolean = isOwnerAlive): Liveness => {
+  if (alive(s)) return 'live';
+  if (s.kind === 'kept' && s.status === 'up') return 'kept';
+  return 'dead';
+};
+
+/** "dev:inode" of a namespace handle, or undefined when there is none of that name. */
+export const namespaceInode = (netns: string, dir: string = netnsRunDir()): string | undefined => {
+  try {
+    const st = statSync(join(dir, netns));
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Run ids are the lab ids users type: short, lower-case hex. */
+export const newRunId = (): string => randomBytes(3).toString('hex');
+
+export type StateInit = Omit<RunState, 'namespaces' | 'pidStart' | 'startedAt' | 'version'> &
+  Partial<Pick<RunState, 'namespaces'>>;
+
+/** The state file of one lab, rewritten (atomically) whenever the lab creates or frees something. */
 export class StateFile {
   readonly path: string;
   private state: RunState;
 
-  constructor(dir: string, init: Omit<RunState, 'namespaces' | 'pidStart' | 'startedAt'>) {
+  /** Writes a new state file for `init` (replacing one of the same id: use `create` for a fresh id). */
+  constructor(dir: string, init: StateInit, exclusive = false) {
     mkdirSync(dir, { recursive: true, mode: 0o755 });
     this.path = join(dir, `${init.runId}.json`);
-    this.state = { ...init, pidStart: processStartTime(init.pid), startedAt: new Date().toISOString(), namespaces: [] };
-    this.write();
+    this.state = {
+      version: STATE_VERSION,
+      kind: 'run',
+      status: 'running',
+      ...init,
+      pidStart: processStartTime(init.pid),
+      startedAt: new Date().toISOString(),
+      namespaces: [...(init.namespaces ?? [])],
+    };
+    // The first write claims the id: two labs can never share a state file.
+    if (exclusive) writeFileSync(this.path, this.text(), { flag: 'wx' });
+    else this.write();
+  }
+
+  /** A state file under a fresh run id that no other lab in `dir` has. */
+  static create(dir: string, init: Omit<StateInit, 'runId' | 'prefix'>, prefixOf = (id: string) => `lab-${id}`): StateFile {
+    for (let attempt = 0; ; attempt++) {
+      const runId = newRunId();
+      try {
+        return new StateFile(dir, { ...init, runId, prefix: prefixOf(runId) }, true);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 20) throw err;
+      }
+    }
+  }
+
+  /** Takes over an existing lab's state (for `lab down`, `lab clean`): this process becomes its owner. */
+  static adopt(path: string, state: RunState, status: LabStatus, pid: number = process.pid): StateFile {
+    const file = Object.create(StateFile.prototype) as StateFile;
+    Object.assign(file, { path, state: { ...state, pid, pidStart: processStartTime(pid), status } });
+    file.write();
+    return file;
+  }
+
+  get runId(): string {
+    return this.state.runId;
+  }
+
+  get prefix(): string {
+    return this.state.prefix;
+  }
+
+  /** A copy of everything recorded. */
+  get snapshot(): RunState {
+    return structuredClone(this.state);
   }
 
   get namespaces(): readonly string[] {
     return this.state.namespaces;
   }
 
+  get processes(): readonly OwnedProcess[] {
+    return this.state.processes ?? [];
+  }
+
+  get mounts(): readonly OwnedMount[] {
+    return this.state.mounts ?? [];
+  }
+
+  get tracefs(): readonly TracefsUse[] {
+    return this.state.tracefs ?? [];
+  }
+
+  /** Whether the lab still owns anything at all. */
+  get ownsAnything(): boolean {
+    return this.namespaces.length + this.processes.length + this.mounts.length + this.tracefs.length > 0;
+  }
+
+  /** Call before creating `netns`. */
   own(netns: string): void {
     if (!this.state.namespaces.includes(netns)) this.state.namespaces.push(netns);
     this.write();
   }
 
-  release(netns: string): void {
-    this.state.namespaces = this.state.namespaces.filter((n) => n !== netns);
+  /** Call once `netns` exists: remembers which namespace it is, not just its name. */
+  created(netns: string, dir: string = netnsRunDir()): void {
+    const inode = namespaceInode(netns, dir);
+    if (inode === undefined) return;
+    this.state.namespaceInodes = { ...this.state.namespaceInodes, [netns]: inode };
     this.write();
   }
 
-  /** Removes the file; the run owns nothing any more. */
+  release(netns: string): void {
+    this.state.namespaces = this.state.namespaces.filter((n) => n !== netns);
+    if (this.state.namespaceInodes && netns in this.state.namespaceInodes) {
+      const { [netns]: _, ...rest } = this.state.namespaceInodes;
+      this.state.namespaceInodes = rest;
+    }
+    this.write();
+  }
+
+  /** Call right after starting a process that lives outside the lab's namespaces. */
+  ownProcess(pid: number, what: string): void {
+    this.state.processes = [...this.processes.filter((p) => p.pid !== pid), { pid, pidStart: processStartTime(pid), what }];
+    this.write();
+  }
+
+  releaseProcess(pid: number): void {
+    this.state.processes = this.processes.filter((p) => p.pid !== pid);
+    this.write();
+  }
+
+  /** Call before mounting `target`. */
+  ownMount(target: string, what: string): void {
+    if (!this.mounts.some((m) => m.target === target)) this.state.mounts = [...this.mounts, { target, what }];
+    this.write();
+  }
+
+  releaseMount(target: string): void {
+    this.state.mounts = this.mounts.filter((m) => m.target !== target);
+    this.write();
+  }
+
+  /** Call before creating the instance or writing the enable file. */
+  ownTracefs(use: TracefsUse): void {
+    if (!this.tracefs.some((t) => t.path === use.path)) this.state.tracefs = [...this.tracefs, use];
+    this.write();
+  }
+
+  releaseTracefs(path: string): void {
+    this.state.tracefs = this.tracefs.filter((t) => t.path !== path);
+    this.write();
+  }
+
+  setStatus(status: LabStatus): void {
+    this.state.status = status;
+    this.write();
+  }
+
+  /** The lab is built and kept: it no longer needs (or has) an owner process. */
+  keep(lab: KeptLab): void {
+    this.state.kind = 'kept';
+    this.state.lab = lab;
+    this.state.status = 'up';
+    this.write();
+  }
+
+  /** Removes the file; the lab owns nothing any more. */
   close(): void {
     rmSync(this.path, { force: true });
   }
 
+  private text(): string {
+    return `${JSON.stringify(this.state, null, 2)}\n`;
+  }
+
   private write(): void {
-    const tmp = `${this.path}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(this.state, null, 2)}\n`);
+    // One temporary file per writer: `lab down` and `lab clean` may race on one lab.
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, this.text());
     renameSync(tmp, this.path);
   }
 }
 
-export const readStates = (dir: string): { path: string; state: RunState }[] => {
+const isRunState = (v: unknown): v is RunState => {
+  if (typeof v !== 'object' || v === null) return false;
+  const s = v as Partial<RunState>;
+  return typeof s.runId === 'string' && typeof s.pid === 'number' && Array.isArray(s.namespaces) &&
+    s.namespaces.every((n) => typeof n === 'string');
+};
+
+export interface StateEntry {
+  path: string;
+  state: RunState;
+}
+
+export const readStates = (dir: string): StateEntry[] => {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+    names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
   } catch {
     return [];
   }
-  const out: { path: string; state: RunState }[] = [];
+  const out: StateEntry[] = [];
   for (const name of names) {
     const path = join(dir, name);
     try {
-      out.push({ path, state: JSON.parse(readFileSync(path, 'utf8')) as RunState });
-    } catch {
+      const state: unknown = JSON.parse(readFileSync(path, 'utf8'));
       // A half-written or foreign file is not ours to interpret.
+      if (isRunState(state)) out.push({ path, state });
+    } catch {
+      // Gone meanwhile, or not JSON.
     }
   }
   return out;
+};
+
+/** The lab with this id, or with an id that starts with it when exactly one does. */
+export const findLab = (entries: readonly StateEntry[], id: string): StateEntry | StateEntry[] | undefined => {
+  const exact = entries.find((e) => e.state.runId === id);
+  if (exact) return exact;
+  const matches = id.length > 0 ? entries.filter((e) => e.state.runId.startsWith(id)) : [];
+  if (matches.length === 1) return matches[0];
+  return matches.length > 1 ? matches : undefined;
 };

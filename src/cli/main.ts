@@ -1,6 +1,11 @@
 import yargs from 'yargs';
 import { CapabilityError, CommandError, ScenarioError, UsageError } from '../errors.js';
 import { cleanCommand } from './clean.js';
+import { downCommand } from './down.js';
+import { execCommand } from './exec.js';
+import { LIST_FORMATS, listCommand, type ListFormat } from './list.js';
+import { shellCommand } from './shell.js';
+import { upCommand } from './up.js';
 import { doctorCommand } from './doctor.js';
 import { processOutput, type Output } from './io.js';
 import { recipeListCommand, recipeShowCommand } from './recipe.js';
@@ -39,7 +44,9 @@ Exit codes: 0 every expectation held, 1 an expectation failed, 2 bad input or us
 
 export const main = async (argv: readonly string[], io: Output = processOutput()): Promise<number> => {
   let code: number = EXIT.ok;
-  const debug = argv.includes('--debug');
+  // Only lab's own options: after `--` the words belong to the command `lab exec` runs.
+  const dashDash = argv.indexOf('--');
+  const debug = (dashDash < 0 ? argv : argv.slice(0, dashDash)).includes('--debug');
   const parser = yargs([...argv])
     .scriptName('lab')
     .usage('Usage: $0 <command> [options]\n\nBuilds network-namespace labs, sends probes, shows which devices each datagram crossed.')
@@ -89,9 +96,72 @@ export const main = async (argv: readonly string[], io: Output = processOutput()
     .command('doctor', 'show what this host can do', {}, async () => {
       code = await doctorCommand(io);
     })
-    .command('clean', 'remove leftovers of runs whose process is gone', {}, async () => {
-      code = await cleanCommand(io);
-    })
+    .command(
+      'clean',
+      'remove what labs whose process is gone left behind (never live runs or kept labs)',
+      (y) => y.option('dry-run', { alias: 'n', type: 'boolean', default: false, describe: 'only say what would be removed' }),
+      async (a) => {
+        code = await cleanCommand(io, { dryRun: a['dry-run'] });
+      },
+    )
+    .command(
+      'up <file>',
+      "build one case's topology and keep it (its recipe and sysctls applied); prints the lab id",
+      (y) =>
+        y
+          .positional('file', { type: 'string', demandOption: true, describe: 'scenario file' })
+          .option('case', { type: 'string', describe: 'the case to build (default: the first)' })
+          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print only the lab id' }),
+      async (a) => {
+        code = await upCommand({ file: a.file, case: a.case, quiet: a.quiet }, io);
+      },
+    )
+    .command(
+      'exec <lab> <node> [command..]',
+      "run a command inside a node of a kept lab; lab exits with the command's exit code",
+      (y) =>
+        y
+          .parserConfiguration({ 'populate--': true })
+          .positional('lab', { type: 'string', demandOption: true, describe: 'lab id (or a unique start of it)' })
+          .positional('node', { type: 'string', demandOption: true })
+          .positional('command', { type: 'string', array: true, describe: 'after --: the command and its arguments' })
+          .option('timeout', { type: 'number', describe: 'stop the command after this many seconds (exit 124)' }),
+      async (a) => {
+        const rest = ((a['--'] as unknown[] | undefined) ?? []).map(String);
+        code = await execCommand({ lab: a.lab, node: a.node, command: [...(a.command ?? []), ...rest], timeout: a.timeout }, io);
+      },
+    )
+    .command(
+      'shell <lab> <node>',
+      'open an interactive shell inside a node of a kept lab',
+      (y) =>
+        y
+          .positional('lab', { type: 'string', demandOption: true })
+          .positional('node', { type: 'string', demandOption: true })
+          .option('shell', { type: 'string', describe: 'the shell to run (default: bash without rc files, else sh)' }),
+      async (a) => {
+        code = await shellCommand({ lab: a.lab, node: a.node, shell: a.shell }, io);
+      },
+    )
+    .command(
+      'list',
+      'list labs: id, kind, status, scenario, case, age, owner process and whether it is alive',
+      (y) => y.option('format', { alias: 'f', choices: LIST_FORMATS, default: 'table' as ListFormat }),
+      (a) => {
+        code = listCommand(a.format, io);
+      },
+    )
+    .command(
+      'down [labs..]',
+      'tear down kept labs',
+      (y) =>
+        y
+          .positional('labs', { type: 'string', array: true, describe: 'lab ids' })
+          .option('all', { type: 'boolean', default: false, describe: 'every kept lab' }),
+      async (a) => {
+        code = await downCommand({ labs: a.labs ?? [], all: a.all }, io);
+      },
+    )
     .demandCommand(1, 'name a command')
     .strict()
     .epilog(EPILOG)

@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { availableParallelism, release } from 'node:os';
 import pLimit from 'p-limit';
 import { hostRequirements, requireAll } from '../backends/capabilities.js';
-import { HostBackend, removeNamespace } from '../backends/host.js';
-import { execaRunner, type Runner } from '../backends/runner.js';
+import { HostBackend } from '../backends/host.js';
+import { guardedRunner, SIGNAL_EXIT, trapSignals, type GuardedRunner, type SignalTrap } from '../backends/interrupt.js';
+import { execaRunner } from '../backends/runner.js';
 import { defaultStateDir, StateFile } from '../backends/state.js';
+import { teardownRecorded } from '../backends/teardown.js';
 import { ScenarioError, UsageError } from '../errors.js';
 import { loadScenarioFile } from '../model/load.js';
 import type { Scenario } from '../model/types.js';
@@ -58,28 +59,41 @@ const progressLine = (done: number, total: number, scenario: string, c: CaseResu
   return `[${done}/${total}] ${mark} ${scenario} › ${c.name} (${Math.round(c.durationMs)} ms)\n`;
 };
 
-/** Tears down everything the run owns when SIGINT/SIGTERM arrives, then exits. */
-const onSignals = (runner: Runner, state: StateFile, io: Output): (() => void) => {
-  let stopping = false;
-  const handler = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = true;
-    io.err(`\n${signal}: tearing down ${state.namespaces.length} namespace(s)…\n`);
-    void (async () => {
-      for (const ns of [...state.namespaces]) {
-        await removeNamespace(runner, ns).catch(() => undefined);
-        state.release(ns);
-      }
-      state.close();
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    })();
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
+/**
+ * SIGINT/SIGTERM/SIGHUP: the first one stops the run. Nothing new is built, the cases in flight
+ * tear down what they built, then whatever the state file still records is removed and the run
+ * exits 128+signal. A second signal stops waiting for commands in flight: what is recorded is
+ * removed at once, and the state file stays if something may still be in the making, so that
+ * `lab clean` can finish the job.
+ */
+export const trapRunSignals = (lab: { state?: StateFile; runner?: GuardedRunner }, io: Output): SignalTrap => {
+  const trap: SignalTrap = trapSignals(
+    (sig) => {
+      const s = lab.state;
+      io.err(`\n${sig}: tearing down ${s?.namespaces.length ?? 0} namespace(s); waiting for the cases in flight…\n`);
+    },
+    (sig) => {
+      const { state: s, runner: r } = lab;
+      io.err(`${sig} again: removing what the state file records now\n`);
+      void (async () => {
+        const busy = (r?.inFlight ?? 0) > 0;
+        if (s && r) await teardownRecorded(s, { runner: r }).catch(() => undefined);
+        if (s && !busy && !s.ownsAnything) s.close();
+        else if (busy) io.err('commands were still in flight: run `lab clean` to remove anything they made\n');
+        process.exit(SIGNAL_EXIT[trap.caught ?? sig] ?? 1);
+      })();
+    },
+  );
+  return trap;
+};
+
+/** After an interrupt: waits for commands in flight, removes what is still recorded, closes the state file. */
+export const finishInterrupted = async (state: StateFile, runner: GuardedRunner, io: Output): Promise<void> => {
+  await runner.idle();
+  const report = await teardownRecorded(state, { runner });
+  for (const f of report.failed) io.err(`could not remove ${f}\n`);
+  if (!state.ownsAnything) state.close();
+  else io.err(`some resources of run ${state.runId} remain recorded in ${state.path}: run \`lab clean\`\n`);
 };
 
 /** `lab run`: exit 0 when every expectation held, 1 otherwise. */
@@ -87,36 +101,47 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
   const files = opts.files.length ? opts.files : [defaultScenarioPath()];
   const scenarios = await loadAll(files);
   const selected = selectCases(scenarios, opts.cases);
-  const runner = execaRunner();
-  requireAll(await hostRequirements(runner));
+  requireAll(await hostRequirements(execaRunner()));
 
-  const runId = randomBytes(3).toString('hex');
-  const state = new StateFile(defaultStateDir(), {
-    runId,
-    prefix: `lab-${runId}`,
-    pid: process.pid,
-    scenarios: files,
-  });
-  const stopSignals = onSignals(runner, state, io);
+  const lab: { state?: StateFile; runner?: GuardedRunner } = {};
+  const trap = trapRunSignals(lab, io);
+  const runner = (lab.runner = guardedRunner(execaRunner(), trap.signal));
+  let state: StateFile;
+  try {
+    state = lab.state = StateFile.create(defaultStateDir(), { pid: process.pid, scenarios: files });
+  } catch (err) {
+    trap.release();
+    throw err;
+  }
+  const runId = state.runId;
   const backend = new HostBackend(runner, state);
   const results: ScenarioResult[] = scenarios.map((s) => ({ name: s.name, file: s.file, kernel: release(), cases: [] }));
   const byCase = new Map<string, CaseResult>();
   const limit = pLimit(Math.max(1, opts.jobs ?? Math.min(availableParallelism(), selected.length || 1)));
   let done = 0;
   try {
-    await Promise.all(
+    // allSettled: one case that throws must not let the run close its state while others still build.
+    const settled = await Promise.allSettled(
       selected.map(([si, ci]) =>
         limit(async () => {
+          if (trap.signal.aborted) return;
           const scenario = scenarios[si] as Scenario;
           const result = await runCase(runner, backend, scenario, ci, `lab-${runId}`);
+          if (trap.signal.aborted) return;
           byCase.set(`${si}/${ci}`, result);
           io.err(progressLine(++done, selected.length, scenario.name, result));
         }),
       ),
     );
+    if (trap.caught) {
+      await finishInterrupted(state, runner, io);
+      return SIGNAL_EXIT[trap.caught] ?? 1;
+    }
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   } finally {
-    stopSignals();
-    state.close();
+    trap.release();
+    if (!trap.caught) state.close();
   }
   for (const [si, ci] of selected) {
     const r = byCase.get(`${si}/${ci}`);

@@ -1,0 +1,34 @@
+import { UsageError } from '../errors.js';
+import { attach, findExecutable, NOT_FOUND_EXIT } from './attach.js';
+import type { Output } from './io.js';
+import { nodeNamespace, resolveLab } from './labs.js';
+
+export interface ExecOptions {
+  lab: string;
+  node: string;
+  command: string[];
+  /** Seconds; none by default (the command is the user's). */
+  timeout: number | undefined;
+}
+
+/**
+ * `lab exec LAB NODE -- CMD...`: runs CMD inside the node's namespace, stdio passed through.
+ * lab exits with CMD's exit code (128+N when a signal ended it, 124 on --timeout, 127 when CMD
+ * is not found), so it can stand in for CMD in scripts.
+ */
+export const execCommand = async (opts: ExecOptions, io: Output): Promise<number> => {
+  if (opts.command.length === 0) {
+    throw new UsageError(`name the command to run after --, e.g. lab exec ${opts.lab} ${opts.node} -- ip -br addr`);
+  }
+  if (opts.timeout !== undefined && !(opts.timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got ${opts.timeout}`);
+  const netns = nodeNamespace(resolveLab(opts.lab), opts.node);
+  const [command = ''] = opts.command;
+  if (!findExecutable(command)) {
+    io.err(`lab exec: ${command}: command not found\n`);
+    return NOT_FOUND_EXIT;
+  }
+  return attach(['ip', 'netns', 'exec', netns, ...opts.command], {
+    ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout * 1000 } : {}),
+    onTimeout: () => io.err(`lab exec: ${command} ran longer than ${opts.timeout}s; stopping it\n`),
+  });
+};

@@ -1,0 +1,35 @@
+import { defaultStateDir, isOwnerAlive, readStates } from '../backends/state.js';
+import { formatAge, summarize, type LabSummary } from './labs.js';
+import type { Output } from './io.js';
+
+export const LIST_FORMATS = ['table', 'json'] as const;
+export type ListFormat = (typeof LIST_FORMATS)[number];
+
+const owner = (l: LabSummary): string => {
+  if (l.liveness === 'kept') return 'kept';
+  return `${l.ownerPid} ${l.ownerAlive ? 'alive' : 'gone'}`;
+};
+
+const status = (l: LabSummary): string => (l.liveness === 'dead' ? 'dead (lab clean removes it)' : l.status);
+
+export const listTable = (labs: readonly LabSummary[]): string => {
+  if (labs.length === 0) return 'no labs (lab up FILE keeps one; lab run makes them while it runs)\n';
+  const rows = [
+    ['id', 'kind', 'status', 'scenario', 'case', 'age', 'owner', 'namespaces'],
+    ...labs.map((l) => [l.id, l.kind, status(l), l.scenario, l.case, formatAge(l.ageMs), owner(l), String(l.namespaces.length)]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
+};
+
+/**
+ * `lab list`: every lab with a state file, kept or running, and dead ones that `lab clean` would
+ * remove. The owner is the process working on the lab: a `lab run`, or a `lab up`/`lab down` in
+ * progress; a kept lab that is up has none ("kept").
+ */
+export const listCommand = (format: ListFormat, io: Output, now: number = Date.now()): number => {
+  const labs = readStates(defaultStateDir()).map((e) => summarize(e, now, isOwnerAlive));
+  labs.sort((a, b) => b.ageMs - a.ageMs);
+  io.out(format === 'json' ? `${JSON.stringify({ labs }, null, 2)}\n` : listTable(labs));
+  return 0;
+};
