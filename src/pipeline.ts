@@ -3,12 +3,13 @@ import type { HostBackend } from './backends/host.js';
 import type { Runner } from './backends/runner.js';
 import type { Scenario } from './model/types.js';
 import { planCase } from './plan/plan.js';
-import { hostPort, runUdpProbe } from './probes/udp.js';
+import { hostPort, runProbe } from './probes/probe.js';
+import type { DeviceCount } from './probes/observe.js';
 import {
   caseStatus,
   effectiveExpectation,
-  explainObservation,
   judgeExpectations,
+  probeResult,
   type CaseResult,
   type ExpectationResult,
   type ProbeResult,
@@ -36,19 +37,15 @@ export const runCase = async (
   try {
     const live = await backend.up(plan);
     try {
-      for (const pp of plan.probes) {
-        const obs = await runUdpProbe(runner, backend, live, pp);
-        probes.push({
-          name: pp.probe.name,
-          proto: pp.probe.kind,
-          from: `${pp.probe.from.node}:${pp.probe.from.address}`,
-          to: hostPort(pp.probe.to.address, pp.port),
-          delivered: obs.delivered,
-          path: obs.path,
-          devices: obs.devices,
-          explanation: explainObservation(obs),
-        });
-        expectations.push(...judgeExpectations(pp.probe.name, effectiveExpectation(plan.case.expect, pp.probe), obs));
+      let observer: Map<string, Map<string, DeviceCount>> | undefined;
+      for (const [i, pp] of plan.probes.entries()) {
+        const run = await runProbe(runner, backend, live, pp, i, observer);
+        observer = run.observer;
+        const to = pp.probe.kind === 'icmp' ? pp.probe.to.address : hostPort(pp.probe.to.address, pp.port);
+        const result = probeResult(pp.probe, to, run.observation, pp.receiverNode, pp.port);
+        probes.push(result);
+        const expect = effectiveExpectation(plan.case.expect, pp.probe);
+        expectations.push(...judgeExpectations(pp.probe.name, expect, run.observation, result.cause ?? undefined));
       }
     } finally {
       await backend.down(plan);

@@ -1,6 +1,7 @@
 import { CommandError } from '../errors.js';
 import type { CasePlan } from '../plan/plan.js';
 import type { Op } from '../plan/types.js';
+import { observerRules } from '../probes/legs.js';
 import { OBSERVER_TABLE, observerRuleset } from '../probes/observe.js';
 import type { Command, CommandResult, Runner } from './runner.js';
 import type { StateFile } from './state.js';
@@ -66,16 +67,19 @@ export class HostBackend {
   }
 
   private async apply(live: LiveCase, op: Op): Promise<void> {
-    await check(this.runner, { argv: inNetns(live.netnsOf(op.node), op.argv) });
+    await check(this.runner, {
+      argv: inNetns(live.netnsOf(op.node), op.argv),
+      ...(op.input !== undefined ? { input: op.input } : {}),
+    });
   }
 
   private async installObservers(live: LiveCase): Promise<void> {
-    const ports = live.plan.probes.map((p) => p.port);
+    const rules = observerRules(live.plan.probes);
     for (const node of live.plan.topology.nodes) {
       const devices = live.plan.topology.devices.filter((d) => d.node === node).map((d) => d.dev);
       await check(this.runner, {
         argv: inNetns(live.netnsOf(node), ['nft', '-f', '-']),
-        input: observerRuleset(devices, ports),
+        input: observerRuleset(devices, rules),
       });
     }
   }

@@ -4,11 +4,11 @@ import type { Recipe } from '../recipes/types.js';
 import { canonicalAddress, formatTarget, parseProbeFrom, parseProbeTo, type Parsed } from './addresses.js';
 import { listOf } from './messages.js';
 import {
-  caseFields, deviceRefSchema, expectSchema, nodeNameSchema, probeSchema, udpSchema, type RawProbe,
+  caseFields, deviceRefSchema, expectSchema, nodeNameSchema, probeKindSchemas, probeSchema, type RawProbe,
 } from './schema.js';
 import { formatPath, type KeyPath } from './source.js';
 import { isRecord, splitRef, valid, type ResolveContext, type Topology } from './topology.js';
-import type { Case, Expectation, Probe, RecipeUse, SysctlSetting } from './types.js';
+import { PROBE_KINDS, type Case, type Expectation, type Probe, type RecipeUse, type SysctlSetting } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 1000;
 
@@ -51,6 +51,7 @@ const resolveCase = (raw: Record<string, unknown>, path: KeyPath, ctx: CaseConte
   const timeout = valid(fields['timeout-ms'], raw['timeout-ms']);
   const recipes = resolveRecipes(raw.recipe, [...path, 'recipe'], ctx);
   const sysctls = resolveSysctls(raw.sysctl, [...path, 'sysctl'], ctx);
+  const nft = resolveNft(raw.nft, [...path, 'nft'], ctx);
   const expect = raw.expect === undefined
     ? { loc: ctx.source.at(path) }
     : resolveExpectation(raw.expect, [...path, 'expect'], ctx);
@@ -59,12 +60,13 @@ const resolveCase = (raw: Record<string, unknown>, path: KeyPath, ctx: CaseConte
     : [];
   const allProbes = probes.every((p) => p !== undefined) && probes.length > 0 ? probes : undefined;
 
-  if (!name || !description || !timeout || !recipes || !sysctls || !expect || !allProbes) return undefined;
+  if (!name || !description || !timeout || !recipes || !sysctls || !nft || !expect || !allProbes) return undefined;
   return {
     name: name.value,
     ...(description.value === undefined ? {} : { description: description.value }),
     recipes,
     sysctls,
+    nft,
     probes: allProbes,
     expect,
     loc: ctx.source.at(path),
@@ -104,6 +106,17 @@ const resolveSysctls = (raw: unknown, path: KeyPath, ctx: CaseContext): SysctlSe
     Object.entries(keys).map(([key, value]) => ({ node, key, value: sysctlValue(value) })));
 };
 
+const resolveNft = (raw: unknown, path: KeyPath, ctx: CaseContext): { node: string; ruleset: string }[] | undefined => {
+  if (isRecord(raw)) {
+    for (const node of Object.keys(raw)) {
+      if (valid(nodeNameSchema, node)) ctx.topology.checkNode(node, [...path, node], true);
+    }
+  }
+  const nft = valid(ctx.fields.nft, raw);
+  if (!nft) return undefined;
+  return Object.entries(nft.value ?? {}).map(([node, ruleset]) => ({ node, ruleset }));
+};
+
 /** Checks every readable `node:dev` of a list; unreadable ones were reported by the schema. */
 const checkRefs = (raw: unknown, path: KeyPath, ctx: CaseContext): void => {
   if (!Array.isArray(raw)) return;
@@ -119,6 +132,7 @@ const resolveExpectation = (raw: unknown, path: KeyPath, ctx: CaseContext): Expe
   if (!expect) return undefined;
   return {
     ...(expect.delivered === undefined ? {} : { delivered: expect.delivered }),
+    ...(expect.reason === undefined ? {} : { reason: expect.reason }),
     ...(expect.path ? { path: expect.path.map(splitRef) } : {}),
     ...(expect.via ? { via: expect.via.map(splitRef) } : {}),
     ...(expect['not-via'] ? { notVia: expect['not-via'].map(splitRef) } : {}),
@@ -133,34 +147,41 @@ const resolveProbe = (
   ctx: CaseContext,
 ): Probe | undefined => {
   // Each field is checked on its own, so that an unknown key does not hide a wrong address.
-  const udpPath = [...path, 'udp'];
-  const udp = isRecord(raw) && isRecord(raw.udp) ? raw.udp : {};
-  const fields = udpSchema.shape;
-  const from = read(fields.from, udp.from, parseProbeFrom, [...udpPath, 'from'], ctx);
-  const to = read(fields.to, udp.to, parseProbeTo, [...udpPath, 'to'], ctx);
-  const dev = valid(fields.dev, udp.dev)?.value;
-  if (from) checkSource(from, [...udpPath, 'from'], ctx);
+  const kind = PROBE_KINDS.find((k) => isRecord(raw) && raw[k] !== undefined) ?? 'udp';
+  const kindPath = [...path, kind];
+  const params = isRecord(raw) && isRecord(raw[kind]) ? raw[kind] : {};
+  const fields = probeKindSchemas[kind].shape;
+  const from = read(fields.from, params.from, parseProbeFrom, [...kindPath, 'from'], ctx);
+  const to = read(fields.to, params.to, parseProbeTo, [...kindPath, 'to'], ctx);
+  const dev = valid(fields.dev, params.dev)?.value;
+  if (from) checkSource(from, [...kindPath, 'from'], ctx);
   if (from && dev !== undefined && ctx.topology.hasNode(from.node)) {
-    ctx.topology.checkDevice({ node: from.node, dev }, [...udpPath, 'dev']);
+    ctx.topology.checkDevice({ node: from.node, dev }, [...kindPath, 'dev']);
   }
   if (from && to && from.family !== to.family) {
-    ctx.problems.at([...udpPath, 'to'], `${to.address} is an IPv${to.family} address but the probe is ` +
+    ctx.problems.at([...kindPath, 'to'], `${to.address} is an IPv${to.family} address but the probe is ` +
       `sent from ${from.address} (IPv${from.family}); from and to must be of one family`);
+  }
+  if (kind === 'icmp' && to?.port !== undefined) {
+    ctx.problems.at([...kindPath, 'to'], `an icmp probe has no port: write ${to.address}`);
   }
   const expect = isRecord(raw) && raw.expect !== undefined
     ? resolveExpectation(raw.expect, [...path, 'expect'], ctx)
     : undefined;
 
   const probe: RawProbe | undefined = valid(probeSchema, raw)?.value;
-  if (!probe || !from || !to || (probe.expect && !expect)) return undefined;
+  const given = probe?.[kind];
+  if (!probe || !given || !from || !to || (probe.expect && !expect)) return undefined;
+  if (kind === 'icmp' && to.port !== undefined) return undefined;
   const target = { address: to.address, ...(to.port === undefined ? {} : { port: to.port }) };
   return {
-    kind: 'udp',
-    name: probe.name ?? `udp ${from.address} → ${formatTarget(target)}`,
+    kind,
+    name: probe.name ?? `${kind} ${from.address} → ${formatTarget(target)}`,
     from: { node: from.node, address: from.address, ...(dev === undefined ? {} : { dev }) },
     to: target,
     family: from.family,
-    timeoutMs: probe.udp['timeout-ms'] ?? caseTimeout ?? DEFAULT_TIMEOUT_MS,
+    timeoutMs: given['timeout-ms'] ?? caseTimeout ?? DEFAULT_TIMEOUT_MS,
+    listen: 'listen' in given ? given.listen ?? true : true,
     ...(expect ? { expect } : {}),
     loc: ctx.source.at(path),
   };

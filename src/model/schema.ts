@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { recipes as catalog } from '../recipes/index.js';
 import type { Recipe } from '../recipes/types.js';
 import { unknownRecipeMessage } from './messages.js';
+import { CAUSES, PROBE_KINDS } from './types.js';
 import {
   DEVICE_NAME, DEVICE_REF, NODE_NAME, SCENARIO_NAME, SYSCTL_KEY,
   deviceNameProblem, deviceRefProblem, nodeNameProblem, scenarioNameProblem, sysctlKeyProblem,
@@ -51,24 +52,43 @@ export const addressesSchema = z.record(
 
 export const expectSchema = z.strictObject({
   delivered: z.boolean().optional().describe('Whether the datagram reaches the receiver.'),
+  reason: z.enum(CAUSES).optional()
+    .describe('Why the datagram did not arrive, as the verdict finds it from the evidence.'),
   path: z.array(deviceRefSchema).optional().describe('Exactly these devices, in travel order.'),
   via: z.array(deviceRefSchema).optional().describe('Each of these devices must be on the path.'),
   'not-via': z.array(deviceRefSchema).optional().describe('None of these devices may be on the path.'),
 });
 
-export const udpSchema = z.strictObject({
+const probeTargetFields = {
   from: z.string().describe('node:address, e.g. laptop:192.0.2.1 or laptop:2001:db8::1.')
     .meta({ examples: ['laptop:192.0.2.1', 'laptop:2001:db8::1'] }),
   to: z.string().describe('address, address:port, or [IPv6 address]:port.')
     .meta({ examples: ['192.0.2.2', '192.0.2.2:9000', '2001:db8::2', '[2001:db8::2]:9000'] }),
-  dev: deviceNameSchema.optional().describe('Send out of this device of the sending node.'),
+  dev: deviceNameSchema.optional().describe('Send out of this device of the sending node (SO_BINDTODEVICE).'),
   'timeout-ms': timeoutMsSchema.optional(),
+};
+
+const listenField = z.boolean().optional()
+  .describe('Start a receiver on the destination (default true); false shows what happens with no listener.');
+
+export const udpSchema = z.strictObject({ ...probeTargetFields, listen: listenField });
+export const tcpSchema = z.strictObject({ ...probeTargetFields, listen: listenField });
+export const icmpSchema = z.strictObject({
+  ...probeTargetFields,
+  to: z.string().describe('The address to ping (no port).').meta({ examples: ['192.0.2.2', '2001:db8::2'] }),
 });
 
+/** The schema of each probe kind's parameters. */
+export const probeKindSchemas = { udp: udpSchema, icmp: icmpSchema, tcp: tcpSchema } as const;
+
 export const probeSchema = z.strictObject({
-  name: z.string().min(1).optional().describe('Defaults to "udp FROM → TO".'),
-  udp: udpSchema,
+  name: z.string().min(1).optional().describe('Defaults to "KIND FROM → TO".'),
+  udp: udpSchema.optional().describe('A UDP datagram carrying a unique marker.'),
+  icmp: icmpSchema.optional().describe('An ICMP echo request; its reply is observed too.'),
+  tcp: tcpSchema.optional().describe('A TCP connect: the SYN and the SYN-ACK are observed.'),
   expect: expectSchema.optional().describe("Merged over the case's expectations."),
+}).refine((p) => PROBE_KINDS.filter((k) => p[k] !== undefined).length === 1, {
+  error: `a probe has exactly one of: ${PROBE_KINDS.join(', ')}`,
 });
 
 export const sysctlKeySchema = named(SYSCTL_KEY, sysctlKeyProblem, 'sysctl key not allowed');
@@ -98,6 +118,8 @@ export const caseFields = (registry: readonly Recipe<any>[]) => ({
   description: z.string().optional(),
   recipe: recipeUseSchema(registry).optional(),
   sysctl: sysctlSchema.optional(),
+  nft: z.record(nodeNameSchema, z.string().min(1)).optional()
+    .describe('An nftables ruleset per node (nft -f syntax), loaded after the sysctls: a firewall under test.'),
   'timeout-ms': timeoutMsSchema.optional(),
   probes: z.array(probeSchema).min(1),
   expect: expectSchema.optional().describe('Expectations for every probe of the case.'),

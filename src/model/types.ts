@@ -35,20 +35,33 @@ export interface AddressAssignment {
   family: 4 | 6;
 }
 
-export interface UdpProbe {
-  kind: 'udp';
-  /** Defaults to `udp FROM→TO`. */
+/** The kinds of probe; each sends one datagram (or exchange) and is observed on every device. */
+export const PROBE_KINDS = ['udp', 'icmp', 'tcp'] as const;
+export type ProbeKind = (typeof PROBE_KINDS)[number];
+
+/**
+ * Why a datagram did not arrive: the documented cause vocabulary (see README). UNKNOWN when the
+ * evidence fits none of them; lab never guesses.
+ */
+export const CAUSES = ['NEIGH_FAILED', 'RPFILTER', 'MARTIAN_SOURCE', 'NO_ROUTE', 'NO_LISTENER', 'FILTERED', 'UNKNOWN'] as const;
+export type Cause = (typeof CAUSES)[number];
+
+export interface Probe {
+  kind: ProbeKind;
+  /** Defaults to `KIND FROM → TO`. */
   name: string;
   from: { node: string; address: string; dev?: string };
+  /** No port for icmp. */
   to: { address: string; port?: number };
   family: 4 | 6;
   timeoutMs: number;
+  /** Whether lab starts a receiver (udp) or listener (tcp) on the destination. */
+  listen: boolean;
   /** Probe-level expectations, merged over the case's. */
   expect?: Expectation;
   loc: SourceLoc;
 }
 
-export type Probe = UdpProbe;
 
 export interface Expectation {
   delivered?: boolean;
@@ -58,6 +71,8 @@ export interface Expectation {
   via?: DeviceRef[];
   /** None of these may be on the path. */
   notVia?: DeviceRef[];
+  /** The cause of non-delivery the verdict must find. */
+  reason?: Cause;
   loc?: SourceLoc;
 }
 
@@ -79,6 +94,8 @@ export interface Case {
   description?: string;
   recipes: RecipeUse[];
   sysctls: SysctlSetting[];
+  /** nftables rulesets per node, loaded after the sysctls (firewalls under test). */
+  nft: { node: string; ruleset: string }[];
   probes: Probe[];
   expect: Expectation;
   loc: SourceLoc;

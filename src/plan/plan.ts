@@ -1,7 +1,7 @@
 import type { Case, Probe, Scenario } from '../model/types.js';
 import { findRecipe } from '../recipes/index.js';
 import type { RecipeContext } from '../recipes/types.js';
-import { sysctlOps, topologyOf, topologyOps } from './topology.js';
+import { nftOps, sysctlOps, topologyOf, topologyOps } from './topology.js';
 import type { Op, Topology } from './types.js';
 
 /** Probe ports are picked from here upwards, skipping ports the scenario names itself. */
@@ -24,7 +24,7 @@ export interface CasePlan {
   /** node → namespace, in node order. Every namespace carries the run's prefix. */
   namespaces: { node: string; netns: string }[];
   topology: Topology;
-  /** Topology, then recipes, then case sysctls, each inside its node's namespace. */
+  /** Topology, then recipes, then case sysctls and nft rulesets, each inside its node's namespace. */
   ops: Op[];
   probes: ProbePlan[];
 }
@@ -79,7 +79,7 @@ export const planCase = (scenario: Scenario, caseIndex: number, prefix: string):
     case: c,
     namespaces,
     topology: topologyOf(scenario),
-    ops: [...topologyOps(scenario, netnsOf), ...recipeOps(scenario, c), ...sysctlOps(c)],
+    ops: [...topologyOps(scenario, netnsOf), ...recipeOps(scenario, c), ...sysctlOps(c), ...nftOps(c)],
     probes: planProbes(scenario, c, prefix, caseIndex),
   };
 };

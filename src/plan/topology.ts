@@ -70,3 +70,7 @@ export const sysctlOps = (c: Case): Op[] =>
     argv: ['sysctl', '-q', '-w', `${s.key}=${s.value}`],
     why: 'case-level sysctl, applied after the recipe',
   }));
+
+/** The case's own nftables rulesets (firewalls under test), loaded last. */
+export const nftOps = (c: Case): Op[] =>
+  c.nft.map((n) => ({ node: n.node, argv: ['nft', '-f', '-'], input: n.ruleset, why: 'case-level nftables ruleset' }));

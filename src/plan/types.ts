@@ -4,6 +4,8 @@
 export interface Op {
   node: string;
   argv: string[];
+  /** Given to the command on stdin (an nft ruleset). */
+  input?: string;
   /** The command that takes this one back on a live host (namespaces are simply deleted). */
   undo?: string[];
   /** Why the step is there, for `lab recipe show` and `--explain`. */

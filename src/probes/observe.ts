@@ -1,5 +1,5 @@
 // Per-device observation with nftables: netdev ingress and egress chains on every device of a
-// namespace, one counting rule per probe (matched by the probe's unique UDP port).
+// namespace, one counting rule per observed thing (a probe's leg, its ARP/ND exchange).
 
 export const OBSERVER_TABLE = 'netns_lab_observe';
 
@@ -8,17 +8,21 @@ export interface DeviceCount {
   rx: number;
 }
 
+/** One counting rule, installed on every device: `match` is an nft expression, `id` names it. */
+export interface ObserverRule {
+  id: string;
+  match: string;
+}
+
 /** The nft script that installs the observer in one namespace. */
-export const observerRuleset = (devices: readonly string[], ports: readonly number[]): string => {
+export const observerRuleset = (devices: readonly string[], rules: readonly ObserverRule[]): string => {
   const lines = [`table netdev ${OBSERVER_TABLE} {`];
   devices.forEach((dev, i) => {
     for (const [prefix, hook] of [['rx', 'ingress'], ['tx', 'egress']] as const) {
       lines.push(`  chain ${prefix}${i} {`);
       // Lowest priority number: count before anything else on the device can drop the packet.
       lines.push(`    type filter hook ${hook} device ${JSON.stringify(dev)} priority -500; policy accept;`);
-      for (const port of ports) {
-        lines.push(`    meta l4proto udp udp dport ${port} counter comment "port ${port}"`);
-      }
+      for (const rule of rules) lines.push(`    ${rule.match} counter comment ${JSON.stringify(rule.id)}`);
       lines.push('  }');
     }
   });
@@ -43,21 +47,30 @@ const counterOf = (expr: unknown[] | undefined): number => {
 };
 
 /**
- * Packet counts per device for one probe port, from `nft -j list table netdev OBSERVER_TABLE`.
+ * Packet counts per rule id and device, from `nft -j list table netdev OBSERVER_TABLE`.
  * `devices` is the list the ruleset was built from: chains are named by position (rx0, tx0, …)
- * because nft 1.0.6 leaves the device out of its JSON chain objects.
+ * because nft 1.0.6 leaves the device out of its JSON chain objects. Every device is listed
+ * for every rule id seen, zeros included.
  */
-export const parseObserverCounts = (json: string, devices: readonly string[], port: number): Map<string, DeviceCount> => {
+export const parseObserver = (json: string, devices: readonly string[]): Map<string, Map<string, DeviceCount>> => {
   const doc = JSON.parse(json) as { nftables?: Record<string, unknown>[] };
-  const counts = new Map<string, DeviceCount>(devices.map((d) => [d, { tx: 0, rx: 0 }]));
+  const byRule = new Map<string, Map<string, DeviceCount>>();
   for (const item of doc.nftables ?? []) {
     const rule = item['rule'] as NftRule | undefined;
-    if (!rule || rule.comment !== `port ${port}`) continue;
-    const m = /^(rx|tx)(\d+)$/.exec(rule.chain);
+    const m = rule ? /^(rx|tx)(\d+)$/.exec(rule.chain) : null;
     const dev = m ? devices[Number(m[2])] : undefined;
-    const count = dev !== undefined ? counts.get(dev) : undefined;
-    if (!m || !count) continue;
-    count[m[1] as 'rx' | 'tx'] += counterOf(rule.expr);
+    if (!rule?.comment || !m || dev === undefined) continue;
+    let counts = byRule.get(rule.comment);
+    if (!counts) {
+      counts = new Map(devices.map((d) => [d, { tx: 0, rx: 0 }]));
+      byRule.set(rule.comment, counts);
+    }
+    const count = counts.get(dev);
+    if (count) count[m[1] as 'rx' | 'tx'] += counterOf(rule.expr);
   }
-  return counts;
+  return byRule;
 };
+
+/** Counts of one rule id (zeros for every device when the rule is absent). */
+export const parseObserverCounts = (json: string, devices: readonly string[], id: string): Map<string, DeviceCount> =>
+  parseObserver(json, devices).get(id) ?? new Map(devices.map((d) => [d, { tx: 0, rx: 0 }]));

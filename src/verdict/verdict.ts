@@ -1,5 +1,7 @@
-import { formatRef, type Expectation, type Probe } from '../model/types.js';
-import type { ProbeObservation } from '../probes/udp.js';
+import { formatRef, type Cause, type Expectation, type Probe, type ProbeKind } from '../model/types.js';
+import type { RouteDecision } from '../probes/evidence.js';
+import type { NeighbourExchange, ProbeObservation } from '../probes/probe.js';
+import { diagnose } from './diagnose.js';
 
 export interface ExpectationResult {
   what: string;
@@ -10,13 +12,23 @@ export interface ExpectationResult {
 
 export interface ProbeResult {
   name: string;
-  proto: 'udp';
+  proto: ProbeKind;
   from: string;
   to: string;
   delivered: boolean;
+  /** The datagram's (request's, SYN's) devices in travel order. */
   path: string[];
   devices: Record<string, { tx: number; rx: number }>;
   explanation: string;
+  /** Why it was not delivered; null when it was. */
+  cause: Cause | null;
+  evidence: string[];
+  /** What `ip route get` in the sending node predicted. */
+  prediction: RouteDecision | null;
+  /** The answer's leg (ICMP echo reply, TCP SYN-ACK or RST); absent for UDP. */
+  reply?: { path: string[]; devices: Record<string, { tx: number; rx: number }> };
+  /** The ARP or ND exchange for the destination, when there was one. */
+  neighbour?: NeighbourExchange;
 }
 
 export type CaseStatus = 'pass' | 'fail' | 'skip' | 'error';
@@ -37,12 +49,11 @@ export const effectiveExpectation = (caseExpect: Expectation, probe: Probe): Exp
   ...(probe.expect ?? {}),
 });
 
-const list = (refs: readonly string[]): string => (refs.length ? refs.join(' → ') : 'no device');
-
 export const judgeExpectations = (
   probeName: string,
   expect: Expectation,
   obs: Pick<ProbeObservation, 'delivered' | 'path'>,
+  cause?: Cause,
 ): ExpectationResult[] => {
   const results: ExpectationResult[] = [];
   const onPath = new Set(obs.path);
@@ -76,27 +87,55 @@ export const judgeExpectations = (
       ok: !expected.some((r) => onPath.has(r)),
     });
   }
+  if (expect.reason) {
+    results.push({
+      what: `${probeName}: reason`,
+      expected: expect.reason,
+      actual: cause ?? null,
+      ok: expect.reason === cause,
+    });
+  }
   return results;
 };
 
-/** One line saying what happened to the datagram, from the evidence only. */
-export const explainObservation = (obs: ProbeObservation): string => {
-  if (obs.receiverError) return `no receiver: ${obs.receiverError}`;
-  if (obs.sendError) return `not sent: ${obs.sendError}`;
-  const wire = obs.path.filter((d) => !d.endsWith(':lo'));
-  if (obs.delivered) {
-    return wire.length === 0
-      ? `delivered through ${list(obs.path)}; nothing crossed the wire`
-      : `delivered over the wire, received on ${wire[wire.length - 1]}`;
-  }
-  if (obs.path.length === 0) {
-    const neigh = obs.neighbours.find((n) => /FAILED|INCOMPLETE/.test(n.state));
-    const why = neigh
-      ? `; neighbour ${neigh.address} on ${neigh.node}:${neigh.dev} is ${neigh.state} (no ARP/ND answer)`
-      : '';
-    return `not delivered: no device carried it${why}`;
-  }
-  return `not delivered: last seen on ${obs.path[obs.path.length - 1]} (path ${list(obs.path)})`;
+/**
+ * Where `ip route get` and the observed path disagree on the device the probe left by, one line;
+ * undefined when they agree or when either is missing.
+ */
+export const predictionMismatch = (sender: string, prediction: RouteDecision | undefined, path: readonly string[]): string | undefined => {
+  if (!prediction?.ok) return undefined;
+  const first = path.find((k) => k.startsWith(`${sender}:`) );
+  if (!first) return undefined;
+  const predicted = `${sender}:${prediction.dev}`;
+  return first === predicted ? undefined : `route get predicted ${predicted}, but it left by ${first}`;
+};
+
+/** The report entry of one probe: what was seen, why, and the evidence. */
+export const probeResult = (
+  probe: Probe,
+  to: string,
+  obs: ProbeObservation,
+  receiverNode: string | undefined,
+  port?: number,
+): ProbeResult => {
+  const diagnosis = diagnose(probe, obs, receiverNode, port);
+  const mismatch = predictionMismatch(probe.from.node, obs.prediction, obs.path);
+  const reply = obs.legs[1];
+  return {
+    name: probe.name,
+    proto: probe.kind,
+    from: `${probe.from.node}:${probe.from.address}`,
+    to,
+    delivered: obs.delivered,
+    path: obs.path,
+    devices: obs.devices,
+    explanation: mismatch ? `${diagnosis.explanation}; ${mismatch}` : diagnosis.explanation,
+    cause: diagnosis.cause ?? null,
+    evidence: mismatch ? [...diagnosis.evidence, mismatch] : diagnosis.evidence,
+    prediction: obs.prediction ?? null,
+    ...(reply ? { reply: { path: reply.path, devices: reply.devices } } : {}),
+    ...(obs.exchange ? { neighbour: obs.exchange } : {}),
+  };
 };
 
 /** Why an expectation failed, for the table. */

@@ -41,7 +41,11 @@ t.test('the default scenario, for real, as JSON', { skip: needsRoot }, async (t)
     t.equal(c.status, 'pass', `${c.name} passes`);
     t.same(Object.keys(c).sort(), ['expectations', 'name', 'probes', 'status']);
     for (const p of c.probes) {
-      t.same(Object.keys(p).sort(), ['delivered', 'devices', 'explanation', 'from', 'name', 'path', 'proto', 'to']);
+      // The contract's keys, plus the diagnosis (cause, evidence, prediction) and the neighbour exchange.
+      const keys = Object.keys(p);
+      for (const k of ['delivered', 'devices', 'explanation', 'from', 'name', 'path', 'proto', 'to', 'cause', 'evidence', 'prediction']) {
+        t.ok(keys.includes(k), `probe has ${k}`);
+      }
       t.equal(p.proto, 'udp');
     }
     for (const e of c.expectations) t.same(Object.keys(e).sort(), ['actual', 'expected', 'ok', 'what']);
@@ -69,7 +73,9 @@ t.test('the default scenario, for real, as JSON', { skip: needsRoot }, async (t)
   const refused = byName.get('without accept_local the ARP request goes unanswered')!.probes[0]!;
   t.equal(refused.delivered, false);
   t.same(refused.path, []);
-  t.match(refused.explanation, /neighbour 192\.0\.2\.2 on laptop:wlan0 is (INCOMPLETE|FAILED)/);
+  t.match(refused.explanation, /^not delivered \(NEIGH_FAILED\): neighbour 192\.0\.2\.2 on laptop:wlan0 is (INCOMPLETE|FAILED); laptop:wlan1 heard the ARP request but refuses its sender address 192\.0\.2\.1 \(accept_local 0, rp_filter 2\)/);
+  t.equal((refused as { cause?: string }).cause, 'NEIGH_FAILED');
+  t.ok((refused as { evidence?: string[] }).evidence?.includes('route get on input (iif wlan1): refused: Invalid argument'), 'the input route check is part of the evidence');
 });
 
 t.test('the table names every case and its status', { skip: needsRoot }, async (t) => {

@@ -7,6 +7,7 @@ export const seedCase = (over: Partial<Case> = {}): Case => ({
   name: 'a case',
   recipes: [],
   sysctls: [],
+  nft: [],
   probes: [
     {
       kind: 'udp',
@@ -15,6 +16,7 @@ export const seedCase = (over: Partial<Case> = {}): Case => ({
       to: { address: '192.0.2.2' },
       family: 4,
       timeoutMs: 1000,
+      listen: true,
       loc,
     },
   ],

@@ -17,6 +17,7 @@ const udp = (from: string, to: string, line: number, extra: Partial<Probe> = {})
   to: { address: to },
   family: 4,
   timeoutMs: 1000,
+  listen: true,
   loc: { line, col: 9 },
   ...extra,
 });
@@ -48,6 +49,7 @@ t.test('the seed scenario resolves to the laptop with two NICs on one access poi
         description: 'Both addresses are in the local table, so the datagram never leaves the laptop.',
         recipes: [],
         sysctls: [],
+        nft: [],
         probes: [udp('192.0.2.1', '192.0.2.2', 19)],
         expect: {
           delivered: true,
@@ -61,6 +63,7 @@ t.test('the seed scenario resolves to the laptop with two NICs on one access poi
         name: 'accept-local sends it over the wire',
         recipes: [acceptLocal(23, 29)],
         sysctls: [],
+        nft: [],
         probes: [udp('192.0.2.1', '192.0.2.2', 25)],
         expect: {
           delivered: true,
@@ -73,6 +76,7 @@ t.test('the seed scenario resolves to the laptop with two NICs on one access poi
         name: 'both directions over the wire',
         recipes: [acceptLocal(29, 29, { both: true })],
         sysctls: [],
+        nft: [],
         probes: [
           udp('192.0.2.1', '192.0.2.2', 31, {
             name: 'wlan0 to wlan1',
@@ -92,6 +96,7 @@ t.test('the seed scenario resolves to the laptop with two NICs on one access poi
           "neighbour entry fails and the datagram never leaves wlan0's queue.\n",
         recipes: [acceptLocal(43, 29, { accept_local: 0 })],
         sysctls: [],
+        nft: [],
         probes: [udp('192.0.2.1', '192.0.2.2', 45)],
         expect: { delivered: false, path: [], loc: { line: 46, col: 13 } },
         loc: { line: 39, col: 5 },
@@ -102,6 +107,7 @@ t.test('the seed scenario resolves to the laptop with two NICs on one access poi
           'request is not answered and nothing crosses the wire.\n',
         recipes: [acceptLocal(52, 29, { rp_filter: 1 })],
         sysctls: [],
+        nft: [],
         probes: [udp('192.0.2.1', '192.0.2.2', 54)],
         expect: { delivered: false, path: [], loc: { line: 55, col: 13 } },
         loc: { line: 48, col: 5 },

@@ -105,18 +105,44 @@ t.test('unknown keys are reported at the key, with the keys allowed there, at ev
     '    recipe: { accept-local: { node: laptop, out: br0, in: br0, speed: fast } }',
     '    probes:',
     '      - udp: { from: laptop:192.0.2.1, to: 192.0.2.1, port: 9 }',
-    '        tcp: {}',
+    '        sctp: {}',
     '        expect: { delivered: true, not_via: [] }',
   )), [
     problem(2, 1, 'colour', 'unknown key "colour" (allowed here: name, description, nodes, links, addresses, cases)'),
     problem(4, 26, 'nodes.laptop.vlan', 'unknown key "vlan" (allowed here: bridge)'),
     problem(8, 5, 'cases.0.when',
-      'unknown key "when" (allowed here: name, description, recipe, sysctl, timeout-ms, probes, expect)'),
+      'unknown key "when" (allowed here: name, description, recipe, sysctl, nft, timeout-ms, probes, expect)'),
     problem(9, 64, 'cases.0.recipe.accept-local.speed',
       'unknown key "speed" (allowed here: node, out, in, both, accept_local, rp_filter, out_addr, in_addr)'),
-    problem(11, 55, 'cases.0.probes.0.udp.port', 'unknown key "port" (allowed here: from, to, dev, timeout-ms)'),
-    problem(12, 9, 'cases.0.probes.0.tcp', 'unknown key "tcp" (allowed here: name, udp, expect)'),
+    problem(11, 55, 'cases.0.probes.0.udp.port', 'unknown key "port" (allowed here: from, to, dev, timeout-ms, listen)'),
+    problem(12, 9, 'cases.0.probes.0.sctp', 'unknown key "sctp" (allowed here: name, udp, icmp, tcp, expect)'),
     problem(13, 36, 'cases.0.probes.0.expect.not_via',
-      'unknown key "not_via" (allowed here: delivered, path, via, not-via)'),
+      'unknown key "not_via" (allowed here: delivered, reason, path, via, not-via)'),
   ]);
+});
+
+t.test('a probe has exactly one kind; icmp has no port; reason is a known cause', async (t) => {
+  const probes = (...lines: string[]) => problemsOf(text(
+    'name: kinds',
+    'nodes: { pc: {} }',
+    'links: [[pc:eth0, pc:eth1]]',
+    'addresses: { pc:eth0: 192.0.2.1/24, pc:eth1: 192.0.2.2/24 }',
+    'cases:',
+    '  - name: c',
+    '    probes:',
+    ...lines,
+  ));
+  const both = probes(
+    '      - udp: { from: pc:192.0.2.1, to: 192.0.2.2 }',
+    '        tcp: { from: pc:192.0.2.1, to: 192.0.2.2 }',
+  );
+  t.equal(both.length, 1);
+  t.match(both[0], { line: 8, path: 'cases.0.probes.0', message: 'a probe has exactly one of: udp, icmp, tcp' });
+  t.match(probes('      - icmp: { from: pc:192.0.2.1, to: 192.0.2.2:9 }'), [
+    { line: 8, path: 'cases.0.probes.0.icmp.to', message: 'an icmp probe has no port: write 192.0.2.2' },
+  ]);
+  t.match(probes(
+    '      - icmp: { from: pc:192.0.2.1, to: 192.0.2.2 }',
+    '        expect: { reason: ARP_FAILED }',
+  ), [{ line: 9, path: 'cases.0.probes.0.expect.reason', message: /NEIGH_FAILED/ }]);
 });

@@ -3,10 +3,10 @@ import {
   caseStatus,
   describeFailure,
   effectiveExpectation,
-  explainObservation,
   judgeExpectations,
+  predictionMismatch,
 } from '../../../src/verdict/verdict.js';
-import type { ProbeObservation } from '../../../src/probes/udp.js';
+import type { ProbeObservation } from '../../../src/probes/probe.js';
 import { seedCase } from '../fixtures.js';
 
 const ref = (s: string) => {
@@ -14,7 +14,9 @@ const ref = (s: string) => {
   return { node, dev };
 };
 const wire = ['laptop:wlan0', 'ap:port0', 'ap:port1', 'laptop:wlan1'];
-const obs = (o: Partial<ProbeObservation>): ProbeObservation => ({ delivered: true, path: [], devices: {}, neighbours: [], ...o });
+const obs = (o: Partial<ProbeObservation>): ProbeObservation => ({
+  delivered: true, path: [], devices: {}, legs: [], neighbours: [], counters: {}, firewalled: [], limits: [], ...o,
+});
 
 t.test('delivered and an exact path hold', async (t) => {
   const r = judgeExpectations('p', { delivered: true, path: wire.map(ref) }, obs({ path: wire }));
@@ -57,14 +59,17 @@ t.test("a probe's own expectations win over the case's", async (t) => {
   t.same(merged, { delivered: false, via: [ref('laptop:lo')] });
 });
 
-t.test('explanations come from the evidence', async (t) => {
-  t.equal(explainObservation(obs({ path: ['laptop:lo'] })), 'delivered through laptop:lo; nothing crossed the wire');
-  t.equal(explainObservation(obs({ path: wire })), 'delivered over the wire, received on laptop:wlan1');
-  t.equal(
-    explainObservation(obs({ delivered: false, neighbours: [{ node: 'laptop', dev: 'wlan0', address: '192.0.2.2', state: 'INCOMPLETE' }] })),
-    'not delivered: no device carried it; neighbour 192.0.2.2 on laptop:wlan0 is INCOMPLETE (no ARP/ND answer)',
-  );
-  t.equal(explainObservation(obs({ delivered: false })), 'not delivered: no device carried it');
-  t.equal(explainObservation(obs({ delivered: false, path: wire })), `not delivered: last seen on laptop:wlan1 (path ${wire.join(' → ')})`);
-  t.equal(explainObservation(obs({ delivered: false, sendError: 'Network is unreachable' })), 'not sent: Network is unreachable');
+t.test('a reason expectation compares the diagnosed cause', async (t) => {
+  const [ok] = judgeExpectations('p', { reason: 'NEIGH_FAILED' }, obs({ delivered: false }), 'NEIGH_FAILED');
+  t.same(ok, { what: 'p: reason', expected: 'NEIGH_FAILED', actual: 'NEIGH_FAILED', ok: true });
+  const [delivered] = judgeExpectations('p', { reason: 'RPFILTER' }, obs({}), undefined);
+  t.same(delivered, { what: 'p: reason', expected: 'RPFILTER', actual: null, ok: false });
+});
+
+t.test('the route prediction is compared with the device the probe left by', async (t) => {
+  const viaWlan0 = { ok: true as const, type: 'unicast', dev: 'wlan0', table: '100' };
+  t.equal(predictionMismatch('laptop', viaWlan0, wire), undefined);
+  t.equal(predictionMismatch('laptop', viaWlan0, ['laptop:lo']), 'route get predicted laptop:wlan0, but it left by laptop:lo');
+  t.equal(predictionMismatch('laptop', { ok: false, error: 'Network is unreachable' }, ['laptop:lo']), undefined);
+  t.equal(predictionMismatch('laptop', viaWlan0, []), undefined, 'nothing left: nothing to compare');
 });

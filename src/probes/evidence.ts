@@ -1,0 +1,77 @@
+// Parsers for the evidence gathered around a probe. Pure: text in, data out.
+
+/** A route decision as `ip -j route get` reports it, or the kernel's refusal. */
+export type RouteDecision =
+  | { ok: true; type: string; dev: string; table: string; src?: string; gateway?: string }
+  | { ok: false; error: string };
+
+export const parseRouteGet = (exitCode: number, stdout: string, stderr: string): RouteDecision => {
+  if (exitCode !== 0) {
+    return { ok: false, error: stderr.trim().replace(/^RTNETLINK answers: /, '') || `exit ${exitCode}` };
+  }
+  const [r] = JSON.parse(stdout || '[]') as Record<string, unknown>[];
+  if (!r) return { ok: false, error: 'no route in the answer' };
+  const text = (k: string): string | undefined => (typeof r[k] === 'string' ? (r[k] as string) : undefined);
+  return {
+    ok: true,
+    type: text('type') ?? 'unicast',
+    dev: text('dev') ?? '?',
+    table: text('table') ?? 'main',
+    ...(text('prefsrc') ?? text('from') ? { src: (text('prefsrc') ?? text('from')) as string } : {}),
+    ...(text('gateway') ? { gateway: text('gateway') as string } : {}),
+  };
+};
+
+export const describeRoute = (r: RouteDecision): string =>
+  r.ok
+    ? `${r.type === 'unicast' ? '' : `${r.type} `}dev ${r.dev} table ${r.table}${r.src ? ` src ${r.src}` : ''}${r.gateway ? ` via ${r.gateway}` : ''}`
+    : `refused: ${r.error}`;
+
+export type Counters = Record<string, number>;
+
+/** `nstat -asz -j`: absolute counters of one namespace. */
+export const parseNstat = (stdout: string): Counters => {
+  const doc = JSON.parse(stdout || '{}') as { kernel?: Counters };
+  return doc.kernel ?? {};
+};
+
+/**
+ * Counters that moved between two readings, without IPv6 housekeeping noise (router
+ * solicitations and MLD reports a new interface sends by itself).
+ */
+export const counterDeltas = (before: Counters, after: Counters): Counters => {
+  const out: Counters = {};
+  for (const [k, v] of Object.entries(after)) {
+    const d = v - (before[k] ?? 0);
+    if (d !== 0 && !/^(Ip6|Icmp6)/.test(k) && !/Octets$/.test(k)) out[k] = d;
+  }
+  return out;
+};
+
+/** A neighbour entry, as `ip -j neigh` reports it. */
+export interface NeighEntry {
+  node: string;
+  dev: string;
+  address: string;
+  state: string;
+  lladdr?: string;
+}
+
+export const parseNeigh = (node: string, json: string, address: string): NeighEntry[] => {
+  const entries = JSON.parse(json || '[]') as { dst: string; dev: string; state?: string[]; lladdr?: string }[];
+  return entries
+    .filter((e) => e.dst === address)
+    .map((e) => ({
+      node,
+      dev: e.dev,
+      address: e.dst,
+      state: (e.state ?? ['NONE']).join(','),
+      ...(e.lladdr ? { lladdr: e.lladdr } : {}),
+    }));
+};
+
+/** MAC address → device name, from `ip -j link show`. */
+export const parseLinkMacs = (json: string): Map<string, string> => {
+  const links = JSON.parse(json || '[]') as { ifname: string; address?: string; link_type?: string }[];
+  return new Map(links.filter((l) => l.address && l.link_type === 'ether').map((l) => [l.address as string, l.ifname]));
+};

@@ -1,0 +1,301 @@
+// Sends one probe and gathers what the kernel shows of it: per-device counts of each leg, the
+// neighbour exchange, route decisions, counter deltas. The verdict is drawn from this alone.
+import { inNetns, type HostBackend, type LiveCase } from '../backends/host.js';
+import type { Runner } from '../backends/runner.js';
+import type { ProbePlan } from '../plan/plan.js';
+import {
+  counterDeltas,
+  parseLinkMacs,
+  parseNeigh,
+  parseNstat,
+  parseRouteGet,
+  type Counters,
+  type NeighEntry,
+  type RouteDecision,
+} from './evidence.js';
+import { echoId, neighbourRules, probeLegs, type LegName } from './legs.js';
+import { nodeScriptArgv } from './node-script.js';
+import { parseObserver, type DeviceCount } from './observe.js';
+import { derivePath } from './path.js';
+
+export interface LegObservation {
+  name: LegName;
+  path: string[];
+  devices: Record<string, DeviceCount>;
+}
+
+/** Who asked for the destination's link-layer address, and who answered. */
+export interface NeighbourExchange {
+  protocol: 'arp' | 'nd';
+  /** Devices that sent a request of their own (`node:dev`); bridges forwarding it are not counted. */
+  askedOn: string[];
+  /** Devices that received the request. */
+  heardBy: string[];
+  /** Devices that sent a reply of their own. */
+  answeredBy: string[];
+  /** The sender's entry afterwards, with the answering device when its MAC is known. */
+  entry?: NeighEntry & { owner?: string };
+}
+
+export interface ProbeObservation {
+  delivered: boolean;
+  /** The first leg's path and counts (the datagram, request or SYN). */
+  path: string[];
+  devices: Record<string, DeviceCount>;
+  legs: LegObservation[];
+  /** The sender could not send; its own words. */
+  sendError?: string;
+  /** The receiver could not listen on the destination; its own words. */
+  receiverError?: string;
+  neighbours: NeighEntry[];
+  exchange?: NeighbourExchange;
+  /** `ip route get` in the sending node: what the kernel predicts for this probe. */
+  prediction?: RouteDecision;
+  /** `ip route get … iif DEV` in the receiving node, for the device the probe came in on. */
+  inputRoute?: { dev: string; decision: RouteDecision };
+  /** Settings of the receiving device that decide whether a local source is accepted. */
+  inputSysctls?: Record<string, number>;
+  /** Per node, the kernel counters that moved during the probe. */
+  counters: Record<string, Counters>;
+  /** skb:kfree_skb drop reasons seen during the probe window (with --explain). */
+  dropReasons?: { reason: string; count: number }[];
+  /** Nodes carrying a ruleset of the case's own (a firewall under test). */
+  firewalled: string[];
+  /** What lab itself did not get to see; said instead of guessed. */
+  limits: string[];
+}
+
+/** How long the receiver may take to bind before the probe counts as broken. */
+const RECEIVER_READY_MS = 5_000;
+
+export const hostPort = (address: string, port: number): string =>
+  address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+
+/** The sending command of a probe: socat for udp and tcp, ping for icmp. Sends `marker` once. */
+export const senderArgv = (pp: ProbePlan): string[] => {
+  const { kind, from, to, family, timeoutMs } = pp.probe;
+  if (kind === 'icmp') {
+    const seconds = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
+    return ['ping', `-${family}`, '-c', '1', '-W', seconds, '-e', String(echoId(pp)), '-I', from.dev ?? from.address, to.address];
+  }
+  const bind = family === 6 ? `[${from.address}]` : from.address;
+  const options = [`bind=${bind}`, ...(from.dev ? [`so-bindtodevice=${from.dev}`] : [])];
+  if (kind === 'tcp') options.push(`connect-timeout=${(timeoutMs / 1000).toFixed(3)}`);
+  const address = kind === 'udp' ? `UDP${family}-SENDTO` : `TCP${family}`;
+  return ['socat', '-u', '-', `${address}:${hostPort(to.address, pp.port)},${options.join(',')}`];
+};
+
+/** The tool's last complaint, without its own prefixes and syscall arguments. */
+export const lastLine = (text: string): string => {
+  const line = text.trim().split('\n').pop() ?? '';
+  return line.replace(/^.*? E /, '').replace(/^ping: /, '').replace(/^\w+\(.*\): /, '');
+};
+
+/** Which device of the receiving node the probe came in on: the last one that received it. */
+const inputDevice = (leg: LegObservation | undefined, node: string): string | undefined => {
+  const seen = (leg?.path ?? []).filter((k) => k.startsWith(`${node}:`) && (leg?.devices[k]?.rx ?? 0) > 0);
+  return seen.length ? seen[seen.length - 1]?.slice(node.length + 1) : undefined;
+};
+
+/** Runs the probe of `pp` (the `index`th of its case) on a live case. */
+export const runProbe = async (
+  runner: Runner,
+  backend: HostBackend,
+  live: LiveCase,
+  pp: ProbePlan,
+  index: number,
+  previous: ReadonlyMap<string, Map<string, DeviceCount>> | undefined,
+): Promise<{ observation: ProbeObservation; observer: Map<string, Map<string, DeviceCount>> }> => {
+  const { probe } = pp;
+  const { nodes, devices: topoDevices } = live.plan.topology;
+  const inNode = (node: string, argv: string[]) => inNetns(live.netnsOf(node), argv);
+  const nstat = async (): Promise<Record<string, Counters>> =>
+    Object.fromEntries(
+      await Promise.all(
+        nodes.map(async (n) => [n, parseNstat((await runner.run({ argv: inNode(n, ['nstat', '-asz', '-j']) })).stdout)] as const),
+      ),
+    );
+
+  const before = await nstat();
+  let receiverError: string | undefined;
+  const wantsReceiver = probe.kind !== 'icmp' && probe.listen && pp.receiverNode !== undefined;
+  const receiver = wantsReceiver
+    ? runner.start({
+        argv: inNode(pp.receiverNode as string, [
+          ...nodeScriptArgv(import.meta.url, 'receiver'),
+          `${probe.kind}${probe.family}`,
+          probe.to.address,
+          String(pp.port),
+          pp.marker,
+          String(probe.timeoutMs),
+        ]),
+        timeoutMs: RECEIVER_READY_MS + probe.timeoutMs + 2_000,
+      })
+    : undefined;
+  let ready = !receiver;
+  if (receiver) {
+    const timer = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), RECEIVER_READY_MS).unref());
+    ready = (await Promise.race([receiver.waitForLine((l) => l === 'ready'), timer])) !== undefined;
+    if (!ready) {
+      receiver.kill();
+      receiverError = (await receiver.done).stderr.trim() || 'the receiver did not start listening';
+    }
+  }
+
+  let sendError: string | undefined;
+  let delivered = false;
+  if (ready) {
+    const sent = await runner.run({
+      argv: inNode(probe.from.node, senderArgv(pp)),
+      input: `${pp.marker}\n`,
+      timeoutMs: probe.timeoutMs + 5_000,
+    });
+    if (probe.kind === 'icmp') {
+      // ping exits 1 when no reply came, 2 on an error of its own (no route, for one).
+      delivered = sent.exitCode === 0;
+      if (sent.exitCode > 1) sendError = lastLine(sent.stderr) || `ping exited with ${sent.exitCode}`;
+    } else if (sent.exitCode !== 0) {
+      sendError = lastLine(sent.stderr) || `socat exited with ${sent.exitCode}`;
+    }
+  }
+  if (receiver && ready) {
+    const line = await receiver.waitForLine((l) => l.startsWith('{'));
+    delivered = line !== undefined && (JSON.parse(line) as { received: boolean }).received;
+    await receiver.done;
+  }
+
+  // Counts of every rule, per node.
+  const observer = new Map<string, Map<string, DeviceCount>>();
+  await Promise.all(
+    nodes.map(async (node) => {
+      const devs = topoDevices.filter((d) => d.node === node).map((d) => d.dev);
+      for (const [id, counts] of parseObserver(await backend.readObserver(live, node), devs)) {
+        let all = observer.get(id);
+        if (!all) observer.set(id, (all = new Map()));
+        for (const [dev, c] of counts) all.set(`${node}:${dev}`, c);
+      }
+    }),
+  );
+  const legs: LegObservation[] = probeLegs(pp, index).map((leg) => {
+    const counts = observer.get(leg.id) ?? new Map<string, DeviceCount>();
+    const start = leg.name === 'reply' || leg.name === 'syn-ack' ? (pp.receiverNode ?? probe.from.node) : probe.from.node;
+    return { name: leg.name, path: derivePath(live.plan.topology, counts, start), devices: Object.fromEntries(counts) };
+  });
+
+  const after = await nstat();
+  const counters = Object.fromEntries(nodes.map((n) => [n, counterDeltas(before[n] ?? {}, after[n] ?? {})]));
+
+  const sender = probe.from.node;
+  const neigh = await runner.run({ argv: inNode(sender, ['ip', '-j', 'neigh', 'show', 'to', probe.to.address]) });
+  const neighbours = neigh.exitCode === 0 ? parseNeigh(sender, neigh.stdout, probe.to.address) : [];
+  const exchange = await neighbourExchange(runner, live, probe.family, observer, previous, neighbours[0]);
+
+  const routeArgs = [...(probe.family === 6 ? ['-6'] : []), '-j', 'route', 'get', probe.to.address, 'from', probe.from.address];
+  const predicted = await runner.run({
+    argv: inNode(sender, ['ip', ...routeArgs, ...(probe.from.dev ? ['oif', probe.from.dev] : [])]),
+  });
+  const prediction = parseRouteGet(predicted.exitCode, predicted.stdout, predicted.stderr);
+
+  const limits: string[] = [];
+  let inputRoute: ProbeObservation['inputRoute'];
+  let inputSysctls: Record<string, number> | undefined;
+  const rxNode = pp.receiverNode;
+  // Where the probe came in; when it never did, where the receiving node heard the ARP/ND request
+  // for it: the kernel applies the same source check to that request.
+  const rxDev = rxNode
+    ? inputDevice(legs[0], rxNode) ??
+      exchange?.heardBy.find((k) => k.startsWith(`${rxNode}:`) && !k.endsWith(':lo'))?.slice(rxNode.length + 1)
+    : undefined;
+  if (rxNode && rxDev && rxDev !== 'lo') {
+    const r = await runner.run({ argv: inNode(rxNode, ['ip', ...routeArgs, 'iif', rxDev]) });
+    inputRoute = { dev: rxDev, decision: parseRouteGet(r.exitCode, r.stdout, r.stderr) };
+    if (probe.family === 4) {
+      const keys = ['all', rxDev].flatMap((scope) => ['accept_local', 'rp_filter'].map((k) => `net.ipv4.conf.${scope}.${k}`));
+      const s = await runner.run({ argv: inNode(rxNode, ['sysctl', '-n', ...keys]) });
+      const values = s.stdout.trim().split('\n').map(Number);
+      if (s.exitCode === 0 && values.length === keys.length) {
+        inputSysctls = Object.fromEntries(keys.map((k, i) => [k.replace('net.ipv4.conf.', ''), values[i] ?? 0]));
+      }
+    }
+  }
+  if (!rxNode) limits.push(`no node owns ${probe.to.address}, so nothing could receive it`);
+
+  const legZero = legs[0];
+  return {
+    observer,
+    observation: {
+      delivered,
+      path: legZero?.path ?? [],
+      devices: legZero?.devices ?? {},
+      legs,
+      ...(sendError ? { sendError } : {}),
+      ...(receiverError ? { receiverError } : {}),
+      neighbours,
+      ...(exchange ? { exchange } : {}),
+      prediction,
+      ...(inputRoute ? { inputRoute } : {}),
+      ...(inputSysctls ? { inputSysctls } : {}),
+      counters,
+      firewalled: live.plan.case.nft.map((n) => n.node),
+      limits,
+    },
+  };
+};
+
+/**
+ * Devices whose count of `id` grew since the previous reading: those that sent one of their own
+ * (sent, received none: a bridge port forwarding it both received and sent) and those that
+ * received one.
+ */
+const grew = (
+  observer: ReadonlyMap<string, Map<string, DeviceCount>>,
+  previous: ReadonlyMap<string, Map<string, DeviceCount>> | undefined,
+  id: string,
+): { sent: string[]; received: string[] } => {
+  const now = observer.get(id);
+  const then = previous?.get(id);
+  const delta = [...(now ?? [])].map(([key, c]) => {
+    const old = then?.get(key);
+    return { key, tx: c.tx - (old?.tx ?? 0), rx: c.rx - (old?.rx ?? 0) };
+  });
+  return {
+    sent: delta.filter((d) => d.tx > 0 && d.rx === 0).map((d) => d.key),
+    received: delta.filter((d) => d.rx > 0).map((d) => d.key),
+  };
+};
+
+const neighbourExchange = async (
+  runner: Runner,
+  live: LiveCase,
+  family: 4 | 6,
+  observer: ReadonlyMap<string, Map<string, DeviceCount>>,
+  previous: ReadonlyMap<string, Map<string, DeviceCount>> | undefined,
+  entry: NeighEntry | undefined,
+): Promise<NeighbourExchange | undefined> => {
+  const [request, reply] = neighbourRules(family).map((r) => r.id) as [string, string];
+  // Bridge ports only forward what others sent: they neither ask nor answer.
+  const ports = new Set(live.plan.topology.devices.filter((d) => d.master).map((d) => `${d.node}:${d.dev}`));
+  const own = (keys: string[]): string[] => keys.filter((k) => !ports.has(k));
+  const requests = grew(observer, previous, request);
+  const askedOn = own(requests.sent);
+  const answeredBy = own(grew(observer, previous, reply).sent);
+  if (!entry && askedOn.length === 0) return undefined;
+  let owner: string | undefined;
+  if (entry?.lladdr) {
+    for (const node of live.plan.topology.nodes) {
+      const links = await runner.run({ argv: inNetns(live.netnsOf(node), ['ip', '-j', 'link', 'show']) });
+      const dev = parseLinkMacs(links.stdout).get(entry.lladdr);
+      if (dev) {
+        owner = `${node}:${dev}`;
+        break;
+      }
+    }
+  }
+  return {
+    protocol: family === 4 ? 'arp' : 'nd',
+    askedOn,
+    heardBy: own(requests.received),
+    answeredBy,
+    ...(entry ? { entry: { ...entry, ...(owner ? { owner } : {}) } } : {}),
+  };
+};

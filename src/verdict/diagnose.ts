@@ -1,0 +1,156 @@
+// Why a probe did not arrive, from the evidence only. Pure. The cause comes from a fixed
+// vocabulary (CAUSES); UNKNOWN when nothing fits.
+import type { Cause, Probe } from '../model/types.js';
+import { describeRoute } from '../probes/evidence.js';
+import type { ProbeObservation } from '../probes/probe.js';
+
+export interface Diagnosis {
+  /** Undefined when the probe was delivered. */
+  cause?: Cause;
+  /** One line: what happened, and the main piece of evidence. */
+  explanation: string;
+  /** Every piece of evidence that was looked at, one line each. */
+  evidence: string[];
+}
+
+const arrow = (path: readonly string[]): string => (path.length ? path.join(' → ') : 'no device');
+
+/** Kernel drop reasons (skb:kfree_skb) that name one of our causes. */
+export const DROP_REASON_CAUSE: Record<string, Cause> = {
+  NEIGH_FAILED: 'NEIGH_FAILED',
+  NEIGH_QUEUEFULL: 'NEIGH_FAILED',
+  IP_RPFILTER: 'RPFILTER',
+  IP_INVALID_SOURCE: 'MARTIAN_SOURCE',
+  IP_LOCAL_SOURCE: 'MARTIAN_SOURCE',
+  IP_NOROUTE: 'NO_ROUTE',
+  IP_OUTNOROUTES: 'NO_ROUTE',
+  NO_SOCKET: 'NO_LISTENER',
+  NETFILTER_DROP: 'FILTERED',
+};
+
+const effective = (s: Record<string, number> | undefined, key: string, dev: string): number | undefined => {
+  const all = s?.[`all.${key}`];
+  const own = s?.[`${dev}.${key}`];
+  if (all === undefined || own === undefined) return undefined;
+  // accept_local is or-ed, rp_filter takes the maximum: both are max() of the two.
+  return Math.max(all, own);
+};
+
+/** The evidence lines, whatever the outcome. */
+export const evidenceLines = (probe: Probe, obs: ProbeObservation): string[] => {
+  const lines: string[] = [];
+  if (obs.prediction) lines.push(`route get on ${probe.from.node}: ${describeRoute(obs.prediction)}`);
+  for (const leg of obs.legs.slice(1)) lines.push(`${leg.name} path: ${arrow(leg.path)}`);
+  const ex = obs.exchange;
+  if (ex) {
+    const who = ex.entry?.lladdr ? `${ex.entry.lladdr}${ex.entry.owner ? ` (${ex.entry.owner})` : ''}` : 'nobody';
+    const asked = ex.askedOn.length ? `asked on ${ex.askedOn.join(', ')}` : 'no request seen';
+    const answered = ex.answeredBy.length ? `; replies sent by ${ex.answeredBy.join(', ')}` : '';
+    lines.push(`${ex.protocol.toUpperCase()} for ${probe.to.address}: ${asked}${answered}; answer: ${who}${ex.entry ? ` [${ex.entry.state}]` : ''}`);
+  }
+  for (const n of obs.neighbours) {
+    if (!ex?.entry || n.dev !== ex.entry.dev) lines.push(`neighbour ${n.address} on ${n.node}:${n.dev}: ${n.state}`);
+  }
+  if (obs.inputRoute) {
+    lines.push(`route get on input (iif ${obs.inputRoute.dev}): ${describeRoute(obs.inputRoute.decision)}`);
+  }
+  if (obs.inputSysctls && obs.inputRoute) {
+    const dev = obs.inputRoute.dev;
+    lines.push(
+      `on ${dev}: accept_local ${effective(obs.inputSysctls, 'accept_local', dev)} ` +
+        `(all ${obs.inputSysctls['all.accept_local']}, ${dev} ${obs.inputSysctls[`${dev}.accept_local`]}), ` +
+        `rp_filter ${effective(obs.inputSysctls, 'rp_filter', dev)} ` +
+        `(all ${obs.inputSysctls['all.rp_filter']}, ${dev} ${obs.inputSysctls[`${dev}.rp_filter`]})`,
+    );
+  }
+  for (const [node, deltas] of Object.entries(obs.counters)) {
+    const moved = Object.entries(deltas).filter(([k]) => INTERESTING_COUNTER.test(k));
+    if (moved.length) lines.push(`nstat on ${node}: ${moved.map(([k, v]) => `${k} +${v}`).join(', ')}`);
+  }
+  for (const d of obs.dropReasons ?? []) lines.push(`kfree_skb: ${d.reason} ×${d.count}`);
+  if (obs.sendError) lines.push(`sender: ${obs.sendError}`);
+  if (obs.receiverError) lines.push(`receiver: ${obs.receiverError}`);
+  lines.push(...obs.limits);
+  return lines;
+};
+
+/** Counters worth showing: drops, errors, rejections, unreachables. */
+const INTERESTING_COUNTER = /ReversePath|NoPorts|InErrors|InAddrErrors|OutNoRoutes|DestUnreach|Discards|Martian|InNoRoutes|AttemptFails|OutRsts|EstabResets|ArpFilter/;
+
+const moved = (obs: ProbeObservation, node: string | undefined, counter: RegExp): boolean =>
+  node !== undefined && Object.entries(obs.counters[node] ?? {}).some(([k, v]) => counter.test(k) && v > 0);
+
+/** The cause, or undefined when delivered. `receiverNode` owns the destination address. */
+export const diagnose = (
+  probe: Probe,
+  obs: ProbeObservation,
+  receiverNode: string | undefined,
+  port?: number,
+): Diagnosis => {
+  const evidence = evidenceLines(probe, obs);
+  const d = (cause: Cause, why: string): Diagnosis => ({ cause, explanation: `not delivered (${cause}): ${why}`, evidence });
+  if (obs.delivered) {
+    const wire = obs.path.filter((k) => !k.endsWith(':lo'));
+    const explanation = wire.length === 0
+      ? `delivered through ${arrow(obs.path)}; nothing crossed the wire`
+      : `delivered over the wire, received on ${wire[wire.length - 1]}`;
+    return { explanation, evidence };
+  }
+  if (obs.receiverError) return d('UNKNOWN', `the receiver could not listen: ${obs.receiverError}`);
+
+  const reasons = (obs.dropReasons ?? []).map((r) => DROP_REASON_CAUSE[r.reason]).filter((c): c is Cause => !!c);
+  const last = obs.path[obs.path.length - 1];
+  const arrived = receiverNode !== undefined && obs.path.some((k) => k.startsWith(`${receiverNode}:`) && (obs.devices[k]?.rx ?? 0) > 0);
+
+  if (obs.sendError && /unreachable|no route/i.test(obs.sendError)) return d('NO_ROUTE', `the sender was told: ${obs.sendError}`);
+  if (obs.prediction && !obs.prediction.ok && /unreachable|no route/i.test(obs.prediction.error)) {
+    return d('NO_ROUTE', `route get on ${probe.from.node}: ${obs.prediction.error}`);
+  }
+  if (obs.sendError && /not permitted/i.test(obs.sendError)) {
+    return d('FILTERED', `the sender was refused: ${obs.sendError}${obs.firewalled.length ? ` (nft ruleset on ${obs.firewalled.join(', ')})` : ''}`);
+  }
+  if (moved(obs, probe.from.node, /OutNoRoutes|InNoRoutes/) || reasons[0] === 'NO_ROUTE') {
+    return d('NO_ROUTE', `no route from ${probe.from.node} to ${probe.to.address}`);
+  }
+
+  const entry = obs.exchange?.entry ?? obs.neighbours[0];
+  if (obs.path.length === 0 && entry && /FAILED|INCOMPLETE/.test(entry.state)) {
+    const what = obs.exchange?.protocol === 'nd' ? 'neighbour solicitation' : 'ARP request';
+    let why = ' no answer';
+    if (obs.inputRoute && receiverNode && !obs.inputRoute.decision.ok) {
+      const dev = obs.inputRoute.dev;
+      why = ` ${receiverNode}:${dev} heard the ${what} but refuses its sender address ${probe.from.address}` +
+        ` (accept_local ${effective(obs.inputSysctls, 'accept_local', dev) ?? '?'}, rp_filter ${effective(obs.inputSysctls, 'rp_filter', dev) ?? '?'})`;
+    } else if (obs.exchange?.askedOn.length && !obs.exchange.answeredBy.length) {
+      why = ` the ${what} went out on ${obs.exchange.askedOn.join(', ')}, nobody answered`;
+    }
+    return d('NEIGH_FAILED', `neighbour ${entry.address} on ${entry.node}:${entry.dev} is ${entry.state};${why}`);
+  }
+  if (reasons[0] === 'NEIGH_FAILED') return d('NEIGH_FAILED', 'the kernel dropped it waiting for a neighbour');
+
+  if (arrived && obs.inputRoute && receiverNode) {
+    const dev = obs.inputRoute.dev;
+    const refused = !obs.inputRoute.decision.ok;
+    if (moved(obs, receiverNode, /ReversePathFilter/) || reasons.includes('RPFILTER')) {
+      return d('RPFILTER', `${receiverNode}:${dev} dropped it on the reverse-path check (rp_filter ${effective(obs.inputSysctls, 'rp_filter', dev) ?? '?'})`);
+    }
+    if (refused) {
+      const al = effective(obs.inputSysctls, 'accept_local', dev);
+      const rp = effective(obs.inputSysctls, 'rp_filter', dev);
+      if (al === 0 || reasons.includes('MARTIAN_SOURCE')) {
+        return d('MARTIAN_SOURCE', `${receiverNode}:${dev} refuses source ${probe.from.address}, an address of its own, with accept_local 0`);
+      }
+      if (rp !== undefined && rp > 0) {
+        return d('RPFILTER', `${receiverNode}:${dev} refuses source ${probe.from.address} on the reverse-path check (rp_filter ${rp})`);
+      }
+    }
+  }
+  if (arrived && (!probe.listen || moved(obs, receiverNode, /NoPorts|OutRsts|AttemptFails/) || reasons.includes('NO_LISTENER'))) {
+    return d('NO_LISTENER', `it reached ${receiverNode}, where nothing listens on ${probe.kind} port ${port ?? probe.to.port ?? '?'}`);
+  }
+  if (reasons.includes('FILTERED')) return d('FILTERED', 'the kernel reports a netfilter drop');
+  if (obs.firewalled.length && (last === undefined || obs.firewalled.some((n) => last.startsWith(`${n}:`)))) {
+    return d('FILTERED', `last seen on ${last ?? 'no device'}, in a node with the case's nft ruleset (${obs.firewalled.join(', ')})`);
+  }
+  return d('UNKNOWN', obs.path.length ? `last seen on ${last}; the evidence fits no known cause` : 'no device carried it and the evidence fits no known cause');
+};
