@@ -10,6 +10,13 @@ export interface Op {
   undo?: string[];
   /** Why the step is there, for `lab recipe show` and `--explain`. */
   why?: string;
+  /**
+   * The command reads a value (a MAC address): its trimmed stdout becomes `$NAME` in the tokens of
+   * later ops of the case. `lab recipe show` renders it as `NAME=$(command)`.
+   */
+  capture?: string;
+  /** The kernel feature the command needs; when it fails, the case is skipped naming it. */
+  requires?: string;
 }
 
 /** A device of the case's topology, as the observer and path derivation see it. */

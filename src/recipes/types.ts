@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Op } from '../plan/types.js';
-import type { AddressAssignment } from '../model/types.js';
+import type { AddressAssignment, DeviceRef } from '../model/types.js';
 
 /** What a recipe may know about the scenario it is applied to. */
 export interface RecipeContext {
@@ -17,9 +17,42 @@ export interface RecipeVariable {
   derive: string;
 }
 
+/**
+ * How the recipe wants the sending program to behave: probes sent by `node` from `address` bind
+ * their socket to `dev` (SO_BINDTODEVICE). The planner applies it to the probes; `lab recipe show`
+ * prints it as an example command.
+ */
+export interface SenderBinding {
+  node: string;
+  address: string;
+  dev: string;
+  why: string;
+  /** A sending command that binds this way, for `lab recipe show` (it reads the payload on stdin). */
+  example?: string[];
+}
+
+/** A device the recipe moves into another namespace; the kernel flushes its addresses on the way. */
+export interface DeviceMove {
+  device: DeviceRef;
+  to: string;
+  why: string;
+}
+
+/**
+ * Topology the recipe changes: namespaces it creates (new nodes) and devices it moves into them.
+ * Data, not commands: the lab creates and owns the namespaces, observes the moved devices where
+ * they end up, and `lab recipe show` prints `ip netns add` / `ip link set DEV netns NAME`.
+ */
+export interface TopologyChange {
+  nodes: string[];
+  moves: DeviceMove[];
+}
+
 export interface RecipeSteps {
   ops: Op[];
   variables: RecipeVariable[];
+  senders?: SenderBinding[];
+  topology?: TopologyChange;
 }
 
 export interface Recipe<P extends Record<string, unknown> = Record<string, unknown>> {
