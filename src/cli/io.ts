@@ -16,9 +16,12 @@ export const defaultScenarioPath = (): string => {
 export interface Output {
   out(text: string): void;
   err(text: string): void;
+  /** Set when stderr is a terminal: progress is then a live line (see progress.ts). */
+  errTerminal?: { columns: () => number };
 }
 
 export const processOutput = (): Output => ({
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
+  ...(process.stderr.isTTY ? { errTerminal: { columns: () => process.stderr.columns ?? 80 } } : {}),
 });

@@ -9,7 +9,10 @@ import { upCommand } from './up.js';
 import { doctorCommand } from './doctor.js';
 import { processOutput, type Output } from './io.js';
 import { recipeListCommand, recipeShowCommand } from './recipe.js';
-import { FORMATS, runCommand, type Format } from './run.js';
+import { runCommand } from './run.js';
+import { parseShard } from '../plan/shard.js';
+import { GRAPH_FORMATS, graphCommand, type GraphFormat } from './graph.js';
+import { FORMATS, parseFormats } from './reports.js';
 import { validateCommand } from './validate.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, capability: 3 } as const;
@@ -35,6 +38,10 @@ const EPILOG = `Examples:
   lab run                                   run the default scenario (${'scenarios/laptop-two-nics.yaml'})
   lab run scenarios/laptop-two-nics.yaml --case "accept-local sends it over the wire"
   lab run --format json > report.json
+  lab run scenarios/*.yaml --format table,github,junit --out lab-report     in GitHub Actions
+  lab run scenarios/*.yaml --shard 2/3      the second of three CI jobs: each case runs in one job
+  lab graph scenarios/laptop-two-nics.yaml --format dot | dot -Tsvg > topology.svg
+  lab graph scenarios/laptop-two-nics.yaml --report lab-report/report.json --case "accept-local sends it over the wire"
   lab validate scenarios/*.yaml
   lab recipe show accept-local --param node=laptop --param out=wlan0 --param in=wlan1
   lab doctor
@@ -59,12 +66,28 @@ export const main = async (argv: readonly string[], io: Output = processOutput()
           .positional('files', { type: 'string', array: true, describe: 'scenario files' })
           .option('case', { type: 'string', array: true, describe: 'run only the case(s) with this name' })
           .option('jobs', { alias: 'j', type: 'number', describe: 'cases run in parallel (default: cores)' })
-          .option('format', { alias: 'f', choices: FORMATS, default: 'table' as Format, describe: 'report format' }),
+          .option('format', {
+            alias: 'f',
+            type: 'string',
+            default: 'table',
+            describe: `report format(s), comma-separated: ${FORMATS.join(', ')}; json, tap and junit go to files with --out`,
+          })
+          .option('out', {
+            alias: 'o',
+            type: 'string',
+            describe: 'directory for report.json, report.tap, junit.xml and summary.md (github)',
+          })
+          .option('shard', {
+            type: 'string',
+            describe: 'run only shard I of N (e.g. 2/3): each case runs in exactly one of the N jobs',
+          }),
       async (a) => {
         if (a.jobs !== undefined && (!Number.isInteger(a.jobs) || a.jobs < 1)) {
           throw new UsageError(`--jobs must be a positive integer, got ${a.jobs}`);
         }
-        code = await runCommand({ files: a.files ?? [], cases: a.case ?? [], jobs: a.jobs, format: a.format }, io);
+        code = await runCommand({ files: a.files ?? [], cases: a.case ?? [], jobs: a.jobs,
+          formats: parseFormats([a.format].flat()), ...(a.out !== undefined ? { out: a.out } : {}),
+          ...(a.shard !== undefined ? { shard: parseShard(a.shard) } : {}) }, io);
       },
     )
     .command(
@@ -73,6 +96,22 @@ export const main = async (argv: readonly string[], io: Output = processOutput()
       (y) => y.positional('files', { type: 'string', array: true, demandOption: true }),
       async (a) => {
         code = await validateCommand(a.files, io);
+      },
+    )
+    .command(
+      'graph <file>',
+      'draw the topology (Mermaid or dot), with the path a probe took from a JSON report',
+      (y) =>
+        y
+          .positional('file', { type: 'string', demandOption: true, describe: 'scenario file' })
+          .option('format', { alias: 'f', choices: GRAPH_FORMATS, default: 'mermaid' as GraphFormat })
+          .option('report', { type: 'string', describe: 'a `lab run --format json` report: draw its observed paths' })
+          .option('case', { type: 'string', describe: 'the case of the report whose paths are drawn' }),
+      async (a) => {
+        code = await graphCommand(
+          { file: a.file, format: a.format, ...(a.report !== undefined ? { report: a.report } : {}), ...(a.case !== undefined ? { case: a.case } : {}) },
+          io,
+        );
       },
     )
     .command('recipe', 'list recipes, or show one as shell commands for a real host', (y) =>

@@ -10,19 +10,21 @@ import { ScenarioError, UsageError } from '../errors.js';
 import { loadScenarioFile } from '../model/load.js';
 import type { Scenario } from '../model/types.js';
 import { runCase, type ScenarioResult } from '../pipeline.js';
-import { jsonReport } from '../report/json.js';
-import { tableReport } from '../report/table.js';
+import type { Shard } from '../plan/shard.js';
 import type { CaseResult } from '../verdict/verdict.js';
 import { defaultScenarioPath, type Output } from './io.js';
-
-export const FORMATS = ['table', 'json'] as const;
-export type Format = (typeof FORMATS)[number];
+import { runProgress, shardCases } from './run-ci.js';
+import { checkFormats, reportContext, writeReports, type Format } from './reports.js';
 
 export interface RunOptions {
   files: string[];
   cases: string[];
   jobs: number | undefined;
-  format: Format;
+  /** One or more report formats; see reports.ts for where each goes. */
+  formats: Format[];
+  /** Directory for the document reports (json, tap, junit) and the job summary. */
+  out?: string;
+  shard?: Shard;
 }
 
 /** Loads every file first: bad input stops the run before any namespace exists. */
@@ -52,11 +54,6 @@ export const selectCases = (scenarios: readonly Scenario[], names: readonly stri
     );
   }
   return picked;
-};
-
-const progressLine = (done: number, total: number, scenario: string, c: CaseResult): string => {
-  const mark = { pass: '✓', fail: '✗', skip: '-', error: '!' }[c.status];
-  return `[${done}/${total}] ${mark} ${scenario} › ${c.name} (${Math.round(c.durationMs)} ms)\n`;
 };
 
 /**
@@ -100,7 +97,8 @@ export const finishInterrupted = async (state: StateFile, runner: GuardedRunner,
 export const runCommand = async (opts: RunOptions, io: Output): Promise<number> => {
   const files = opts.files.length ? opts.files : [defaultScenarioPath()];
   const scenarios = await loadAll(files);
-  const selected = selectCases(scenarios, opts.cases);
+  checkFormats(opts.formats, opts.out);
+  const selected = shardCases(scenarios, selectCases(scenarios, opts.cases), opts.shard, io);
   requireAll(await hostRequirements(execaRunner()));
 
   const lab: { state?: StateFile; runner?: GuardedRunner } = {};
@@ -118,7 +116,7 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
   const results: ScenarioResult[] = scenarios.map((s) => ({ name: s.name, file: s.file, kernel: release(), cases: [] }));
   const byCase = new Map<string, CaseResult>();
   const limit = pLimit(Math.max(1, opts.jobs ?? Math.min(availableParallelism(), selected.length || 1)));
-  let done = 0;
+  const progress = runProgress(selected.length, io);
   try {
     // allSettled: one case that throws must not let the run close its state while others still build.
     const settled = await Promise.allSettled(
@@ -126,10 +124,11 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
         limit(async () => {
           if (trap.signal.aborted) return;
           const scenario = scenarios[si] as Scenario;
+          progress.started(`${si}/${ci}`, scenario.cases[ci]?.name ?? '');
           const result = await runCase(runner, backend, scenario, ci, `lab-${runId}`);
           if (trap.signal.aborted) return;
           byCase.set(`${si}/${ci}`, result);
-          io.err(progressLine(++done, selected.length, scenario.name, result));
+          progress.finished(`${si}/${ci}`, scenario.name, result);
         }),
       ),
     );
@@ -140,6 +139,7 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
   } finally {
+    progress.stop();
     trap.release();
     if (!trap.caught) state.close();
   }
@@ -148,6 +148,6 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
     if (r) results[si]?.cases.push(r);
   }
   const shown = results.filter((r) => r.cases.length > 0);
-  io.out(opts.format === 'json' ? jsonReport(shown) : tableReport(shown, { width: process.stdout.columns ?? 120 }));
+  await writeReports(opts.formats, opts.out, await reportContext(shown, scenarios, opts.shard), io);
   return shown.every((s) => s.cases.every((c) => c.status === 'pass' || c.status === 'skip')) ? 0 : 1;
 };
