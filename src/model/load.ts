@@ -4,6 +4,7 @@ import { isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml
 import { ScenarioError, type ScenarioProblem } from '../errors.js';
 import { recipes as catalog } from '../recipes/index.js';
 import type { Recipe } from '../recipes/types.js';
+import { nestingProblem } from './depth.js';
 import { issueMessage } from './messages.js';
 import { resolveScenario } from './resolve.js';
 import { scenarioSchema } from './schema.js';
@@ -37,6 +38,9 @@ const yamlProblems = (doc: Document, lines: LineCounter, file: string): Scenario
 /** Parse and check a scenario; throws ScenarioError with every problem found. */
 export const parseScenario = (text: string, file: string, options: LoadOptions = {}): Scenario => {
   const registry = options.recipes ?? catalog;
+  // Before composing: a document nested thousands of levels deep would exhaust the stack.
+  const tooDeep = nestingProblem(text, file);
+  if (tooDeep) throw new ScenarioError([tooDeep]);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const syntax = yamlProblems(doc, lines, file);
