@@ -71,6 +71,9 @@ export const probe = (over: Partial<ProbeResult> = {}): ProbeResult =>
     path: WIRE,
     devices: {},
     explanation: 'delivered over the wire, received on laptop:wlan1',
+    cause: null,
+    evidence: [],
+    prediction: null,
     ...over,
   }) as ProbeResult;
 
