@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-DEB_PACKAGES := iproute2 nftables socat
+DEB_PACKAGES := iproute2 nftables socat iputils-ping tcpdump tshark
 TAP := node_modules/.bin/tap
 
 .PHONY: all deps deb npm build run test test-unit test-integration typecheck schema clean distclean

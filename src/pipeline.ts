@@ -1,13 +1,17 @@
 // The effectful middle of the pipeline: plan → apply → probe → verdict → teardown, per case.
 import type { HostBackend } from './backends/host.js';
 import type { Runner } from './backends/runner.js';
+import { release } from 'node:os';
+import { CapabilityError } from './errors.js';
+import { expectationFor, kernelPins } from './model/matrix.js';
 import type { Scenario } from './model/types.js';
 import { planCase } from './plan/plan.js';
 import { hostPort, runProbe } from './probes/probe.js';
+import { startCapture, type Capture } from './probes/capture.js';
+import type { DropTracer } from './probes/drops.js';
 import type { DeviceCount } from './probes/observe.js';
 import {
   caseStatus,
-  effectiveExpectation,
   judgeExpectations,
   probeResult,
   type CaseResult,
@@ -22,6 +26,15 @@ export interface ScenarioResult {
   cases: CaseResult[];
 }
 
+export interface CaseOptions {
+  /** `--explain`: drop reasons per probe window, or why they cannot be had. */
+  drops?: DropTracer | { unavailable: string };
+  /** `--out DIR`: a pcap per device under DIR/<case>/. */
+  pcapDir?: string;
+  /** The kernel the case runs on (uname -r), for kernel-pinned expectations; this one by default. */
+  kernel?: string;
+}
+
 /** Runs one case in a fresh copy of the topology and always tears it down. */
 export const runCase = async (
   runner: Runner,
@@ -29,36 +42,53 @@ export const runCase = async (
   scenario: Scenario,
   caseIndex: number,
   prefix: string,
+  options: CaseOptions = {},
 ): Promise<CaseResult> => {
   const started = performance.now();
   const plan = planCase(scenario, caseIndex, prefix);
+  const kernel = options.kernel ?? release();
+  const pins = kernelPins(plan.case, kernel);
+  const cell = plan.case.matrix ? { matrix: { ...plan.case.matrix, ...(pins.length ? { kernelPins: pins } : {}) } } : {};
   const probes: ProbeResult[] = [];
   const expectations: ExpectationResult[] = [];
   try {
     const live = await backend.up(plan);
+    let capture: Capture | undefined;
     try {
+      if (options.pcapDir) capture = await startCapture(runner, live, options.pcapDir);
       let observer: Map<string, Map<string, DeviceCount>> | undefined;
+      const { drops } = options;
       for (const [i, pp] of plan.probes.entries()) {
-        const run = await runProbe(runner, backend, live, pp, i, observer);
+        const probe = () => runProbe(runner, backend, live, pp, i, observer);
+        const run = drops && 'window' in drops
+          ? await drops.window(probe).then(({ result, drops: reasons }) => {
+              result.observation.dropReasons = reasons;
+              return result;
+            })
+          : await probe();
+        if (drops && 'unavailable' in drops) run.observation.limits.push(drops.unavailable);
         observer = run.observer;
         const to = pp.probe.kind === 'icmp' ? pp.probe.to.address : hostPort(pp.probe.to.address, pp.port);
         const result = probeResult(pp.probe, to, run.observation, pp.receiverNode, pp.port);
         probes.push(result);
-        const expect = effectiveExpectation(plan.case.expect, pp.probe);
+        const expect = expectationFor(plan.case, pp.probe, kernel);
         expectations.push(...judgeExpectations(pp.probe.name, expect, run.observation, result.cause ?? undefined));
       }
     } finally {
+      await capture?.stop();
       await backend.down(plan);
     }
   } catch (err) {
     return {
       name: plan.case.name,
-      status: 'error',
+      // A kernel feature a recipe needs and this kernel lacks: the case cannot say anything here.
+      status: err instanceof CapabilityError ? 'skip' : 'error',
+      ...cell,
       probes,
       expectations,
       error: err instanceof Error ? err.message : String(err),
       durationMs: performance.now() - started,
     };
   }
-  return { name: plan.case.name, status: caseStatus(expectations), probes, expectations, durationMs: performance.now() - started };
+  return { name: plan.case.name, status: caseStatus(expectations), ...cell, probes, expectations, durationMs: performance.now() - started };
 };

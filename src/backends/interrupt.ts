@@ -60,7 +60,7 @@ export const guardedRunner = (inner: Runner, signal: AbortSignal): GuardedRunner
     start(cmd) {
       if (signal.aborted) {
         const done = Promise.resolve(refused(cmd));
-        return { pid: undefined, waitForLine: () => Promise.resolve(undefined), done, kill: () => undefined };
+        return { pid: undefined, waitForLine: () => Promise.resolve(undefined), done, kill: () => undefined, stop: () => done };
       }
       const child = inner.start(cmd);
       live.add(child);

@@ -20,11 +20,16 @@ export interface CommandResult {
 /** A child that keeps running: the probe receiver. */
 export interface LiveProcess {
   pid: number | undefined;
-  /** Resolves with the first stdout line that satisfies `test`, or undefined when the child ends first. */
-  waitForLine(test: (line: string) => boolean): Promise<string | undefined>;
+  /**
+   * Resolves with the first line of `stream` (stdout by default) that satisfies `test`, or
+   * undefined when the child ends first.
+   */
+  waitForLine(test: (line: string) => boolean, stream?: 'stdout' | 'stderr'): Promise<string | undefined>;
   /** Resolves when the child has exited (killed by its own timeout at the latest). */
   done: Promise<CommandResult>;
   kill(): void;
+  /** Asks the child to finish (SIGTERM), kills it if it has not within `graceMs`, and waits. */
+  stop(graceMs?: number): Promise<CommandResult>;
 }
 
 /** The one seam between lab and the system. */
@@ -75,38 +80,49 @@ export const execaRunner = (): Runner => ({
       stdin: 'ignore',
       buffer: { stdout: true, stderr: true },
     });
-    let pending = '';
-    const lines: string[] = [];
-    const waiters: { test: (l: string) => boolean; resolve: (l: string | undefined) => void }[] = [];
-    child.stdout?.on('data', (chunk: Buffer) => {
-      pending += chunk.toString();
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        lines.push(line);
-        for (const w of waiters.splice(0)) {
-          if (w.test(line)) w.resolve(line);
-          else waiters.push(w);
+    const streams = { stdout: { pending: '', lines: [] as string[] }, stderr: { pending: '', lines: [] as string[] } };
+    const waiters: { stream: 'stdout' | 'stderr'; test: (l: string) => boolean; resolve: (l: string | undefined) => void }[] = [];
+    for (const name of ['stdout', 'stderr'] as const) {
+      const buffer = streams[name];
+      child[name]?.on('data', (chunk: Buffer) => {
+        buffer.pending += chunk.toString();
+        let nl: number;
+        while ((nl = buffer.pending.indexOf('\n')) >= 0) {
+          const line = buffer.pending.slice(0, nl);
+          buffer.pending = buffer.pending.slice(nl + 1);
+          buffer.lines.push(line);
+          for (const w of waiters.splice(0)) {
+            if (w.stream === name && w.test(line)) w.resolve(line);
+            else waiters.push(w);
+          }
         }
-      }
-    });
+      });
+    }
     const done = child.then((r) => {
       for (const w of waiters.splice(0)) w.resolve(undefined);
       return toResult(cmd.argv, r, started);
     });
     return {
       pid: child.pid,
-      waitForLine(test) {
-        const found = lines.find(test);
+      waitForLine(test, stream = 'stdout') {
+        const found = streams[stream].lines.find(test);
         if (found !== undefined) return Promise.resolve(found);
         return new Promise((resolve) => {
-          waiters.push({ test, resolve });
+          waiters.push({ stream, test, resolve });
           void done.then(() => resolve(undefined));
         });
       },
       done,
       kill: () => child.kill('SIGKILL'),
+      async stop(graceMs = 2_000) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        try {
+          return await done;
+        } finally {
+          clearTimeout(timer);
+        }
+      },
     };
   },
 });

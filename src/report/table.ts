@@ -1,13 +1,19 @@
 import Table from 'cli-table3';
 import type { ScenarioResult } from '../pipeline.js';
 import { describeFailure, type CaseResult } from '../verdict/verdict.js';
+import { isCell, matrixGroups, matrixTable } from './matrix.js';
 
 const STATUS: Record<CaseResult['status'], string> = { pass: '✓ pass', fail: '✗ FAIL', skip: '- skip', error: '! ERROR' };
 
 /** Explanation lines of a case: what happened to each probe, then every failed expectation. */
-const explanation = (c: CaseResult): string => {
+const explanation = (c: CaseResult, explain: boolean): string => {
   if (c.error !== undefined) return c.error;
-  const lines = c.probes.map((p) => (c.probes.length > 1 ? `${p.name}: ${p.explanation}` : p.explanation));
+  const lines: string[] = [];
+  for (const p of c.probes) {
+    lines.push(c.probes.length > 1 ? `${p.name}: ${p.explanation}` : p.explanation);
+    // The evidence behind a probe that did not arrive; behind every probe with --explain.
+    if (explain || !p.delivered) for (const e of p.evidence) lines.push(`  · ${e}`);
+  }
   for (const e of c.expectations) if (!e.ok) lines.push(`✗ ${describeFailure(e)}`);
   return lines.join('\n');
 };
@@ -23,6 +29,8 @@ const pathCell = (c: CaseResult): string =>
 export interface TableOptions {
   /** Terminal width; the explanation column wraps to fit. */
   width?: number;
+  /** Show the evidence of every probe, not only of those that did not arrive. */
+  explain?: boolean;
 }
 
 /** The default terminal report: one row per case, one table per scenario. */
@@ -36,13 +44,17 @@ export const tableReport = (results: readonly ScenarioResult[], opts: TableOptio
       wordWrap: true,
       style: { head: [], border: [] },
     });
-    for (const c of s.cases) table.push([c.name, STATUS[c.status], pathCell(c), explanation(c)]);
+    // Cells of a matrix get a matrix table of their own (report/matrix.ts).
+    const regular = s.cases.filter((c) => !isCell(c));
+    for (const c of regular) table.push([c.name, STATUS[c.status], pathCell(c), explanation(c, opts.explain ?? false)]);
+    const matrices = [...matrixGroups(s.cases).values()].map((cells) => matrixTable(cells, { width, kernel: s.kernel }));
     const counts = (['pass', 'fail', 'error', 'skip'] as const)
       .map((st) => [st, s.cases.filter((c) => c.status === st).length] as const)
       .filter(([, n]) => n > 0)
       .map(([st, n]) => `${n} ${st}`)
       .join(', ');
-    out.push(`${s.name} (${s.file}, kernel ${s.kernel})\n${table.toString()}\n${counts}\n`);
+    const tables = [...(regular.length ? [table.toString()] : []), ...matrices.map((m) => m.trimEnd())];
+    out.push(`${s.name} (${s.file}, kernel ${s.kernel})\n${tables.join('\n')}\n${counts}\n`);
   }
   return out.join('\n');
 };

@@ -109,7 +109,7 @@ export const diagnose = (
   if (obs.sendError && /not permitted/i.test(obs.sendError)) {
     return d('FILTERED', `the sender was refused: ${obs.sendError}${obs.firewalled.length ? ` (nft ruleset on ${obs.firewalled.join(', ')})` : ''}`);
   }
-  if (moved(obs, probe.from.node, /OutNoRoutes|InNoRoutes/) || reasons[0] === 'NO_ROUTE') {
+  if (moved(obs, probe.from.node, /OutNoRoutes|InNoRoutes/)) {
     return d('NO_ROUTE', `no route from ${probe.from.node} to ${probe.to.address}`);
   }
 
@@ -148,9 +148,12 @@ export const diagnose = (
   if (arrived && (!probe.listen || moved(obs, receiverNode, /NoPorts|OutRsts|AttemptFails/) || reasons.includes('NO_LISTENER'))) {
     return d('NO_LISTENER', `it reached ${receiverNode}, where nothing listens on ${probe.kind} port ${port ?? probe.to.port ?? '?'}`);
   }
-  if (reasons.includes('FILTERED')) return d('FILTERED', 'the kernel reports a netfilter drop');
+  // Drop reasons are system-wide: trusted only where the path agrees, or as the last word.
+  if (reasons.includes('FILTERED') && obs.path.length > 0) return d('FILTERED', 'the kernel reports a netfilter drop');
   if (obs.firewalled.length && (last === undefined || obs.firewalled.some((n) => last.startsWith(`${n}:`)))) {
     return d('FILTERED', `last seen on ${last ?? 'no device'}, in a node with the case's nft ruleset (${obs.firewalled.join(', ')})`);
   }
+  const named = [...new Set(reasons)];
+  if (named.length === 1 && named[0]) return d(named[0], `the kernel's drop reason during the probe says so (${(obs.dropReasons ?? []).map((r) => r.reason).join(', ')})`);
   return d('UNKNOWN', obs.path.length ? `last seen on ${last}; the evidence fits no known cause` : 'no device carried it and the evidence fits no known cause');
 };
