@@ -12,7 +12,7 @@ const explanation = (c: CaseResult, explain: boolean): string => {
   for (const p of c.probes) {
     lines.push(c.probes.length > 1 ? `${p.name}: ${p.explanation}` : p.explanation);
     // The evidence behind a probe that did not arrive; behind every probe with --explain.
-    if (explain || !p.delivered) for (const e of p.evidence) lines.push(`  · ${e}`);
+    if (explain || !p.delivered) for (const e of p.evidence) lines.push(`· ${e}`);
   }
   for (const e of c.expectations) if (!e.ok) lines.push(`✗ ${describeFailure(e)}`);
   return lines.join('\n');
