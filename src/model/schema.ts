@@ -95,6 +95,9 @@ export const sysctlKeySchema = named(SYSCTL_KEY, sysctlKeyProblem, 'sysctl key n
 
 export const sysctlValueSchema = z.union([z.number(), z.string(), z.boolean()], {
   error: 'a sysctl value must be a number, text, or true/false',
+}).refine((v) => typeof v !== 'string' || !/[\u0000-\u001f\u007f]/.test(v), {
+  // It becomes an argv element: a NUL cannot be passed at all, a newline would be a second write.
+  error: 'a sysctl value may not contain control characters (NUL, newline, tab)',
 });
 
 export const sysctlSchema = z.record(nodeNameSchema, z.record(sysctlKeySchema, sysctlValueSchema))

@@ -184,6 +184,10 @@ export const hostileCorpus = (): HostileScenario[] => {
     add('unsafe name', `sysctl ${k}`, replace(14, `    sysctl: { laptop: { ${JSON.stringify(k.replace(/^"|"$/g, ''))}: 1 } }`), 14);
   }
 
+  for (const v of ['"1\\n2"', '"\\u0000"', '"2\\rnet.ipv4.ip_forward=1"']) {
+    add('unsafe name', `sysctl value ${v}`, replace(14, `    sysctl: { laptop: { net.ipv4.conf.all.rp_filter: ${v} } }`), 14);
+  }
+
   // --- Duplicates.
   add('duplicate', 'device in two links', replace(7, '  - [laptop:wlan0, ap:port1]'), 7);
   add('duplicate', 'both ends one device', replace(7, '  - [laptop:wlan1, laptop:wlan1]'), 7);
