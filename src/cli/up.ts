@@ -54,13 +54,13 @@ export const describeUp = (id: string, scenario: Scenario, plan: CasePlan): stri
   }
   const first = plan.namespaces[0];
   if (first) {
-    lines.push(
-      '',
-      'reach a node:',
-      `  lab exec ${id} ${first.node} -- ip -br addr        run one command (its exit code is lab's)`,
-      `  lab shell ${id} ${first.node}                       an interactive shell`,
-      `  ip netns exec ${first.netns} ip -br addr   the same without lab`,
-    );
+    const hints: [string, string][] = [
+      [`lab exec ${id} ${first.node} -- ip -br addr`, "one command (lab exits with its exit code)"],
+      [`lab shell ${id} ${first.node}`, 'an interactive shell'],
+      [`ip netns exec ${first.netns} ip -br addr`, 'the same without lab'],
+    ];
+    const w = Math.max(...hints.map(([c]) => c.length));
+    lines.push('', 'reach a node:', ...hints.map(([cmd, what]) => `  ${cmd.padEnd(w)}   # ${what}`));
   }
   lines.push('tear it down:', `  lab down ${id}`, '');
   return lines.map((l) => l.replace(/\s+$/, '')).join('\n');

@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { isOwnerAlive, processStartTime, readStates, StateFile } from '../../../src/backends/state.js';
+import { findLab, isOwnerAlive, livenessOf, namespaceInode, processStartTime, readStates, StateFile } from '../../../src/backends/state.js';
 
 t.test('the state file records what the run owns, as it changes', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lab-state-'));
@@ -24,4 +24,76 @@ t.test('an owner is alive only if its pid runs and started when recorded', async
   t.ok(isOwnerAlive({ pid: process.pid, pidStart: processStartTime(process.pid) }));
   t.notOk(isOwnerAlive({ pid: process.pid, pidStart: 'not-the-start-time' }), 'a reused pid is not the owner');
   t.notOk(isOwnerAlive({ pid: 2 ** 22 + 1, pidStart: null }), 'no such process');
+});
+
+t.test('create picks a fresh id and never takes over the state file of another lab', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-state-'));
+  const ids = new Set<string>();
+  for (let i = 0; i < 50; i++) ids.add(StateFile.create(dir, { pid: process.pid, scenarios: [] }).runId);
+  t.equal(ids.size, 50, 'fifty labs, fifty ids');
+  t.equal(readStates(dir).length, 50);
+  const taken = [...ids][0]!;
+  t.throws(() => new StateFile(dir, { runId: taken, prefix: `lab-${taken}`, pid: 1, scenarios: [] }, true), { code: 'EEXIST' });
+  const s = StateFile.create(dir, { pid: process.pid, scenarios: [] });
+  t.equal(s.prefix, `lab-${s.runId}`);
+  t.match(s.runId, /^[0-9a-f]{6}$/);
+});
+
+t.test('a state file records processes, mounts, tracefs and namespace identities, and a kept lab', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-state-'));
+  const netnsDir = mkdtempSync(join(tmpdir(), 'lab-netns-'));
+  const s = StateFile.create(dir, { pid: process.pid, scenarios: ['x.yaml'], kind: 'kept', status: 'building' });
+  s.own('lab-x-c0-a');
+  writeFileSync(join(netnsDir, 'lab-x-c0-a'), '');
+  s.created('lab-x-c0-a', netnsDir);
+  s.ownProcess(process.pid, 'a trace reader');
+  s.ownMount('/sys/kernel/tracing', 'tracefs');
+  s.ownTracefs({ kind: 'instance', path: '/sys/kernel/tracing/instances/lab-x' });
+  s.keep({ scenario: 'x', file: 'x.yaml', case: 'c', caseIndex: 0, nodes: [{ node: 'a', netns: 'lab-x-c0-a' }] });
+  const [entry] = readStates(dir);
+  const onDisk = entry!.state;
+  t.equal(onDisk.version, 2);
+  t.equal(onDisk.kind, 'kept');
+  t.equal(onDisk.status, 'up');
+  t.same(onDisk.lab?.nodes, [{ node: 'a', netns: 'lab-x-c0-a' }]);
+  t.match(onDisk.namespaceInodes?.['lab-x-c0-a'], /^\d+:\d+$/);
+  t.equal(onDisk.namespaceInodes?.['lab-x-c0-a'], namespaceInode('lab-x-c0-a', netnsDir));
+  t.same(onDisk.processes, [{ pid: process.pid, pidStart: processStartTime(process.pid), what: 'a trace reader' }]);
+  t.same(onDisk.mounts, [{ target: '/sys/kernel/tracing', what: 'tracefs' }]);
+  t.same(onDisk.tracefs, [{ kind: 'instance', path: '/sys/kernel/tracing/instances/lab-x' }]);
+  s.release('lab-x-c0-a');
+  t.same(readStates(dir)[0]!.state.namespaceInodes, {}, 'a released namespace loses its identity too');
+  const adopted = StateFile.adopt(entry!.path, readStates(dir)[0]!.state, 'tearing-down', process.pid);
+  t.equal(readStates(dir)[0]!.state.status, 'tearing-down');
+  t.equal(readStates(dir)[0]!.state.pid, process.pid, 'the adopting process owns it now');
+  adopted.close();
+  t.same(readStates(dir), []);
+});
+
+t.test('who may remove a lab: live owner never, kept lab only by lab down, dead owner by lab clean', async (t) => {
+  const base = { runId: 'a', prefix: 'lab-a', pid: 1, pidStart: null, startedAt: '', scenarios: [], namespaces: [] };
+  const alive = () => true;
+  const dead = () => false;
+  t.equal(livenessOf({ ...base, kind: 'run', status: 'running' }, alive), 'live');
+  t.equal(livenessOf({ ...base, kind: 'run', status: 'running' }, dead), 'dead');
+  t.equal(livenessOf({ ...base }, dead), 'dead', 'a file from before kept labs is a run');
+  t.equal(livenessOf({ ...base, kind: 'kept', status: 'building' }, alive), 'live', 'lab up still building');
+  t.equal(livenessOf({ ...base, kind: 'kept', status: 'building' }, dead), 'dead', 'lab up killed while building');
+  t.equal(livenessOf({ ...base, kind: 'kept', status: 'up' }, dead), 'kept', 'built and kept: no owner needed');
+  t.equal(livenessOf({ ...base, kind: 'kept', status: 'tearing-down' }, dead), 'dead', 'lab down killed half-way');
+  t.equal(livenessOf({ ...base, kind: 'kept', status: 'tearing-down' }, alive), 'live', 'lab down at work');
+});
+
+t.test('labs are found by id or by a unique start of it; foreign files are ignored', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-state-'));
+  for (const runId of ['abc123', 'abd456', 'ffff00']) new StateFile(dir, { runId, prefix: `lab-${runId}`, pid: process.pid, scenarios: [] });
+  writeFileSync(join(dir, 'notes.json'), '{"hello": "world"}');
+  writeFileSync(join(dir, 'broken.json'), '{"runId": ');
+  const entries = readStates(dir);
+  t.same(entries.map((e) => e.state.runId), ['abc123', 'abd456', 'ffff00']);
+  t.equal((findLab(entries, 'abc123') as { state: { runId: string } }).state.runId, 'abc123');
+  t.equal((findLab(entries, 'ff') as { state: { runId: string } }).state.runId, 'ffff00');
+  t.equal((findLab(entries, 'ab') as unknown[]).length, 2, 'ambiguous');
+  t.equal(findLab(entries, 'zz'), undefined);
+  t.equal(findLab(entries, ''), undefined);
 });

@@ -1,0 +1,58 @@
+// A fake host for backend tests: namespaces are a set, commands are logged, and `ip netns add`
+// can be made slow to catch what happens while it is in flight.
+import type { Command, CommandResult, LiveProcess, Runner } from '../../../src/backends/runner.js';
+
+const result = (cmd: Command, exitCode: number, stdout = '', stderr = ''): CommandResult => ({
+  argv: cmd.argv, exitCode, stdout, stderr, durationMs: 1, timedOut: false,
+});
+
+export class FakeHost implements Runner {
+  readonly namespaces = new Set<string>();
+  readonly log: string[][] = [];
+  /** How long `ip netns add` takes. */
+  addDelayMs = 0;
+  readonly started: { argv: readonly string[]; killed: boolean }[] = [];
+
+  async run(cmd: Command): Promise<CommandResult> {
+    this.log.push([...cmd.argv]);
+    const [file, a, b, c] = cmd.argv;
+    if (file === 'ip' && a === 'netns' && b === 'add' && c) {
+      if (this.addDelayMs) await new Promise((r) => setTimeout(r, this.addDelayMs));
+      if (this.namespaces.has(c)) return result(cmd, 1, '', `Cannot create namespace file "/run/netns/${c}": File exists`);
+      this.namespaces.add(c);
+      return result(cmd, 0);
+    }
+    if (file === 'ip' && a === 'netns' && (b === 'del' || b === 'delete') && c) {
+      if (!this.namespaces.delete(c)) return result(cmd, 1, '', `Cannot remove namespace file "/run/netns/${c}": No such file or directory`);
+      return result(cmd, 0);
+    }
+    if (file === 'ip' && a === 'netns' && b === 'pids' && c) {
+      return this.namespaces.has(c) ? result(cmd, 0, '') : result(cmd, 1, '', 'Cannot open network namespace: No such file or directory');
+    }
+    const netns = file === 'ip' && a === '-n' ? b : file === 'ip' && a === 'netns' && b === 'exec' ? c : undefined;
+    if (netns !== undefined && !this.namespaces.has(netns)) {
+      return result(cmd, 1, '', `Cannot open network namespace "${netns}": No such file or directory`);
+    }
+    if (cmd.argv.includes('nft') && cmd.argv.includes('-j')) return result(cmd, 0, '{"nftables": []}');
+    if (cmd.argv.includes('neigh')) return result(cmd, 0, '[]');
+    return result(cmd, 0);
+  }
+
+  start(cmd: Command): LiveProcess {
+    const entry = { argv: cmd.argv, killed: false };
+    this.started.push(entry);
+    let end: (r: CommandResult) => void = () => undefined;
+    const done = new Promise<CommandResult>((resolve) => (end = resolve));
+    const timer = setTimeout(() => end(result(cmd, 0)), cmd.timeoutMs ?? 10_000);
+    return {
+      pid: undefined,
+      waitForLine: () => done.then(() => undefined),
+      done,
+      kill: () => {
+        entry.killed = true;
+        clearTimeout(timer);
+        end(result(cmd, -1));
+      },
+    };
+  }
+}

@@ -1,0 +1,91 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { HostBackend } from '../../../src/backends/host.js';
+import { guardedRunner, INTERRUPTED, isTeardownCommand } from '../../../src/backends/interrupt.js';
+import { StateFile } from '../../../src/backends/state.js';
+import { finishInterrupted } from '../../../src/cli/run.js';
+import { planCase } from '../../../src/plan/plan.js';
+import { seedScenario } from '../fixtures.js';
+import { FakeHost } from './fake-host.js';
+
+const quiet = { out: () => undefined, err: () => undefined };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+t.test('teardown commands are the ones that still run after an interrupt', async (t) => {
+  t.ok(isTeardownCommand(['ip', 'netns', 'del', 'x']));
+  t.ok(isTeardownCommand(['ip', 'netns', 'pids', 'x']));
+  t.ok(isTeardownCommand(['umount', '/sys/kernel/tracing']));
+  t.notOk(isTeardownCommand(['ip', 'netns', 'add', 'x']));
+  t.notOk(isTeardownCommand(['ip', '-n', 'x', 'link', 'add', 'a', 'type', 'veth']));
+  t.notOk(isTeardownCommand(['ip', 'netns', 'exec', 'x', 'socat']));
+});
+
+t.test('once interrupted, the runner builds nothing more and kills the children it started', async (t) => {
+  const host = new FakeHost();
+  const stop = new AbortController();
+  const runner = guardedRunner(host, stop.signal);
+  await runner.run({ argv: ['ip', 'netns', 'add', 'a'] });
+  const receiver = runner.start({ argv: ['ip', 'netns', 'exec', 'a', 'receiver'], timeoutMs: 60_000 });
+  t.equal(runner.inFlight, 1, 'the receiver is in flight');
+  stop.abort();
+  t.ok(host.started[0]?.killed, 'the receiver was killed');
+  await receiver.done;
+  await runner.idle();
+  const refused = await runner.run({ argv: ['ip', 'netns', 'add', 'b'] });
+  t.equal(refused.exitCode, -1);
+  t.equal(refused.stderr, INTERRUPTED);
+  t.notOk(host.namespaces.has('b'), 'nothing new was created');
+  const late = runner.start({ argv: ['ip', 'netns', 'exec', 'a', 'receiver'] });
+  t.equal((await late.done).stderr, INTERRUPTED, 'no new child either');
+  t.equal((await runner.run({ argv: ['ip', 'netns', 'del', 'a'] })).exitCode, 0, 'teardown still runs');
+  t.same([...host.namespaces], []);
+});
+
+t.test('a namespace being created when the signal arrives is waited for and removed, never missed', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-interrupt-'));
+  const host = new FakeHost();
+  host.addDelayMs = 60;
+  const stop = new AbortController();
+  const runner = guardedRunner(host, stop.signal);
+  const state = StateFile.create(dir, { pid: process.pid, scenarios: ['x.yaml'] });
+  const plan = planCase(seedScenario(), 0, state.prefix);
+  const backend = new HostBackend(runner, state);
+
+  const building = backend.up(plan);
+  await sleep(20);
+  t.equal(host.namespaces.size, 0, 'the first ip netns add is still in flight');
+  t.same(state.namespaces, [plan.namespaces[0]!.netns], 'but already recorded');
+  stop.abort();
+  // What the old handler did at this instant: delete what is recorded. The add was still running.
+  await t.rejects(building, /interrupted/, 'the case stops instead of building on');
+  await finishInterrupted(state, runner, quiet);
+  t.same([...host.namespaces], [], 'the namespace created after the signal is gone too');
+  t.same(readdirSync(dir).filter((f) => f.endsWith('.json')), [], 'and the state file with it');
+  const adds = host.log.filter((a) => a[2] === 'add');
+  t.equal(adds.length, 1, 'the second namespace was never created');
+});
+
+t.test('an ip netns add that fails for a reason other than "exists" stays owned, so teardown tries it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-interrupt-'));
+  const host = new FakeHost();
+  const killed: typeof host.run = async (cmd) => {
+    const r = await FakeHost.prototype.run.call(host, cmd);
+    // The kernel made it, then the command was killed (a terminal's SIGINT reaches children too).
+    return cmd.argv[2] === 'add' ? { ...r, exitCode: -1, stderr: '' } : r;
+  };
+  host.run = killed;
+  const state = StateFile.create(dir, { pid: process.pid, scenarios: ['x.yaml'] });
+  const plan = planCase(seedScenario(), 0, state.prefix);
+  await t.rejects(new HostBackend(host, state).up(plan));
+  t.same([...host.namespaces], [], 'the made namespace was removed by the failed case');
+  const other = new FakeHost();
+  other.namespaces.add(plan.namespaces[0]!.netns);
+  const state2 = StateFile.create(dir, { pid: process.pid, scenarios: ['x.yaml'] });
+  await t.rejects(new HostBackend(other, state2).up(plan), /File exists/);
+  t.ok(other.namespaces.has(plan.namespaces[0]!.netns), 'a namespace that already existed is left alone');
+  t.notOk(state2.namespaces.includes(plan.namespaces[0]!.netns), 'and forgotten');
+  state.close();
+  state2.close();
+});
