@@ -23,5 +23,5 @@ export interface Output {
 export const processOutput = (): Output => ({
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
-  ...(process.stderr.isTTY ? { errTerminal: { columns: () => process.stderr.columns ?? 80 } } : {}),
+  ...(process.stderr.isTTY ? { errTerminal: { columns: () => process.stderr.columns || 80 } } : {}),
 });
