@@ -76,7 +76,7 @@ export const runCase = async (
       }
     } finally {
       await capture?.stop();
-      await backend.down(plan);
+      await backend.down(plan, live);
     }
   } catch (err) {
     return {

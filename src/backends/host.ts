@@ -1,8 +1,11 @@
-import { CommandError } from '../errors.js';
+import { CapabilityError, CommandError } from '../errors.js';
 import type { CasePlan } from '../plan/plan.js';
+import { batchSteps, failedBatchLine, ipBatchInput, type Step } from '../plan/batch.js';
+import { withCaptured } from '../plan/recipes.js';
 import type { Op } from '../plan/types.js';
 import { observerRules } from '../probes/legs.js';
 import { OBSERVER_TABLE, observerRuleset } from '../probes/observe.js';
+import { NamespaceAgent } from './agent.js';
 import type { Command, CommandResult, Runner } from './runner.js';
 import type { StateFile } from './state.js';
 
@@ -20,7 +23,14 @@ export const check = async (runner: Runner, cmd: Command): Promise<CommandResult
 export interface LiveCase {
   plan: CasePlan;
   netnsOf(node: string): string;
+  /** The namespace agent of each node, when the backend runs them. */
+  agents: Map<string, NamespaceAgent>;
+  /** Runs a command inside `node`: `ip -n` for ip, the node's agent (or `ip netns exec`) for the rest. */
+  run(node: string, cmd: Command): Promise<CommandResult>;
 }
+
+/** How long a namespace agent may live: a case is over long before. */
+const AGENT_LIFETIME_MS = 30 * 60_000;
 
 const netnsMap = (plan: CasePlan): ((node: string) => string) => {
   const map = new Map(plan.namespaces.map((n) => [n.node, n.netns]));
@@ -43,7 +53,19 @@ export class HostBackend {
 
   /** Builds the case. On failure, whatever was built is torn down before the error propagates. */
   async up(plan: CasePlan): Promise<LiveCase> {
-    const live: LiveCase = { plan, netnsOf: netnsMap(plan) };
+    const netnsOf = netnsMap(plan);
+    const agents = new Map<string, NamespaceAgent>();
+    const live: LiveCase = {
+      plan,
+      netnsOf,
+      agents,
+      run: (node, cmd) => {
+        const agent = agents.get(node);
+        if (cmd.argv[0] !== 'ip' && agent) return agent.run(cmd);
+        return this.runner.run({ ...cmd, argv: inNetns(netnsOf(node), cmd.argv) });
+      },
+    };
+    let starting: Promise<unknown> = Promise.resolve();
     try {
       for (const { netns } of plan.namespaces) {
         // Recorded before it exists, so a crash right after creation still leaves it findable.
@@ -57,51 +79,95 @@ export class HostBackend {
         }
         this.state.created(netns);
       }
-      for (const op of plan.ops) await this.apply(live, op);
+      // The agents start (a Node process each) while the plan is applied.
+      starting = Promise.all(
+        plan.namespaces.map(async ({ node, netns }) => {
+          agents.set(node, await NamespaceAgent.start(this.runner, netns, AGENT_LIFETIME_MS));
+        }),
+      );
+      const captured = new Map<string, string>();
+      for (const step of batchSteps(plan.ops)) await this.applyStep(live, step, captured);
+      await starting;
       await this.installObservers(live);
       return live;
     } catch (err) {
-      await this.down(plan);
+      await starting.catch(() => undefined);
+      await this.down(plan, live);
       throw err;
     }
   }
 
-  private async apply(live: LiveCase, op: Op): Promise<void> {
-    await check(this.runner, {
-      argv: inNetns(live.netnsOf(op.node), op.argv),
+  private async applyStep(live: LiveCase, step: Step, captured: Map<string, string>): Promise<void> {
+    const netns = live.netnsOf(step.node);
+    if (step.kind === 'single') return this.apply(live, step.ops[0], captured);
+    if (step.kind === 'sysctl') {
+      const settings = step.ops.map((op) => op.argv[3] as string);
+      await check(this.runner, { argv: inNetns(netns, ['sysctl', '-q', '-w', ...settings]) });
+      return;
+    }
+    if (step.ops.length === 1) return this.apply(live, step.ops[0] as Op, captured);
+    const argv = ['ip', '-n', netns, '-batch', '-'];
+    const r = await this.runner.run({ argv, input: ipBatchInput(step.ops) });
+    if (r.exitCode !== 0) {
+      // Name the op that failed, as if it had run on its own.
+      const failed = step.ops[failedBatchLine(r.stderr) ?? -1];
+      const shown = failed ? inNetns(netns, failed.argv) : argv;
+      throw new CommandError(shown, r.exitCode, r.stderr.replace(/\n?Command failed -:\d+\s*$/, ''), r.timedOut);
+    }
+  }
+
+  /** Runs one op; `captured` holds the values earlier ops read (a recipe's MAC addresses). */
+  private async apply(live: LiveCase, op: Op, captured: Map<string, string>): Promise<void> {
+    const cmd = {
+      argv: inNetns(live.netnsOf(op.node), withCaptured(op.argv, captured)),
       ...(op.input !== undefined ? { input: op.input } : {}),
-    });
+    };
+    const r = await this.runner.run(cmd);
+    if (r.exitCode !== 0 && op.requires && !r.timedOut) {
+      throw new CapabilityError(
+        `this kernel lacks ${op.requires}`,
+        `\`${cmd.argv.join(' ')}\` said: ${r.stderr.trim().split('\n')[0] ?? ''}`,
+        'The case needs a kernel with it built in or loadable as a module',
+      );
+    }
+    if (r.exitCode !== 0) throw new CommandError(cmd.argv, r.exitCode, r.stderr, r.timedOut);
+    if (op.capture) captured.set(op.capture, r.stdout.trim());
   }
 
   private async installObservers(live: LiveCase): Promise<void> {
     const rules = observerRules(live.plan.probes);
-    for (const node of live.plan.topology.nodes) {
-      const devices = live.plan.topology.devices.filter((d) => d.node === node).map((d) => d.dev);
-      await check(this.runner, {
-        argv: inNetns(live.netnsOf(node), ['nft', '-f', '-']),
-        input: observerRuleset(devices, rules),
-      });
-    }
+    await Promise.all(
+      live.plan.topology.nodes.map(async (node) => {
+        const devices = live.plan.topology.devices.filter((d) => d.node === node).map((d) => d.dev);
+        const r = await live.run(node, { argv: ['nft', '-f', '-'], input: observerRuleset(devices, rules) });
+        if (r.exitCode !== 0) throw new CommandError(inNetns(live.netnsOf(node), r.argv), r.exitCode, r.stderr, r.timedOut);
+      }),
+    );
   }
 
   /** Reads the observer table of one node as nft JSON. */
   async readObserver(live: LiveCase, node: string): Promise<string> {
-    const r = await check(this.runner, {
-      argv: inNetns(live.netnsOf(node), ['nft', '-j', 'list', 'table', 'netdev', OBSERVER_TABLE]),
-    });
+    const r = await live.run(node, { argv: ['nft', '-j', 'list', 'table', 'netdev', OBSERVER_TABLE] });
+    if (r.exitCode !== 0) throw new CommandError(inNetns(live.netnsOf(node), r.argv), r.exitCode, r.stderr, r.timedOut);
     return r.stdout;
   }
 
   /**
-   * Deletes the case's namespaces (their devices go with them), after killing any process still
-   * inside. Harmless to run twice: a namespace that is already gone is skipped.
+   * Deletes the case's namespaces (their devices go with them), after ending the agents and
+   * killing any process still inside. Harmless to run twice: what is gone is skipped.
    */
-  async down(plan: CasePlan): Promise<void> {
-    for (const { netns } of [...plan.namespaces].reverse()) {
-      if (!this.state.namespaces.includes(netns)) continue;
-      await removeNamespace(this.runner, netns);
-      this.state.release(netns);
+  async down(plan: CasePlan, live?: LiveCase): Promise<void> {
+    if (live) {
+      await Promise.all([...live.agents.values()].map((a) => a.stop().catch(() => undefined)));
+      live.agents.clear();
     }
+    await Promise.all(
+      [...plan.namespaces].reverse().map(async ({ netns }) => {
+        if (!this.state.namespaces.includes(netns)) return;
+        await removeNamespace(this.runner, netns);
+        this.state.release(netns);
+      }),
+    );
   }
 }
 

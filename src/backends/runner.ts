@@ -6,6 +6,8 @@ export interface Command {
   input?: string;
   /** Every command has a timeout; a hung child is killed. */
   timeoutMs?: number;
+  /** For `start`: keep stdin open for `write` (the namespace agent); otherwise stdin is closed. */
+  interactive?: boolean;
 }
 
 export interface CommandResult {
@@ -30,6 +32,10 @@ export interface LiveProcess {
   kill(): void;
   /** Asks the child to finish (SIGTERM), kills it if it has not within `graceMs`, and waits. */
   stop(graceMs?: number): Promise<CommandResult>;
+  /** Writes to the child's stdin (only when started `interactive`). */
+  write?(text: string): void;
+  /** Closes the child's stdin. */
+  end?(): void;
 }
 
 /** The one seam between lab and the system. */
@@ -77,7 +83,7 @@ export const execaRunner = (): Runner => ({
       reject: false,
       timeout: cmd.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       killSignal: 'SIGKILL',
-      stdin: 'ignore',
+      stdin: cmd.interactive ? 'pipe' : 'ignore',
       buffer: { stdout: true, stderr: true },
     });
     const streams = { stdout: { pending: '', lines: [] as string[] }, stderr: { pending: '', lines: [] as string[] } };
@@ -114,6 +120,12 @@ export const execaRunner = (): Runner => ({
       },
       done,
       kill: () => child.kill('SIGKILL'),
+      ...(cmd.interactive
+        ? {
+            write: (text: string) => void child.stdin?.write(text),
+            end: () => void child.stdin?.end(),
+          }
+        : {}),
       async stop(graceMs = 2_000) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);

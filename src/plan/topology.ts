@@ -29,37 +29,37 @@ export const topologyOf = (scenario: Scenario): Topology => {
 /**
  * Ops that build the topology inside already created namespaces. `netnsOf` names the namespace
  * of a node: a veth's far end is created straight into its peer's namespace, so nothing ever
- * appears in the root namespace.
+ * appears in the root namespace. Ops are grouped by node in three phases (node-local devices;
+ * veth pairs; enslaving, addresses and links up), so that each phase is one batch per node.
  */
 export const topologyOps = (scenario: Scenario, netnsOf: (node: string) => string): Op[] => {
   const ops: Op[] = [];
+  const ends = scenario.links.flatMap((l) => l.ends);
   for (const node of scenario.nodes) {
     ops.push({ node: node.name, argv: ['ip', 'link', 'set', 'lo', 'up'] });
     if (node.bridge) {
       ops.push({ node: node.name, argv: ['ip', 'link', 'add', node.bridge, 'type', 'bridge'] });
     }
   }
-  for (const link of scenario.links) {
-    const [a, b] = link.ends;
-    const peer = a.node === b.node ? [] : ['netns', netnsOf(b.node)];
-    ops.push({ node: a.node, argv: ['ip', 'link', 'add', a.dev, 'type', 'veth', 'peer', 'name', b.dev, ...peer] });
-  }
-  for (const link of scenario.links) {
-    for (const end of link.ends) {
-      const bridge = scenario.nodes.find((n) => n.name === end.node)?.bridge;
-      if (bridge) ops.push({ node: end.node, argv: ['ip', 'link', 'set', end.dev, 'master', bridge] });
+  for (const node of scenario.nodes) {
+    for (const link of scenario.links.filter((l) => l.ends[0].node === node.name)) {
+      const [a, b] = link.ends;
+      const peer = a.node === b.node ? [] : ['netns', netnsOf(b.node)];
+      ops.push({ node: a.node, argv: ['ip', 'link', 'add', a.dev, 'type', 'veth', 'peer', 'name', b.dev, ...peer] });
     }
   }
-  for (const a of scenario.addresses) {
-    // IPv6 duplicate address detection would hold the address tentative for a second or more.
-    const nodad = a.family === 6 ? ['nodad'] : [];
-    ops.push({ node: a.ref.node, argv: ['ip', 'addr', 'add', a.cidr, 'dev', a.ref.dev, ...nodad] });
-  }
   for (const node of scenario.nodes) {
+    const mine = ends.filter((e) => e.node === node.name);
+    if (node.bridge) {
+      for (const end of mine) ops.push({ node: node.name, argv: ['ip', 'link', 'set', end.dev, 'master', node.bridge] });
+    }
+    for (const a of scenario.addresses.filter((x) => x.ref.node === node.name)) {
+      // IPv6 duplicate address detection would hold the address tentative for a second or more.
+      const nodad = a.family === 6 ? ['nodad'] : [];
+      ops.push({ node: node.name, argv: ['ip', 'addr', 'add', a.cidr, 'dev', a.ref.dev, ...nodad] });
+    }
     if (node.bridge) ops.push({ node: node.name, argv: ['ip', 'link', 'set', node.bridge, 'up'] });
-  }
-  for (const link of scenario.links) {
-    for (const end of link.ends) ops.push({ node: end.node, argv: ['ip', 'link', 'set', end.dev, 'up'] });
+    for (const end of mine) ops.push({ node: node.name, argv: ['ip', 'link', 'set', end.dev, 'up'] });
   }
   return ops;
 };

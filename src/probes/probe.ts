@@ -112,14 +112,27 @@ export const runProbe = async (
   const nstat = async (): Promise<Record<string, Counters>> =>
     Object.fromEntries(
       await Promise.all(
-        nodes.map(async (n) => [n, parseNstat((await runner.run({ argv: inNode(n, ['nstat', '-asz', '-j']) })).stdout)] as const),
+        nodes.map(async (n) => {
+          const agent = live.agents.get(n);
+          if (agent) return [n, await agent.counters()] as const;
+          return [n, parseNstat((await runner.run({ argv: inNode(n, ['nstat', '-asz', '-j']) })).stdout)] as const;
+        }),
       ),
     );
 
   const before = await nstat();
   let receiverError: string | undefined;
   const wantsReceiver = probe.kind !== 'icmp' && probe.listen && pp.receiverNode !== undefined;
-  const receiver = wantsReceiver
+  const agent = wantsReceiver ? live.agents.get(pp.receiverNode as string) : undefined;
+  const listening = agent?.listen({
+    kind: probe.kind === 'tcp' ? 'tcp' : 'udp',
+    family: probe.family,
+    address: probe.to.address,
+    port: pp.port,
+    marker: pp.marker,
+    timeoutMs: probe.timeoutMs,
+  });
+  const receiver = wantsReceiver && !listening
     ? runner.start({
         argv: inNode(pp.receiverNode as string, [
           ...nodeScriptArgv(import.meta.url, 'receiver'),
@@ -132,10 +145,15 @@ export const runProbe = async (
         timeoutMs: RECEIVER_READY_MS + probe.timeoutMs + 2_000,
       })
     : undefined;
-  let ready = !receiver;
-  if (receiver) {
-    const timer = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), RECEIVER_READY_MS).unref());
-    ready = (await Promise.race([receiver.waitForLine((l) => l === 'ready'), timer])) !== undefined;
+  let ready = !wantsReceiver;
+  const timer = () => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), RECEIVER_READY_MS).unref());
+  if (listening) {
+    const answer = await Promise.race([listening.ready, timer()]);
+    ready = answer === true;
+    if (answer === undefined) receiverError = 'the receiver did not start listening';
+    else if (answer !== true) receiverError = answer.error;
+  } else if (receiver) {
+    ready = (await Promise.race([receiver.waitForLine((l) => l === 'ready'), timer()])) !== undefined;
     if (!ready) {
       receiver.kill();
       receiverError = (await receiver.done).stderr.trim() || 'the receiver did not start listening';
@@ -145,8 +163,8 @@ export const runProbe = async (
   let sendError: string | undefined;
   let delivered = false;
   if (ready) {
-    const sent = await runner.run({
-      argv: inNode(probe.from.node, senderArgv(pp)),
+    const sent = await live.run(probe.from.node, {
+      argv: senderArgv(pp),
       input: `${pp.marker}\n`,
       timeoutMs: probe.timeoutMs + 5_000,
     });
@@ -158,7 +176,9 @@ export const runProbe = async (
       sendError = lastLine(sent.stderr) || `socat exited with ${sent.exitCode}`;
     }
   }
-  if (receiver && ready) {
+  if (listening && ready) {
+    delivered = (await listening.result).received;
+  } else if (receiver && ready) {
     const line = await receiver.waitForLine((l) => l.startsWith('{'));
     delivered = line !== undefined && (JSON.parse(line) as { received: boolean }).received;
     await receiver.done;
@@ -211,7 +231,7 @@ export const runProbe = async (
     inputRoute = { dev: rxDev, decision: parseRouteGet(r.exitCode, r.stdout, r.stderr) };
     if (probe.family === 4) {
       const keys = ['all', rxDev].flatMap((scope) => ['accept_local', 'rp_filter'].map((k) => `net.ipv4.conf.${scope}.${k}`));
-      const s = await runner.run({ argv: inNode(rxNode, ['sysctl', '-n', ...keys]) });
+      const s = await live.run(rxNode, { argv: ['sysctl', '-n', ...keys] });
       const values = s.stdout.trim().split('\n').map(Number);
       if (s.exitCode === 0 && values.length === keys.length) {
         inputSysctls = Object.fromEntries(keys.map((k, i) => [k.replace('net.ipv4.conf.', ''), values[i] ?? 0]));

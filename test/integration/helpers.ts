@@ -36,8 +36,11 @@ const text = async (argv: string[]): Promise<string> => {
   return `${r.stdout}\n${r.stderr}`;
 };
 
-export const namespaces = async (): Promise<string[]> =>
-  (await text(['ip', 'netns', 'list'])).split('\n').map((l) => l.split(' ')[0] ?? '').filter(Boolean);
+export const namespaces = async (): Promise<string[]> => {
+  // stdout only: while namespaces are being deleted, ip also prints errors about their peers.
+  const r = await execa('ip', ['netns', 'list'], { reject: false });
+  return r.stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter(Boolean);
+};
 
 /**
  * Everything of the root namespace a run could change: addresses, links, routes of every table,

@@ -1,59 +1,92 @@
+// Each run here keeps its state in a folder of its own (LAB_STATE_DIR), so that the test knows
+// exactly which namespaces are its run's, even while other lab runs go on on the same machine.
 import { execa } from 'execa';
-import { existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import { lab, labArgv, namespaces, needsRoot, ROOT, rootSnapshot, SEED, userEnv } from './helpers.js';
 
-const STATE_DIR = '/run/netns-lab';
-const stateFiles = (): string[] => (existsSync(STATE_DIR) ? readdirSync(STATE_DIR) : []);
+const stateDir = (): string => mkdtempSync(join(tmpdir(), 'lab-state-'));
+const stateFiles = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.json'));
+const envWith = (dir: string) => ({ env: { ...userEnv(), LAB_STATE_DIR: dir }, extendEnv: false });
+
+/** The namespaces the run of `dir` records, once it records any (within 20 s). */
+const recordedNamespaces = async (dir: string): Promise<string[]> => {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    for (const f of stateFiles(dir)) {
+      try {
+        const ns = (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { namespaces?: string[] }).namespaces ?? [];
+        const live = await namespaces();
+        if (ns.length > 0 && ns.some((n) => live.includes(n))) return ns;
+      } catch {
+        // Being rewritten: read it again.
+      }
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return [];
+};
+
+/** Other lab runs may come and go meanwhile: their namespaces are not this test's business. */
+const withoutLabNamespaces = (snap: Record<string, string>) => ({
+  ...snap,
+  namespaces: snap['namespaces']?.split('\n').filter((n) => !n.startsWith('lab-')).join('\n') ?? '',
+});
 
 t.test('a run leaves the root namespace exactly as it found it, and nothing behind', { skip: needsRoot }, async (t) => {
-  const before = await rootSnapshot();
-  const statesBefore = stateFiles();
-  const r = await lab(['run', SEED]);
+  const dir = stateDir();
+  const before = withoutLabNamespaces(await rootSnapshot());
+  const run = lab(['run', SEED], envWith(dir));
+  const ours = await recordedNamespaces(dir);
+  const r = await run;
   t.equal(r.exitCode, 0, String(r.stderr));
-  const after = await rootSnapshot();
+  t.ok(ours.length > 0, 'the run recorded its namespaces');
+  const after = withoutLabNamespaces(await rootSnapshot());
   for (const key of Object.keys(before)) t.equal(after[key], before[key], `root namespace ${key} unchanged`);
-  t.same(stateFiles(), statesBefore, 'no state file left');
-  t.notOk((await namespaces()).some((n) => n.startsWith('lab-')), 'no lab namespace left');
+  t.same(stateFiles(dir), [], 'no state file left');
+  const left = await namespaces();
+  t.same(ours.filter((n) => left.includes(n)), [], 'none of its namespaces left');
+  const agents = await execa('pgrep', ['-f', `probes/agent.js`], { reject: false });
+  const inOurs = agents.stdout.trim() ? (await execa('ps', ['-o', 'args=', '-p', agents.stdout.trim().split('\n').join(',')], { reject: false })).stdout : '';
+  t.notOk(ours.some((n) => inOurs.includes(n)), 'no namespace agent of the run is left');
 });
 
 t.test('SIGTERM in the middle of a run tears everything down', { skip: needsRoot }, async (t) => {
-  const before = await rootSnapshot();
-  const child = execa(...labArgv(['run', SEED, '--jobs', '1']), { reject: false, cwd: ROOT, env: userEnv(), extendEnv: false });
-  // Wait until the run has built something, then interrupt it.
-  const deadline = Date.now() + 20_000;
-  while (!(await namespaces()).some((n) => n.startsWith('lab-')) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  t.ok((await namespaces()).some((n) => n.startsWith('lab-')), 'the run had created namespaces');
+  const dir = stateDir();
+  const before = withoutLabNamespaces(await rootSnapshot());
+  const child = execa(...labArgv(['run', SEED, '--jobs', '1']), { reject: false, cwd: ROOT, ...envWith(dir) });
+  const ours = await recordedNamespaces(dir);
+  t.ok(ours.length > 0, 'the run had created namespaces');
   child.kill('SIGTERM');
   const r = await child;
   t.equal(r.exitCode, 143, 'exit 128+SIGTERM');
   t.match(String(r.stderr), /SIGTERM: tearing down/);
-  t.same((await namespaces()).filter((n) => n.startsWith('lab-')), [], 'no namespace left');
-  const after = await rootSnapshot();
+  const left = await namespaces();
+  t.same(ours.filter((n) => left.includes(n)), [], 'no namespace of the run left');
+  const after = withoutLabNamespaces(await rootSnapshot());
   for (const key of Object.keys(before)) t.equal(after[key], before[key], `root namespace ${key} unchanged`);
-  t.same(stateFiles().filter((f) => f.endsWith('.json')), [], 'state file removed');
+  t.same(stateFiles(dir), [], 'state file removed');
 });
 
 t.test('lab clean removes what a killed run left, and nothing else', { skip: needsRoot }, async (t) => {
+  const dir = stateDir();
   // A namespace lab does not own must survive clean.
   const foreign = `foreign-${process.pid}`;
   await execa('ip', ['netns', 'add', foreign]);
   t.teardown(() => execa('ip', ['netns', 'del', foreign], { reject: false }));
-  const child = execa(...labArgv(['run', SEED, '--jobs', '1']), { reject: false, cwd: ROOT, env: userEnv(), extendEnv: false });
-  const deadline = Date.now() + 20_000;
-  while (!(await namespaces()).some((n) => n.startsWith('lab-')) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const child = execa(...labArgv(['run', SEED, '--jobs', '1']), { reject: false, cwd: ROOT, ...envWith(dir) });
+  const ours = await recordedNamespaces(dir);
   child.kill('SIGKILL');
   await child;
-  const left = (await namespaces()).filter((n) => n.startsWith('lab-'));
+  const left = (await namespaces()).filter((n) => ours.includes(n));
   t.ok(left.length > 0, 'SIGKILL left namespaces behind');
-  const r = await lab(['clean']);
+  const r = await lab(['clean'], envWith(dir));
   t.equal(r.exitCode, 0);
-  t.match(String(r.stdout), /removed namespace lab-/);
-  t.same((await namespaces()).filter((n) => n.startsWith('lab-')), [], 'clean removed them');
-  t.ok((await namespaces()).includes(foreign), 'a namespace lab did not create is untouched');
-  t.same(stateFiles().filter((f) => f.endsWith('.json')), [], 'state file of the dead run removed');
+  t.match(String(r.stdout), /removed .*lab-/);
+  const after = await namespaces();
+  t.same(ours.filter((n) => after.includes(n)), [], 'clean removed them');
+  t.ok(after.includes(foreign), 'a namespace lab did not create is untouched');
+  t.same(stateFiles(dir), [], 'state file of the dead run removed');
 });

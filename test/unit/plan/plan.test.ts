@@ -21,14 +21,14 @@ t.test('topology ops: lo up, bridge, veths created into the peer namespace, port
     'ap: ip link add br0 type bridge',
     'laptop: ip link add wlan0 type veth peer name port0 netns lab-x-c0-ap',
     'laptop: ip link add wlan1 type veth peer name port1 netns lab-x-c0-ap',
-    'ap: ip link set port0 master br0',
-    'ap: ip link set port1 master br0',
     'laptop: ip addr add 192.0.2.1/24 dev wlan0',
     'laptop: ip addr add 192.0.2.2/24 dev wlan1',
-    'ap: ip link set br0 up',
     'laptop: ip link set wlan0 up',
-    'ap: ip link set port0 up',
     'laptop: ip link set wlan1 up',
+    'ap: ip link set port0 master br0',
+    'ap: ip link set port1 master br0',
+    'ap: ip link set br0 up',
+    'ap: ip link set port0 up',
     'ap: ip link set port1 up',
   ]);
 });

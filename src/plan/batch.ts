@@ -1,0 +1,40 @@
+// Plans are applied in batches: consecutive `ip` ops of one node become one `ip -n NS -batch -`,
+// consecutive sysctls of one node one `sysctl -w` with every setting. Pure.
+import type { Op } from './types.js';
+
+export type Step =
+  | { kind: 'ip-batch'; node: string; ops: Op[] }
+  | { kind: 'sysctl'; node: string; ops: Op[] }
+  | { kind: 'single'; node: string; ops: [Op] };
+
+/** ip -batch splits lines on blanks and reads quotes: tokens with either stay out of batches. */
+const plainToken = (t: string): boolean => t.length > 0 && !/[\s"'\\#$]/.test(t);
+
+const batchable = (op: Op): 'ip-batch' | 'sysctl' | undefined => {
+  if (op.input !== undefined || op.capture !== undefined || op.requires !== undefined) return undefined;
+  if (!op.argv.every(plainToken)) return undefined;
+  if (op.argv[0] === 'ip' && op.argv[1] !== 'netns' && !op.argv[1]?.startsWith('-')) return 'ip-batch';
+  if (op.argv.length === 4 && op.argv[0] === 'sysctl' && op.argv[1] === '-q' && op.argv[2] === '-w') return 'sysctl';
+  return undefined;
+};
+
+export const batchSteps = (ops: readonly Op[]): Step[] => {
+  const steps: Step[] = [];
+  for (const op of ops) {
+    const kind = batchable(op);
+    const last = steps[steps.length - 1];
+    if (kind && last && last.kind === kind && last.node === op.node) last.ops.push(op);
+    else if (kind) steps.push({ kind, node: op.node, ops: [op] });
+    else steps.push({ kind: 'single', node: op.node, ops: [op] });
+  }
+  return steps;
+};
+
+/** The lines of `ip -batch -` for ops that are all `ip …`. */
+export const ipBatchInput = (ops: readonly Op[]): string => `${ops.map((op) => op.argv.slice(1).join(' ')).join('\n')}\n`;
+
+/** Which op of a batch failed, from ip's "Command failed -:LINE". */
+export const failedBatchLine = (stderr: string): number | undefined => {
+  const m = /Command failed -:(\d+)/.exec(stderr);
+  return m ? Number(m[1]) - 1 : undefined;
+};
