@@ -1,0 +1,97 @@
+// What runs inside the VM: the initramfs /init (busybox sh) and the job the host hands it.
+//
+// /init loads the modules needed to reach the host's root (virtio, 9p, overlay), mounts that
+// root read-only over 9p with a tmpfs overlay on top (so every path is writable, in RAM), puts
+// the guest kernel's modules at /lib/modules, a fresh tmpfs on /run (nothing of the host's /run,
+// such as its namespaces or lab state files, shows through), the results share at
+// /run/lab-vm, then runs the job chrooted and powers off. Markers on the console tell the host
+// how far it got.
+
+/** Console markers, one per line. */
+export const MARK = {
+  alive: 'lab-vm: alive',
+  root: 'lab-vm: root ready',
+  exit: 'lab-vm: job exit ',
+  fail: 'lab-vm: failed: ',
+} as const;
+
+/** The kernel command line word that makes /init only say it is alive and power off (the KVM check). */
+export const PROBE_ARG = 'lab.probe=1';
+
+export const ROOT_TAG = 'labroot';
+export const SHARE_TAG = 'labshare';
+/** Where the share is mounted in the guest. */
+export const GUEST_SHARE = '/run/lab-vm';
+
+/** Single-quoted for sh. */
+export const shq = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
+
+export interface InitOptions {
+  /** Module file names inside the initramfs (/modules/NAME), in load order. */
+  modules: readonly string[];
+  /** Host path of the directory that holds lib/modules/RELEASE of the guest kernel; none for a kernel without modules. */
+  modulesRoot?: string;
+}
+
+export const initScript = (o: InitOptions): string => `#!/bin/busybox sh
+# netns-lab VM init: reach the host root, run the job, power off.
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+echo '${MARK.alive}'
+fail() { echo "${MARK.fail}$*"; poweroff -f; sleep 5; reboot -f; }
+if grep -q '${PROBE_ARG}' /proc/cmdline; then poweroff -f; fi
+for m in ${o.modules.map(shq).join(' ')}; do
+  insmod "/modules/$m" 2>/tmp/insmod.err || grep -q 'File exists' /tmp/insmod.err || fail "insmod $m: $(cat /tmp/insmod.err)"
+done
+mkdir -p /lower /upper /newroot
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose ${ROOT_TAG} /lower || fail 'cannot mount the host root over 9p'
+mount -t tmpfs -o mode=0755 tmpfs /upper
+mkdir -p /upper/data /upper/work
+mount -t overlay -o lowerdir=/lower,upperdir=/upper/data,workdir=/upper/work overlay /newroot || fail 'cannot mount the overlay root'
+${o.modulesRoot === undefined ? '' : `mkdir -p /newroot/lib/modules
+mount --bind ${shq(`/newroot${o.modulesRoot}/lib/modules`)} /newroot/lib/modules || fail 'cannot bind the guest kernel modules'
+`}mount -t proc proc /newroot/proc
+mount -t sysfs sysfs /newroot/sys
+mount -t devtmpfs devtmpfs /newroot/dev
+mount -t tracefs tracefs /newroot/sys/kernel/tracing 2>/dev/null
+mount -t tmpfs -o mode=0755 tmpfs /newroot/run
+mkdir -p /newroot${GUEST_SHARE}
+mount -t 9p -o trans=virtio,version=9p2000.L ${SHARE_TAG} /newroot${GUEST_SHARE} || fail 'cannot mount the results share'
+ln -sf /proc/self/fd /newroot/dev/fd 2>/dev/null
+# The kernel runs its module loader from PID 1's root (this initramfs): hand requests to the host root's modprobe.
+printf '#!/bin/busybox sh\nexec chroot /newroot /sbin/modprobe "$@"\n' > /bin/lab-modprobe
+chmod 755 /bin/lab-modprobe
+echo /bin/lab-modprobe > /proc/sys/kernel/modprobe
+echo '${MARK.root}'
+chroot /newroot /bin/sh ${GUEST_SHARE}/job.sh
+echo "${MARK.exit}$?"
+poweroff -f
+sleep 5
+reboot -f
+`;
+
+export interface JobOptions {
+  cwd: string;
+  /** argv of the command to run inside (node, lab's bin.js, its arguments). */
+  argv: readonly string[];
+  env: Record<string, string>;
+}
+
+/** Files the job leaves in the share. */
+export const JOB_FILES = { stdout: 'stdout', stderr: 'stderr', status: 'status' } as const;
+
+/**
+ * The job: the command's stdout goes to a file in the share, its stderr both to a file and to
+ * the console (the host shows progress lines as they come), its exit code to `status`.
+ */
+export const jobScript = (o: JobOptions): string => {
+  const env = Object.entries(o.env).map(([k, v]) => `${k}=${shq(v)}`).join(' ');
+  const share = GUEST_SHARE;
+  return `#!/bin/sh
+cd ${shq(o.cwd)} || exit 70
+{ env -i ${env} ${o.argv.map(shq).join(' ')} 2>&1 >${share}/${JOB_FILES.stdout}; echo $? >${share}/${JOB_FILES.status}; } | tee ${share}/${JOB_FILES.stderr}
+exit "$(cat ${share}/${JOB_FILES.status})"
+`;
+};

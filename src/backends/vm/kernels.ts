@@ -1,0 +1,225 @@
+// Kernels for the VM: Debian packages fetched with `apt-get download`, extracted and cached, or
+// a kernel the user points at. Each cached kernel is a directory under kernels/ that appears
+// complete or not at all (built under a temporary name, renamed when done).
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { basename, join, resolve } from 'node:path';
+import { CapabilityError, UsageError } from '../../errors.js';
+import type { Runner } from '../runner.js';
+import { bzImagePayload, bzImageVersion, hasPvhNote, isBzImage, releaseOf } from './bzimage.js';
+import { KERNEL_META, kernelsDir, type KernelMeta } from './cache.js';
+import { packageOf, parseMetaDepends, type KernelSpec } from './kernel-spec.js';
+
+export interface Kernel extends KernelMeta {
+  /** The cache directory of this kernel (initramfs, console log). */
+  dir: string;
+}
+
+export interface KernelContext {
+  runner: Runner;
+  cacheDir: string;
+  /** Progress for slow steps (a download). */
+  say(line: string): void;
+}
+
+/** Module trees that a network lab never loads; removed after extraction to keep the cache small. */
+export const PRUNED_MODULE_DIRS = [
+  'sound', 'drivers/gpu', 'drivers/media', 'drivers/infiniband', 'drivers/staging', 'drivers/scsi',
+  'drivers/usb', 'drivers/iio', 'drivers/hid', 'drivers/input', 'drivers/bluetooth', 'drivers/isdn',
+  'drivers/mtd', 'drivers/net/ethernet', 'drivers/net/wireless/intel', 'drivers/net/wireless/ath',
+  'drivers/net/wireless/realtek', 'drivers/net/wireless/mediatek', 'drivers/net/wireless/broadcom',
+  'drivers/net/wireless/marvell', 'drivers/net/wireless/ralink', 'drivers/net/wireless/ti',
+];
+
+const run = async (ctx: KernelContext, argv: string[], timeoutMs: number, cwd?: string) => {
+  const r = await ctx.runner.run({ argv: cwd ? ['env', '-C', cwd, ...argv] : argv, timeoutMs });
+  return r;
+};
+
+const failure = (what: string, r: { exitCode: number; stderr: string; timedOut: boolean }): string =>
+  r.timedOut ? `${what} timed out` : `${what} failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+
+const readMeta = (dir: string): Kernel | undefined => {
+  try {
+    const meta = JSON.parse(readFileSync(join(dir, KERNEL_META), 'utf8')) as KernelMeta;
+    return existsSync(meta.image) ? { ...meta, dir } : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Every complete kernel in the cache, for `lab doctor`. */
+export const cachedKernels = (cacheDir: string): Kernel[] => {
+  const root = kernelsDir(cacheDir);
+  let names: string[] = [];
+  try {
+    names = readdirSync(root).filter((n) => !n.startsWith('.'));
+  } catch {
+    return [];
+  }
+  return names.map((n) => readMeta(join(root, n))).filter((k): k is Kernel => k !== undefined);
+};
+
+/** The kernel for `spec`, fetched and prepared if it is not cached yet. */
+export const ensureKernel = async (spec: KernelSpec, ctx: KernelContext): Promise<Kernel> => {
+  switch (spec.kind) {
+    case 'host':
+      throw new Error('the host kernel does not run in a VM');
+    case 'debian':
+      return ensurePackage(await debianRelease(ctx), ctx);
+    case 'release':
+      return ensurePackage(spec.release, ctx);
+    case 'path':
+      return ensurePath(resolve(spec.path), ctx);
+  }
+};
+
+/** Debian's current kernel release, from the linux-image-amd64 meta-package. */
+export const debianRelease = async (ctx: KernelContext): Promise<string> => {
+  const r = await run(ctx, ['apt-cache', 'depends', 'linux-image-amd64'], 30_000);
+  const release = r.exitCode === 0 ? parseMetaDepends(r.stdout) : undefined;
+  if (release) return release;
+  // Offline, or no package lists: a cached Debian kernel still answers.
+  const cached = cachedKernels(ctx.cacheDir).filter((k) => k.source.startsWith('linux-image-'));
+  const newest = cached.sort((a, b) => b.fetchedAt.localeCompare(a.fetchedAt))[0];
+  if (newest) return newest.release;
+  throw new CapabilityError(
+    'Debian kernel',
+    r.exitCode === 0 ? 'apt-cache does not know linux-image-amd64' : failure('`apt-cache depends linux-image-amd64`', r),
+    'run `apt-get update` (Debian or Ubuntu package lists with the linux-image-amd64 package are needed), or pass --kernel PATH',
+  );
+};
+
+/** Builds a cache entry under a temporary name and renames it into place; a concurrent builder's entry wins. */
+const build = async (name: string, ctx: KernelContext, make: (tmp: string) => Promise<Omit<KernelMeta, 'fetchedAt'>>): Promise<Kernel> => {
+  const final = join(kernelsDir(ctx.cacheDir), name);
+  const done = readMeta(final);
+  if (done) return done;
+  mkdirSync(kernelsDir(ctx.cacheDir), { recursive: true });
+  const tmp = join(kernelsDir(ctx.cacheDir), `.${name}.${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp);
+  try {
+    const meta = await make(tmp);
+    // Paths inside tmp become paths inside the final directory.
+    const moved = (p: string | undefined) => (p?.startsWith(tmp) ? final + p.slice(tmp.length) : p);
+    const full: KernelMeta = { ...meta, image: moved(meta.image) as string, fetchedAt: new Date().toISOString() };
+    const modulesRoot = moved(meta.modulesRoot);
+    if (modulesRoot !== undefined) full.modulesRoot = modulesRoot;
+    writeFileSync(join(tmp, KERNEL_META), `${JSON.stringify(full, null, 2)}\n`);
+    if (existsSync(final)) rmSync(final, { recursive: true, force: true });
+    renameSync(tmp, final);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  const made = readMeta(final);
+  if (!made) throw new Error(`kernel cache entry ${final} is incomplete`);
+  return made;
+};
+
+const ensurePackage = async (release: string, ctx: KernelContext): Promise<Kernel> =>
+  build(release, ctx, async (tmp) => {
+    const pkg = packageOf(release);
+    ctx.say(`fetching ${pkg} (apt-get download)…`);
+    const r = await run(ctx, ['apt-get', 'download', '-q', '-o', 'APT::Sandbox::User=root', pkg], 600_000, tmp);
+    if (r.exitCode !== 0) {
+      if (/Unable to locate package|has no installation candidate|Can't select/.test(r.stderr)) {
+        throw new UsageError(
+          `--kernel ${release}: Debian has no package ${pkg}; list the available ones with ` +
+            "`apt-cache search --names-only '^linux-image-[0-9].*-amd64$'` (after apt-get update)",
+        );
+      }
+      throw new CapabilityError('kernel download', failure(`\`apt-get download ${pkg}\``, r), 'check that Debian package repositories are reachable and run `apt-get update`');
+    }
+    const deb = readdirSync(tmp).find((n) => n.endsWith('.deb'));
+    if (!deb) throw new CapabilityError('kernel download', `apt-get download ${pkg} left no .deb`, 'run `apt-get update` and try again');
+    return extractDeb(join(tmp, deb), pkg, tmp, ctx);
+  });
+
+/** dpkg-deb -x, prune, depmod, vmlinux; the .deb is removed afterwards. */
+const extractDeb = async (deb: string, source: string, tmp: string, ctx: KernelContext): Promise<Omit<KernelMeta, 'fetchedAt'>> => {
+  const root = join(tmp, 'root');
+  ctx.say(`extracting ${basename(deb)}…`);
+  const x = await run(ctx, ['dpkg-deb', '-x', deb, root], 300_000);
+  if (x.exitCode !== 0) throw new CapabilityError('kernel package', failure(`\`dpkg-deb -x ${deb}\``, x), 'check that the file is a Debian kernel package');
+  if (deb.startsWith(tmp)) rmSync(deb, { force: true });
+  const releases = existsSync(join(root, 'lib/modules')) ? readdirSync(join(root, 'lib/modules')) : [];
+  const release = releases[0];
+  const bz = release ? join(root, 'boot', `vmlinuz-${release}`) : undefined;
+  if (!release || releases.length !== 1 || !bz || !existsSync(bz)) {
+    throw new UsageError(`${source} is not a kernel image package: expected one boot/vmlinuz-RELEASE and lib/modules/RELEASE`);
+  }
+  for (const d of PRUNED_MODULE_DIRS) rmSync(join(root, 'lib/modules', release, 'kernel', d), { recursive: true, force: true });
+  const dep = await run(ctx, ['depmod', '-b', root, release], 120_000);
+  if (dep.exitCode !== 0) throw new CapabilityError('depmod', failure('depmod', dep), 'install kmod: apt-get install kmod');
+  return { release, source, image: await uncompressedOrSame(bz, tmp, ctx), modulesRoot: root };
+};
+
+/**
+ * vmlinux extracted from the bzImage when the kernel can boot it directly (PVH); otherwise the
+ * bzImage itself. Decompressing under TCG costs seconds on every boot, extracting it costs once.
+ */
+export const uncompressedOrSame = async (bzImage: string, tmp: string, ctx: KernelContext): Promise<string> => {
+  const buf = readFileSync(bzImage);
+  const payload = bzImagePayload(buf);
+  if (!payload) return bzImage;
+  const out = join(tmp, 'vmlinux');
+  const data = buf.subarray(payload.offset, payload.offset + payload.length);
+  let elf: Buffer | undefined;
+  try {
+    if (payload.format === 'gzip') elf = gunzipSync(data);
+    else if (payload.format === 'xz' || payload.format === 'zstd') {
+      writeFileSync(`${out}.z`, data);
+      const tool = payload.format === 'xz' ? ['xz', '-dc', '--single-stream'] : ['zstd', '-dcq'];
+      const r = await run(ctx, ['sh', '-c', `${tool.join(' ')} < "$1" > "$2"`, 'sh', `${out}.z`, out], 120_000);
+      rmSync(`${out}.z`, { force: true });
+      if (r.exitCode === 0 || existsSync(out)) elf = readFileSync(out);
+    }
+  } catch {
+    elf = undefined;
+  }
+  if (!elf || !hasPvhNote(elf)) {
+    rmSync(out, { force: true });
+    return bzImage;
+  }
+  writeFileSync(out, elf);
+  return out;
+};
+
+const digest = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex').slice(0, 12);
+
+const ensurePath = async (path: string, ctx: KernelContext): Promise<Kernel> => {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new UsageError(`--kernel ${path}: no such file or directory`);
+  }
+  if (st.isFile() && path.endsWith('.deb')) {
+    return build(`deb-${digest(readFileSync(path))}`, ctx, (tmp) => extractDeb(path, path, tmp, ctx));
+  }
+  if (st.isDirectory()) {
+    const modules = join(path, 'lib/modules');
+    const releases = existsSync(modules) ? readdirSync(modules) : [];
+    const images = existsSync(join(path, 'boot')) ? readdirSync(join(path, 'boot')).filter((n) => n.startsWith('vmlinuz-')) : [];
+    const release = releases.length === 1 ? releases[0] : undefined;
+    const image = images.length === 1 ? images[0] : release && images.includes(`vmlinuz-${release}`) ? `vmlinuz-${release}` : undefined;
+    if (!release || !image) {
+      throw new UsageError(`--kernel ${path}: a kernel directory holds boot/vmlinuz-RELEASE and lib/modules/RELEASE (an extracted linux-image package)`);
+    }
+    const bz = join(path, 'boot', image);
+    return build(`dir-${digest(`${path}\0${statSync(bz).mtimeMs}`)}`, ctx, async (tmp) => ({
+      release, source: path, image: await uncompressedOrSame(bz, tmp, ctx), modulesRoot: path,
+    }));
+  }
+  const buf = readFileSync(path);
+  const version = bzImageVersion(buf);
+  if (!isBzImage(buf) || !version) {
+    throw new UsageError(`--kernel ${path}: not a bzImage, a linux-image .deb, or an extracted package directory`);
+  }
+  return build(`img-${digest(buf)}`, ctx, async (tmp) => ({
+    release: releaseOf(version), source: path, image: await uncompressedOrSame(path, tmp, ctx),
+  }));
+};

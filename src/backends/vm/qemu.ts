@@ -1,0 +1,124 @@
+// Booting the VM: the QEMU command line (pure) and one boot, watched through its console.
+import { execa } from 'execa';
+import { createWriteStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { MARK, ROOT_TAG, SHARE_TAG } from './guest.js';
+
+export type Accel = 'kvm' | 'tcg';
+
+export interface QemuOptions {
+  accel: Accel;
+  image: string;
+  initramfs: string;
+  /** Host directory shared read-write with the guest (job, results). */
+  share?: string;
+  cpus: number;
+  memoryMb: number;
+  /** Extra words for the kernel command line. */
+  append?: string[];
+}
+
+export const QEMU = 'qemu-system-x86_64';
+
+export const qemuArgv = (o: QemuOptions): string[] => [
+  QEMU,
+  '-machine', `q35,accel=${o.accel}`,
+  '-cpu', o.accel === 'kvm' ? 'host' : 'max',
+  '-smp', String(o.cpus),
+  '-m', String(o.memoryMb),
+  '-nodefaults', '-no-user-config', '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-no-reboot',
+  '-kernel', o.image,
+  '-initrd', o.initramfs,
+  '-append', ['console=ttyS0', 'quiet', 'panic=-1', 'oops=panic', 'rdinit=/init', ...(o.append ?? [])].join(' '),
+  // The host root, read-only; remap keeps inode numbers of different host filesystems apart.
+  '-virtfs', `local,path=/,mount_tag=${ROOT_TAG},security_model=none,readonly=on,multidevs=remap`,
+  ...(o.share ? ['-virtfs', `local,path=${o.share},mount_tag=${SHARE_TAG},security_model=none`] : []),
+];
+
+export interface BootResult {
+  /** The job's exit code as /init reported it; undefined when it never got there. */
+  jobExit: number | undefined;
+  /** The marker of a failure inside /init, if any. */
+  initFailure?: string;
+  /** Which stage was reached: booted (init ran), root (host root mounted), done (job finished). */
+  stage: 'none' | 'booted' | 'root' | 'done';
+  timedOut: boolean;
+  qemuExit: number | undefined;
+  qemuStderr: string;
+  durationMs: number;
+}
+
+export interface BootOptions {
+  argv: string[];
+  /** The console (serial) goes here, whole. */
+  consoleLog: string;
+  /** Until /init says it is alive (the kernel booted). */
+  bootTimeoutMs: number;
+  /** Until the whole run is over. */
+  totalTimeoutMs: number;
+  /** Stop as soon as the guest says it is alive (the KVM check). */
+  untilAlive?: boolean;
+  /** Every console line, as it comes. */
+  onLine?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Boots once and waits for QEMU to end; QEMU is killed on timeout or abort, never left running. */
+export const boot = async (o: BootOptions): Promise<BootResult> => {
+  const [file, ...args] = o.argv;
+  if (!file) throw new TypeError('empty argv');
+  const started = performance.now();
+  const log = createWriteStream(o.consoleLog);
+  const child = execa(file, args, {
+    reject: false,
+    stdin: 'ignore',
+    timeout: o.totalTimeoutMs,
+    killSignal: 'SIGKILL',
+    buffer: { stdout: false, stderr: true },
+    ...(o.signal ? { cancelSignal: o.signal } : {}),
+  });
+  const result: BootResult = { jobExit: undefined, stage: 'none', timedOut: false, qemuExit: undefined, qemuStderr: '', durationMs: 0 };
+  const bootTimer = setTimeout(() => {
+    if (result.stage === 'none') {
+      result.timedOut = true;
+      child.kill('SIGKILL');
+    }
+  }, o.bootTimeoutMs);
+  let pending = '';
+  // A character can straddle two chunks.
+  const decoder = new StringDecoder('utf8');
+  child.stdout?.on('data', (chunk: Buffer) => {
+    log.write(chunk);
+    pending += decoder.write(chunk);
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl).replace(/\r$/, '');
+      pending = pending.slice(nl + 1);
+      if (line.includes(MARK.alive)) {
+        result.stage = 'booted';
+        if (o.untilAlive) child.kill('SIGKILL');
+      } else if (line.startsWith(MARK.root)) result.stage = 'root';
+      else if (line.startsWith(MARK.exit)) {
+        result.stage = 'done';
+        result.jobExit = Number(line.slice(MARK.exit.length));
+      } else if (line.startsWith(MARK.fail)) result.initFailure = line.slice(MARK.fail.length);
+      o.onLine?.(line);
+    }
+  });
+  try {
+    const r = await child;
+    result.qemuExit = r.exitCode;
+    result.qemuStderr = typeof r.stderr === 'string' ? r.stderr : '';
+    if (r.timedOut) result.timedOut = true;
+  } finally {
+    clearTimeout(bootTimer);
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await new Promise<void>((resolve) => log.end(resolve));
+  }
+  result.durationMs = performance.now() - started;
+  return result;
+};
+
+/** The last lines of a console log, for error messages. */
+export const consoleTail = (text: string, lines = 15): string =>
+  text.replace(/\x1b\[[0-9;?]*[a-zA-Z]|\x1bc/g, '').split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim()).slice(-lines).join('\n');

@@ -1,0 +1,145 @@
+// `lab run --kernel K`: boot K under QEMU, run the same lab inside on the host root, and hand
+// back its JSON report. Nothing stays behind: QEMU is killed on every path out, the share
+// directory is removed; the console log of the kernel's last boot is kept for diagnosis.
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CapabilityError, UsageError } from '../../errors.js';
+import type { ScenarioResult } from '../../pipeline.js';
+import type { CaseResult } from '../../verdict/verdict.js';
+import type { Runner } from '../runner.js';
+import { chooseAccel, type AccelAnswer } from './accel.js';
+import { guestEntry } from './bundle.js';
+import { GUEST_SHARE, JOB_FILES, jobScript } from './guest.js';
+import { ensureInitramfs } from './initramfs.js';
+import type { KernelSpec } from './kernel-spec.js';
+import { ensureKernel, type Kernel } from './kernels.js';
+import { boot, consoleTail, QEMU, qemuArgv } from './qemu.js';
+
+export interface VmRunOptions {
+  spec: KernelSpec;
+  /** Scenario files as the user named them. */
+  files: readonly string[];
+  /** Case names to run; empty: all. */
+  cases: readonly string[];
+  jobs: number | undefined;
+  /** More `lab run` options for the inner run (--explain, --skip-unsupported). */
+  extraArgs?: string[];
+  /**
+   * Where the console log and the inner run's files (pcaps) are copied, when given: the console
+   * as console-RELEASE.log, the rest under kernel-RELEASE/.
+   */
+  out?: string;
+  /** lab's package root: dist/cli/bin.js is what runs inside. */
+  packageRoot: string;
+  cacheDir: string;
+  runner: Runner;
+  say(line: string): void;
+  signal?: AbortSignal;
+}
+
+export interface VmRun {
+  kernel: Kernel;
+  accel: AccelAnswer;
+  results: ScenarioResult[];
+  consoleLog: string;
+  bootMs: number;
+}
+
+/** Budget for the whole job: generous, the per-probe timeouts inside are what normally decide. */
+export const jobTimeoutMs = (cases: number): number => Number(process.env['LAB_VM_TIMEOUT_MS'] ?? 60_000 + cases * 15_000);
+export const BOOT_TIMEOUT_MS = 60_000;
+
+const requireQemu = async (runner: Runner): Promise<void> => {
+  const r = await runner.run({ argv: [QEMU, '--version'], timeoutMs: 10_000 }).catch(() => undefined);
+  if (!r || r.exitCode !== 0) {
+    throw new CapabilityError('qemu', `\`${QEMU}\` is not usable`, 'apt-get install qemu-system-x86');
+  }
+};
+
+/** The inner run's report, with file names as the user gave them. */
+export const parseInnerReport = (json: string, files: readonly string[], absolute: readonly string[]): ScenarioResult[] => {
+  const doc = JSON.parse(json) as { scenarios?: (Omit<ScenarioResult, 'cases'> & { cases: Partial<CaseResult>[] })[] };
+  return (doc.scenarios ?? []).map((s) => {
+    const i = absolute.indexOf(s.file);
+    return {
+      ...s,
+      file: i >= 0 ? (files[i] ?? s.file) : s.file,
+      cases: s.cases.map((c) => ({ durationMs: 0, probes: [], expectations: [], ...c }) as CaseResult),
+    };
+  });
+};
+
+/** Runs the scenarios in a VM on one kernel. */
+export const runInVm = async (o: VmRunOptions): Promise<VmRun> => {
+  await requireQemu(o.runner);
+  const bin = join(o.packageRoot, 'dist', 'cli', 'bin.js');
+  if (!existsSync(bin)) throw new UsageError(`lab is not built (${bin} is missing): run \`make build\``);
+  const kernel = await ensureKernel(o.spec, { runner: o.runner, cacheDir: o.cacheDir, say: o.say });
+  const initramfs = await ensureInitramfs(o.runner, kernel);
+
+  const share = mkdtempSync(join(tmpdir(), 'lab-vm-'));
+  try {
+    const accel = await chooseAccel({ runner: o.runner, cacheDir: o.cacheDir, image: kernel.image, initramfs, scratch: share });
+    const absolute = o.files.map((f) => resolve(f));
+    const innerOut = `${GUEST_SHARE}/out`;
+    const args = ['run', '--backend', 'host', '--format', 'json', ...absolute, ...(o.extraArgs ?? [])];
+    for (const c of o.cases) args.push('--case', c);
+    if (o.jobs !== undefined) args.push('--jobs', String(o.jobs));
+    // With --out the inner run writes report.json (and its pcaps) into the share instead of stdout.
+    if (o.out !== undefined) args.push('--out', innerOut);
+    writeFileSync(
+      join(share, 'job.sh'),
+      jobScript({
+        cwd: process.cwd(),
+        argv: [process.execPath, await guestEntry(o.runner, o.packageRoot), ...args],
+        env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LAB_IN_VM: '1', LANG: 'C.UTF-8' },
+      }),
+    );
+    mkdirSync(kernel.dir, { recursive: true });
+    const consoleLog = join(kernel.dir, 'console.log');
+    const cpus = Math.max(1, Math.min(availableParallelism(), 4));
+    const r = await boot({
+      argv: qemuArgv({ accel: accel.accel, image: kernel.image, initramfs, share, cpus, memoryMb: 1024 }),
+      consoleLog,
+      bootTimeoutMs: BOOT_TIMEOUT_MS,
+      totalTimeoutMs: BOOT_TIMEOUT_MS + jobTimeoutMs(Math.max(1, o.cases.length || 4)),
+      onLine: (line) => {
+        // The inner lab's progress lines, as they come.
+        if (/^\[\d+\/\d+\]/.test(line)) o.say(`${kernel.release}: ${line}`);
+      },
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    if (o.out !== undefined) {
+      mkdirSync(o.out, { recursive: true });
+      copyFileSync(consoleLog, join(o.out, `console-${kernel.release}.log`));
+    }
+    const tail = (): string => consoleTail(readFileSync(consoleLog, 'utf8'));
+    if (o.signal?.aborted) throw new Error('interrupted');
+    if (r.stage !== 'done') {
+      const where = r.stage === 'none' ? 'the kernel did not reach /init' : r.stage === 'booted' ? 'the host root could not be mounted' : 'the job did not finish';
+      const why = r.initFailure ?? (r.timedOut ? 'timed out' : r.qemuStderr.trim() || `qemu exit ${r.qemuExit}`);
+      throw new CapabilityError(`VM (kernel ${kernel.release}, ${accel.accel})`, `${where}: ${why}\nconsole (${consoleLog}):\n${tail()}`, 'the console log above says more');
+    }
+    const outDir = join(share, 'out');
+    const reportFile = o.out !== undefined ? join(outDir, 'report.json') : join(share, JOB_FILES.stdout);
+    if (o.out !== undefined && existsSync(outDir)) {
+      const kept = join(o.out, `kernel-${kernel.release}`);
+      cpSync(outDir, kept, { recursive: true, filter: (src) => src !== join(outDir, 'report.json') });
+    }
+    const stdout = existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : '';
+    const stderr = existsSync(join(share, JOB_FILES.stderr)) ? readFileSync(join(share, JOB_FILES.stderr), 'utf8') : '';
+    const inner = stderr.split('\n').filter((l) => l.trim() && !/^\[\d+\/\d+\]/.test(l)).join('\n');
+    if (r.jobExit === 2) throw new UsageError(`inside the VM (kernel ${kernel.release}): ${inner}`);
+    if (r.jobExit === 3) throw new CapabilityError(`kernel ${kernel.release} (VM)`, inner.replace(/^lab cannot run here: /, ''), '');
+    if (r.jobExit !== 0 && r.jobExit !== 1) {
+      throw new Error(`lab inside the VM (kernel ${kernel.release}) exited with ${r.jobExit}: ${inner || '(no message)'}\nconsole: ${consoleLog}`);
+    }
+    if (!stdout.trim()) throw new Error(`lab inside the VM (kernel ${kernel.release}) wrote no report: ${inner || '(no message)'}\nconsole: ${consoleLog}`);
+    return { kernel, accel, results: parseInnerReport(stdout, o.files, absolute), consoleLog, bootMs: r.durationMs };
+  } finally {
+    rmSync(share, { recursive: true, force: true });
+  }
+};
+
+export { GUEST_SHARE };
