@@ -284,6 +284,22 @@ const grew = (
   };
 };
 
+/** MAC → device per node, read once per live case: the MACs of a case do not change. */
+const macCache = new WeakMap<LiveCase, Promise<Map<string, Map<string, string>>>>();
+const macsOf = (runner: Runner, live: LiveCase): Promise<Map<string, Map<string, string>>> => {
+  let macs = macCache.get(live);
+  if (!macs) {
+    macs = Promise.all(
+      live.plan.topology.nodes.map(async (node) => {
+        const links = await runner.run({ argv: inNetns(live.netnsOf(node), ['ip', '-j', 'link', 'show']) });
+        return [node, parseLinkMacs(links.stdout)] as const;
+      }),
+    ).then((entries) => new Map(entries));
+    macCache.set(live, macs);
+  }
+  return macs;
+};
+
 const neighbourExchange = async (
   runner: Runner,
   live: LiveCase,
@@ -302,9 +318,8 @@ const neighbourExchange = async (
   if (!entry && askedOn.length === 0) return undefined;
   let owner: string | undefined;
   if (entry?.lladdr) {
-    for (const node of live.plan.topology.nodes) {
-      const links = await runner.run({ argv: inNetns(live.netnsOf(node), ['ip', '-j', 'link', 'show']) });
-      const dev = parseLinkMacs(links.stdout).get(entry.lladdr);
+    for (const [node, macs] of await macsOf(runner, live)) {
+      const dev = macs.get(entry.lladdr);
       if (dev) {
         owner = `${node}:${dev}`;
         break;
