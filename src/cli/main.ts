@@ -41,7 +41,7 @@ const EPILOG = `Examples:
   lab run scenarios/*.yaml --format table,github,junit --out lab-report     in GitHub Actions
   lab run scenarios/*.yaml --shard 2/3      the second of three CI jobs: each case runs in one job
   lab graph scenarios/laptop-two-nics.yaml --format dot | dot -Tsvg > topology.svg
-  lab graph scenarios/laptop-two-nics.yaml --report lab-report/report.json --case "accept-local sends it over the wire"
+  lab graph scenarios/laptop-two-nics.yaml --report report.json --case NAME    the path NAME took
   lab validate scenarios/*.yaml
   lab recipe show accept-local --param node=laptop --param out=wlan0 --param in=wlan1
   lab doctor
