@@ -6,7 +6,7 @@ SHELL := /bin/bash
 DEB_PACKAGES := iproute2 nftables socat iputils-ping tcpdump tshark
 TAP := node_modules/.bin/tap
 
-.PHONY: all deps deb npm build run test test-unit test-integration typecheck schema clean distclean
+.PHONY: all deps deb npm build run test test-unit test-integration typecheck schema clean distclean bench
 
 all: build
 
@@ -35,6 +35,13 @@ typecheck: npm
 
 run: deps build
 	./lab run
+
+# lab against Mininet, the raw ip -batch floor and its speed targets (the table goes in the README).
+# Only the bench installs Mininet (and the bridge tools its lxbr switch needs): a target-specific
+# addition, so `make run` and `make test` never do. BENCHFLAGS: e.g. --json, --quick, --linear 20,50.
+bench: DEB_PACKAGES += mininet bridge-utils
+bench: deps build
+	./lab bench $(BENCHFLAGS)
 
 # tap takes test files, not folders, as arguments.
 tests = $(shell find test/$(1) -name '*.test.ts' | sort)

@@ -7,6 +7,7 @@ import { LIST_FORMATS, listCommand, type ListFormat } from './list.js';
 import { shellCommand } from './shell.js';
 import { upCommand } from './up.js';
 import { doctorCommand } from './doctor.js';
+import { benchCommand, benchOptions } from './bench.js';
 import { processOutput, type Output } from './io.js';
 import { recipeListCommand, recipeShowCommand } from './recipe.js';
 import { runCommand } from './run.js';
@@ -45,6 +46,7 @@ const EPILOG = `Examples:
   lab validate scenarios/*.yaml
   lab recipe show accept-local --param node=laptop --param out=wlan0 --param in=wlan1
   lab doctor
+  lab bench                                 time lab against Mininet and a raw ip -batch floor (make bench)
 
 Exit codes: 0 every expectation held, 1 an expectation failed, 2 bad input or usage,
 3 this environment lacks a capability the scenario needs.`;
@@ -131,6 +133,24 @@ export const main = async (argv: readonly string[], io: Output = processOutput()
           },
         )
         .demandCommand(1, 'name a recipe subcommand: list or show'),
+    )
+    .command(
+      'bench',
+      'time lab against Mininet and the raw `ip -batch` floor, per case, and a matrix with --jobs 1 and 2',
+      (y) =>
+        y
+          .option('json', { type: 'boolean', default: false, describe: 'print the JSON document instead of the table' })
+          .option('quick', { type: 'boolean', default: false, describe: 'a tiny run: linear,3 once, each default case once, 4 matrix cells, no VM' })
+          .option('linear', { type: 'string', describe: 'the sizes N of linear,N, comma-separated (default 20,50,100)' })
+          .option('repeat', { type: 'number', describe: 'runs of lab and the floor per size, and of each default case (default 5); Mininet runs once per size' })
+          .option('cells', { type: 'number', describe: 'cells of the matrix (default 100)' })
+          .option('mininet', { type: 'boolean', default: true, describe: 'compare with Mininet when it is installed (--no-mininet: do not)' })
+          .option('only', { type: 'string', describe: 'only these parts, comma-separated: linear, seed, matrix, vm' }),
+      async (a) => {
+        code = await benchCommand(benchOptions({ json: a.json, quick: a.quick, mininet: a.mininet,
+          ...(a.linear !== undefined ? { linear: a.linear } : {}), ...(a.repeat !== undefined ? { repeat: a.repeat } : {}),
+          ...(a.cells !== undefined ? { cells: a.cells } : {}), ...(a.only !== undefined ? { only: a.only } : {}) }), io);
+      },
     )
     .command('doctor', 'show what this host can do', {}, async () => {
       code = await doctorCommand(io);

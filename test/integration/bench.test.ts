@@ -1,0 +1,90 @@
+// `lab bench` runs, prints its document, and leaves nothing behind. Timings are never checked
+// here: the targets are reported by the bench itself, as pass or miss.
+import { execa } from 'execa';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { lab, labArgv, namespaces, needsRoot, ROOT, rootSnapshot, userEnv } from './helpers.js';
+
+const stateDir = (): string => mkdtempSync(join(tmpdir(), 'lab-bench-state-'));
+const stateFiles = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.json'));
+const envWith = (dir: string) => ({ env: { ...userEnv(), LAB_STATE_DIR: dir }, extendEnv: false });
+
+/** The prefix the bench announces on stderr: every name it creates starts with it. */
+const prefixOf = (stderr: string): string | undefined => /everything it creates is named (lab-[0-9a-f]+)-/.exec(stderr)?.[1];
+
+/** Other runs come and go on a shared machine: their namespaces are not this test's business. */
+const withoutNamespaces = (snap: Record<string, string>): Record<string, string> => {
+  const { namespaces: _, ...rest } = snap;
+  return rest;
+};
+
+t.test('lab bench --quick --json prints every field and leaves nothing behind', { skip: needsRoot }, async (t) => {
+  const dir = stateDir();
+  const before = withoutNamespaces(await rootSnapshot());
+  const r = await lab(['bench', '--quick', '--json', '--no-mininet'], envWith(dir));
+  t.equal(r.exitCode, 0, String(r.stderr));
+  const doc = JSON.parse(String(r.stdout)) as Record<string, any>;
+  t.same(Object.keys(doc), ['linear', 'seed_case_ms', 'matrix', 'vm_wireless_s']);
+  t.equal(doc['linear'].length, 1);
+  const row = doc['linear'][0];
+  t.same(Object.keys(row), ['n', 'lab_s', 'mininet_s', 'floor_s']);
+  t.equal(row.n, 3);
+  t.ok(row.lab_s > 0 && row.floor_s > 0, 'lab and the floor were timed');
+  t.equal(row.mininet_s, null, 'Mininet left out…');
+  t.match(String(r.stderr), /Mininet: left out by --no-mininet/, '…with the reason on stderr');
+  t.same(Object.keys(doc['seed_case_ms']), ['median', 'p95']);
+  t.ok(doc['seed_case_ms'].median > 0 && doc['seed_case_ms'].p95 >= doc['seed_case_ms'].median);
+  t.same(Object.keys(doc['matrix']), ['cells', 'jobs1_s', 'jobs2_s']);
+  t.equal(doc['matrix'].cells, 4);
+  t.ok(doc['matrix'].jobs1_s > 0 && doc['matrix'].jobs2_s > 0, 'the matrix ran with --jobs 1 and --jobs 2');
+  t.equal(doc['vm_wireless_s'], null);
+  t.match(String(r.stderr), /vm: left out by --quick/);
+
+  const prefix = prefixOf(String(r.stderr));
+  t.ok(prefix, 'the bench names its prefix');
+  t.same((await namespaces()).filter((n) => prefix && n.startsWith(`${prefix}-`)), [], 'none of its namespaces left');
+  t.same(stateFiles(dir), [], 'its state file is gone');
+  const after = withoutNamespaces(await rootSnapshot());
+  for (const key of Object.keys(before)) t.equal(after[key], before[key], `root namespace ${key} unchanged`);
+});
+
+t.test('the table carries the targets as ratios', { skip: needsRoot }, async (t) => {
+  const r = await lab(['bench', '--only', 'linear', '--linear', '2', '--repeat', '1', '--no-mininet'], envWith(stateDir()));
+  t.equal(r.exitCode, 0, String(r.stderr));
+  t.match(String(r.stdout), /linear,2 +│ +[0-9.]+ s │ +— │ +[0-9.]+ s │ +— │ +[0-9.]+×/);
+  t.match(String(r.stdout), /linear,50: no more than 5× the floor +│ n\/a \(linear,50 not in this run\) │ not measured/);
+  t.match(String(r.stdout), /— seed: not asked for \(--only linear\)/);
+});
+
+t.test('SIGINT in the middle of the bench tears down what it built', { skip: needsRoot }, async (t) => {
+  const dir = stateDir();
+  const child = execa(...labArgv(['bench', '--only', 'linear', '--linear', '40', '--repeat', '20', '--no-mininet']), {
+    reject: false, cwd: ROOT, ...envWith(dir),
+  });
+  // Wait until the bench has namespaces of its own, then interrupt it.
+  let recorded: string[] = [];
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && recorded.length === 0) {
+    for (const f of stateFiles(dir)) {
+      try {
+        const ns = (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { namespaces?: string[] }).namespaces ?? [];
+        const live = await namespaces();
+        if (ns.some((n) => live.includes(n))) recorded = ns;
+      } catch {
+        // Being rewritten: read it again.
+      }
+    }
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  t.ok(recorded.length > 0, 'the bench recorded namespaces before creating them');
+  child.kill('SIGINT');
+  const r = await child;
+  t.equal(r.exitCode, 130, String(r.stderr));
+  const prefix = prefixOf(String(r.stderr));
+  t.ok(prefix);
+  t.same((await namespaces()).filter((n) => prefix && n.startsWith(`${prefix}-`)), [], 'none of its namespaces left');
+  t.same(stateFiles(dir), [], 'its state file is gone');
+  t.equal(String(r.stdout), '', 'an interrupted bench prints no table');
+});

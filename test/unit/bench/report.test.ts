@@ -1,0 +1,43 @@
+import t from 'tap';
+import { evaluateTargets, renderTable, type BenchDocument } from '../../../src/bench/report.js';
+
+const doc = (over: Partial<BenchDocument> = {}): BenchDocument => ({
+  linear: [
+    { n: 20, lab_s: 0.2, mininet_s: 2.7, floor_s: 0.03 },
+    { n: 50, lab_s: 0.4, mininet_s: 6.7, floor_s: 0.07 },
+  ],
+  seed_case_ms: { median: 120, p95: 180 },
+  matrix: { cells: 100, jobs1_s: 20, jobs2_s: 11 },
+  vm_wireless_s: null,
+  ...over,
+});
+
+t.test('each target is a ratio with pass or miss', async (t) => {
+  t.same(evaluateTargets(doc()).map((r) => [r.measured, r.status]), [
+    ['16.8×', 'pass'],
+    ['5.71×', 'miss'],
+    ['120 ms', 'pass'],
+    ['1.82×', 'pass'],
+  ]);
+  const slow = evaluateTargets(doc({ seed_case_ms: { median: 151, p95: 300 }, matrix: { cells: 100, jobs1_s: 20, jobs2_s: 12 } }));
+  t.equal(slow[2]?.status, 'miss');
+  t.equal(slow[3]?.status, 'miss');
+});
+
+t.test('a target whose measurement is missing is not measured, and says why', async (t) => {
+  const r = evaluateTargets(doc({ linear: [{ n: 50, lab_s: 0.4, mininet_s: null, floor_s: 0.1 }] }));
+  t.same([r[0]?.status, r[0]?.measured], ['not measured', 'n/a']);
+  t.equal(r[1]?.status, 'pass');
+  const no50 = evaluateTargets(doc({ linear: [{ n: 3, lab_s: 0.1, mininet_s: 1, floor_s: 0.01 }] }));
+  t.match(no50[0]?.measured, /linear,50 not in this run/);
+});
+
+t.test('the table shows every measurement, the ratios, and the notes', async (t) => {
+  const text = renderTable(doc(), { machine: 'kernel 6.18, 2 cores', seedSamples: '5 cases × 5 runs', notes: ['vm: no VM here'] });
+  t.match(text, /^lab bench \(kernel 6\.18, 2 cores\)/);
+  t.match(text, /linear,50 +│ +0\.400 s │ +6\.70 s │ +0\.070 s │ +16\.8× │ +5\.71× │/);
+  t.match(text, /default scenario, per case \(5 cases × 5 runs\) +│ +median 120 ms, p95 180 ms/);
+  t.match(text, /wireless scenario on the VM backend +│ +— │/);
+  t.match(text, /100-cell matrix: --jobs 2 at least 1\.7× faster than --jobs 1 +│ +1\.82× │ pass/);
+  t.match(text, /— vm: no VM here/);
+});
