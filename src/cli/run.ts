@@ -42,10 +42,11 @@ export const selectCases = (scenarios: readonly Scenario[], names: readonly stri
   const picked: [number, number][] = [];
   scenarios.forEach((s, si) =>
     s.cases.forEach((c, ci) => {
-      if (names.length === 0 || names.includes(c.name)) picked.push([si, ci]);
+      // A matrix case's own name selects all its cells; a cell's name selects that cell.
+      if (names.length === 0 || names.includes(c.name) || (c.matrix && names.includes(c.matrix.case))) picked.push([si, ci]);
     }),
   );
-  const known = new Set(scenarios.flatMap((s) => s.cases.map((c) => c.name)));
+  const known = new Set(scenarios.flatMap((s) => s.cases.flatMap((c) => (c.matrix ? [c.matrix.case, c.name] : [c.name]))));
   const unknown = names.filter((n) => !known.has(n));
   if (unknown.length) {
     throw new UsageError(

@@ -6,6 +6,8 @@ import { listOf } from './messages.js';
 import {
   caseFields, deviceRefSchema, expectSchema, nodeNameSchema, probeKindSchemas, probeSchema, type RawProbe,
 } from './schema.js';
+import { resolveMatrixCase } from './matrix.js';
+import { changedView, recipesChange } from './recipe-topology.js';
 import { formatPath, type KeyPath } from './source.js';
 import { isRecord, splitRef, valid, type ResolveContext, type Topology } from './topology.js';
 import { PROBE_KINDS, type Case, type Expectation, type Probe, type RecipeUse, type SysctlSetting } from './types.js';
@@ -39,17 +41,36 @@ export const resolveCases = (
         firstByName.set(name, ['cases', i]);
       }
     }
-    return isRecord(item) ? resolveCase(item, ['cases', i], ctx) : undefined;
+    return isRecord(item) ? resolveCaseCells(item, ['cases', i], ctx) : undefined;
   });
-  return cases.every((c) => c !== undefined) ? cases : undefined;
+  return cases.every((c) => c !== undefined) ? cases.flat() : undefined;
 };
 
-const resolveCase = (raw: Record<string, unknown>, path: KeyPath, ctx: CaseContext): Case | undefined => {
-  const { fields } = ctx;
+/** The case, or its cells when it has a `matrix:` (with `cells:` expectations); see matrix.ts. */
+const resolveCaseCells = (raw: Record<string, unknown>, path: KeyPath, ctx: CaseContext): Case[] | undefined => {
+  const resolved = resolveCase(raw, path, ctx);
+  if (!resolved) return undefined;
+  const caseCtx = withRecipeTopology(resolved.recipes, ctx);
+  return resolveMatrixCase(resolved, raw, path, {
+    ...caseCtx,
+    resolveExpectation: (r, p) => resolveExpectation(r, p, caseCtx),
+  });
+};
+
+/** The context with the case's topology as its recipes leave it (netns-split moves a NIC). */
+const withRecipeTopology = (recipes: readonly RecipeUse[], ctx: CaseContext): CaseContext => {
+  if (!ctx.topology.complete) return ctx;
+  const topology = changedView(ctx.topology, recipesChange(recipes, ctx.registry, ctx.topology), ctx);
+  return topology === ctx.topology ? ctx : { ...ctx, topology };
+};
+
+const resolveCase = (raw: Record<string, unknown>, path: KeyPath, outer: CaseContext): Case | undefined => {
+  const { fields } = outer;
   const name = valid(fields.name, raw.name);
   const description = valid(fields.description, raw.description);
   const timeout = valid(fields['timeout-ms'], raw['timeout-ms']);
-  const recipes = resolveRecipes(raw.recipe, [...path, 'recipe'], ctx);
+  const recipes = resolveRecipes(raw.recipe, [...path, 'recipe'], outer);
+  const ctx = recipes ? withRecipeTopology(recipes, outer) : outer;
   const sysctls = resolveSysctls(raw.sysctl, [...path, 'sysctl'], ctx);
   const nft = resolveNft(raw.nft, [...path, 'nft'], ctx);
   const expect = raw.expect === undefined

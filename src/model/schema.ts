@@ -116,6 +116,47 @@ export const recipeUseSchema = (registry: readonly Recipe<any>[]) => {
   ).describe('Recipes to apply, by name, with their parameters.');
 };
 
+/** A value a matrix dimension takes: what a recipe parameter or a sysctl would be given. */
+export const matrixValueSchema = z.union([z.number(), z.string(), z.boolean()], {
+  error: 'a matrix value is a number, text or true/false',
+});
+
+/** `RECIPE.PARAM` (accept-local.rp_filter) or `NODE:SYSCTL` (laptop:net.ipv4.conf.all.rp_filter). */
+export const matrixTargetSchema = z.string().min(1)
+  .describe('What the values set: RECIPE.PARAM (a parameter of a recipe of the case) or NODE:KEY (a sysctl).')
+  .meta({ examples: ['accept-local.rp_filter', 'laptop:net.ipv4.conf.wlan1.rp_filter'] });
+
+const MATRIX_DIMENSION = 'a matrix dimension is a list of values (its name then says what they set), or ' +
+  '{ set: RECIPE.PARAM or NODE:SYSCTL (or a list of them), values: [...] or { LABEL: VALUE, ... } }';
+
+export const matrixDimensionSchema = z.union([
+  z.array(matrixValueSchema).min(1),
+  z.strictObject({
+    set: z.union([matrixTargetSchema, z.array(matrixTargetSchema).min(1)], {
+      error: (iss) => (iss.input === undefined ? 'missing required key "set"' : 'set: RECIPE.PARAM or NODE:SYSCTL, or a list of them'),
+    }),
+    values: z.union([z.array(matrixValueSchema).min(1), z.record(z.string().min(1), matrixValueSchema)], {
+      error: (iss) => (iss.input === undefined ? 'missing required key "values"' : 'values: a list of values, or a mapping LABEL: VALUE'),
+    }),
+  }),
+], { error: MATRIX_DIMENSION });
+
+export const matrixSchema = z.record(z.string().min(1), matrixDimensionSchema)
+  .describe('Runs the case once per combination of values (a cell), each in a fresh topology. The last ' +
+    'dimension becomes the columns of the matrix table, the others its rows.');
+
+export const cellRuleSchema = z.strictObject({
+  where: z.record(z.string().min(1), z.union([matrixValueSchema, z.array(matrixValueSchema).min(1)])).optional()
+    .describe('The cells it applies to: DIMENSION: value (or a list of values), and kernel: RANGE (e.g. ">=6.1 <6.8").'),
+  description: z.string().optional().describe('Why these cells differ.'),
+  expect: expectSchema.optional().describe('Merged over the expectations of every probe of these cells.'),
+  probes: z.record(z.string().min(1), expectSchema).optional()
+    .describe('By probe name: merged over that probe\'s expectations in these cells.'),
+});
+
+export const cellsSchema = z.array(cellRuleSchema).min(1)
+  .describe('Expectations that differ in some cells (or on some kernels); later entries win.');
+
 export const caseFields = (registry: readonly Recipe<any>[]) => ({
   name: z.string().min(1).describe('Unique within the file.'),
   description: z.string().optional(),
@@ -126,6 +167,8 @@ export const caseFields = (registry: readonly Recipe<any>[]) => ({
   'timeout-ms': timeoutMsSchema.optional(),
   probes: z.array(probeSchema).min(1),
   expect: expectSchema.optional().describe('Expectations for every probe of the case.'),
+  matrix: matrixSchema.optional(),
+  cells: cellsSchema.optional(),
 });
 
 export const scenarioFields = (registry: readonly Recipe<any>[]) => ({

@@ -1,4 +1,5 @@
 // The resolved scenario model: what the loader hands to the planner. Raw YAML never leaves src/model.
+import type { KernelRange } from './kernel.js';
 
 /** A position in a scenario file, 1-based. */
 export interface SourceLoc {
@@ -89,6 +90,30 @@ export interface SysctlSetting {
   value: string;
 }
 
+/** A value a matrix dimension takes, as the scenario writes it. */
+export type MatrixValue = number | string | boolean;
+
+/** Which cell of a matrix a case is. */
+export interface MatrixCell {
+  /** The name the matrix case has in the file (each cell's own name adds its parameters). */
+  case: string;
+  /** Every dimension in file order, with the labels of its values in order. */
+  dimensions: { name: string; labels: string[] }[];
+  /** This cell's value per dimension: the label for `{ LABEL: VALUE }` values, the value itself for a list. */
+  params: Record<string, MatrixValue>;
+}
+
+/** Expectations of a `cells:` entry that apply to a case (its `where` matched the cell's parameters). */
+export interface ExpectationOverride {
+  /** Only on kernels in this range. */
+  kernel?: KernelRange;
+  /** For every probe. */
+  expect?: Expectation;
+  /** By probe name, after `expect`. */
+  probes?: Record<string, Expectation>;
+  loc: SourceLoc;
+}
+
 export interface Case {
   name: string;
   description?: string;
@@ -98,6 +123,10 @@ export interface Case {
   nft: { node: string; ruleset: string }[];
   probes: Probe[];
   expect: Expectation;
+  /** Set when the case is one cell of a `matrix:`. */
+  matrix?: MatrixCell;
+  /** `cells:` entries for this case, in file order (later ones win). */
+  overrides?: ExpectationOverride[];
   loc: SourceLoc;
 }
 

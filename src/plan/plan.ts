@@ -1,6 +1,8 @@
 import type { Case, Probe, Scenario } from '../model/types.js';
-import { findRecipe } from '../recipes/index.js';
-import type { RecipeContext } from '../recipes/types.js';
+import type { SenderBinding } from '../recipes/types.js';
+import {
+  boundProbe, caseRecipes, changedAddresses, changedTopology, topologyChangeOps, type CaseRecipes,
+} from './recipes.js';
 import { nftOps, sysctlOps, topologyOf, topologyOps } from './topology.js';
 import type { Op, Topology } from './types.js';
 
@@ -15,6 +17,8 @@ export interface ProbePlan {
   marker: string;
   /** The node that owns the destination address; undefined when no node does. */
   receiverNode: string | undefined;
+  /** The recipe binding that set the probe's `from.dev` (SO_BINDTODEVICE), when one did. */
+  binding?: SenderBinding;
 }
 
 export interface CasePlan {
@@ -32,26 +36,24 @@ export interface CasePlan {
 export const netnsName = (prefix: string, caseIndex: number, node: string): string =>
   `${prefix}-c${caseIndex}-${node}`;
 
-export const recipeContext = (scenario: Scenario): RecipeContext => ({
-  addressesOf: (node, dev) =>
-    scenario.addresses.filter((a) => a.ref.node === node && a.ref.dev === dev),
-});
+export { recipeContext } from './recipes.js';
 
-export const recipeOps = (scenario: Scenario, c: Case): Op[] =>
-  c.recipes.flatMap((use) => {
-    const recipe = findRecipe(use.name);
-    // The loader has checked the name; reaching this is a bug, not bad input.
-    if (!recipe) throw new Error(`unknown recipe ${use.name} after validation`);
-    return recipe.steps(use.params, recipeContext(scenario)).ops;
-  });
+export const recipeOps = (scenario: Scenario, c: Case): Op[] => caseRecipes(scenario, c).ops;
 
-const ownerOf = (scenario: Scenario, address: string): string | undefined =>
-  scenario.addresses.find((a) => a.address === address)?.ref.node;
-
-export const planProbes = (scenario: Scenario, c: Case, prefix: string, caseIndex: number): ProbePlan[] => {
+/** Probes see the topology as the recipes left it: an address moved with its device has a new owner. */
+export const planProbes = (
+  scenario: Scenario,
+  c: Case,
+  prefix: string,
+  caseIndex: number,
+  recipes: CaseRecipes = caseRecipes(scenario, c),
+): ProbePlan[] => {
+  const addresses = changedAddresses(scenario.addresses, recipes.change);
+  const ownerOf = (address: string): string | undefined => addresses.find((a) => a.address === address)?.ref.node;
   const taken = new Set(c.probes.map((p) => p.to.port).filter((p): p is number => p !== undefined));
   let next = FIRST_PROBE_PORT;
-  return c.probes.map((probe, i) => {
+  return c.probes.map((written, i) => {
+    const { probe, binding } = boundProbe(written, recipes.senders);
     let port = probe.to.port;
     if (port === undefined) {
       while (taken.has(next)) next++;
@@ -62,7 +64,8 @@ export const planProbes = (scenario: Scenario, c: Case, prefix: string, caseInde
       probe,
       port,
       marker: `netns-lab ${prefix} c${caseIndex} p${i}`,
-      receiverNode: ownerOf(scenario, probe.to.address),
+      receiverNode: ownerOf(probe.to.address),
+      ...(binding ? { binding } : {}),
     };
   });
 };
@@ -71,15 +74,24 @@ export const planProbes = (scenario: Scenario, c: Case, prefix: string, caseInde
 export const planCase = (scenario: Scenario, caseIndex: number, prefix: string): CasePlan => {
   const c = scenario.cases[caseIndex];
   if (!c) throw new RangeError(`scenario ${scenario.name} has no case #${caseIndex}`);
-  const namespaces = scenario.nodes.map((n) => ({ node: n.name, netns: netnsName(prefix, caseIndex, n.name) }));
+  const recipes = caseRecipes(scenario, c);
+  // Nodes a recipe creates (netns-split) get namespaces like the others: created and owned by the lab.
+  const nodes = [...scenario.nodes.map((n) => n.name), ...recipes.change.nodes];
+  const namespaces = nodes.map((node) => ({ node, netns: netnsName(prefix, caseIndex, node) }));
   const netnsOf = (node: string): string => netnsName(prefix, caseIndex, node);
   return {
     scenario: scenario.name,
     caseIndex,
     case: c,
     namespaces,
-    topology: topologyOf(scenario),
-    ops: [...topologyOps(scenario, netnsOf), ...recipeOps(scenario, c), ...sysctlOps(c), ...nftOps(c)],
-    probes: planProbes(scenario, c, prefix, caseIndex),
+    topology: changedTopology(topologyOf(scenario), recipes.change),
+    ops: [
+      ...topologyOps(scenario, netnsOf),
+      ...topologyChangeOps(recipes.change, netnsOf),
+      ...recipes.ops,
+      ...sysctlOps(c),
+      ...nftOps(c),
+    ],
+    probes: planProbes(scenario, c, prefix, caseIndex, recipes),
   };
 };

@@ -11,6 +11,8 @@ export const jsonReport = (results: readonly ScenarioResult[]): string =>
         cases: s.cases.map((c) => ({
           name: c.name,
           status: c.status,
+          // A matrix cell carries its parameters (dimension → value), so one case per cell stays readable.
+          ...(c.matrix ? { params: c.matrix.params } : {}),
           ...(c.error !== undefined ? { error: c.error } : {}),
           probes: c.probes,
           expectations: c.expectations,

@@ -1,4 +1,4 @@
-import { formatRef, type Cause, type Expectation, type Probe, type ProbeKind } from '../model/types.js';
+import { formatRef, type Cause, type Expectation, type MatrixCell, type Probe, type ProbeKind } from '../model/types.js';
 import type { RouteDecision } from '../probes/evidence.js';
 import type { NeighbourExchange, ProbeObservation } from '../probes/probe.js';
 import { diagnose } from './diagnose.js';
@@ -40,6 +40,8 @@ export interface CaseResult {
   expectations: ExpectationResult[];
   /** Set when status is error or skip: what went wrong, in one line. */
   error?: string;
+  /** Set when the case is one cell of a matrix (src/model/matrix.ts). */
+  matrix?: MatrixCell & { kernelPins?: { range: string; holds: boolean }[] };
   durationMs: number;
 }
 

@@ -73,7 +73,7 @@ t.test('an unknown recipe lists the known ones; recipe.check problems are report
     '    probes:',
     '      - udp: { from: laptop:192.0.2.1, to: 192.0.2.2 }',
   )), [
-    problem(13, 15, 'cases.0.recipe.masquerade', 'unknown recipe "masquerade" (known recipes: accept-local)'),
+    problem(13, 15, 'cases.0.recipe.masquerade', 'unknown recipe "masquerade" (known recipes: accept-local, accept-local-v6, bind-to-device, netns-split, tc-mirred, arp-hygiene)'),
     problem(13, 45, 'cases.0.recipe.accept-local', 'in: laptop has no device "wlan9"'),
   ]);
 });
