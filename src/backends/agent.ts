@@ -4,6 +4,7 @@
 // opens, not a process to start.
 import { nodeScriptArgv } from '../probes/node-script.js';
 import type { Command, CommandResult, LiveProcess, Runner } from './runner.js';
+import { timeScale } from './time-scale.js';
 
 export interface ListenRequest {
   kind: 'udp' | 'tcp';
@@ -21,7 +22,8 @@ export interface Listening {
   result: Promise<{ received: boolean; error?: string }>;
 }
 
-const AGENT_READY_MS = 10_000;
+// Scaled inside a VM under TCG, where starting node takes seconds (see time-scale.ts).
+const AGENT_READY_MS = 10_000 * timeScale();
 
 export class NamespaceAgent {
   private nextId = 1;

@@ -82,6 +82,19 @@ export const main = async (argv: readonly string[], io: Output = processOutput()
           .option('shard', {
             type: 'string',
             describe: 'run only shard I of N (e.g. 2/3): each case runs in exactly one of the N jobs',
+          })
+          .option('backend', {
+            choices: ['host', 'vm'] as const,
+            describe: 'host: namespaces on the running kernel; vm: boot a kernel under QEMU and run there (default: host, or vm when --kernel names another kernel)',
+          })
+          .option('kernel', {
+            type: 'string',
+            array: true,
+            describe: 'host, debian, a Debian release (6.1.0-57-amd64) or a PATH (.deb, extracted package, bzImage); repeat it to compare kernels side by side',
+          })
+          .option('skip-unsupported', {
+            type: 'boolean',
+            describe: 'skip (instead of failing with exit 3) the scenarios this kernel cannot run, e.g. wireless without mac80211_hwsim',
           }),
       async (a) => {
         if (a.jobs !== undefined && (!Number.isInteger(a.jobs) || a.jobs < 1)) {
@@ -89,7 +102,9 @@ export const main = async (argv: readonly string[], io: Output = processOutput()
         }
         code = await runCommand({ files: a.files ?? [], cases: a.case ?? [], jobs: a.jobs,
           formats: parseFormats([a.format].flat()), ...(a.out !== undefined ? { out: a.out } : {}),
-          ...(a.shard !== undefined ? { shard: parseShard(a.shard) } : {}) }, io);
+          ...(a.shard !== undefined ? { shard: parseShard(a.shard) } : {}),
+          ...(a.backend !== undefined ? { backend: a.backend } : {}), kernels: a.kernel ?? [],
+          ...(a['skip-unsupported'] ? { skipUnsupported: true } : {}) }, io);
       },
     )
     .command(

@@ -15,6 +15,9 @@ import type { CaseResult } from '../verdict/verdict.js';
 import { defaultScenarioPath, type Output } from './io.js';
 import { runProgress, shardCases } from './run-ci.js';
 import { checkFormats, reportContext, writeReports, type Format } from './reports.js';
+import { kernelsOfRun } from '../backends/vm/kernel-spec.js';
+import { unsupportedCases } from '../backends/wireless/support.js';
+import { runOnKernels } from './kernels.js';
 
 export interface RunOptions {
   files: string[];
@@ -25,6 +28,13 @@ export interface RunOptions {
   /** Directory for the document reports (json, tap, junit) and the job summary. */
   out?: string;
   shard?: Shard;
+  backend?: 'host' | 'vm';
+  /** `--kernel`, as given: host, debian, a release or a path; several run side by side. */
+  kernels?: string[];
+  /** Skip the scenarios this kernel cannot run (wireless without hwsim) instead of exit 3. */
+  skipUnsupported?: boolean;
+  /** Hands the results over instead of writing reports (one kernel of a side-by-side run). */
+  collect?: (results: ScenarioResult[]) => void;
 }
 
 /** Loads every file first: bad input stops the run before any namespace exists. */
@@ -100,7 +110,12 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
   const scenarios = await loadAll(files);
   checkFormats(opts.formats, opts.out);
   const selected = shardCases(scenarios, selectCases(scenarios, opts.cases), opts.shard, io);
+  const kernels = kernelsOfRun(opts.backend, opts.kernels ?? []);
+  if (!opts.collect && kernels.some((k) => k.kind !== 'host')) {
+    return runOnKernels(kernels, { ...opts, files }, scenarios, selected, io, runCommand);
+  }
   requireAll(await hostRequirements(execaRunner()));
+  const unsupported = await unsupportedCases(execaRunner(), scenarios, selected, opts.skipUnsupported ?? false);
 
   const lab: { state?: StateFile; runner?: GuardedRunner } = {};
   const trap = trapRunSignals(lab, io);
@@ -125,6 +140,8 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
         limit(async () => {
           if (trap.signal.aborted) return;
           const scenario = scenarios[si] as Scenario;
+          const skipped = unsupported.get(`${si}/${ci}`);
+          if (skipped) return void byCase.set(`${si}/${ci}`, skipped);
           progress.started(`${si}/${ci}`, scenario.cases[ci]?.name ?? '');
           const result = await runCase(runner, backend, scenario, ci, `lab-${runId}`);
           if (trap.signal.aborted) return;
@@ -149,6 +166,10 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
     if (r) results[si]?.cases.push(r);
   }
   const shown = results.filter((r) => r.cases.length > 0);
+  if (opts.collect) {
+    opts.collect(shown);
+    return 0;
+  }
   await writeReports(opts.formats, opts.out, await reportContext(shown, scenarios, opts.shard), io);
   return shown.every((s) => s.cases.every((c) => c.status === 'pass' || c.status === 'skip')) ? 0 : 1;
 };

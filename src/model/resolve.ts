@@ -22,7 +22,7 @@ export const resolveScenario = (
   const description = valid(fields.description, doc.description);
   const topology = resolveTopology(doc, ctx);
   const cases = resolveCases(doc.cases, registry, topology, ctx);
-  const { nodes, links, addresses } = topology;
+  const { nodes, links, wireless, addresses } = topology;
   if (!name || !description || !cases) return undefined;
   return {
     name: name.value,
@@ -30,6 +30,7 @@ export const resolveScenario = (
     file,
     nodes,
     links,
+    ...(wireless.length ? { wireless } : {}),
     addresses,
     cases,
   };

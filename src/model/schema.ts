@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { recipes as catalog } from '../recipes/index.js';
 import type { Recipe } from '../recipes/types.js';
 import { unknownRecipeMessage } from './messages.js';
-import { CAUSES, PROBE_KINDS } from './types.js';
+import { CAUSES, PROBE_KINDS, WIRELESS_MODES } from './types.js';
 import {
   DEVICE_NAME, DEVICE_REF, NODE_NAME, SCENARIO_NAME, SYSCTL_KEY,
   deviceNameProblem, deviceRefProblem, nodeNameProblem, scenarioNameProblem, sysctlKeyProblem,
@@ -36,9 +36,32 @@ export const nodeSpecSchema = z.strictObject({
 export const nodesSchema = z.record(nodeNameSchema, nodeSpecSchema)
   .describe('The nodes, by name; each is a network namespace.');
 
-export const linkSchema = z.tuple([deviceRefSchema, deviceRefSchema], {
+export const vethLinkSchema = z.tuple([deviceRefSchema, deviceRefSchema], {
   error: 'a link is a list of exactly two ends, e.g. [laptop:wlan0, ap:port0]',
 }).describe('A veth pair; both ends may be in one node.');
+
+/** Channels 1-11: usable for beacons without a regulatory domain (the world domain forbids initiating on 12-13 and 5 GHz). */
+export const WIRELESS_FREQS = [2412, 2417, 2422, 2427, 2432, 2437, 2442, 2447, 2452, 2457, 2462] as const;
+const FREQ = `must be a 2.4 GHz channel frequency from 2412 (channel 1) to 2462 (channel 11), in steps of 5 MHz`;
+
+export const wirelessLinkSchema = z.strictObject({
+  type: z.literal('wireless').describe('Radios of mac80211_hwsim on one medium.'),
+  radios: z.array(deviceRefSchema).min(2, { error: 'a wireless link needs at least two radios' })
+    .describe('The radios, as node:device; each becomes a device of its node under that name.'),
+  mode: z.enum(WIRELESS_MODES).optional()
+    .describe('mesh (default: mesh point, no daemon), ibss (ad hoc), or ap (hostapd access point with wpa_supplicant stations).'),
+  ap: deviceRefSchema.optional().describe('Mode ap: the radio that is the access point; the other radios are its stations.'),
+  ssid: z.string().regex(/^[\x20-\x7e]{1,32}$/, { error: 'an SSID is 1 to 32 printable ASCII characters' }).optional()
+    .describe('The SSID (ap, ibss) or mesh ID (mesh); default netns-lab.'),
+  passphrase: z.string().regex(/^[\x20-\x7e]{8,63}$/, { error: 'a WPA2 passphrase is 8 to 63 printable ASCII characters' }).optional()
+    .describe('Mode ap: WPA2-PSK with this passphrase; without it the network is open.'),
+  freq: z.int({ error: FREQ }).refine((f) => (WIRELESS_FREQS as readonly number[]).includes(f), { error: FREQ }).optional()
+    .describe('The frequency in MHz (default 2412, channel 1).'),
+});
+
+export const linkSchema = z.union([vethLinkSchema, wirelessLinkSchema], {
+  error: 'a link is a list of exactly two ends, e.g. [laptop:wlan0, ap:port0], or a wireless link { type: wireless, radios: [...] }',
+}).describe('A veth pair [a:dev, b:dev], or mac80211_hwsim radios { type: wireless, radios: [...] }.');
 
 export const cidrSchema = z.string()
   .describe('An address with its prefix length, e.g. 192.0.2.1/24 or 2001:db8::1/64.');

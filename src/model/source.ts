@@ -76,6 +76,8 @@ export class SourceMap {
 }
 
 /** Collects every problem of one file; nothing is thrown until all checks have run. */
+const isPlainObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export class Problems {
   readonly #file: string;
   readonly #source: SourceMap;
@@ -107,6 +109,9 @@ export class Problems {
       if (issue.code === 'unrecognized_keys') {
         const lines = issue.message.split('\n');
         issue.keys.forEach((key, i) => this.atKey([...path, key], lines[i] ?? issue.message));
+      } else if (issue.code === 'invalid_union' && isPlainObject(issue.input) && this.#oneBranch(issue.errors)) {
+        // A mapping offered to a union (a link): the branch that takes mappings says what is wrong.
+        this.issues(this.#oneBranch(issue.errors) ?? [], path);
       } else if (issue.code === 'invalid_key') {
         this.atKey(path, issue.issues[0]?.message ?? issue.message);
       } else if (issue.code === 'invalid_type' && issue.input === undefined && typeof path.at(-1) === 'string') {
@@ -115,6 +120,12 @@ export class Problems {
         this.at(path, issue.message);
       }
     }
+  }
+
+  /** The issues of the only union branch that did not reject the value's type outright. */
+  #oneBranch(errors: readonly (readonly z.core.$ZodIssue[])[]): readonly z.core.$ZodIssue[] | undefined {
+    const typed = errors.filter((branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0));
+    return typed.length === 1 ? typed[0] : undefined;
   }
 
   /** Every problem, in the order they appear in the file. */

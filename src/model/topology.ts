@@ -9,9 +9,9 @@ import type { RecipeScenarioView } from '../recipes/types.js';
 import { canonicalAddress, parseCidr } from './addresses.js';
 import { loopbackMisuseMessage, notADeviceMessage, undeclaredNodeMessage } from './messages.js';
 import { LOOPBACK } from './names.js';
-import { deviceRefSchema, linkSchema, nodeSpecSchema } from './schema.js';
+import { deviceRefSchema, linkSchema, nodeSpecSchema, wirelessLinkSchema } from './schema.js';
 import { formatPath, type KeyPath, type Problems, type SourceMap } from './source.js';
-import type { AddressAssignment, DeviceRef, Link, NodeSpec } from './types.js';
+import type { AddressAssignment, DeviceRef, Link, NodeSpec, WirelessLink } from './types.js';
 
 export interface ResolveContext {
   problems: Problems;
@@ -37,6 +37,7 @@ export interface Topology extends RecipeScenarioView {
   /** These three are complete only when no problem was reported. */
   nodes: NodeSpec[];
   links: Link[];
+  wireless: WirelessLink[];
   addresses: AddressAssignment[];
   /** Whether nodes, devices and addresses were all readable, so that every question has an answer. */
   complete: boolean;
@@ -65,7 +66,8 @@ const lineOf = (ctx: ResolveContext, path: KeyPath): string =>
 export const resolveTopology = (raw: Record<string, unknown>, ctx: ResolveContext): Topology => {
   const devices: Devices = { declared: undefined, byNode: new Map(), unsure: new Set(), allLinksRead: true };
   const nodes = readNodes(raw.nodes, devices, ctx);
-  const links = readLinks(raw.links, devices, ctx);
+  const wireless: WirelessLink[] = [];
+  const links = readLinks(raw.links, devices, ctx, wireless);
 
   const report = (path: KeyPath, message: string, onKey: boolean): void =>
     onKey ? ctx.problems.atKey(path, message) : ctx.problems.at(path, message);
@@ -89,6 +91,7 @@ export const resolveTopology = (raw: Record<string, unknown>, ctx: ResolveContex
   return {
     nodes,
     links,
+    wireless,
     addresses: addresses.assignments,
     complete: devices.declared !== undefined && devices.allLinksRead && devices.unsure.size === 0 &&
       addresses.unsure.size === 0,
@@ -121,7 +124,7 @@ const readNodes = (raw: unknown, devices: Devices, ctx: ResolveContext): NodeSpe
 };
 
 /** Checks every readable link and adds its ends to the devices; a device is defined once. */
-const readLinks = (raw: unknown, devices: Devices, ctx: ResolveContext): Link[] => {
+const readLinks = (raw: unknown, devices: Devices, ctx: ResolveContext, wireless: WirelessLink[]): Link[] => {
   if (raw === undefined) return [];
   if (!Array.isArray(raw)) {
     devices.allLinksRead = false;
@@ -130,6 +133,7 @@ const readLinks = (raw: unknown, devices: Devices, ctx: ResolveContext): Link[] 
   const firstSeen = new Map<string, KeyPath>();
   const links: Link[] = [];
   raw.forEach((link: unknown, i) => {
+    if (isRecord(link)) return readWirelessLink(link, i, devices, ctx, firstSeen, wireless);
     const rawEnds: unknown[] = Array.isArray(link) ? link : [];
     const ends = rawEnds.map((end) => valid(deviceRefSchema, end)?.value);
     if (ends.length === 0) devices.allLinksRead = false;
@@ -156,6 +160,57 @@ const readLinks = (raw: unknown, devices: Devices, ctx: ResolveContext): Link[] 
     }
   });
   return links;
+};
+
+/** A wireless link: its radios are devices like veth ends (defined once), plus the mode's own rules. */
+const readWirelessLink = (
+  link: Record<string, unknown>,
+  i: number,
+  devices: Devices,
+  ctx: ResolveContext,
+  firstSeen: Map<string, KeyPath>,
+  out: WirelessLink[],
+): void => {
+  const radios: unknown[] = Array.isArray(link.radios) ? link.radios : [];
+  if (radios.length === 0) devices.allLinksRead = false;
+  const refs = radios.map((r) => valid(deviceRefSchema, r)?.value);
+  radios.forEach((r, j) => {
+    const text = refs[j];
+    if (text === undefined) {
+      const node = typeof r === 'string' && r.includes(':') ? splitRef(r).node : undefined;
+      if (node !== undefined && devices.declared?.has(node)) devices.unsure.add(node);
+      else devices.allLinksRead = false;
+      return;
+    }
+    const first = firstSeen.get(text);
+    const problem = checkLinkEnd(splitRef(text), text, devices, first && lineOf(ctx, first));
+    if (problem) ctx.problems.at(['links', i, 'radios', j], problem);
+    if (!first) firstSeen.set(text, ['links', i, 'radios', j]);
+  });
+  const parsed = valid(wirelessLinkSchema, link);
+  if (!parsed) return;
+  const v = parsed.value;
+  const mode = v.mode ?? 'mesh';
+  if (mode === 'ap' && v.ap === undefined) {
+    ctx.problems.at(['links', i], `mode ap needs ap: naming the radio that is the access point (one of ${v.radios.join(', ')})`);
+  }
+  if (v.ap !== undefined && mode !== 'ap') ctx.problems.at(['links', i, 'ap'], `ap: applies to mode ap only (this link is ${mode})`);
+  else if (v.ap !== undefined && !v.radios.includes(v.ap)) {
+    ctx.problems.at(['links', i, 'ap'], `${v.ap} is not one of this link's radios (${v.radios.join(', ')})`);
+  }
+  if (v.passphrase !== undefined && mode !== 'ap') {
+    ctx.problems.at(['links', i, 'passphrase'], `passphrase: applies to mode ap only (WPA2-PSK); ${mode} links are open`);
+  }
+  out.push({
+    kind: 'wireless',
+    radios: v.radios.map(splitRef),
+    mode,
+    ...(v.ap !== undefined ? { ap: splitRef(v.ap) } : {}),
+    ssid: v.ssid ?? 'netns-lab',
+    ...(v.passphrase !== undefined ? { passphrase: v.passphrase } : {}),
+    freq: v.freq ?? 2412,
+    loc: ctx.source.at(['links', i]),
+  });
 };
 
 /** The problem with a link end, if any; a good end is added to its node's devices. */

@@ -27,6 +27,29 @@ export interface VethLink {
 
 export type Link = VethLink;
 
+export const WIRELESS_MODES = ['mesh', 'ibss', 'ap'] as const;
+export type WirelessMode = (typeof WIRELESS_MODES)[number];
+
+/**
+ * mac80211_hwsim radios on one medium: each radio becomes a device of its node under the given
+ * name. Kept apart from `links` (veth pairs), which the topology, graph and path code read as pairs.
+ */
+export interface WirelessLink {
+  kind: 'wireless';
+  radios: DeviceRef[];
+  /** mesh point (no daemon), IBSS, or an access point (hostapd) with stations (wpa_supplicant). */
+  mode: WirelessMode;
+  /** Mode ap: the radio that is the access point; the others are its stations. */
+  ap?: DeviceRef;
+  /** The SSID (ap, ibss) or mesh ID (mesh). */
+  ssid: string;
+  /** Mode ap: WPA2-PSK with this passphrase; open without it. */
+  passphrase?: string;
+  /** MHz, e.g. 2412 (channel 1). */
+  freq: number;
+  loc: SourceLoc;
+}
+
 export interface AddressAssignment {
   ref: DeviceRef;
   /** As written: `192.0.2.1/24`. */
@@ -137,6 +160,8 @@ export interface Scenario {
   file: string;
   nodes: NodeSpec[];
   links: Link[];
+  /** hwsim radios; absent or empty for a wired scenario. */
+  wireless?: WirelessLink[];
   addresses: AddressAssignment[];
   cases: Case[];
 }

@@ -5,6 +5,7 @@ import {
 } from './recipes.js';
 import { nftOps, sysctlOps, topologyOf, topologyOps } from './topology.js';
 import type { Op, Topology } from './types.js';
+import { withRadios, wirelessOps } from './wireless.js';
 
 /** Probe ports are picked from here upwards, skipping ports the scenario names itself. */
 export const FIRST_PROBE_PORT = 47000;
@@ -79,14 +80,17 @@ export const planCase = (scenario: Scenario, caseIndex: number, prefix: string):
   const nodes = [...scenario.nodes.map((n) => n.name), ...recipes.change.nodes];
   const namespaces = nodes.map((node) => ({ node, netns: netnsName(prefix, caseIndex, node) }));
   const netnsOf = (node: string): string => netnsName(prefix, caseIndex, node);
+  const wireless = wirelessOps(scenario, `${prefix}-c${caseIndex}`, netnsOf);
   return {
     scenario: scenario.name,
     caseIndex,
     case: c,
     namespaces,
-    topology: changedTopology(topologyOf(scenario), recipes.change),
+    topology: changedTopology(withRadios(topologyOf(scenario), scenario), recipes.change),
     ops: [
+      ...wireless.radios,
       ...topologyOps(scenario, netnsOf),
+      ...wireless.join,
       ...topologyChangeOps(recipes.change, netnsOf),
       ...recipes.ops,
       ...sysctlOps(c),

@@ -23,11 +23,15 @@ export interface Op {
 export interface TopologyDevice {
   node: string;
   dev: string;
-  kind: 'loopback' | 'veth' | 'bridge';
+  kind: 'loopback' | 'veth' | 'bridge' | 'radio';
   /** For a veth end: the other end. */
   peer?: { node: string; dev: string };
   /** For a bridge port: the bridge it is enslaved to. */
   master?: string;
+  /** For a radio: its medium (radios of one wireless link hear each other). */
+  medium?: string;
+  /** For a radio: it is the access point, which relays between its stations. */
+  accessPoint?: boolean;
 }
 
 export interface Topology {

@@ -25,6 +25,11 @@ const successors = (p: Passage, byKey: Map<string, TopologyDevice>, topology: To
   if (p.dir === 'tx') {
     if (d.kind === 'loopback') return [{ key: p.key, dir: 'rx' }];
     if (d.kind === 'veth' && d.peer) return [{ key: keyOf(d.peer), dir: 'rx' }];
+    if (d.kind === 'radio') {
+      // Over the air: every other radio of the medium may receive it; an access point relays it (tx again).
+      const air = topology.devices.filter((o) => o.kind === 'radio' && o.medium === d.medium && keyOf(o) !== p.key);
+      return [...air.map((o): Passage => ({ key: keyOf(o), dir: 'rx' })), ...air.filter((o) => o.accessPoint).map((o): Passage => ({ key: keyOf(o), dir: 'tx' }))];
+    }
     if (d.kind === 'bridge') {
       return sameNode.filter((o) => o.master === d.dev).map((o) => ({ key: keyOf(o), dir: 'tx' }));
     }

@@ -17,6 +17,7 @@ import { echoId, neighbourRules, probeLegs, type LegName } from './legs.js';
 import { nodeScriptArgv } from './node-script.js';
 import { parseObserver, type DeviceCount } from './observe.js';
 import { derivePath } from './path.js';
+import { timeScale } from '../backends/time-scale.js';
 
 export interface LegObservation {
   name: LegName;
@@ -66,7 +67,7 @@ export interface ProbeObservation {
 }
 
 /** How long the receiver may take to bind before the probe counts as broken. */
-const RECEIVER_READY_MS = 5_000;
+const RECEIVER_READY_MS = 5_000 * timeScale();
 
 export const hostPort = (address: string, port: number): string =>
   address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;

@@ -42,7 +42,9 @@ export const guestEntry = async (runner: Runner, packageRoot: string): Promise<s
     rmSync(tmp, { force: true });
     return bin;
   }
-  for (const old of readdirSync(dir).filter((n) => n.startsWith(BUNDLE_PREFIX))) rmSync(join(dir, old), { force: true });
+  // Bundles of earlier builds (a run still using one has read it into memory already).
+  const stale = readdirSync(dir).filter((n) => n.startsWith(BUNDLE_PREFIX) && /^lab-vm-[0-9a-f]{12}\.mjs$/.test(n));
+  for (const old of stale) rmSync(join(dir, old), { force: true });
   renameSync(tmp, bundle);
   return bundle;
 };

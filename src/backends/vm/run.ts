@@ -93,7 +93,13 @@ export const runInVm = async (o: VmRunOptions): Promise<VmRun> => {
       jobScript({
         cwd: process.cwd(),
         argv: [process.execPath, await guestEntry(o.runner, o.packageRoot), ...args],
-        env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LAB_IN_VM: '1', LANG: 'C.UTF-8' },
+        env: {
+          PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+          HOME: '/root',
+          LAB_IN_VM: '1',
+          LAB_TIME_SCALE: accel.accel === 'tcg' ? '8' : '2',
+          LANG: 'C.UTF-8',
+        },
       }),
     );
     mkdirSync(kernel.dir, { recursive: true });
