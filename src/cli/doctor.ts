@@ -3,6 +3,8 @@ import { release } from 'node:os';
 import { hostFeatures, hostRequirements } from '../backends/capabilities.js';
 import { execaRunner } from '../backends/runner.js';
 import type { Output } from './io.js';
+import { defaultCacheDir } from '../backends/vm/cache.js';
+import { optionalCapabilities } from '../backends/vm/doctor.js';
 
 /** `lab doctor`: what this host can do. Exit 3 when the host backend cannot run here. */
 export const doctorCommand = async (io: Output): Promise<number> => {
@@ -15,5 +17,11 @@ export const doctorCommand = async (io: Output): Promise<number> => {
     table.push([c.name, c.ok ? 'ok' : 'MISSING', c.ok ? detail : `${detail}\n→ ${c.remedy}`]);
   }
   io.out(`kernel ${release()}\n${table.toString()}\n`);
+  // Wireless and the VM backend are optional: they do not change the exit code.
+  const optional = new Table({ head: ['wireless and VM backend', 'status', 'detail'], style: { head: [], border: [] }, wordWrap: true, colWidths: [28, 9, 70] });
+  for (const c of await optionalCapabilities(runner, defaultCacheDir())) {
+    optional.push([c.name, c.ok ? 'ok' : 'no', c.ok ? c.detail : `${c.detail}\n→ ${c.remedy}`]);
+  }
+  io.out(`${optional.toString()}\n`);
   return [...required, ...features].every((c) => c.ok) ? 0 : 3;
 };
