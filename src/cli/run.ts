@@ -143,7 +143,9 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
           const skipped = unsupported.get(`${si}/${ci}`);
           if (skipped) return void byCase.set(`${si}/${ci}`, skipped);
           progress.started(`${si}/${ci}`, scenario.cases[ci]?.name ?? '');
-          const result = await runCase(runner, backend, scenario, ci, `lab-${runId}`);
+          // Case indexes restart in every file: the scenario's place keeps namespace names apart.
+          const prefix = si === 0 ? `lab-${runId}` : `lab-${runId}-s${si}`;
+          const result = await runCase(runner, backend, scenario, ci, prefix);
           if (trap.signal.aborted) return;
           byCase.set(`${si}/${ci}`, result);
           progress.finished(`${si}/${ci}`, scenario.name, result);

@@ -22,7 +22,9 @@ export const startCapture = async (runner: Runner, live: LiveCase, dir: string):
   const dumps: { file: string; proc: LiveProcess }[] = live.plan.topology.devices.map((d) => {
     const file = pcapPath(dir, live.plan.case.name, d.node, d.dev);
     // -Z root: Debian's tcpdump would otherwise drop to its own user and fail to write into DIR.
-    const argv = inNetns(live.netnsOf(d.node), ['tcpdump', '-i', d.dev, '-w', file, '-U', '-n', '-Z', 'root', '-s', '0']);
+    // -p: no promiscuous mode, which would change what is observed (a promiscuous bridge device
+    // takes a copy of every frame it forwards, so br0 would appear on every path).
+    const argv = inNetns(live.netnsOf(d.node), ['tcpdump', '-p', '-i', d.dev, '-w', file, '-U', '-n', '-Z', 'root', '-s', '0']);
     return { file, proc: runner.start({ argv, timeoutMs: 10 * 60_000 }) };
   });
   await Promise.all(
