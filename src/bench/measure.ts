@@ -196,11 +196,24 @@ export const seedCases = async (
 };
 
 interface RunReport {
-  scenarios?: { cases?: { status?: string }[] }[];
+  scenarios?: { cases?: { name?: string; status?: string; error?: string }[] }[];
 }
 
+export interface LabRun {
+  seconds: number;
+  passed: number;
+  total: number;
+  /** The cases that did not pass, e.g. `"mesh, …": error: …`, for the warning. */
+  others: string[];
+}
+
+/** A warning about the cases of a timed run that did not pass (they were timed all the same). */
+const notPassed = (what: string, run: LabRun): string =>
+  `warning: ${what}: ${run.total - run.passed} of ${run.total} cases did not pass (timed all the same)` +
+  (run.others.length ? `; first: ${run.others[0]}` : '');
+
 /** `lab run FILE ARGS --format json` as a user runs it: wall seconds, and how many cases passed. */
-const labRun = async (env: BenchEnv, file: string, args: string[]): Promise<{ seconds: number; passed: number; total: number }> => {
+const labRun = async (env: BenchEnv, file: string, args: string[]): Promise<LabRun> => {
   const argv = [join(env.root, 'lab'), 'run', file, ...args, '--format', 'json'];
   const started = now();
   // A lab run tears its cases down on SIGTERM; 60 s is plenty for that.
@@ -216,7 +229,10 @@ const labRun = async (env: BenchEnv, file: string, args: string[]): Promise<{ se
     throw new Error(`\`${argv.join(' ')}\` printed no JSON report: ${tail(r.stderr)}`);
   }
   const cases = (report.scenarios ?? []).flatMap((s) => s.cases ?? []);
-  return { seconds, passed: cases.filter((c) => c.status === 'pass').length, total: cases.length };
+  const others = cases
+    .filter((c) => c.status !== 'pass')
+    .map((c) => `"${c.name ?? '?'}": ${c.status ?? '?'}${c.error ? `: ${c.error.split('\n')[0]}` : ''}`);
+  return { seconds, passed: cases.length - others.length, total: cases.length, others };
 };
 
 /** The matrix with --jobs 1, then --jobs 2; wall seconds of each. */
@@ -229,7 +245,7 @@ export const matrixRuns = async (env: BenchEnv, cells: number): Promise<{ jobs1:
     for (const jobs of [1, 2]) {
       const run = await labRun(env, file, ['--jobs', String(jobs)]);
       if (run.total !== cells) throw new Error(`the matrix ran ${run.total} cells, not ${cells}`);
-      if (run.passed !== cells) env.log(`warning: --jobs ${jobs}: ${cells - run.passed} of ${cells} cells did not pass (timed all the same)`);
+      if (run.passed !== cells) env.log(notPassed(`the matrix with --jobs ${jobs}`, run));
       env.log(`  matrix, --jobs ${jobs}: ${run.seconds.toFixed(2)} s`);
       seconds.push(run.seconds);
     }
@@ -246,6 +262,6 @@ export const vmWireless = async (env: BenchEnv): Promise<number> => {
   const file = resolve(env.root, WIRELESS_SCENARIO);
   if (!existsSync(file)) throw new NotHere(`${WIRELESS_SCENARIO} does not exist yet`);
   const run = await labRun(env, file, ['--backend', 'vm']);
-  if (run.passed !== run.total) env.log(`warning: the wireless scenario: ${run.total - run.passed} of ${run.total} cases did not pass (timed all the same)`);
+  if (run.passed !== run.total) env.log(notPassed('the wireless scenario', run));
   return run.seconds;
 };
