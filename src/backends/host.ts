@@ -126,7 +126,7 @@ export class HostBackend {
     if (r.exitCode !== 0 && op.requires && !r.timedOut) {
       throw new CapabilityError(
         `this kernel lacks ${op.requires}`,
-        `\`${cmd.argv.join(' ')}\` said: ${r.stderr.trim().split('\n')[0] ?? ''}`,
+        `\`${cmd.argv.join(' ')}\` said: ${(r.stderr.trim().split('\n')[0] ?? '').replace(/\.$/, '')}`,
         'The case needs a kernel with it built in or loadable as a module',
       );
     }

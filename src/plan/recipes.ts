@@ -28,6 +28,7 @@ export const caseRecipes = (scenario: Scenario, c: Case): CaseRecipes => {
     result.senders.push(...(steps.senders ?? []));
     result.change.nodes.push(...(steps.topology?.nodes ?? []));
     result.change.moves.push(...(steps.topology?.moves ?? []));
+    for (const r of steps.topology?.redirects ?? []) (result.change.redirects ??= []).push(r);
   }
   return result;
 };
@@ -37,11 +38,15 @@ const movedTo = (change: TopologyChange, node: string, dev: string): string | un
 
 /**
  * The topology once the recipes have run: new nodes with their lo, moved devices in their new
- * node (a moved bridge port is no longer enslaved), veth peers pointing at where the device went.
+ * node (a moved bridge port is no longer enslaved), veth peers pointing at where the device went,
+ * redirected egresses (tc mirred) marked on their device.
  */
 export const changedTopology = (topology: Topology, change: TopologyChange): Topology => {
-  if (change.nodes.length === 0 && change.moves.length === 0) return topology;
-  const devices: TopologyDevice[] = topology.devices.map((d) => {
+  const redirects = change.redirects ?? [];
+  if (change.nodes.length === 0 && change.moves.length === 0 && redirects.length === 0) return topology;
+  const devices: TopologyDevice[] = topology.devices.map((plain) => {
+    const out = redirects.filter((r) => r.node === plain.node && r.from === plain.dev).map((r) => r.to);
+    const d = out.length ? { ...plain, redirect: [...(plain.redirect ?? []), ...out] } : plain;
     const to = movedTo(change, d.node, d.dev);
     const peerTo = d.peer && movedTo(change, d.peer.node, d.peer.dev);
     const { master, ...rest } = d;

@@ -28,6 +28,8 @@ export interface TopologyDevice {
   peer?: { node: string; dev: string };
   /** For a bridge port: the bridge it is enslaved to. */
   master?: string;
+  /** Devices of the node its egress is redirected to (tc mirred, set by a recipe). */
+  redirect?: string[];
   /** For a radio: its medium (radios of one wireless link hear each other). */
   medium?: string;
   /** For a radio: it is the access point, which relays between its stations. */

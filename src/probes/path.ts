@@ -18,7 +18,7 @@ const keyOf = (d: { node: string; dev: string }): string => `${d.node}:${d.dev}`
  * device), and a packet received by a routed device of a node leaves through another device of
  * that node.
  */
-const successors = (p: Passage, byKey: Map<string, TopologyDevice>, topology: Topology): Passage[] => {
+const wiredSuccessors = (p: Passage, byKey: Map<string, TopologyDevice>, topology: Topology): Passage[] => {
   const d = byKey.get(p.key);
   if (!d) return [];
   const sameNode = topology.devices.filter((o) => o.node === d.node);
@@ -41,6 +41,19 @@ const successors = (p: Passage, byKey: Map<string, TopologyDevice>, topology: To
       .map((o) => ({ key: keyOf(o), dir: o.dev === d.master ? 'rx' : 'tx' }));
   }
   return sameNode.filter((o) => !o.master && o.dev !== d.dev).map((o) => ({ key: keyOf(o), dir: 'tx' }));
+};
+
+/**
+ * The wiring, plus tc redirects: an egress redirected to another device (tc mirred) leaves by that
+ * device unseen (the redirect skips its netfilter egress hook), so the walk goes on from what that
+ * device's transmission reaches.
+ */
+const successors = (p: Passage, byKey: Map<string, TopologyDevice>, topology: Topology): Passage[] => {
+  const d = byKey.get(p.key);
+  const redirected = p.dir === 'tx' && d?.redirect
+    ? d.redirect.flatMap((dev) => wiredSuccessors({ key: `${d.node}:${dev}`, dir: 'tx' }, byKey, topology))
+    : [];
+  return [...wiredSuccessors(p, byKey, topology), ...redirected];
 };
 
 /**

@@ -101,6 +101,10 @@ export const tcMirred: Recipe<TcMirredParams> = {
       ...confSysctls(p.node, 'accept_local', p.accept_local, scopes, acceptLocalWhy(p.accept_local, scopes)),
       ...confSysctls(p.node, 'rp_filter', p.rp_filter, scopes, rpFilterWhy(p.rp_filter, scopes)),
     ];
-    return { ops, variables };
+    const redirects = [
+      { node: p.node, from: 'lo', to: p.out },
+      ...(p.both ? [{ node: p.node, from: 'lo', to: p.in }] : []),
+    ];
+    return { ops, variables, topology: { nodes: [], moves: [], redirects } };
   },
 };

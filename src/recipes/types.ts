@@ -46,6 +46,8 @@ export interface DeviceMove {
 export interface TopologyChange {
   nodes: string[];
   moves: DeviceMove[];
+  /** Egress of `from` redirected out of `to` (tc mirred): the path goes on from `to`. */
+  redirects?: { node: string; from: string; to: string }[];
 }
 
 export interface RecipeSteps {

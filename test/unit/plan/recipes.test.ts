@@ -4,6 +4,7 @@ import { withCaptured } from '../../../src/plan/recipes.js';
 import { derivePath } from '../../../src/probes/path.js';
 import { bindToDeviceParams } from '../../../src/recipes/bind-to-device.js';
 import { netnsSplitParams } from '../../../src/recipes/netns-split.js';
+import { tcMirredParams } from '../../../src/recipes/tc-mirred.js';
 import { seedCase, seedScenario } from '../fixtures.js';
 
 const loc = { line: 1, col: 1 };
@@ -78,4 +79,23 @@ t.test('captured values replace $NAME in later ops; unknown names and other text
   const values = new Map([['WLAN0_MAC', '02:00:00:00:00:01']]);
   t.same(withCaptured(['pedit', 'set', '$WLAN0_MAC', '$OTHER', 'a$WLAN0_MAC'], values), ['pedit', 'set', '02:00:00:00:00:01', '$OTHER', 'a02:00:00:00:00:01']);
   t.same(withCaptured(['$X'], new Map()), ['$X']);
+});
+
+t.test('tc-mirred: lo\'s egress is redirected out of wlan0, and the path follows it past the unseen wlan0', async (t) => {
+  const s = seedScenario([
+    seedCase({ recipes: [{ name: 'tc-mirred', params: tcMirredParams.parse({ node: 'laptop', out: 'wlan0', in: 'wlan1' }), loc }] }),
+  ]);
+  const plan = planCase(s, 0, 'lab-x');
+  t.same(plan.topology.devices.find((d) => d.node === 'laptop' && d.dev === 'lo')?.redirect, ['wlan0']);
+  // Measured on Debian's 6.1 kernel (act_pedit): lo counts it, wlan0's egress hook does not.
+  const counts = new Map([
+    ['laptop:lo', { tx: 1, rx: 0 }],
+    ['ap:port0', { tx: 0, rx: 1 }],
+    ['ap:port1', { tx: 1, rx: 0 }],
+    ['laptop:wlan1', { tx: 0, rx: 1 }],
+  ]);
+  t.same(derivePath(plan.topology, counts, 'laptop'), ['laptop:lo', 'ap:port0', 'ap:port1', 'laptop:wlan1']);
+  const plain = planCase(seedScenario(), 0, 'lab-x');
+  t.same(derivePath(plain.topology, counts, 'laptop'), ['laptop:lo', 'laptop:wlan1', 'ap:port0', 'ap:port1'],
+    'without the redirect the wiring cannot order it');
 });

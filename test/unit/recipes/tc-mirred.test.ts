@@ -34,6 +34,11 @@ t.test('without rewrite: a plain redirect, needing only u32 and mirred; both add
   t.notOk(lines.some((l) => l.includes('_MAC')));
 });
 
+t.test('the redirect is data for the path: lo to the sending NIC (and to the receiving one with both)', async (t) => {
+  t.same(tcMirred.steps(params({}), laptop).topology?.redirects, [{ node: 'laptop', from: 'lo', to: 'wlan0' }]);
+  t.same(tcMirred.steps(params({ both: true }), laptop).topology?.redirects?.map((r) => r.to), ['wlan0', 'wlan1']);
+});
+
 t.test('check wants two addressed NICs', async (t) => {
   t.same(tcMirred.check(params({}), laptopView), []);
   t.same(tcMirred.check(params({ in: 'wlan0' }), laptopView), ['out and in must be two different NICs']);
