@@ -1,6 +1,9 @@
 import { parse as parseYamlScalar } from 'yaml';
+import type { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { issueMessage } from '../model/messages.js';
 import { findRecipe, recipes } from '../recipes/index.js';
+import type { Recipe } from '../recipes/types.js';
 import { renderRecipe } from '../recipes/render.js';
 import type { Output } from './io.js';
 
@@ -28,15 +31,30 @@ export const parseParams = (pairs: readonly string[]): Record<string, unknown> =
   return params;
 };
 
+/** The parameters of a recipe, one line each: name, required or default, what it is. */
+export const parameterHelp = (recipe: Recipe<any>): string => {
+  const shape = (recipe.params as { shape?: Record<string, z.ZodType> }).shape ?? {};
+  const width = Math.max(0, ...Object.keys(shape).map((k) => k.length));
+  const lines = Object.entries(shape).map(([key, schema]) => {
+    const absent = schema.safeParse(undefined);
+    const when = !absent.success ? 'required' : absent.data === undefined ? 'optional' : `default ${JSON.stringify(absent.data)}`;
+    return `  ${key.padEnd(width)}  ${when}${schema.description ? `: ${schema.description}` : ''}`;
+  });
+  return `parameters of ${recipe.name} (--param KEY=VALUE):\n${lines.join('\n')}`;
+};
+
 export const recipeShowCommand = (name: string, pairs: readonly string[], io: Output): number => {
   const recipe = findRecipe(name);
   if (!recipe) {
     throw new UsageError(`no recipe named ${JSON.stringify(name)}; known: ${recipes.map((r) => r.name).join(', ')}`);
   }
-  const parsed = recipe.params.safeParse(parseParams(pairs));
+  const parsed = recipe.params.safeParse(parseParams(pairs), { error: issueMessage });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  --param ${i.path.join('.') || '(params)'}: ${i.message}`);
-    throw new UsageError(`recipe ${name}: bad parameters\n${problems.join('\n')}`);
+    const problems = parsed.error.issues.flatMap((i) =>
+      i.code === 'unrecognized_keys'
+        ? i.keys.map((k) => `  --param ${k}: ${recipe.name} has no such parameter`)
+        : [`  --param ${i.path.join('.') || '(params)'}: ${i.message}`]);
+    throw new UsageError(`recipe ${name}: bad parameters\n${problems.join('\n')}\n${parameterHelp(recipe)}`);
   }
   const steps = recipe.steps(parsed.data, { addressesOf: () => [] });
   io.out(renderRecipe(recipe, steps));

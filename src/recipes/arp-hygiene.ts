@@ -13,7 +13,7 @@ export const arpHygieneParams = z.strictObject({
   arp_announce: z.literal([0, 1, 2]).default(2)
     .describe("2: a request's sender address is the best local address for the target on the NIC it leaves by."),
   arp_filter: z.literal([0, 1]).default(0)
-    .describe('1: answer only if the way back to the asker leaves by the NIC asked on (off by default: see below).'),
+    .describe('1: answer only if the way back to the asker leaves by the NIC asked on (off by default: it silences every NIC with accept-local one way).'),
 });
 
 export type ArpHygieneParams = z.output<typeof arpHygieneParams>;
