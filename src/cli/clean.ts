@@ -41,7 +41,7 @@ export const cleanCommand = async (io: Output, opts: { dryRun?: boolean } = {}):
   for (const { path, state } of readStates(dir)) {
     const d = decide(state, isOwnerAlive, exists);
     if (d.action === 'keep') {
-      io.out(`kept lab ${state.runId}: ${d.why}\n`);
+      io.out(`left lab ${state.runId} alone: ${d.why}\n`);
       continue;
     }
     if (opts.dryRun) {

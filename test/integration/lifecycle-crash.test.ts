@@ -74,8 +74,8 @@ t.test('after SIGKILL, lab clean removes exactly what the dead run recorded', { 
   t.equal(clean.exitCode, 0, String(clean.stderr));
   t.match(String(clean.stdout), new RegExp(`removed namespace lab-${dead.runId}-`));
   t.match(String(clean.stdout), new RegExp(`skipped namespace ${replaced}: not the namespace this lab created`));
-  t.match(String(clean.stdout), new RegExp(`kept lab ${keptId}: it is kept by lab up`));
-  t.match(String(clean.stdout), new RegExp(`kept lab ${liveState.runId}: its process ${live.pid} is alive`));
+  t.match(String(clean.stdout), new RegExp(`left lab ${keptId} alone: it is kept by lab up`));
+  t.match(String(clean.stdout), new RegExp(`left lab ${liveState.runId} alone: its process ${live.pid} is alive`));
   t.same(await ofLab(dead.runId), [replaced], "the dead run's namespaces are gone, except the one that is not its own any more");
   t.notOk(readStates(STATE_DIR).some((e) => e.state.runId === dead.runId), "the dead run's state file is gone");
   const all = await namespaces();

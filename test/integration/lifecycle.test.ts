@@ -113,7 +113,7 @@ t.test('a kept lab: up, list, exec, shell, clean leaves it, down removes it; the
   // lab clean must leave a kept lab alone.
   const clean = await lab(['clean']);
   t.equal(clean.exitCode, 0);
-  t.match(String(clean.stdout), new RegExp(`kept lab ${id}: it is kept by lab up; lab down ${id} removes it`));
+  t.match(String(clean.stdout), new RegExp(`left lab ${id} alone: it is kept by lab up; lab down ${id} removes it`));
   t.equal((await namespaces()).filter((n) => n.startsWith(`lab-${id}-`)).length, 2, 'clean left the kept lab up');
 
   const d = await lab(['down', id]);
