@@ -46,6 +46,9 @@ const EPILOG = `Examples:
   lab validate scenarios/*.yaml
   lab recipe show accept-local --param node=laptop --param out=wlan0 --param in=wlan1
   lab doctor
+  id=$(lab up scenarios/laptop-two-nics.yaml -q)   keep a lab up; then:
+  lab exec $id laptop -- ip route get 192.0.2.2 from 192.0.2.1
+  lab shell $id laptop ·  lab list ·  lab down $id ·  lab clean (what crashed runs left)
   lab bench                                 time lab against Mininet and a raw ip -batch floor (make bench)
 
 Exit codes: 0 every expectation held, 1 an expectation failed, 2 bad input or usage,
