@@ -6,7 +6,7 @@ SHELL := /bin/bash
 DEB_PACKAGES := iproute2 nftables socat iputils-ping tcpdump tshark
 # The VM backend (QEMU, a busybox initramfs, Debian kernels fetched with apt-get download) and
 # wireless scenarios (hwsim radios driven by iw, hostapd, wpa_supplicant; regulatory database).
-DEB_PACKAGES += qemu-system-x86 busybox-static kmod xz-utils iw hostapd wpasupplicant wireless-regdb
+DEB_PACKAGES += qemu-system-x86 busybox-static kmod xz-utils cpio iw hostapd wpasupplicant wireless-regdb
 TAP := node_modules/.bin/tap
 
 .PHONY: all deps deb npm build run test test-unit test-integration typecheck schema clean distclean bench

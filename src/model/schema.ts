@@ -45,7 +45,8 @@ export const WIRELESS_FREQS = [2412, 2417, 2422, 2427, 2432, 2437, 2442, 2447, 2
 const FREQ = `must be a 2.4 GHz channel frequency from 2412 (channel 1) to 2462 (channel 11), in steps of 5 MHz`;
 
 export const wirelessLinkSchema = z.strictObject({
-  type: z.literal('wireless').describe('Radios of mac80211_hwsim on one medium.'),
+  type: z.literal('wireless', { error: 'a link written as a mapping is a wireless link: { type: wireless, radios: [node:dev, ...] }' })
+    .describe('Radios of mac80211_hwsim on one medium.'),
   radios: z.array(deviceRefSchema).min(2, { error: 'a wireless link needs at least two radios' })
     .describe('The radios, as node:device; each becomes a device of its node under that name.'),
   mode: z.enum(WIRELESS_MODES).optional()
@@ -60,7 +61,9 @@ export const wirelessLinkSchema = z.strictObject({
 });
 
 export const linkSchema = z.union([vethLinkSchema, wirelessLinkSchema], {
-  error: 'a link is a list of exactly two ends, e.g. [laptop:wlan0, ap:port0], or a wireless link { type: wireless, radios: [...] }',
+  error: (iss) => Array.isArray(iss.input)
+    ? 'a link is a list of exactly two ends, e.g. [laptop:wlan0, ap:port0]'
+    : 'a link is a list of exactly two ends, e.g. [laptop:wlan0, ap:port0], or a wireless link { type: wireless, radios: [...] }',
 }).describe('A veth pair [a:dev, b:dev], or mac80211_hwsim radios { type: wireless, radios: [...] }.');
 
 export const cidrSchema = z.string()

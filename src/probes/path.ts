@@ -28,7 +28,7 @@ const wiredSuccessors = (p: Passage, byKey: Map<string, TopologyDevice>, topolog
     if (d.kind === 'radio') {
       // Over the air: every other radio of the medium may receive it; an access point relays it (tx again).
       const air = topology.devices.filter((o) => o.kind === 'radio' && o.medium === d.medium && keyOf(o) !== p.key);
-      return [...air.map((o): Passage => ({ key: keyOf(o), dir: 'rx' })), ...air.filter((o) => o.accessPoint).map((o): Passage => ({ key: keyOf(o), dir: 'tx' }))];
+      return [...air.filter((o) => o.accessPoint).map((o): Passage => ({ key: keyOf(o), dir: 'tx' })), ...air.map((o): Passage => ({ key: keyOf(o), dir: 'rx' }))];
     }
     if (d.kind === 'bridge') {
       return sameNode.filter((o) => o.master === d.dev).map((o) => ({ key: keyOf(o), dir: 'tx' }));

@@ -74,7 +74,7 @@ t.test('lists that must not be empty, and links of exactly two ends', async (t) 
   )), [
     problem(4, 5, 'links.0', 'a link is a list of exactly two ends, e.g. [laptop:wlan0, ap:port0]'),
     problem(5, 5, 'links.1', 'a link is a list of exactly two ends, e.g. [laptop:wlan0, ap:port0]'),
-    problem(6, 5, 'links.2', 'a link is a list of exactly two ends, e.g. [laptop:wlan0, ap:port0]'),
+    problem(6, 5, 'links.2', 'a link is a list of exactly two ends, e.g. [laptop:wlan0, ap:port0], or a wireless link { type: wireless, radios: [...] }'),
   ]);
 });
 

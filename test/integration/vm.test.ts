@@ -1,0 +1,67 @@
+// The VM backend for real: Debian's kernel under QEMU (TCG here), the wireless seed on hwsim
+// radios, and the wired seed on the host kernel and on Debian's side by side, in one boot.
+import t from 'tap';
+import { execa } from 'execa';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lab, needsRoot, ROOT, SEED } from './helpers.js';
+
+const WLAN = join(ROOT, 'scenarios', 'laptop-two-wlan.yaml');
+const qemu = existsSync('/usr/bin/qemu-system-x86_64');
+// This machine's kernel: no hwsim and no loadable modules, so it can never have it.
+const hostLacksHwsim = !existsSync('/sys/module/mac80211_hwsim') && !existsSync('/proc/modules');
+const skip = needsRoot || (qemu ? false : 'needs qemu-system-x86 (make deps)');
+
+// A TCG boot plus a few cases takes minutes on a loaded 2-core machine.
+t.setTimeout(15 * 60_000);
+
+const shares = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('lab-vm-'));
+
+t.test('wireless seed over the air in a VM, next to the wired seed on the host kernel', { skip }, async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'lab-vm-test-out-'));
+  const before = shares();
+  const r = await lab([
+    'run', SEED, WLAN,
+    '--kernel', 'host', '--kernel', 'debian', '--skip-unsupported',
+    '--case', 'accept-local sends it over the wire',
+    '--case', 'mesh, accept-local sends it over the air',
+    '--format', 'table,json', '--out', out,
+  ], { timeout: 14 * 60_000 });
+  t.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
+
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+    scenarios: { name: string; kernel: string; cases: { name: string; status: string; probes: { path: string[] }[] }[] }[];
+  };
+  const entry = (name: string, guest: boolean) =>
+    report.scenarios.find((s) => s.name === name && /-amd64$/.test(s.kernel) === guest);
+  // One scenario entry per kernel.
+  t.strictSame(report.scenarios.map((s) => s.name).sort(), ['laptop-two-nics', 'laptop-two-nics', 'laptop-two-wlan', 'laptop-two-wlan']);
+  t.strictSame(entry('laptop-two-nics', false)?.cases[0]?.probes[0]?.path, ['laptop:wlan0', 'ap:port0', 'ap:port1', 'laptop:wlan1']);
+  t.strictSame(entry('laptop-two-nics', true)?.cases[0]?.probes[0]?.path, ['laptop:wlan0', 'ap:port0', 'ap:port1', 'laptop:wlan1']);
+  // The radios: mesh0 transmits, mesh1 receives from the air.
+  t.equal(entry('laptop-two-wlan', true)?.cases[0]?.status, 'pass');
+  t.strictSame(entry('laptop-two-wlan', true)?.cases[0]?.probes[0]?.path, ['laptop:mesh0', 'laptop:mesh1']);
+  if (hostLacksHwsim) t.equal(entry('laptop-two-wlan', false)?.cases[0]?.status, 'skip', 'the host kernel has no hwsim');
+
+  // One table, a column per kernel.
+  t.match(r.stdout, /│ case +│ +│ kernel \S+ +│ kernel \S+-amd64 +│/);
+  t.match(r.stdout, /laptop-two-wlan › mesh,/);
+  t.match(r.stdout, hostLacksHwsim ? /≠ 1 of 2 case\(s\) differ between kernels/ : /case\(s\)/);
+  // Kept for diagnosis: the console; left behind: nothing.
+  t.ok(readdirSync(out).some((n) => /^console-.*\.log$/.test(n)), 'console log in --out');
+  t.strictSame(shares().filter((n) => !before.includes(n) && !n.startsWith('lab-vm-test-out-')), [], 'no share directory left');
+  const ps = await execa('ps', ['-eo', 'args'], { reject: false });
+  t.notMatch(ps.stdout, new RegExp(`qemu-system-x86_64[^\\n]*${tmpdir()}/lab-vm-`), 'no QEMU left running');
+});
+
+t.test('the host backend says precisely why it cannot run radios', { skip: needsRoot || (hostLacksHwsim ? false : 'this kernel has or may load hwsim') }, async (t) => {
+  const r = await lab(['run', WLAN]);
+  t.equal(r.exitCode, 3);
+  t.match(r.stderr, /mac80211_hwsim \(kernel [^)]+\): this kernel has no mac80211_hwsim built in and cannot load modules/);
+  t.match(r.stderr, /--backend vm/);
+  const skipped = await lab(['run', WLAN, '--skip-unsupported', '--format', 'json']);
+  t.equal(skipped.exitCode, 0);
+  const doc = JSON.parse(skipped.stdout) as { scenarios: { cases: { status: string; error?: string }[] }[] };
+  t.ok(doc.scenarios[0]?.cases.every((c) => c.status === 'skip' && /mac80211_hwsim/.test(c.error ?? '')));
+});
