@@ -131,7 +131,8 @@ export const runProbe = async (
     address: probe.to.address,
     port: pp.port,
     marker: pp.marker,
-    timeoutMs: probe.timeoutMs,
+    // In a TCG VM the sender alone can take longer than the probe's timeout (see time-scale.ts).
+    timeoutMs: probe.timeoutMs * timeScale(),
   });
   const receiver = wantsReceiver && !listening
     ? runner.start({
