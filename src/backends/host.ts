@@ -85,6 +85,9 @@ export class HostBackend {
           agents.set(node, await NamespaceAgent.start(this.runner, netns, AGENT_LIFETIME_MS));
         }),
       );
+      // Awaited below; until then a rejection (an agent killed by an interrupt) must not count
+      // as unhandled, which would end the process in the middle of its teardown.
+      starting.catch(() => undefined);
       const captured = new Map<string, string>();
       for (const step of batchSteps(plan.ops)) await this.applyStep(live, step, captured);
       await starting;
