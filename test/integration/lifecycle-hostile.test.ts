@@ -4,6 +4,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pLimit from 'p-limit';
 import t from 'tap';
 import { hostileCorpus } from '../unit/model/corpus.js';
 import { lab, needsRoot } from './helpers.js';
@@ -39,20 +40,23 @@ t.test('malformed scenarios through the CLI: exit 2, located message, no stack, 
   const env = shimmedEnv();
   const entries = sample();
   t.ok(entries.length >= 12, `${entries.length} scenarios`);
-  for (const [i, entry] of entries.entries()) {
+  // Four at a time: each is a process start and a load, nothing more.
+  const limit = pLimit(4);
+  const checks = entries.flatMap((entry, i) => {
     const file = join(dir, `hostile-${i}.yaml`);
     writeFileSync(file, entry.text);
     // lab up loads the same way as lab run: a few of them are enough.
-    for (const command of [['validate', file], ['run', file], ...(i < 4 ? [['up', file]] : [])]) {
-      const r = await lab(command, { env: { ...process.env, ...env } });
-      const stderr = String(r.stderr);
-      const where = `${command[0]} ${entry.id}`;
-      t.equal(r.exitCode, 2, `${where}: exit 2`);
-      t.match(stderr, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+: \\S`, 'm'), `${where}: file:line:col`);
-      if (entry.line !== undefined) t.match(stderr, new RegExp(`\\.yaml:${entry.line}:\\d+: `), `${where}: on line ${entry.line}`);
-      t.notMatch(stderr, /^\s+at /m, `${where}: no stack trace`);
-      t.notMatch(stderr, /internal error|TypeError|RangeError/, `${where}: no crash`);
-    }
+    const commands = [['validate', file], ['run', file], ...(i < 4 ? [['up', file]] : [])];
+    return commands.map((command) => limit(async () => ({ entry, file, command, r: await lab(command, { env: { ...process.env, ...env } }) })));
+  });
+  for (const { entry, file, command, r } of await Promise.all(checks)) {
+    const stderr = String(r.stderr);
+    const where = `${command[0]} ${entry.id}`;
+    t.equal(r.exitCode, 2, `${where}: exit 2`);
+    t.match(stderr, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+: \\S`, 'm'), `${where}: file:line:col`);
+    if (entry.line !== undefined) t.match(stderr, new RegExp(`\\.yaml:${entry.line}:\\d+: `), `${where}: on line ${entry.line}`);
+    t.notMatch(stderr, /^\s+at /m, `${where}: no stack trace`);
+    t.notMatch(stderr, /internal error|TypeError|RangeError/, `${where}: no crash`);
   }
   t.notOk(existsSync(ipLog) && readFileSync(ipLog, 'utf8').trim(), 'no ip command ran: nothing was created');
 });
