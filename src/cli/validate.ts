@@ -6,7 +6,11 @@ export const validateCommand = async (files: string[], io: Output): Promise<numb
   const scenarios = await loadAll(files);
   for (const s of scenarios) {
     const probes = s.cases.reduce((n, c) => n + c.probes.length, 0);
-    io.out(`${s.file}: ok (${s.nodes.length} nodes, ${s.links.length} links, ${s.cases.length} cases, ${probes} probes)\n`);
+    // A matrix counts as the cases it runs: one per cell.
+    const matrices = new Set(s.cases.flatMap((c) => (c.matrix ? [c.matrix.case] : []))).size;
+    const cells = s.cases.filter((c) => c.matrix).length;
+    const ofMatrices = matrices ? ` (${cells} of them cells of ${matrices} ${matrices === 1 ? 'matrix' : 'matrices'})` : '';
+    io.out(`${s.file}: ok (${s.nodes.length} nodes, ${s.links.length} links, ${s.cases.length} cases${ofMatrices}, ${probes} probes)\n`);
   }
   return 0;
 };
