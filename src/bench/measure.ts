@@ -213,14 +213,17 @@ const notPassed = (what: string, run: LabRun): string =>
   (run.others.length ? `; first: ${run.others[0]}` : '');
 
 /** `lab run FILE ARGS --format json` as a user runs it: wall seconds, and how many cases passed. */
-const labRun = async (env: BenchEnv, file: string, args: string[]): Promise<LabRun> => {
+const labRun = async (env: BenchEnv, file: string, args: string[], shown = file): Promise<LabRun> => {
   const argv = [join(env.root, 'lab'), 'run', file, ...args, '--format', 'json'];
   const started = now();
   // A lab run tears its cases down on SIGTERM; 60 s is plenty for that.
   const r = await runChild(env, { argv, timeoutMs: 3_600_000 }, 60_000);
   const seconds = (now() - started) / 1000;
   interrupted(env);
-  if (r.exitCode === 2 || r.exitCode === 3) throw new NotHere(`\`lab run ${[file, ...args].join(' ')}\` cannot run here: ${tail(r.stderr, 2)}`);
+  // 2: this lab cannot take the scenario or the options (yet); 3: this machine lacks something.
+  if (r.exitCode === 2 || r.exitCode === 3) {
+    throw new NotHere(`\`lab run ${[shown, ...args].join(' ')}\` exited with ${r.exitCode}: ${tail(r.stderr, 2)}`);
+  }
   if (r.exitCode !== 0 && r.exitCode !== 1) throw new CommandError(argv, r.exitCode, r.stderr, r.timedOut);
   let report: RunReport = {};
   try {
@@ -261,7 +264,7 @@ export const WIRELESS_SCENARIO = join('scenarios', 'laptop-two-wlan.yaml');
 export const vmWireless = async (env: BenchEnv): Promise<number> => {
   const file = resolve(env.root, WIRELESS_SCENARIO);
   if (!existsSync(file)) throw new NotHere(`${WIRELESS_SCENARIO} does not exist yet`);
-  const run = await labRun(env, file, ['--backend', 'vm']);
+  const run = await labRun(env, file, ['--backend', 'vm'], WIRELESS_SCENARIO);
   if (run.passed !== run.total) env.log(notPassed('the wireless scenario', run));
   return run.seconds;
 };
