@@ -155,15 +155,18 @@ export class HostBackend {
     return r.stdout;
   }
 
+  /** Ends what probing needs (the agents) and leaves the topology standing: `lab up` keeps it. */
+  async detach(live: LiveCase): Promise<void> {
+    await Promise.all([...live.agents.values()].map((a) => a.stop().catch(() => undefined)));
+    live.agents.clear();
+  }
+
   /**
    * Deletes the case's namespaces (their devices go with them), after ending the agents and
    * killing any process still inside. Harmless to run twice: what is gone is skipped.
    */
   async down(plan: CasePlan, live?: LiveCase): Promise<void> {
-    if (live) {
-      await Promise.all([...live.agents.values()].map((a) => a.stop().catch(() => undefined)));
-      live.agents.clear();
-    }
+    if (live) await this.detach(live);
     await Promise.all(
       [...plan.namespaces].reverse().map(async ({ netns }) => {
         if (!this.state.namespaces.includes(netns)) return;

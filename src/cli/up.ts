@@ -89,14 +89,8 @@ export const upCommand = async (opts: UpOptions, io: Output): Promise<number> =>
     const plan = planCase(scenario, caseIndex, state.prefix);
     const backend = new HostBackend(runner, state);
     try {
-      const live = await backend.up(plan);
-      // A kept lab is the topology only: helpers a backend starts to probe a case (namespace
-      // agents) would keep lab up from exiting, and nothing would stop them.
-      const helpers = (live as { agents?: Map<string, { stop(): Promise<unknown> }> }).agents;
-      if (helpers) {
-        await Promise.all([...helpers.values()].map((a) => a.stop().catch(() => undefined)));
-        helpers.clear();
-      }
+      // A kept lab is the topology only: the namespace agents would keep lab up from exiting.
+      await backend.detach(await backend.up(plan));
     } catch (err) {
       // up() has taken down what it built; whatever is still recorded goes too.
       if (trap.caught) {
