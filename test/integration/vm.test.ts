@@ -2,7 +2,7 @@
 // radios, and the wired seed on the host kernel and on Debian's side by side, in one boot.
 import t from 'tap';
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lab, needsRoot, ROOT, SEED } from './helpers.js';
@@ -20,6 +20,7 @@ const shares = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith(
 
 t.test('wireless seed over the air in a VM, next to the wired seed on the host kernel', { skip }, async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'lab-vm-test-out-'));
+  t.teardown(() => rmSync(out, { recursive: true, force: true }));
   const before = shares();
   const r = await lab([
     'run', SEED, WLAN,
