@@ -20,7 +20,13 @@ t.test('matrix, third NIC and recipes: one JSON case per cell, with its paramete
   const [matrix, thirdNic, recipes] = report.scenarios;
   if (!matrix || !thirdNic || !recipes) throw new Error('three scenarios expected');
 
-  t.equal(matrix.cases.length, 12, '2 × 3 × 2 cells');
+  const levels = matrix.cases.filter((c) => c.name.startsWith('rp_filter at two levels'));
+  t.same(
+    levels.map((c) => [c.params?.['all.rp_filter'], c.params?.['wlan1.rp_filter'], c.probes[0]?.delivered]),
+    [[0, 0, true], [0, 1, false], [0, 2, true], [1, 0, false], [1, 1, false], [1, 2, true], [2, 0, true], [2, 1, true], [2, 2, true]],
+    'sysctls at two levels: rp_filter in force is max(all, wlan1), and only strict (1) refuses',
+  );
+  t.equal(matrix.cases.length - levels.length, 12, '2 × 3 × 2 cells');
   for (const c of matrix.cases) {
     t.same(Object.keys(c).sort(), ['expectations', 'name', 'params', 'probes', 'status'], `${c.name}: the contract's keys plus params`);
     t.equal(c.status, 'pass', c.name);
