@@ -23,7 +23,7 @@ export interface Listening {
 }
 
 // Scaled inside a VM under TCG, where starting node takes seconds (see time-scale.ts).
-const AGENT_READY_MS = 10_000 * timeScale();
+const agentReadyMs = (): number => 10_000 * timeScale();
 
 export class NamespaceAgent {
   private nextId = 1;
@@ -39,7 +39,7 @@ export class NamespaceAgent {
     const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
     const argv = ['ip', 'netns', 'exec', netns, ...nodeScriptArgv(new URL(`../probes/index.${ext}`, import.meta.url).href, 'agent')];
     const proc = runner.start({ argv, interactive: true, timeoutMs: lifetimeMs });
-    const timer = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), AGENT_READY_MS).unref());
+    const timer = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), agentReadyMs()).unref());
     const ready = await Promise.race([proc.waitForLine((l) => l.startsWith('{"agent":"ready"')), timer]);
     if (ready === undefined || !proc.write) {
       proc.kill();

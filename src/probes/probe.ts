@@ -67,7 +67,7 @@ export interface ProbeObservation {
 }
 
 /** How long the receiver may take to bind before the probe counts as broken. */
-const RECEIVER_READY_MS = 5_000 * timeScale();
+const receiverReadyMs = (): number => 5_000 * timeScale();
 
 export const hostPort = (address: string, port: number): string =>
   address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
@@ -144,11 +144,11 @@ export const runProbe = async (
           pp.marker,
           String(probe.timeoutMs),
         ]),
-        timeoutMs: RECEIVER_READY_MS + probe.timeoutMs + 2_000,
+        timeoutMs: receiverReadyMs() + probe.timeoutMs + 2_000,
       })
     : undefined;
   let ready = !wantsReceiver;
-  const timer = () => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), RECEIVER_READY_MS).unref());
+  const timer = () => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), receiverReadyMs()).unref());
   if (listening) {
     const answer = await Promise.race([listening.ready, timer()]);
     ready = answer === true;
