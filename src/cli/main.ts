@@ -80,7 +80,11 @@ export const main = async (argv: readonly string[], io: Output = processOutput()
           .option('out', {
             alias: 'o',
             type: 'string',
-            describe: 'directory for report.json, report.tap, junit.xml and summary.md (github)',
+            describe: 'directory for report.json, report.tap, junit.xml and summary.md (github), and a pcap per device per case (<case>/<node>-<dev>.pcap)',
+          })
+          .option('explain', {
+            type: 'boolean',
+            describe: 'add kernel drop reasons (skb:kfree_skb) to the evidence and show the evidence of every probe; cases run one at a time',
           })
           .option('shard', {
             type: 'string',
@@ -106,6 +110,7 @@ export const main = async (argv: readonly string[], io: Output = processOutput()
         code = await runCommand({ files: a.files ?? [], cases: a.case ?? [], jobs: a.jobs,
           formats: parseFormats([a.format].flat()), ...(a.out !== undefined ? { out: a.out } : {}),
           ...(a.shard !== undefined ? { shard: parseShard(a.shard) } : {}),
+          ...(a.explain ? { explain: true } : {}),
           ...(a.backend !== undefined ? { backend: a.backend } : {}), kernels: a.kernel ?? [],
           ...(a['skip-unsupported'] ? { skipUnsupported: true } : {}) }, io);
       },

@@ -59,6 +59,8 @@ export interface ReportContext {
   tableWidth: number;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** `--explain`: the table shows every probe's evidence. */
+  explain?: boolean;
 }
 
 /** The context of a finished run; reads the scenario files again for the expectation lines. */
@@ -88,7 +90,7 @@ export const reportContext = async (
 const render = (format: Format, ctx: ReportContext): string => {
   switch (format) {
     case 'table':
-      return tableReport(ctx.results, { width: ctx.tableWidth });
+      return tableReport(ctx.results, { width: ctx.tableWidth, explain: ctx.explain ?? false });
     case 'json':
       return jsonReport(ctx.results);
     case 'tap':

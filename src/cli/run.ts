@@ -9,7 +9,8 @@ import { teardownRecorded } from '../backends/teardown.js';
 import { ScenarioError, UsageError } from '../errors.js';
 import { loadScenarioFile } from '../model/load.js';
 import type { Scenario } from '../model/types.js';
-import { runCase, type ScenarioResult } from '../pipeline.js';
+import { runCase, type CaseOptions, type ScenarioResult } from '../pipeline.js';
+import { startDropTracer } from '../probes/drops.js';
 import type { Shard } from '../plan/shard.js';
 import type { CaseResult } from '../verdict/verdict.js';
 import { defaultScenarioPath, type Output } from './io.js';
@@ -28,6 +29,8 @@ export interface RunOptions {
   /** Directory for the document reports (json, tap, junit) and the job summary. */
   out?: string;
   shard?: Shard;
+  /** Drop reasons from the skb:kfree_skb tracepoint per probe; cases run one at a time. */
+  explain?: boolean;
   backend?: 'host' | 'vm';
   /** `--kernel`, as given: host, debian, a release or a path; several run side by side. */
   kernels?: string[];
@@ -131,7 +134,14 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
   const backend = new HostBackend(runner, state);
   const results: ScenarioResult[] = scenarios.map((s) => ({ name: s.name, file: s.file, kernel: release(), cases: [] }));
   const byCase = new Map<string, CaseResult>();
-  const limit = pLimit(Math.max(1, opts.jobs ?? Math.min(availableParallelism(), selected.length || 1)));
+  // Drop reasons are system-wide: one case at a time keeps each probe's window its own.
+  if (opts.explain && (opts.jobs ?? 1) > 1) io.err('--explain runs one case at a time (drop reasons are system-wide)\n');
+  const jobs = opts.explain ? 1 : opts.jobs ?? Math.min(availableParallelism(), selected.length || 1);
+  const limit = pLimit(Math.max(1, jobs));
+  const caseOptions: CaseOptions = {
+    ...(opts.out ? { pcapDir: opts.out } : {}),
+    ...(opts.explain ? { drops: await startDropTracer(runner, state, runId) } : {}),
+  };
   const progress = runProgress(selected.length, io);
   try {
     // allSettled: one case that throws must not let the run close its state while others still build.
@@ -145,7 +155,7 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
           progress.started(`${si}/${ci}`, scenario.cases[ci]?.name ?? '');
           // Case indexes restart in every file: the scenario's place keeps namespace names apart.
           const prefix = si === 0 ? `lab-${runId}` : `lab-${runId}-s${si}`;
-          const result = await runCase(runner, backend, scenario, ci, prefix);
+          const result = await runCase(runner, backend, scenario, ci, prefix, caseOptions);
           if (trap.signal.aborted) return;
           byCase.set(`${si}/${ci}`, result);
           progress.finished(`${si}/${ci}`, scenario.name, result);
@@ -159,6 +169,7 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
   } finally {
+    if (caseOptions.drops && 'stop' in caseOptions.drops) await caseOptions.drops.stop();
     progress.stop();
     trap.release();
     if (!trap.caught) state.close();
@@ -172,6 +183,7 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
     opts.collect(shown);
     return 0;
   }
-  await writeReports(opts.formats, opts.out, await reportContext(shown, scenarios, opts.shard), io);
+  const context = await reportContext(shown, scenarios, opts.shard);
+  await writeReports(opts.formats, opts.out, { ...context, ...(opts.explain ? { explain: true } : {}) }, io);
   return shown.every((s) => s.cases.every((c) => c.status === 'pass' || c.status === 'skip')) ? 0 : 1;
 };
