@@ -9,6 +9,9 @@
 //       → {"id":2,"event":"ready"} then {"id":2,"event":"result","received":true,"from":"ip:port","bytes":n}
 //         or {"id":2,"event":"error","message":"..."}
 //   {"id":3,"op":"counters"} → {"id":3,"counters":{"IpInReceives":1,...}}  (what nstat reads)
+//   {"id":4,"op":"close","listen":2} → listener 2 stops; it answers {"id":2,"event":"result","received":false}
+//       unless it had its datagram already. The client closes once its own wait (counted from
+//       the send) is over; the listener's timeoutMs is only a safety net.
 // Ends when stdin closes. Prints {"agent":"ready"} once it reads requests.
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -19,7 +22,11 @@ import { createInterface } from 'node:readline';
 type Request =
   | { id: number; op: 'exec'; argv: string[]; input?: string; timeoutMs?: number }
   | { id: number; op: 'listen'; kind: 'udp' | 'tcp'; family: 4 | 6; address: string; port: number; marker: string; timeoutMs: number }
-  | { id: number; op: 'counters' };
+  | { id: number; op: 'counters' }
+  | { id: number; op: 'close'; listen: number };
+
+/** Open listeners by request id, so that `close` can end one. */
+const listeners = new Map<number, () => void>();
 
 const say = (msg: object): void => {
   process.stdout.write(`${JSON.stringify(msg)}\n`);
@@ -57,13 +64,16 @@ const listen = (r: Extract<Request, { op: 'listen' }>): void => {
     if (done) return;
     done = true;
     clearTimeout(timer);
+    listeners.delete(r.id);
     say({ id: r.id, event: 'result', ...result });
     close();
   };
+  listeners.set(r.id, () => finish({ received: false }));
   const fail = (err: Error): void => {
     if (done) return;
     done = true;
     clearTimeout(timer);
+    listeners.delete(r.id);
     say({ id: r.id, event: 'error', message: err.message });
     close();
   };
@@ -135,6 +145,7 @@ const main = (): void => {
     if (r.op === 'exec') exec(r);
     else if (r.op === 'listen') listen(r);
     else if (r.op === 'counters') counters(r);
+    else if (r.op === 'close') listeners.get(r.listen)?.();
   });
   rl.on('close', () => process.exit(0));
   say({ agent: 'ready' });

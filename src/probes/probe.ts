@@ -132,7 +132,8 @@ export const runProbe = async (
     port: pp.port,
     marker: pp.marker,
     // In a TCG VM the sender alone can take longer than the probe's timeout (see time-scale.ts).
-    timeoutMs: probe.timeoutMs * timeScale(),
+    // A safety net only: the probe's own window is counted below, from the moment it was sent.
+    timeoutMs: receiverReadyMs() + probe.timeoutMs * timeScale() + 60_000,
   });
   const receiver = wantsReceiver && !listening
     ? runner.start({
@@ -179,7 +180,11 @@ export const runProbe = async (
     }
   }
   if (listening && ready) {
-    delivered = (await listening.result).received;
+    // The window opens when the sender is done, so a slow start elsewhere cannot eat into it.
+    const window = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), probe.timeoutMs * timeScale()).unref());
+    const got = await Promise.race([listening.result, window]);
+    if (got === undefined) listening.close();
+    delivered = (got ?? (await listening.result)).received;
   } else if (receiver && ready) {
     const line = await receiver.waitForLine((l) => l.startsWith('{'));
     delivered = line !== undefined && (JSON.parse(line) as { received: boolean }).received;
