@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Op } from '../plan/types.js';
 import { ACCEPT_LOCAL_TABLE } from './accept-local.js';
-import { addressOrVariable, checkNics, ifname, iifLoDirection, moveLocalRule, nodeParam } from './common.js';
-import type { Recipe, RecipeSteps, RecipeVariable } from './types.js';
+import { checkNicPair, ifname, iifLoDirection, moveLocalRule, nodeParam, nicPairAddresses } from './common.js';
+import type { Recipe, RecipeSteps } from './types.js';
 
 export const acceptLocalV6Params = z.strictObject({
   node: nodeParam,
@@ -28,16 +28,10 @@ export const acceptLocalV6: Recipe<AcceptLocalV6Params> = {
     'the addresses nodad so that duplicate address detection does not hold them tentative.',
   params: acceptLocalV6Params,
 
-  check(p, scenario) {
-    const problems = checkNics(scenario, p.node, [['out', p.out, p.out_addr], ['in', p.in, p.in_addr]], 6);
-    if (p.out === p.in) problems.push('out and in must be two different NICs');
-    return problems;
-  },
+  check: (p, scenario) => checkNicPair(scenario, p, 6),
 
   steps(p, ctx): RecipeSteps {
-    const variables: RecipeVariable[] = [];
-    const outAddr = addressOrVariable(p.out_addr, ctx, p.node, p.out, 'OUT_ADDR6', variables, 6);
-    const inAddr = addressOrVariable(p.in_addr, ctx, p.node, p.in, 'IN_ADDR6', variables, 6);
+    const { outAddr, inAddr, variables } = nicPairAddresses(p, ctx, 6);
     const { out, reverse, localPref } = ACCEPT_LOCAL_TABLE;
     const ops: Op[] = [
       ...iifLoDirection(p.node, p.out, inAddr, outAddr, out, `${outAddr} → ${inAddr}`, 6),

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import type { Op } from '../plan/types.js';
 import {
-  accept0or1, acceptLocalWhy, addressOrVariable, checkNics, confSysctls, ifname, iifLoDirection, moveLocalRule,
-  rpFilterValue, rpFilterWhy,
-} from './common.js';
-import type { Recipe, RecipeSteps, RecipeVariable } from './types.js';
+  accept0or1, acceptLocalWhy, checkNicPair, confSysctls, ifname, iifLoDirection, moveLocalRule,
+  rpFilterValue, rpFilterWhy, nicPairAddresses } from './common.js';
+import type { Recipe, RecipeSteps } from './types.js';
 
 export const acceptLocalParams = z.strictObject({
   node: z.string().min(1).describe('The host that owns both NICs.'),
@@ -48,16 +47,10 @@ export const acceptLocal: Recipe<AcceptLocalParams> = {
     'objects (scenarios/accept-local-matrix.yaml).',
   params: acceptLocalParams,
 
-  check(p, scenario) {
-    const problems = checkNics(scenario, p.node, [['out', p.out, p.out_addr], ['in', p.in, p.in_addr]]);
-    if (p.out === p.in) problems.push('out and in must be two different NICs');
-    return problems;
-  },
+  check: (p, scenario) => checkNicPair(scenario, p),
 
   steps(p, ctx): RecipeSteps {
-    const variables: RecipeVariable[] = [];
-    const outAddr = addressOrVariable(p.out_addr, ctx, p.node, p.out, 'OUT_ADDR', variables);
-    const inAddr = addressOrVariable(p.in_addr, ctx, p.node, p.in, 'IN_ADDR', variables);
+    const { outAddr, inAddr, variables } = nicPairAddresses(p, ctx);
     const { out, reverse, localPref } = ACCEPT_LOCAL_TABLE;
     const ops: Op[] = [
       ...iifLoDirection(p.node, p.out, inAddr, outAddr, out, `${outAddr} → ${inAddr}`),

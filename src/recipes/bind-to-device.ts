@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import type { Op } from '../plan/types.js';
 import {
-  accept0or1, acceptLocalWhy, addressOrVariable, checkNics, confSysctls, ifname, nodeParam, rpFilterValue,
-  rpFilterWhy,
-} from './common.js';
-import type { Recipe, RecipeSteps, RecipeVariable, SenderBinding } from './types.js';
+  accept0or1, acceptLocalWhy, checkNicPair, confSysctls, ifname, nodeParam, rpFilterValue,
+  rpFilterWhy, nicPairAddresses } from './common.js';
+import type { Recipe, RecipeSteps, SenderBinding } from './types.js';
 
 export const bindToDeviceParams = z.strictObject({
   node: nodeParam,
@@ -43,16 +42,10 @@ export const bindToDevice: Recipe<BindToDeviceParams> = {
     'binding to the probes sent from the bound address.',
   params: bindToDeviceParams,
 
-  check(p, scenario) {
-    const problems = checkNics(scenario, p.node, [['out', p.out, p.out_addr], ['in', p.in, p.in_addr]]);
-    if (p.out === p.in) problems.push('out and in must be two different NICs');
-    return problems;
-  },
+  check: (p, scenario) => checkNicPair(scenario, p),
 
   steps(p, ctx): RecipeSteps {
-    const variables: RecipeVariable[] = [];
-    const outAddr = addressOrVariable(p.out_addr, ctx, p.node, p.out, 'OUT_ADDR', variables);
-    const inAddr = addressOrVariable(p.in_addr, ctx, p.node, p.in, 'IN_ADDR', variables);
+    const { outAddr, inAddr, variables } = nicPairAddresses(p, ctx);
     const scopes = ['all', p.out, p.in];
     const ops: Op[] = [
       ...confSysctls(p.node, 'accept_local', p.accept_local, scopes, acceptLocalWhy(p.accept_local, scopes)),

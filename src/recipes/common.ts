@@ -52,6 +52,35 @@ export const checkNics = (
   return problems;
 };
 
+/** The sending and receiving NIC of a recipe, each with an address given or not. */
+export interface NicPair {
+  node: string;
+  out: string;
+  in: string;
+  out_addr?: string | undefined;
+  in_addr?: string | undefined;
+}
+
+/** Problems with a recipe's two NICs: declared, with an address of `family`, and not one and the same. */
+export const checkNicPair = (scenario: RecipeScenarioView, p: NicPair, family: 4 | 6 = 4): string[] => {
+  const problems = checkNics(scenario, p.node, [['out', p.out, p.out_addr], ['in', p.in, p.in_addr]], family);
+  if (p.out === p.in) problems.push('out and in must be two different NICs');
+  return problems;
+};
+
+/** The two NICs' addresses: given, assigned by the scenario, or shell variables for `recipe show`. */
+export const nicPairAddresses = (
+  p: NicPair,
+  ctx: RecipeContext,
+  family: 4 | 6 = 4,
+): { outAddr: string; inAddr: string; variables: RecipeVariable[] } => {
+  const variables: RecipeVariable[] = [];
+  const suffix = family === 6 ? '6' : '';
+  const outAddr = addressOrVariable(p.out_addr, ctx, p.node, p.out, `OUT_ADDR${suffix}`, variables, family);
+  const inAddr = addressOrVariable(p.in_addr, ctx, p.node, p.in, `IN_ADDR${suffix}`, variables, family);
+  return { outAddr, inAddr, variables };
+};
+
 const ipFamily = (family: 4 | 6): string[] => (family === 6 ? ['ip', '-6'] : ['ip']);
 const hostPrefix = (family: 4 | 6): number => (family === 6 ? 128 : 32);
 

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import type { Op } from '../plan/types.js';
 import {
-  accept0or1, acceptLocalWhy, addressOrVariable, checkNics, confSysctls, ifname, nodeParam, rpFilterValue,
-  rpFilterWhy,
-} from './common.js';
-import type { Recipe, RecipeSteps, RecipeVariable } from './types.js';
+  accept0or1, acceptLocalWhy, checkNicPair, confSysctls, ifname, nodeParam, rpFilterValue,
+  rpFilterWhy, nicPairAddresses } from './common.js';
+import type { Recipe, RecipeSteps } from './types.js';
 
 export const tcMirredParams = z.strictObject({
   node: nodeParam,
@@ -77,16 +76,10 @@ export const tcMirred: Recipe<TcMirredParams> = {
     'next on the far side of the cable.',
   params: tcMirredParams,
 
-  check(p, scenario) {
-    const problems = checkNics(scenario, p.node, [['out', p.out, p.out_addr], ['in', p.in, p.in_addr]]);
-    if (p.out === p.in) problems.push('out and in must be two different NICs');
-    return problems;
-  },
+  check: (p, scenario) => checkNicPair(scenario, p),
 
   steps(p, ctx): RecipeSteps {
-    const variables: RecipeVariable[] = [];
-    const outAddr = addressOrVariable(p.out_addr, ctx, p.node, p.out, 'OUT_ADDR', variables);
-    const inAddr = addressOrVariable(p.in_addr, ctx, p.node, p.in, 'IN_ADDR', variables);
+    const { outAddr, inAddr, variables } = nicPairAddresses(p, ctx);
     const scopes = ['all', p.out, p.in];
     const ops: Op[] = [
       {
