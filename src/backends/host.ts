@@ -1,6 +1,6 @@
 import { CapabilityError, CommandError } from '../errors.js';
 import type { CasePlan } from '../plan/plan.js';
-import { batchSteps, failedBatchLine, ipBatchInput, type Step } from '../plan/batch.js';
+import { batchSteps, failedBatchLine, ipBatchInput, stepWaves, type Step } from '../plan/batch.js';
 import { withCaptured } from '../plan/recipes.js';
 import type { Op } from '../plan/types.js';
 import { observerRules } from '../probes/legs.js';
@@ -67,21 +67,27 @@ export class HostBackend {
     };
     let starting: Promise<unknown> = Promise.resolve();
     try {
-      for (const { netns } of plan.namespaces) {
-        // Recorded before it exists, so a crash right after creation still leaves it findable.
-        this.state.own(netns);
-        const r = await this.runner.run({ argv: ['ip', 'netns', 'add', netns] });
-        if (r.exitCode !== 0) {
+      // Recorded before they exist, so a crash right after creation still leaves them findable.
+      for (const { netns } of plan.namespaces) this.state.own(netns);
+      const added = await Promise.all(
+        plan.namespaces.map(async ({ netns }) => {
+          const r = await this.runner.run({ argv: ['ip', 'netns', 'add', netns] });
+          if (r.exitCode === 0) this.state.created(netns);
           // "File exists": someone else's namespace: forget it, never delete it. Any other failure
           // (killed by a signal, timed out) may have left it made: it stays owned until teardown.
-          if (/File exists/.test(r.stderr)) this.state.release(netns);
-          throw new CommandError(r.argv, r.exitCode, r.stderr, r.timedOut);
-        }
-        this.state.created(netns);
-      }
+          else if (/File exists/.test(r.stderr)) this.state.release(netns);
+          return r;
+        }),
+      );
+      const failed = added.find((r) => r.exitCode !== 0);
+      if (failed) throw new CommandError(failed.argv, failed.exitCode, failed.stderr, failed.timedOut);
       // The agents start (a Node process each) while the plan is applied.
+      // Only nodes that receive a probe need one: elsewhere ip netns exec is cheaper than a Node start.
+      const receivers = new Set(
+        plan.probes.filter((p) => p.probe.kind !== 'icmp' && p.probe.listen).map((p) => p.receiverNode),
+      );
       starting = Promise.all(
-        plan.namespaces.map(async ({ node, netns }) => {
+        plan.namespaces.filter(({ node }) => receivers.has(node)).map(async ({ node, netns }) => {
           agents.set(node, await NamespaceAgent.start(this.runner, netns, AGENT_LIFETIME_MS));
         }),
       );
@@ -89,7 +95,9 @@ export class HostBackend {
       // as unhandled, which would end the process in the middle of its teardown.
       starting.catch(() => undefined);
       const captured = new Map<string, string>();
-      for (const step of batchSteps(plan.ops)) await this.applyStep(live, step, captured);
+      for (const wave of stepWaves(batchSteps(plan.ops))) {
+        await Promise.all(wave.map((step) => this.applyStep(live, step, captured)));
+      }
       await starting;
       await this.installObservers(live);
       return live;
@@ -139,6 +147,8 @@ export class HostBackend {
 
   private async installObservers(live: LiveCase): Promise<void> {
     const rules = observerRules(live.plan.probes);
+    // Nothing to count (a lab kept up, a bench topology): no table, and no process per node.
+    if (rules.length === 0) return;
     await Promise.all(
       live.plan.topology.nodes.map(async (node) => {
         const devices = live.plan.topology.devices.filter((d) => d.node === node).map((d) => d.dev);

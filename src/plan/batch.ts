@@ -23,7 +23,7 @@ export const batchSteps = (ops: readonly Op[]): Step[] => {
   for (const op of ops) {
     const kind = batchable(op);
     const last = steps[steps.length - 1];
-    if (kind && last && last.kind === kind && last.node === op.node) last.ops.push(op);
+    if (kind && last && last.kind === kind && last.node === op.node && last.ops[0]?.wave === op.wave) last.ops.push(op);
     else if (kind) steps.push({ kind, node: op.node, ops: [op] });
     else steps.push({ kind: 'single', node: op.node, ops: [op] });
   }
@@ -37,4 +37,20 @@ export const ipBatchInput = (ops: readonly Op[]): string => `${ops.map((op) => o
 export const failedBatchLine = (stderr: string): number | undefined => {
   const m = /Command failed -:(\d+)/.exec(stderr);
   return m ? Number(m[1]) - 1 : undefined;
+};
+
+/**
+ * Steps grouped for running: consecutive steps of one wave run side by side (each node's batch
+ * in its own process); any other step runs alone, in plan order.
+ */
+export const stepWaves = (steps: readonly Step[]): Step[][] => {
+  const waves: Step[][] = [];
+  for (const step of steps) {
+    const wave = step.ops[0]?.wave;
+    const last = waves[waves.length - 1];
+    const lastWave = last?.[0]?.ops[0]?.wave;
+    if (wave !== undefined && last && lastWave === wave) last.push(step);
+    else waves.push([step]);
+  }
+  return waves;
 };

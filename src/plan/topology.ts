@@ -29,37 +29,39 @@ export const topologyOf = (scenario: Scenario): Topology => {
 /**
  * Ops that build the topology inside already created namespaces. `netnsOf` names the namespace
  * of a node: a veth's far end is created straight into its peer's namespace, so nothing ever
- * appears in the root namespace. Ops are grouped by node in three phases (node-local devices;
- * veth pairs; enslaving, addresses and links up), so that each phase is one batch per node.
+ * appears in the root namespace. Ops are grouped by node in three waves (node-local devices;
+ * veth pairs; enslaving, addresses and links up): each wave is one batch per node, and the
+ * nodes' batches of a wave run side by side.
  */
 export const topologyOps = (scenario: Scenario, netnsOf: (node: string) => string): Op[] => {
   const ops: Op[] = [];
   const ends = scenario.links.flatMap((l) => l.ends);
   for (const node of scenario.nodes) {
-    ops.push({ node: node.name, argv: ['ip', 'link', 'set', 'lo', 'up'] });
+    ops.push({ node: node.name, argv: ['ip', 'link', 'set', 'lo', 'up'], wave: 1 });
     if (node.bridge) {
-      ops.push({ node: node.name, argv: ['ip', 'link', 'add', node.bridge, 'type', 'bridge'] });
+      ops.push({ node: node.name, argv: ['ip', 'link', 'add', node.bridge, 'type', 'bridge'], wave: 1 });
     }
   }
   for (const node of scenario.nodes) {
     for (const link of scenario.links.filter((l) => l.ends[0].node === node.name)) {
       const [a, b] = link.ends;
       const peer = a.node === b.node ? [] : ['netns', netnsOf(b.node)];
-      ops.push({ node: a.node, argv: ['ip', 'link', 'add', a.dev, 'type', 'veth', 'peer', 'name', b.dev, ...peer] });
+      ops.push({ node: a.node, argv: ['ip', 'link', 'add', a.dev, 'type', 'veth', 'peer', 'name', b.dev, ...peer], wave: 2 });
     }
   }
   for (const node of scenario.nodes) {
     const mine = ends.filter((e) => e.node === node.name);
+    const op = (argv: string[]): Op => ({ node: node.name, argv, wave: 3 });
     if (node.bridge) {
-      for (const end of mine) ops.push({ node: node.name, argv: ['ip', 'link', 'set', end.dev, 'master', node.bridge] });
+      for (const end of mine) ops.push(op(['ip', 'link', 'set', end.dev, 'master', node.bridge]));
     }
     for (const a of scenario.addresses.filter((x) => x.ref.node === node.name)) {
       // IPv6 duplicate address detection would hold the address tentative for a second or more.
       const nodad = a.family === 6 ? ['nodad'] : [];
-      ops.push({ node: node.name, argv: ['ip', 'addr', 'add', a.cidr, 'dev', a.ref.dev, ...nodad] });
+      ops.push(op(['ip', 'addr', 'add', a.cidr, 'dev', a.ref.dev, ...nodad]));
     }
-    if (node.bridge) ops.push({ node: node.name, argv: ['ip', 'link', 'set', node.bridge, 'up'] });
-    for (const end of mine) ops.push({ node: node.name, argv: ['ip', 'link', 'set', end.dev, 'up'] });
+    if (node.bridge) ops.push(op(['ip', 'link', 'set', node.bridge, 'up']));
+    for (const end of mine) ops.push(op(['ip', 'link', 'set', end.dev, 'up']));
   }
   return ops;
 };

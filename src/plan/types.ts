@@ -17,6 +17,11 @@ export interface Op {
   capture?: string;
   /** The kernel feature the command needs; when it fails, the case is skipped naming it. */
   requires?: string;
+  /**
+   * Ops of one wave (consecutive in the plan, same number) depend on nothing else in the wave:
+   * the nodes' batches of a wave run side by side. Ops without a wave run in plan order.
+   */
+  wave?: number;
 }
 
 /** A device of the case's topology, as the observer and path derivation see it. */

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { batchSteps, failedBatchLine, ipBatchInput } from '../../../src/plan/batch.js';
+import { batchSteps, failedBatchLine, ipBatchInput, stepWaves } from '../../../src/plan/batch.js';
 import { planCase } from '../../../src/plan/plan.js';
 import type { Op } from '../../../src/plan/types.js';
 import { seedCase, seedScenario } from '../fixtures.js';
@@ -36,11 +36,22 @@ t.test('ops that capture, need a feature, or carry odd tokens stay on their own'
   t.same(steps.map((s) => s.kind), ['single', 'single', 'single', 'single']);
 });
 
-t.test('the seed topology is four batches, not fourteen commands', async (t) => {
+t.test('the seed topology is five batches in three waves, not fourteen commands one after another', async (t) => {
   const steps = batchSteps(planCase(seedScenario([seedCase()]), 0, 'lab-x').ops);
   t.same(steps.map((s) => `${s.kind} ${s.node} ${s.ops.length}`), [
-    'ip-batch laptop 1', 'ip-batch ap 2', 'ip-batch laptop 6', 'ip-batch ap 5',
+    'ip-batch laptop 1', 'ip-batch ap 2', 'ip-batch laptop 2', 'ip-batch laptop 4', 'ip-batch ap 5',
   ]);
+  t.same(stepWaves(steps).map((w) => w.map((s) => s.node)), [['laptop', 'ap'], ['laptop'], ['laptop', 'ap']]);
+});
+
+t.test('ops without a wave run alone, in plan order', async (t) => {
+  const steps = batchSteps([
+    { node: 'a', argv: ['ip', 'link', 'set', 'lo', 'up'], wave: 1 },
+    { node: 'b', argv: ['ip', 'link', 'set', 'lo', 'up'], wave: 1 },
+    op('a', 'ip', 'route', 'add', '192.0.2.9/32', 'dev', 'eth0'),
+    op('b', 'ip', 'route', 'add', '192.0.2.9/32', 'dev', 'eth0'),
+  ]);
+  t.same(stepWaves(steps).map((w) => w.map((s) => s.node)), [['a', 'b'], ['a'], ['b']]);
 });
 
 t.test('a failed batch names its line', async (t) => {
