@@ -26,6 +26,8 @@ export interface BenchOptions {
   linear: number[];
   /** Runs of lab and of the floor per size, and of each default-scenario case. */
   repeat: number;
+  /** Only the first cases of the default scenario (--quick: the two that deliver, no timeout to wait). */
+  seedCases?: number;
   cells: number;
   mininet: boolean;
   parts: BenchPart[];
@@ -47,7 +49,7 @@ export interface BenchArgs {
 
 const DEFAULTS = { linear: [20, 50, 100], repeat: 5, cells: 100 };
 /** Small enough for the test suite: a few seconds. */
-const QUICK = { linear: [3], repeat: 1, cells: 4 };
+const QUICK = { linear: [3], repeat: 1, cells: 4, seedCases: 2 };
 
 /** Defaults, --quick and the user's options, checked; a UsageError names the bad one. */
 export const benchOptions = (a: BenchArgs): BenchOptions => {
@@ -78,7 +80,10 @@ export const benchOptions = (a: BenchArgs): BenchOptions => {
     parts = parts.filter((p) => p !== 'vm');
     skipped.vm = 'left out by --quick (it boots a VM)';
   }
-  return { linear: [...new Set(linear)], repeat, cells, mininet: a.mininet ?? true, parts, json: a.json ?? false, skipped };
+  return {
+    linear: [...new Set(linear)], repeat, cells, mininet: a.mininet ?? true, parts, json: a.json ?? false, skipped,
+    ...(a.quick ? { seedCases: QUICK.seedCases } : {}),
+  };
 };
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -159,9 +164,10 @@ export const benchCommand = async (opts: BenchOptions, io: Output): Promise<numb
       }
     }
     if (opts.parts.includes('seed')) {
-      const seed = await attempt('default scenario per case', () => seedCases(env, opts.repeat));
+      const seed = await attempt('default scenario per case', () => seedCases(env, opts.repeat, opts.seedCases));
       if (seed) {
-        seedSamples = `${seed.cases} cases × ${opts.repeat} run${opts.repeat === 1 ? '' : 's'}`;
+        const which = seed.cases === seed.of ? `${seed.cases} cases` : `the first ${seed.cases} of ${seed.of} cases`;
+        seedSamples = `${which} × ${opts.repeat} run${opts.repeat === 1 ? '' : 's'}`;
         const m = median(seed.samples);
         const p = percentile(seed.samples, 95);
         doc.seed_case_ms = { median: m === undefined ? null : roundTo(m, 1), p95: p === undefined ? null : roundTo(p, 1) };

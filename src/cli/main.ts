@@ -163,7 +163,7 @@ export const main = async (argv: readonly string[], io: Output = processOutput()
       (y) =>
         y
           .option('json', { type: 'boolean', default: false, describe: 'print the JSON document instead of the table' })
-          .option('quick', { type: 'boolean', default: false, describe: 'a tiny run: linear,3 once, each default case once, 4 matrix cells, no VM' })
+          .option('quick', { type: 'boolean', default: false, describe: 'a tiny run: linear,3 once, the first two default cases once, 4 matrix cells, no VM' })
           .option('linear', { type: 'string', describe: 'the sizes N of linear,N, comma-separated (default 20,50,100)' })
           .option('repeat', { type: 'number', describe: 'runs of lab and the floor per size, and of each default case (default 5); Mininet runs once per size' })
           .option('cells', { type: 'number', describe: 'cells of the matrix (default 100)' })

@@ -10,7 +10,8 @@ t.test('by default: linear,20/50/100, five runs, a 100-cell matrix, Mininet, eve
 
 t.test('--quick is tiny and leaves the VM out, saying so; explicit options still win', async (t) => {
   const q = benchOptions({ quick: true });
-  t.same([q.linear, q.repeat, q.cells, q.parts], [[3], 1, 4, ['linear', 'seed', 'matrix']]);
+  t.same([q.linear, q.repeat, q.cells, q.seedCases, q.parts], [[3], 1, 4, 2, ['linear', 'seed', 'matrix']]);
+  t.equal(benchOptions({}).seedCases, undefined, 'a full bench runs every case');
   t.match(q.skipped.vm, /--quick/);
   t.same(benchOptions({ quick: true, linear: '5,7', repeat: 2 }).linear, [5, 7]);
 });
