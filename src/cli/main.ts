@@ -49,7 +49,7 @@ const EPILOG = `Examples:
   id=$(lab up scenarios/laptop-two-nics.yaml -q)   keep a lab up; then:
   lab exec $id laptop -- ip route get 192.0.2.2 from 192.0.2.1
   lab shell $id laptop ·  lab list ·  lab down $id ·  lab clean (what crashed runs left)
-  lab bench                                 time lab against Mininet and a raw ip -batch floor (make bench)
+  lab bench                                 lab against Mininet and the raw floor (make bench)
 
 Exit codes: 0 every expectation held, 1 an expectation failed, 2 bad input or usage,
 3 this environment lacks a capability the scenario needs.`;
@@ -168,7 +168,16 @@ export const main = async (argv: readonly string[], io: Output = processOutput()
           .option('repeat', { type: 'number', describe: 'runs of lab and the floor per size, and of each default case (default 5); Mininet runs once per size' })
           .option('cells', { type: 'number', describe: 'cells of the matrix (default 100)' })
           .option('mininet', { type: 'boolean', default: true, describe: 'compare with Mininet when it is installed (--no-mininet: do not)' })
-          .option('only', { type: 'string', describe: 'only these parts, comma-separated: linear, seed, matrix, vm' }),
+          .option('only', { type: 'string', describe: 'only these parts, comma-separated: linear, seed, matrix, vm' })
+          .epilog(`Examples:
+  make bench                          install Mininet (for the bench only), build, run it all
+  lab bench --json > bench.json       the JSON document instead of the table
+  lab bench --only linear --linear 50 lab, Mininet and the floor on linear,50 only
+  lab bench --quick --no-mininet      a smoke run in seconds
+
+Mininet runs sandboxed: in a network namespace, a PID namespace and a /tmp of its own.
+Exit codes: 0 measured (a missed target is a result), 1 a measurement failed,
+3 not root or tools missing.`),
       async (a) => {
         code = await benchCommand(benchOptions({ json: a.json, quick: a.quick, mininet: a.mininet,
           ...(a.linear !== undefined ? { linear: a.linear } : {}), ...(a.repeat !== undefined ? { repeat: a.repeat } : {}),
