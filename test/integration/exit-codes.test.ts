@@ -1,18 +1,8 @@
 import t from 'tap';
+import { seedYaml } from '../unit/fixtures.js';
 import { lab, namespaces, needsRoot, scenarioFile } from './helpers.js';
 
-const seedWith = (cases: string): string => `name: small
-nodes:
-  laptop: {}
-  ap: { bridge: br0 }
-links:
-  - [laptop:wlan0, ap:port0]
-  - [laptop:wlan1, ap:port1]
-addresses:
-  laptop:wlan0: 192.0.2.1/24
-  laptop:wlan1: 192.0.2.2/24
-cases:
-${cases}`;
+const seedWith = (cases: string): string => seedYaml('small', cases);
 
 t.test('a wrong expectation exits 1 and says what was expected and seen', { skip: needsRoot }, async (t) => {
   const file = scenarioFile(

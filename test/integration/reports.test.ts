@@ -9,22 +9,12 @@ import t from 'tap';
 import { Parser, type FinalResults } from 'tap-parser';
 import { loadScenarioFile } from '../../src/model/load.js';
 import { parseMermaid } from '../unit/report/mermaid-parse.js';
+import { seedYaml } from '../unit/fixtures.js';
 import { lab, needsRoot, scenarioFile, SEED, userEnv } from './helpers.js';
 
 const WIRE = '[laptop:wlan0, ap:port0, ap:port1, laptop:wlan1]';
 // Line 20 is the expectation that fails: without a recipe the datagram goes through lo.
-const YAML = `name: reports-it
-nodes:
-  laptop: {}
-  ap: { bridge: br0 }
-links:
-  - [laptop:wlan0, ap:port0]
-  - [laptop:wlan1, ap:port1]
-addresses:
-  laptop:wlan0: 192.0.2.1/24
-  laptop:wlan1: 192.0.2.2/24
-cases:
-  - name: over the wire
+const YAML = seedYaml('reports-it', `  - name: over the wire
     recipe: { accept-local: { node: laptop, out: wlan0, in: wlan1 } }
     probes: [ { udp: { from: laptop:192.0.2.1, to: 192.0.2.2 } } ]
     expect: { delivered: true, via: [laptop:wlan0, laptop:wlan1], not-via: [laptop:lo] }
@@ -33,7 +23,7 @@ cases:
     expect:
       delivered: true
       path: ${WIRE}
-`;
+`);
 
 const parseTap = (text: string): Promise<FinalResults> =>
   new Promise((done) => new Parser({ strict: true }, done).end(text));

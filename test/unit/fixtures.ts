@@ -40,3 +40,20 @@ export const seedScenario = (cases: Case[] = [seedCase()]): Scenario => ({
   ],
   cases,
 });
+
+/**
+ * The seed topology as scenario YAML, named `name`, followed by `cases` (a YAML block that starts
+ * with `cases:`' entries). The header is 11 lines, so a case's line numbers do not depend on it.
+ */
+export const seedYaml = (name: string, cases: string): string => `name: ${name}
+nodes:
+  laptop: {}
+  ap: { bridge: br0 }
+links:
+  - [laptop:wlan0, ap:port0]
+  - [laptop:wlan1, ap:port1]
+addresses:
+  laptop:wlan0: 192.0.2.1/24
+  laptop:wlan1: 192.0.2.2/24
+cases:
+${cases}`;

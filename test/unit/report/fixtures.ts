@@ -4,22 +4,12 @@ import type { Scenario } from '../../../src/model/types.js';
 import type { ScenarioResult } from '../../../src/pipeline.js';
 import { locateCases, type Locations } from '../../../src/report/locate.js';
 import type { CaseResult, ProbeResult } from '../../../src/verdict/verdict.js';
+import { seedYaml } from '../fixtures.js';
 
 export const FILE = 'scenarios/ci.yaml';
 
 // Line numbers matter: the tests check annotations against them.
-export const YAML = `name: ci-lab
-nodes:
-  laptop: {}
-  ap: { bridge: br0 }
-links:
-  - [laptop:wlan0, ap:port0]
-  - [laptop:wlan1, ap:port1]
-addresses:
-  laptop:wlan0: 192.0.2.1/24
-  laptop:wlan1: 192.0.2.2/24
-cases:
-  - name: over the wire
+export const YAML = seedYaml('ci-lab', `  - name: over the wire
     recipe: { accept-local: { node: laptop, out: wlan0, in: wlan1 } }
     probes:
       - udp: { from: laptop:192.0.2.1, to: 192.0.2.2 }
@@ -43,7 +33,7 @@ cases:
   - name: cannot be built
     probes:
       - udp: { from: laptop:192.0.2.1, to: 192.0.2.2 }
-`;
+`);
 
 /** Lines of the YAML above, 1-based, that the reports must point at. */
 export const LINES = {
