@@ -54,18 +54,21 @@ export const bzImagePayload = (buf: Uint8Array): Payload | undefined => {
   return format ? { offset, length, format } : undefined;
 };
 
+/** Offsets of the program headers of a little-endian ELF64 file; undefined when it is not one. */
+const programHeaders = (b: Buffer): number[] | undefined => {
+  if (b.length < 64 || b.readUInt32BE(0) !== 0x7f454c46 || b[4] !== 2 || b[5] !== 1) return undefined;
+  const phoff = Number(b.readBigUInt64LE(0x20));
+  const phentsize = b.readUInt16LE(0x36);
+  return Array.from({ length: b.readUInt16LE(0x38) }, (_, i) => phoff + i * phentsize);
+};
+
 /**
  * Whether an ELF vmlinux has the Xen PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY), which QEMU
  * needs to boot it directly. Kernels built without CONFIG_PVH lack it.
  */
 export const hasPvhNote = (elf: Uint8Array): boolean => {
   const b = Buffer.from(elf.buffer, elf.byteOffset, elf.byteLength);
-  if (b.length < 64 || b.readUInt32BE(0) !== 0x7f454c46 || b[4] !== 2 || b[5] !== 1) return false;
-  const phoff = Number(b.readBigUInt64LE(0x20));
-  const phentsize = b.readUInt16LE(0x36);
-  const phnum = b.readUInt16LE(0x38);
-  for (let i = 0; i < phnum; i++) {
-    const ph = phoff + i * phentsize;
+  for (const ph of programHeaders(b) ?? []) {
     if (ph + 56 > b.length || b.readUInt32LE(ph) !== 4 /* PT_NOTE */) continue;
     let at = Number(b.readBigUInt64LE(ph + 8));
     const end = at + Number(b.readBigUInt64LE(ph + 32));
@@ -84,13 +87,7 @@ export const hasPvhNote = (elf: Uint8Array): boolean => {
 /** Whether a file is a statically linked ELF executable (no PT_INTERP program header). */
 export const isStaticElf = (elf: Uint8Array): boolean => {
   const b = Buffer.from(elf.buffer, elf.byteOffset, elf.byteLength);
-  if (b.length < 64 || b.readUInt32BE(0) !== 0x7f454c46 || b[4] !== 2 || b[5] !== 1) return false;
-  const phoff = Number(b.readBigUInt64LE(0x20));
-  const phentsize = b.readUInt16LE(0x36);
-  const phnum = b.readUInt16LE(0x38);
-  for (let i = 0; i < phnum; i++) {
-    const ph = phoff + i * phentsize;
-    if (ph + 4 <= b.length && b.readUInt32LE(ph) === 3 /* PT_INTERP */) return false;
-  }
-  return true;
+  const headers = programHeaders(b);
+  if (!headers) return false;
+  return !headers.some((ph) => ph + 4 <= b.length && b.readUInt32LE(ph) === 3 /* PT_INTERP */);
 };
