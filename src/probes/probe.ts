@@ -14,7 +14,6 @@ import {
   type RouteDecision,
 } from './evidence.js';
 import { echoId, neighbourRules, probeLegs, type LegName } from './legs.js';
-import { nodeScriptArgv } from './node-script.js';
 import { parseObserver, type DeviceCount } from './observe.js';
 import { derivePath } from './path.js';
 import { timeScale } from '../backends/time-scale.js';
@@ -135,19 +134,6 @@ export const runProbe = async (
     // A safety net only: the probe's own window is counted below, from the moment it was sent.
     timeoutMs: receiverReadyMs() + probe.timeoutMs * timeScale() + 60_000,
   });
-  const receiver = wantsReceiver && !listening
-    ? runner.start({
-        argv: inNode(pp.receiverNode as string, [
-          ...nodeScriptArgv(import.meta.url, 'receiver'),
-          `${probe.kind}${probe.family}`,
-          probe.to.address,
-          String(pp.port),
-          pp.marker,
-          String(probe.timeoutMs),
-        ]),
-        timeoutMs: receiverReadyMs() + probe.timeoutMs + 2_000,
-      })
-    : undefined;
   let ready = !wantsReceiver;
   const timer = () => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), receiverReadyMs()).unref());
   if (listening) {
@@ -155,12 +141,9 @@ export const runProbe = async (
     ready = answer === true;
     if (answer === undefined) receiverError = 'the receiver did not start listening';
     else if (answer !== true) receiverError = answer.error;
-  } else if (receiver) {
-    ready = (await Promise.race([receiver.waitForLine((l) => l === 'ready'), timer()])) !== undefined;
-    if (!ready) {
-      receiver.kill();
-      receiverError = (await receiver.done).stderr.trim() || 'the receiver did not start listening';
-    }
+  } else if (wantsReceiver) {
+    // HostBackend.up starts an agent on every node that receives a probe, or fails.
+    receiverError = `no namespace agent runs on ${pp.receiverNode}`;
   }
 
   let sendError: string | undefined;
@@ -185,10 +168,6 @@ export const runProbe = async (
     const got = await Promise.race([listening.result, window]);
     if (got === undefined) listening.close();
     delivered = (got ?? (await listening.result)).received;
-  } else if (receiver && ready) {
-    const line = await receiver.waitForLine((l) => l.startsWith('{'));
-    delivered = line !== undefined && (JSON.parse(line) as { received: boolean }).received;
-    await receiver.done;
   }
 
   // Counts of every rule, per node.
