@@ -1,10 +1,13 @@
 // The client side of the namespace agent (src/probes/agent.ts): one per node of a live case.
 // Commands run through it start inside the namespace without `ip netns exec` (which unshares a
-// mount namespace and remounts /sys every time), and a probe's receiver is a socket the agent
-// opens, not a process to start.
-import { nodeScriptArgv } from '../probes/node-script.js';
+// mount namespace and remounts /sys every time) and without a process start in lab itself; a
+// probe's receiver is a socket the agent opens; counters and sysctls are files it reads.
+import { AGENT_PL, parseProcCounters, sockaddrHex } from '../probes/agent.js';
 import type { Command, CommandResult, LiveProcess, Runner } from './runner.js';
 import { timeScale } from './time-scale.js';
+
+const hex = (s: string): string => Buffer.from(s, 'utf8').toString('hex');
+const unhex = (s: string | undefined): string => Buffer.from(s ?? '', 'hex').toString('utf8');
 
 export interface ListenRequest {
   kind: 'udp' | 'tcp';
@@ -24,8 +27,11 @@ export interface Listening {
   close(): void;
 }
 
-// Scaled inside a VM under TCG, where starting node takes seconds (see time-scale.ts).
+// Scaled inside a VM under TCG (see time-scale.ts); the agent starts in milliseconds.
 const agentReadyMs = (): number => 10_000 * timeScale();
+
+/** The files `counters` reads: what nstat reads. */
+const COUNTER_FILES = ['/proc/net/snmp', '/proc/net/netstat', '/proc/net/snmp6'];
 
 export class NamespaceAgent {
   private nextId = 1;
@@ -37,12 +43,10 @@ export class NamespaceAgent {
 
   /** Starts the agent inside `netns` and waits until it reads requests. */
   static async start(runner: Runner, netns: string, lifetimeMs: number): Promise<NamespaceAgent> {
-    // The agent script sits in probes/, compiled (.js) or, when lab runs from source, .ts.
-    const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-    const argv = ['ip', 'netns', 'exec', netns, ...nodeScriptArgv(new URL(`../probes/index.${ext}`, import.meta.url).href, 'agent')];
+    const argv = ['ip', 'netns', 'exec', netns, 'perl', '-e', AGENT_PL];
     const proc = runner.start({ argv, interactive: true, timeoutMs: lifetimeMs });
     const timer = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), agentReadyMs()).unref());
-    const ready = await Promise.race([proc.waitForLine((l) => l.startsWith('{"agent":"ready"')), timer]);
+    const ready = await Promise.race([proc.waitForLine((l) => l === 'agent\tready'), timer]);
     if (ready === undefined || !proc.write) {
       proc.kill();
       const r = await proc.done;
@@ -51,54 +55,59 @@ export class NamespaceAgent {
     return new NamespaceAgent(proc, netns);
   }
 
-  private request(body: object): number {
+  private request(op: string, fields: readonly (string | number)[] = []): number {
     const id = this.nextId++;
-    this.proc.write?.(`${JSON.stringify({ id, ...body })}\n`);
+    this.proc.write?.(`${[op, id, ...fields].join('\t')}\n`);
     return id;
   }
 
-  private answer(id: number, test: (msg: Record<string, unknown>) => boolean = () => true): Promise<Record<string, unknown> | undefined> {
+  /** The next answer of request `id` whose event passes `test`: its fields after the id. */
+  private answer(id: number, test: (event: string) => boolean = () => true): Promise<string[] | undefined> {
     return this.proc
-      .waitForLine((l) => {
-        if (!l.startsWith(`{"id":${id},`)) return false;
-        return test(JSON.parse(l) as Record<string, unknown>);
-      })
-      .then((l) => (l === undefined ? undefined : (JSON.parse(l) as Record<string, unknown>)));
+      .waitForLine((l) => l.startsWith(`${id}\t`) && test(l.split('\t')[1] ?? ''))
+      .then((l) => l?.split('\t').slice(1));
   }
 
   /** Runs a command inside the namespace, like Runner.run. */
   async run(cmd: Command): Promise<CommandResult> {
     const started = performance.now();
-    const id = this.request({ op: 'exec', argv: cmd.argv, input: cmd.input, timeoutMs: cmd.timeoutMs ?? 10_000 });
-    const msg = await this.answer(id);
+    const id = this.request('exec', [cmd.timeoutMs ?? 10_000, hex(cmd.input ?? ''), ...cmd.argv.map(hex)]);
+    const a = await this.answer(id);
     return {
       argv: cmd.argv,
-      exitCode: typeof msg?.['exitCode'] === 'number' ? msg['exitCode'] : -1,
-      stdout: typeof msg?.['stdout'] === 'string' ? msg['stdout'] : '',
-      stderr: typeof msg?.['stderr'] === 'string' ? msg['stderr'] : msg ? '' : 'the namespace agent ended',
+      exitCode: a ? Number(a[1]) : -1,
+      stdout: unhex(a?.[3]),
+      stderr: a ? unhex(a[4]) : 'the namespace agent ended',
       durationMs: performance.now() - started,
-      timedOut: msg?.['timedOut'] === true,
+      timedOut: a?.[2] === '1',
     };
   }
 
   listen(req: ListenRequest): Listening {
-    const id = this.request({ op: 'listen', ...req });
-    const ready = this.answer(id, (m) => m['event'] === 'ready' || m['event'] === 'error').then((m) =>
-      m?.['event'] === 'ready' ? (true as const) : { error: String(m?.['message'] ?? 'the namespace agent ended') },
+    const id = this.request('listen', [req.kind, req.family, sockaddrHex(req.family, req.address, req.port), hex(req.marker), req.timeoutMs]);
+    const ready = this.answer(id, (e) => e === 'ready' || e === 'error').then((a) =>
+      a?.[0] === 'ready' ? (true as const) : { error: a ? unhex(a[1]) : 'the namespace agent ended' },
     );
-    const result = this.answer(id, (m) => m['event'] === 'result' || m['event'] === 'error').then((m) =>
-      m?.['event'] === 'result'
-        ? { received: m['received'] === true }
-        : { received: false, error: String(m?.['message'] ?? 'the namespace agent ended') },
+    const result = this.answer(id, (e) => e === 'result' || e === 'error').then((a) =>
+      a?.[0] === 'result' ? { received: a[1] === '1' } : { received: false, error: a ? unhex(a[1]) : 'the namespace agent ended' },
     );
-    return { ready, result, close: () => void this.request({ op: 'close', listen: id }) };
+    return { ready, result, close: () => this.closeListener(id) };
+  }
+
+  private closeListener(id: number): void {
+    this.proc.write?.(`close\t${id}\n`);
+  }
+
+  /** The contents of files inside the namespace's view (/proc/net, /proc/sys/net); '' when unreadable. */
+  async read(paths: readonly string[]): Promise<string[]> {
+    const id = this.request('read', paths.map(hex));
+    const a = await this.answer(id);
+    return paths.map((_, i) => unhex(a?.[i + 1]));
   }
 
   /** The namespace's kernel counters, as nstat names them. */
   async counters(): Promise<Record<string, number>> {
-    const id = this.request({ op: 'counters' });
-    const msg = await this.answer(id);
-    return (msg?.['counters'] as Record<string, number> | undefined) ?? {};
+    return parseProcCounters(...(await this.read(COUNTER_FILES)));
   }
 
   /** Ends the agent: stdin closes, it exits; killed if it does not. */

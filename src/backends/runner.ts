@@ -59,8 +59,31 @@ const toResult = (
   timedOut: r.timedOut ?? false,
 });
 
-/** Production runner: execa, argv arrays only, never a shell. */
-export const execaRunner = (): Runner => ({
+/**
+ * With LAB_TRACE=1 every command goes to stderr with its start (ms since the first command) and
+ * its duration: where a run spends its time, for whoever profiles it.
+ */
+export const tracedRunner = (inner: Runner, write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Runner => {
+  const t0 = performance.now();
+  const at = (): string => (performance.now() - t0).toFixed(1).padStart(8);
+  return {
+    async run(cmd) {
+      const start = at();
+      const r = await inner.run(cmd);
+      write(`[trace] ${start} ms +${r.durationMs.toFixed(1)} ms exit ${r.exitCode}: ${cmd.argv.join(' ')}`);
+      return r;
+    },
+    start(cmd) {
+      write(`[trace] ${at()} ms start: ${cmd.argv.join(' ')}`);
+      return inner.start(cmd);
+    },
+  };
+};
+
+/** Production runner: execa, argv arrays only, never a shell; traced with LAB_TRACE=1. */
+export const execaRunner = (): Runner => (process.env['LAB_TRACE'] === '1' ? tracedRunner(plainRunner()) : plainRunner());
+
+const plainRunner = (): Runner => ({
   async run(cmd) {
     const [file, ...args] = cmd.argv;
     if (!file) throw new TypeError('empty argv');

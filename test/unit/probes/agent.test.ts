@@ -1,7 +1,10 @@
+import { createSocket } from 'node:dgram';
+import { connect } from 'node:net';
 import t from 'tap';
-import { parseProcCounters } from '../../../src/probes/agent.js';
+import { execaRunner } from '../../../src/backends/runner.js';
+import { AGENT_PL, ipv6Bytes, parseProcCounters, sockaddrHex } from '../../../src/probes/agent.js';
 
-t.test('/proc/net/snmp and netstat are read the way nstat names them', async (t) => {
+t.test('/proc/net/snmp, netstat and snmp6 are read the way nstat names them', async (t) => {
   const snmp = [
     'Ip: Forwarding DefaultTTL InReceives InHdrErrors',
     'Ip: 2 64 25102 0',
@@ -9,7 +12,8 @@ t.test('/proc/net/snmp and netstat are read the way nstat names them', async (t)
     'Udp: 10 3 0',
   ].join('\n');
   const netstat = ['TcpExt: SyncookiesSent IPReversePathFilter', 'TcpExt: 0 7'].join('\n');
-  t.same(parseProcCounters(snmp, netstat), {
+  const snmp6 = ['Ip6InReceives                   \t12', 'Ip6InNoRoutes                   \t1', 'Udp6NoPorts \t3'].join('\n');
+  t.same(parseProcCounters(snmp, netstat, snmp6), {
     IpForwarding: 2,
     IpDefaultTTL: 64,
     IpInReceives: 25102,
@@ -19,6 +23,108 @@ t.test('/proc/net/snmp and netstat are read the way nstat names them', async (t)
     UdpInErrors: 0,
     TcpExtSyncookiesSent: 0,
     TcpExtIPReversePathFilter: 7,
+    Ip6InReceives: 12,
+    Ip6InNoRoutes: 1,
+    Udp6NoPorts: 3,
   });
   t.same(parseProcCounters(''), {});
+});
+
+t.test('socket addresses are packed the way bind() takes them', async (t) => {
+  t.equal(sockaddrHex(4, '192.0.2.1', 47000), '0200b798c000020100000000' + '00000000');
+  t.equal(ipv6Bytes('2001:db8::1').toString('hex'), '20010db8000000000000000000000001');
+  t.equal(ipv6Bytes('::1').toString('hex'), '00000000000000000000000000000001');
+  t.equal(ipv6Bytes('::ffff:192.0.2.1').toString('hex'), '00000000000000000000ffffc0000201');
+  t.equal(ipv6Bytes('fe80::1%eth0').toString('hex'), 'fe800000000000000000000000000001');
+  t.equal(sockaddrHex(6, '::1', 1).slice(0, 8), '0a000001');
+  t.equal(sockaddrHex(6, '::1', 1).length, 56);
+  t.throws(() => ipv6Bytes('1:2:3'), /not an IPv6 address/);
+  t.throws(() => ipv6Bytes('2001:db8::g'), /not an IPv6 address/);
+});
+
+// The agent itself, run here (no namespace: only 127.0.0.1 is used), through the client's protocol.
+const hex = (s: string): string => Buffer.from(s).toString('hex');
+const unhex = (s = ''): string => Buffer.from(s, 'hex').toString();
+
+const agent = (t: { teardown(fn: () => void): void }) => {
+  const proc = execaRunner().start({ argv: ['perl', '-e', AGENT_PL], interactive: true, timeoutMs: 30_000 });
+  t.teardown(() => proc.kill());
+  let id = 0;
+  return {
+    proc,
+    send(op: string, fields: (string | number)[]): number {
+      id += 1;
+      proc.write?.(`${[op, id, ...fields].join('\t')}\n`);
+      return id;
+    },
+    answer: (n: number, event?: string) =>
+      proc.waitForLine((l) => l.startsWith(`${n}\t`) && (!event || l.split('\t')[1] === event)).then((l) => l?.split('\t') ?? []),
+  };
+};
+
+t.test('the agent runs commands with their input, exit code, stdout and stderr', async (t) => {
+  const a = agent(t);
+  t.ok(await a.proc.waitForLine((l) => l === 'agent\tready'), 'it says it is ready');
+  const cat = a.send('exec', [5000, hex('hello\tworld\n'), hex('cat')]);
+  const fail = a.send('exec', [5000, '', hex('sh'), hex('-c'), hex('echo out; echo err >&2; exit 3')]);
+  const missing = a.send('exec', [5000, '', hex('/nonexistent/tool')]);
+  const slow = a.send('exec', [300, '', hex('sleep'), hex('5')]);
+  const [c, f, m, s] = await Promise.all([a.answer(cat), a.answer(fail), a.answer(missing), a.answer(slow)]);
+  t.same([c[1], c[2], c[3], unhex(c[4])], ['exec', '0', '0', 'hello\tworld\n']);
+  t.same([f[2], unhex(f[4]), unhex(f[5])], ['3', 'out\n', 'err\n']);
+  t.equal(m[2], '127');
+  t.match(unhex(m[5]), /nonexistent\/tool: No such file/);
+  t.same([s[2], s[3]], ['-1', '1'], 'a command over its timeout is killed and says so');
+});
+
+t.test('the agent reads files, unreadable ones as empty', async (t) => {
+  const a = agent(t);
+  const r = await a.answer(a.send('read', [hex('/proc/net/snmp'), hex('/nonexistent')]));
+  t.equal(r[1], 'read');
+  t.match(unhex(r[2]), /^Ip: Forwarding/);
+  t.equal(unhex(r[3]), '');
+});
+
+t.test('a UDP listener reports the datagram with its marker, and only that one', async (t) => {
+  const a = agent(t);
+  const port = 47_000 + (process.pid % 1000);
+  const id = a.send('listen', ['udp', 4, sockaddrHex(4, '127.0.0.1', port), hex('MARK-1'), 5000]);
+  t.same((await a.answer(id, 'ready')).slice(1), ['ready']);
+  const s = createSocket('udp4');
+  for (const text of ['other', 'x MARK-1 y']) await new Promise((r) => s.send(text, port, '127.0.0.1', r));
+  s.close();
+  t.same((await a.answer(id, 'result')).slice(1), ['result', '1', '10']);
+});
+
+t.test('a listener closed before its datagram answers received 0; a busy port is an error', async (t) => {
+  const a = agent(t);
+  const port = 48_000 + (process.pid % 1000);
+  const first = a.send('listen', ['tcp', 4, sockaddrHex(4, '127.0.0.1', port), hex('M'), 5000]);
+  await a.answer(first, 'ready');
+  const second = a.send('listen', ['tcp', 4, sockaddrHex(4, '127.0.0.1', port), hex('M'), 5000]);
+  t.match(unhex((await a.answer(second, 'error'))[2]), /Address already in use/);
+  a.proc.write?.(`close\t${first}\n`);
+  t.same((await a.answer(first, 'result')).slice(1, 3), ['result', '0']);
+});
+
+t.test('a TCP listener finds the marker across the data of a connection', async (t) => {
+  const a = agent(t);
+  const port = 49_000 + (process.pid % 1000);
+  const id = a.send('listen', ['tcp', 4, sockaddrHex(4, '127.0.0.1', port), hex('MARK-2'), 5000]);
+  await a.answer(id, 'ready');
+  const c = connect(port, '127.0.0.1');
+  c.on('error', () => undefined);
+  c.write('MA');
+  setTimeout(() => c.end('RK-2'), 50);
+  t.same((await a.answer(id, 'result')).slice(1), ['result', '1', '6']);
+});
+
+t.test('the agent ends when its stdin closes', async (t) => {
+  const a = agent(t);
+  const id = a.send('listen', ['udp', 4, sockaddrHex(4, '127.0.0.1', 50_000 + (process.pid % 1000)), hex('M'), 60_000]);
+  await a.answer(id, 'ready');
+  a.proc.end?.();
+  const done = await a.proc.done;
+  t.equal(done.exitCode, 0);
+  t.match(done.stdout, new RegExp(`${id}\tresult\t0`), 'its listener said it had nothing');
 });
