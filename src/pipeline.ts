@@ -8,6 +8,7 @@ import type { Scenario } from './model/types.js';
 import { planCase } from './plan/plan.js';
 import { hostPort, runProbe } from './probes/probe.js';
 import { startCapture, type Capture } from './probes/capture.js';
+import { observeMedia, type MediumObserver } from './probes/medium.js';
 import type { DropTracer } from './probes/drops.js';
 import type { DeviceCount } from './probes/observe.js';
 import {
@@ -54,12 +55,16 @@ export const runCase = async (
   try {
     const live = await backend.up(plan);
     let capture: Capture | undefined;
+    let medium: MediumObserver | undefined;
     try {
-      if (options.pcapDir) capture = await startCapture(runner, live, options.pcapDir);
+      [capture, medium] = await Promise.all([
+        options.pcapDir ? startCapture(runner, live, options.pcapDir) : undefined,
+        observeMedia(runner, live, options.pcapDir),
+      ]);
       let observer: Map<string, Map<string, DeviceCount>> | undefined;
       const { drops } = options;
       for (const [i, pp] of plan.probes.entries()) {
-        const probe = () => runProbe(runner, backend, live, pp, i, observer);
+        const probe = () => (medium as MediumObserver).window(i, () => runProbe(runner, backend, live, pp, i, observer));
         const run = drops && 'window' in drops
           ? await drops.window(probe).then(({ result, drops: reasons }) => {
               result.observation.dropReasons = reasons;
@@ -76,6 +81,7 @@ export const runCase = async (
       }
     } finally {
       await capture?.stop();
+      await medium?.stop(probes);
       await backend.down(plan, live);
     }
   } catch (err) {

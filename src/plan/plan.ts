@@ -5,7 +5,7 @@ import {
 } from './recipes.js';
 import { nftOps, sysctlOps, topologyOf, topologyOps } from './topology.js';
 import type { Op, Topology } from './types.js';
-import { withRadios, wirelessOps } from './wireless.js';
+import { mediumMonitors, withRadios, wirelessOps, type MediumMonitor } from './wireless.js';
 
 /** Probe ports are picked from here upwards, skipping ports the scenario names itself. */
 export const FIRST_PROBE_PORT = 47000;
@@ -32,6 +32,8 @@ export interface CasePlan {
   /** Topology, then recipes, then case sysctls and nft rulesets, each inside its node's namespace. */
   ops: Op[];
   probes: ProbePlan[];
+  /** The observer of each radio medium (wireless link); none without wireless links. */
+  media: MediumMonitor[];
 }
 
 export const netnsName = (prefix: string, caseIndex: number, node: string): string =>
@@ -97,5 +99,6 @@ export const planCase = (scenario: Scenario, caseIndex: number, prefix: string):
       ...nftOps(c),
     ],
     probes: planProbes(scenario, c, prefix, caseIndex, recipes),
+    media: mediumMonitors(scenario),
   };
 };

@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { describeMedium } from '../probes/air.js';
 import type { ScenarioResult } from '../pipeline.js';
 import { describeFailure, type CaseResult } from '../verdict/verdict.js';
 import { isCell, matrixGroups, matrixTable } from './matrix.js';
@@ -11,6 +12,7 @@ const explanation = (c: CaseResult, explain: boolean): string => {
   const lines: string[] = [];
   for (const p of c.probes) {
     lines.push(c.probes.length > 1 ? `${p.name}: ${p.explanation}` : p.explanation);
+    if (p.medium) lines.push(describeMedium(p.medium));
     // The evidence behind a probe that did not arrive; behind every probe with --explain.
     if (explain || !p.delivered) for (const e of p.evidence) lines.push(`· ${e}`);
   }

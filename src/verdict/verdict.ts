@@ -1,5 +1,6 @@
 import { formatRef, type Cause, type Expectation, type MatrixCell, type Probe, type ProbeKind } from '../model/types.js';
 import type { RouteDecision } from '../probes/evidence.js';
+import type { MediumObservation } from '../probes/air.js';
 import type { NeighbourExchange, ProbeObservation } from '../probes/probe.js';
 import { diagnose } from './diagnose.js';
 
@@ -29,6 +30,8 @@ export interface ProbeResult {
   reply?: { path: string[]; devices: Record<string, { tx: number; rx: number }> };
   /** The ARP or ND exchange for the destination, when there was one. */
   neighbour?: NeighbourExchange;
+  /** What the radio media saw of the probe; only in cases with wireless links. */
+  medium?: MediumObservation;
 }
 
 export type CaseStatus = 'pass' | 'fail' | 'skip' | 'error';

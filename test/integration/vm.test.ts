@@ -26,13 +26,14 @@ t.test('wireless seed over the air in a VM, next to the wired seed on the host k
     'run', SEED, WLAN,
     '--kernel', 'host', '--kernel', 'debian', '--skip-unsupported',
     '--case', 'accept-local sends it over the wire',
+    '--case', 'mesh, without a recipe the kernel short-cuts through lo',
     '--case', 'mesh, accept-local sends it over the air',
     '--format', 'table,json', '--out', out,
   ], { timeout: 14 * 60_000 });
   t.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
 
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
-    scenarios: { name: string; kernel: string; cases: { name: string; status: string; probes: { path: string[] }[] }[] }[];
+    scenarios: { name: string; kernel: string; cases: { name: string; status: string; probes: { path: string[]; medium?: unknown }[] }[] }[];
   };
   const entry = (name: string, guest: boolean) =>
     report.scenarios.find((s) => s.name === name && /-amd64$/.test(s.kernel) === guest);
@@ -40,15 +41,29 @@ t.test('wireless seed over the air in a VM, next to the wired seed on the host k
   t.strictSame(report.scenarios.map((s) => s.name).sort(), ['laptop-two-nics', 'laptop-two-nics', 'laptop-two-wlan', 'laptop-two-wlan']);
   t.strictSame(entry('laptop-two-nics', false)?.cases[0]?.probes[0]?.path, ['laptop:wlan0', 'ap:port0', 'ap:port1', 'laptop:wlan1']);
   t.strictSame(entry('laptop-two-nics', true)?.cases[0]?.probes[0]?.path, ['laptop:wlan0', 'ap:port0', 'ap:port1', 'laptop:wlan1']);
-  // The radios: mesh0 transmits, mesh1 receives from the air.
-  t.equal(entry('laptop-two-wlan', true)?.cases[0]?.status, 'pass');
-  t.strictSame(entry('laptop-two-wlan', true)?.cases[0]?.probes[0]?.path, ['laptop:mesh0', 'laptop:mesh1']);
-  if (hostLacksHwsim) t.equal(entry('laptop-two-wlan', false)?.cases[0]?.status, 'skip', 'the host kernel has no hwsim');
+  // The radios: mesh0 transmits, mesh1 receives from the air, and the medium saw the frame.
+  const wlanCase = (name: string) => entry('laptop-two-wlan', true)?.cases.find((c) => c.name.startsWith(name));
+  const overAir = wlanCase('mesh, accept-local');
+  t.equal(overAir?.status, 'pass');
+  t.strictSame(overAir?.probes[0]?.path, ['laptop:mesh0', 'laptop:mesh1']);
+  t.strictSame(overAir?.probes[0]?.medium, { frames: 1, media: { w0: 1, w1: 0 } }, 'one frame on the mesh');
+  const viaLo = wlanCase('mesh, without a recipe');
+  t.equal(viaLo?.status, 'pass');
+  t.strictSame(viaLo?.probes[0]?.medium, { frames: 0, media: { w0: 0, w1: 0 } }, 'through lo: nothing on the air');
+  if (hostLacksHwsim) t.ok(entry('laptop-two-wlan', false)?.cases.every((c) => c.status === 'skip'), 'the host kernel has no hwsim');
+  // The medium's pcap: radiotap headers, and the datagram once, from mesh0 to mesh1.
+  const kernelDir = readdirSync(out).find((n) => n.startsWith('kernel-'));
+  const pcap = join(out, kernelDir ?? 'kernel-?', 'mesh-accept-local-sends-it-over-the-air', 'medium-w0.pcap');
+  const shark = await execa('tshark', ['-r', pcap, '-Y', 'udp', '-T', 'fields', '-e', 'frame.protocols', '-e', 'wlan.ta', '-e', 'udp.dstport'], { reject: false });
+  t.equal(shark.exitCode, 0, shark.stderr);
+  const frames = shark.stdout.trim().split('\n').map((l) => l.split('\t'));
+  t.equal(frames.length, 1, shark.stdout);
+  t.match(frames[0]?.[0], /^radiotap:wlan_radio:wlan:/, 'radiotap, then 802.11');
 
   // One table, a column per kernel.
   t.match(r.stdout, /│ case +│ +│ kernel \S+ +│ kernel \S+-amd64 +│/);
   t.match(r.stdout, /laptop-two-wlan › mesh,/);
-  t.match(r.stdout, hostLacksHwsim ? /≠ 1 of 2 case\(s\) differ between kernels/ : /case\(s\)/);
+  t.match(r.stdout, hostLacksHwsim ? /≠ 2 of 3 case\(s\) differ between kernels/ : /case\(s\)/);
   // Kept for diagnosis: the console; left behind: nothing.
   t.ok(readdirSync(out).some((n) => /^console-.*\.log$/.test(n)), 'console log in --out');
   // Other developers' VMs may run at the same time: a share is left behind when no QEMU uses it,

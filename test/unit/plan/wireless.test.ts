@@ -3,7 +3,7 @@
 import t from 'tap';
 import { parseScenario } from '../../../src/model/load.js';
 import { planCase } from '../../../src/plan/plan.js';
-import { channelOf, HWSIM_NEW_RADIO, hostapdConfig, supplicantConfig, WAIT_FOR_PEERS, WITH_CONFIG, wpaPsk } from '../../../src/plan/wireless.js';
+import { channelOf, HWSIM_NEW_RADIO, ibssBssid, hostapdConfig, supplicantConfig, WAIT_FOR_PEERS, WITH_CONFIG, wpaPsk } from '../../../src/plan/wireless.js';
 import { derivePath } from '../../../src/probes/path.js';
 import type { WirelessLink } from '../../../src/model/types.js';
 
@@ -22,11 +22,14 @@ t.test('radios are created in the first radio’s namespace, moved, named, joine
   const plan = planCase(parseScenario(yaml, 'w.yaml'), 0, 'lab-abc');
   const argvs = plan.ops.map((o) => `${o.node}: ${o.argv.map((a) => (a === HWSIM_NEW_RADIO || a === WAIT_FOR_PEERS || a === WITH_CONFIG ? '<script>' : a)).join(' ')}`);
   const first = (needle: string) => argvs.findIndex((a) => a.includes(needle));
-  t.same(argvs.slice(0, 9), [
+  t.same(argvs.slice(0, 11), [
     'laptop: perl -e <script> lab-abc-c0-w0r0',
     'laptop: iw phy lab-abc-c0-w0r0 interface add mesh0 type mp',
     'laptop: perl -e <script> lab-abc-c0-w0r1',
     'laptop: iw phy lab-abc-c0-w0r1 interface add mesh1 type mp',
+    // The medium's observer: a radio of its own with only a monitor interface.
+    'laptop: perl -e <script> lab-abc-c0-w0m',
+    'laptop: iw phy lab-abc-c0-w0m interface add _medium0 type monitor',
     'ap: perl -e <script> lab-abc-c0-w1r0',
     'ap: iw phy lab-abc-c0-w1r0 interface add wlan0 type managed',
     'ap: perl -e <script> lab-abc-c0-w1r1',
@@ -40,6 +43,23 @@ t.test('radios are created in the first radio’s namespace, moved, named, joine
   t.ok(argvs.includes('laptop: sh -c <script> sh wpa_supplicant -B -i wlan1 -D nl80211 -c'));
   t.ok(argvs.includes('laptop: sh -c <script> sh wlan0 1 sta'), 'waits until associated');
   t.equal(plan.ops.find((o) => o.argv[0] === 'perl')?.requires, 'mac80211_hwsim');
+  t.ok(first('iw dev _medium0 set freq 2417') > first('ip link set _medium0 up'), 'the observer listens on the link’s channel');
+  t.ok(argvs.includes('ap: iw dev _medium1 set freq 2412'), 'in the namespace the link’s radios are created from');
+  t.strictSame(plan.media, [
+    { medium: 'w0', node: 'laptop', dev: '_medium0', freq: 2417, encrypted: false },
+    { medium: 'w1', node: 'ap', dev: '_medium1', freq: 2412, encrypted: false },
+  ]);
+});
+
+t.test('IBSS radios join with one fixed BSSID, so none has to scan for the others first', async (t) => {
+  const ibss = yaml.replace('ssid: m, freq: 2417', 'mode: ibss, ssid: m, freq: 2417');
+  const argvs = planCase(parseScenario(ibss, 'w.yaml'), 0, 'lab-abc').ops.map((o) => o.argv.join(' '));
+  const bssid = ibssBssid('m', 0);
+  t.match(bssid, /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
+  t.equal(Number.parseInt(bssid.slice(0, 2), 16) & 0x03, 0x02, 'locally administered, unicast');
+  t.not(ibssBssid('m', 1), bssid, 'another link, another BSSID');
+  t.ok(argvs.includes(`iw dev mesh0 ibss join m 2417 fixed-freq ${bssid}`));
+  t.ok(argvs.includes(`iw dev mesh1 ibss join m 2417 fixed-freq ${bssid}`));
 });
 
 t.test('radios are devices of their nodes; over the air a frame goes to the other radios', async (t) => {
