@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { lab, needsRoot, ROOT, SEED } from './helpers.js';
 
 const WLAN = join(ROOT, 'scenarios', 'laptop-two-wlan.yaml');
+const MODES = join(ROOT, 'scenarios', 'wlan-ibss-wpa2.yaml');
 const qemu = existsSync('/usr/bin/qemu-system-x86_64');
 // This machine's kernel: no hwsim and no loadable modules, so it can never have it.
 const hostLacksHwsim = !existsSync('/sys/module/mac80211_hwsim') && !existsSync('/proc/modules');
@@ -23,22 +24,26 @@ t.test('wireless seed over the air in a VM, next to the wired seed on the host k
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
   const before = shares();
   const r = await lab([
-    'run', SEED, WLAN,
+    'run', SEED, WLAN, MODES,
     '--kernel', 'host', '--kernel', 'debian', '--skip-unsupported',
     '--case', 'accept-local sends it over the wire',
     '--case', 'mesh, without a recipe the kernel short-cuts through lo',
     '--case', 'mesh, accept-local sends it over the air',
+    '--case', 'IBSS, accept-local sends it over the air',
+    '--case', 'WPA2 access point, accept-local goes through the AP',
     '--format', 'table,json', '--out', out,
   ], { timeout: 14 * 60_000 });
   t.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
 
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
-    scenarios: { name: string; kernel: string; cases: { name: string; status: string; probes: { path: string[]; medium?: unknown }[] }[] }[];
+    scenarios: { name: string; kernel: string; cases: { name: string; status: string; error?: string; probes: { path: string[]; medium?: unknown }[] }[] }[];
   };
   const entry = (name: string, guest: boolean) =>
     report.scenarios.find((s) => s.name === name && /-amd64$/.test(s.kernel) === guest);
   // One scenario entry per kernel.
-  t.strictSame(report.scenarios.map((s) => s.name).sort(), ['laptop-two-nics', 'laptop-two-nics', 'laptop-two-wlan', 'laptop-two-wlan']);
+  t.strictSame(report.scenarios.map((s) => s.name).sort(), [
+    'laptop-two-nics', 'laptop-two-nics', 'laptop-two-wlan', 'laptop-two-wlan', 'wlan-ibss-wpa2', 'wlan-ibss-wpa2',
+  ]);
   t.strictSame(entry('laptop-two-nics', false)?.cases[0]?.probes[0]?.path, ['laptop:wlan0', 'ap:port0', 'ap:port1', 'laptop:wlan1']);
   t.strictSame(entry('laptop-two-nics', true)?.cases[0]?.probes[0]?.path, ['laptop:wlan0', 'ap:port0', 'ap:port1', 'laptop:wlan1']);
   // The radios: mesh0 transmits, mesh1 receives from the air, and the medium saw the frame.
@@ -50,6 +55,13 @@ t.test('wireless seed over the air in a VM, next to the wired seed on the host k
   const viaLo = wlanCase('mesh, without a recipe');
   t.equal(viaLo?.status, 'pass');
   t.strictSame(viaLo?.probes[0]?.medium, { frames: 0, media: { w0: 0, w1: 0 } }, 'through lo: nothing on the air');
+  // IBSS (ad hoc) and WPA2-PSK: associated, over the air; WPA2's frames are encrypted on the air.
+  const modes = (name: string) => entry('wlan-ibss-wpa2', true)?.cases.find((c) => c.name.startsWith(name));
+  t.equal(modes('IBSS')?.status, 'pass', modes('IBSS')?.error);
+  t.strictSame(modes('IBSS')?.probes[0]?.medium, { frames: 1, media: { w0: 1, w1: 0 } }, 'one frame in the IBSS');
+  t.equal(modes('WPA2')?.status, 'pass', modes('WPA2')?.error);
+  t.match(modes('WPA2')?.probes[0]?.medium, { frames: 0, media: { w1: 0 }, encrypted: Number }, 'WPA2: not readable on the air');
+  t.ok(((modes('WPA2')?.probes[0]?.medium as { encrypted?: number } | undefined)?.encrypted ?? 0) >= 2, 'to the AP and relayed, at least');
   if (hostLacksHwsim) t.ok(entry('laptop-two-wlan', false)?.cases.every((c) => c.status === 'skip'), 'the host kernel has no hwsim');
   // The medium's pcap: radiotap headers, and the datagram once, from mesh0 to mesh1.
   const kernelDir = readdirSync(out).find((n) => n.startsWith('kernel-'));
@@ -63,7 +75,7 @@ t.test('wireless seed over the air in a VM, next to the wired seed on the host k
   // One table, a column per kernel.
   t.match(r.stdout, /│ case +│ +│ kernel \S+ +│ kernel \S+-amd64 +│/);
   t.match(r.stdout, /laptop-two-wlan › mesh,/);
-  t.match(r.stdout, hostLacksHwsim ? /≠ 2 of 3 case\(s\) differ between kernels/ : /case\(s\)/);
+  t.match(r.stdout, hostLacksHwsim ? /≠ 4 of 5 case\(s\) differ between kernels/ : /case\(s\)/);
   // Kept for diagnosis: the console; left behind: nothing.
   t.ok(readdirSync(out).some((n) => /^console-.*\.log$/.test(n)), 'console log in --out');
   // Other developers' VMs may run at the same time: a share is left behind when no QEMU uses it,
