@@ -30,6 +30,8 @@ export interface Listening {
 // Scaled inside a VM under TCG (see time-scale.ts); the agent starts in milliseconds.
 const agentReadyMs = (): number => 10_000 * timeScale();
 
+const TRACE = process.env['LAB_TRACE'] === '1';
+
 /** The files `counters` reads: what nstat reads. */
 const COUNTER_FILES = ['/proc/net/snmp', '/proc/net/netstat', '/proc/net/snmp6'];
 
@@ -73,6 +75,7 @@ export class NamespaceAgent {
     const started = performance.now();
     const id = this.request('exec', [cmd.timeoutMs ?? 10_000, hex(cmd.input ?? ''), ...cmd.argv.map(hex)]);
     const a = await this.answer(id);
+    if (TRACE) process.stderr.write(`[trace] agent ${this.netns} +${(performance.now() - started).toFixed(1)} ms exit ${a?.[1]}: ${cmd.argv.join(' ')}\n`);
     return {
       argv: cmd.argv,
       exitCode: a ? Number(a[1]) : -1,

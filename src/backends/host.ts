@@ -1,17 +1,19 @@
 import { CapabilityError, CommandError } from '../errors.js';
 import type { CasePlan } from '../plan/plan.js';
-import { batchSteps, failedBatchLine, ipBatchInput, stepWaves, type Step } from '../plan/batch.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { batchSteps, failedBatchLine, hostOrder, ipBatchInput, stepWaves, type Step } from '../plan/batch.js';
 import { withCaptured } from '../plan/recipes.js';
 import type { Op } from '../plan/types.js';
 import { observerRules } from '../probes/legs.js';
 import { OBSERVER_TABLE, observerRuleset } from '../probes/observe.js';
 import { NamespaceAgent } from './agent.js';
+import { timeScale } from './time-scale.js';
 import type { Command, CommandResult, Runner } from './runner.js';
-import type { StateFile } from './state.js';
+import { failedDriverLine, inNetns, runInNamespaces, type NsCommand } from './driver.js';
+import { netnsRunDir, type StateFile } from './state.js';
 
-/** argv that runs `argv` inside `netns`: `ip -n` for ip itself, `ip netns exec` for the rest. */
-export const inNetns = (netns: string, argv: readonly string[]): string[] =>
-  argv[0] === 'ip' ? ['ip', '-n', netns, ...argv.slice(1)] : ['ip', 'netns', 'exec', netns, ...argv];
+export { inNetns };
 
 export const check = async (runner: Runner, cmd: Command): Promise<CommandResult> => {
   const r = await runner.run(cmd);
@@ -19,15 +21,20 @@ export const check = async (runner: Runner, cmd: Command): Promise<CommandResult
   return r;
 };
 
+const netnsExists = (netns: string): boolean => existsSync(join(netnsRunDir(), netns));
+
 /** A case's topology, built and owned; `netnsOf` maps its nodes to their namespaces. */
 export interface LiveCase {
   plan: CasePlan;
   netnsOf(node: string): string;
   /** The namespace agent of each node, when the backend runs them. */
   agents: Map<string, NamespaceAgent>;
-  /** Runs a command inside `node`: `ip -n` for ip, the node's agent (or `ip netns exec`) for the rest. */
+  /** Runs a command inside `node`: through the node's agent, or else `ip -n` for ip and `ip netns exec` for the rest. */
   run(node: string, cmd: Command): Promise<CommandResult>;
 }
+
+/** How long `settle` waits for the kernel to bring links up before the probes go anyway. */
+const SETTLE_MS = 3_000;
 
 /** How long a namespace agent may live: a case is over long before. */
 const AGENT_LIFETIME_MS = 30 * 60_000;
@@ -49,6 +56,8 @@ export class HostBackend {
   constructor(
     private readonly runner: Runner,
     private readonly state: StateFile,
+    /** Whether a namespace of that name exists (its handle under /run/netns). */
+    private readonly exists: (netns: string) => boolean = netnsExists,
   ) {}
 
   /** Builds the case. On failure, whatever was built is torn down before the error propagates. */
@@ -61,45 +70,28 @@ export class HostBackend {
       agents,
       run: (node, cmd) => {
         const agent = agents.get(node);
-        if (cmd.argv[0] !== 'ip' && agent) return agent.run(cmd);
+        if (agent) return agent.run(cmd);
         return this.runner.run({ ...cmd, argv: inNetns(netnsOf(node), cmd.argv) });
       },
     };
     let starting: Promise<unknown> = Promise.resolve();
     try {
-      // Recorded before they exist, so a crash right after creation still leaves them findable.
-      for (const { netns } of plan.namespaces) this.state.own(netns);
-      const added = await Promise.all(
-        plan.namespaces.map(async ({ netns }) => {
-          const r = await this.runner.run({ argv: ['ip', 'netns', 'add', netns] });
-          if (r.exitCode === 0) this.state.created(netns);
-          // "File exists": someone else's namespace: forget it, never delete it. Any other failure
-          // (killed by a signal, timed out) may have left it made: it stays owned until teardown.
-          else if (/File exists/.test(r.stderr)) this.state.release(netns);
-          return r;
-        }),
-      );
-      const failed = added.find((r) => r.exitCode !== 0);
-      if (failed) throw new CommandError(failed.argv, failed.exitCode, failed.stderr, failed.timedOut);
-      // The agents start (a Node process each) while the plan is applied.
-      // Only nodes that receive a probe need one: elsewhere ip netns exec is cheaper than a Node start.
-      const receivers = new Set(
-        plan.probes.filter((p) => p.probe.kind !== 'icmp' && p.probe.listen).map((p) => p.receiverNode),
-      );
-      starting = Promise.all(
-        plan.namespaces.filter(({ node }) => receivers.has(node)).map(async ({ node, netns }) => {
-          agents.set(node, await NamespaceAgent.start(this.runner, netns, AGENT_LIFETIME_MS));
-        }),
-      );
+      await this.createNamespaces(plan, netnsOf);
+      // The agents start while the plan is applied: on every node of a case that probes, where
+      // they carry the probe, its receiver and its evidence (a perl start each: milliseconds).
+      if (plan.probes.length > 0) {
+        starting = Promise.all(
+          plan.namespaces.map(async ({ node, netns }) => {
+            agents.set(node, await NamespaceAgent.start(this.runner, netns, AGENT_LIFETIME_MS));
+          }),
+        );
+      }
       // Awaited below; until then a rejection (an agent killed by an interrupt) must not count
       // as unhandled, which would end the process in the middle of its teardown.
       starting.catch(() => undefined);
-      const captured = new Map<string, string>();
-      for (const wave of stepWaves(batchSteps(plan.ops))) {
-        await Promise.all(wave.map((step) => this.applyStep(live, step, captured)));
-      }
+      await this.applyOps(live, hostOrder(plan.ops, netnsOf).rest);
       await starting;
-      await this.installObservers(live);
+      await Promise.all([this.installObservers(live), this.settle(live)]);
       return live;
     } catch (err) {
       await starting.catch(() => undefined);
@@ -108,23 +100,73 @@ export class HostBackend {
     }
   }
 
-  private async applyStep(live: LiveCase, step: Step, captured: Map<string, string>): Promise<void> {
-    const netns = live.netnsOf(step.node);
-    if (step.kind === 'single') return this.apply(live, step.ops[0], captured);
-    if (step.kind === 'sysctl') {
-      const settings = step.ops.map((op) => op.argv[3] as string);
-      await check(this.runner, { argv: inNetns(netns, ['sysctl', '-q', '-w', ...settings]) });
-      return;
+  /**
+   * One root `ip -batch`: every namespace of the case, and the devices that can be made from
+   * outside straight into them (bridges, veth pairs). A namespace of that name that exists
+   * already is someone else's: never touched, never deleted.
+   */
+  private async createNamespaces(plan: CasePlan, netnsOf: (node: string) => string): Promise<void> {
+    const all = plan.namespaces.map((n) => n.netns);
+    const taken = all.find(this.exists);
+    if (taken) {
+      throw new CommandError(['ip', 'netns', 'add', taken], 1, `Cannot create namespace file "${join(netnsRunDir(), taken)}": File exists`, false);
     }
-    if (step.ops.length === 1) return this.apply(live, step.ops[0] as Op, captured);
-    const argv = ['ip', '-n', netns, '-batch', '-'];
-    const r = await this.runner.run({ argv, input: ipBatchInput(step.ops) });
-    if (r.exitCode !== 0) {
-      // Name the op that failed, as if it had run on its own.
-      const failed = step.ops[failedBatchLine(r.stderr) ?? -1];
-      const shown = failed ? inNetns(netns, failed.argv) : argv;
-      throw new CommandError(shown, r.exitCode, r.stderr.replace(/\n?Command failed -:\d+\s*$/, ''), r.timedOut);
+    // Recorded before they exist, so a crash right after creation still leaves them findable.
+    this.state.own(...all);
+    const { root } = hostOrder(plan.ops, netnsOf);
+    const lines = [...all.map((ns) => `netns add ${ns}`), ...root.map((r) => r.line)];
+    const r = await this.runner.run({ argv: ['ip', '-batch', '-'], input: `${lines.join('\n')}\n`, timeoutMs: 10_000 + 20 * lines.length });
+    this.state.created(...all.filter(this.exists));
+    if (r.exitCode === 0) return;
+    const line = failedDriverLine(r.stderr) ?? 0;
+    const op = root[line - all.length]?.op;
+    const shown = line < all.length ? ['ip', 'netns', 'add', all[line] as string] : op ? inNetns(netnsOf(op.node), op.argv) : r.argv;
+    throw new CommandError(shown, r.exitCode, r.stderr.replace(/\n?Command failed -:\d+\s*$/, ''), r.timedOut);
+  }
+
+  /**
+   * Runs ops in plan order: a wave's batches side by side, consecutive batches of other steps
+   * as one sequence, and ops that need their own process (input, captured values, a kernel
+   * feature to name) alone.
+   */
+  private async applyOps(live: LiveCase, ops: readonly Op[]): Promise<void> {
+    const captured = new Map<string, string>();
+    let sequence: Step[] = [];
+    const flush = async (): Promise<void> => {
+      const steps = sequence;
+      sequence = [];
+      if (steps.length) await this.runSteps(live, steps, 'sequence');
+    };
+    for (const wave of stepWaves(batchSteps(ops))) {
+      const [first] = wave;
+      if (!first) continue;
+      if (wave.length > 1) {
+        await flush();
+        await this.runSteps(live, wave, 'parallel');
+      } else if (first.kind === 'single') {
+        await flush();
+        await this.apply(live, first.ops[0], captured);
+      } else {
+        sequence.push(first);
+      }
     }
+    await flush();
+  }
+
+  private async runSteps(live: LiveCase, steps: readonly Step[], mode: 'parallel' | 'sequence'): Promise<void> {
+    const commands: NsCommand[] = steps.map((step) => {
+      const netns = live.netnsOf(step.node);
+      if (step.kind === 'sysctl') return { netns, argv: ['sysctl', '-q', '-w', ...step.ops.map((op) => op.argv[3] as string)] };
+      return { netns, argv: ['ip', '-batch', '-'], input: ipBatchInput(step.ops) };
+    });
+    const failure = await runInNamespaces(this.runner, commands, mode);
+    if (!failure) return;
+    const { result: r } = failure;
+    const step = steps[failure.index] as Step;
+    // Name the op that failed, as if it had run on its own.
+    const failed = step.kind === 'ip-batch' ? step.ops[failedBatchLine(r.stderr) ?? -1] : undefined;
+    const shown = failed ? inNetns(live.netnsOf(step.node), failed.argv) : r.argv;
+    throw new CommandError(shown, r.exitCode, r.stderr.replace(/\n?Command failed -:\d+\s*$/, ''), r.timedOut);
   }
 
   /** Runs one op; `captured` holds the values earlier ops read (a recipe's MAC addresses). */
@@ -143,6 +185,29 @@ export class HostBackend {
     }
     if (r.exitCode !== 0) throw new CommandError(cmd.argv, r.exitCode, r.stderr, r.timedOut);
     if (op.capture) captured.set(op.capture, r.stdout.trim());
+  }
+
+  /**
+   * Waits until every device with a carrier is operationally up. The kernel applies a carrier
+   * change (the qdisc that transmits, a bridge port's forwarding state) in its link watch work,
+   * which runs up to a second later when many devices change at once: measured on linear,6, the
+   * first ARP request of a probe sent before that was lost, and the probe wrongly failed.
+   * Nodes without an agent (a lab kept up, a bench topology) are not waited for.
+   */
+  private async settle(live: LiveCase): Promise<void> {
+    const deadline = performance.now() + SETTLE_MS * timeScale();
+    const pending = async (): Promise<string[]> =>
+      (
+        await Promise.all(
+          [...live.agents].map(async ([node, agent]) => {
+            const devs = live.plan.topology.devices.filter((d) => d.node === node && (d.kind === 'veth' || d.kind === 'bridge')).map((d) => d.dev);
+            const files = devs.flatMap((d) => [`/sys/class/net/${d}/carrier`, `/sys/class/net/${d}/operstate`]);
+            const texts = await agent.read(files);
+            return devs.filter((_, i) => texts[2 * i]?.trim() === '1' && texts[2 * i + 1]?.trim() !== 'up').map((d) => `${node}:${d}`);
+          }),
+        )
+      ).flat();
+    while ((await pending()).length > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   }
 
   private async installObservers(live: LiveCase): Promise<void> {
@@ -177,26 +242,52 @@ export class HostBackend {
    */
   async down(plan: CasePlan, live?: LiveCase): Promise<void> {
     if (live) await this.detach(live);
-    await Promise.all(
-      [...plan.namespaces].reverse().map(async ({ netns }) => {
-        if (!this.state.namespaces.includes(netns)) return;
-        await removeNamespace(this.runner, netns);
-        this.state.release(netns);
-      }),
-    );
+    const mine = [...plan.namespaces].reverse().map((n) => n.netns).filter((ns) => this.state.namespaces.includes(ns));
+    const gone = await removeNamespaces(this.runner, mine, this.exists).catch((err: unknown) => {
+      // Whatever did go is released; the rest stays owned for `lab clean`.
+      this.state.release(...mine.filter((ns) => !this.exists(ns)));
+      throw err;
+    });
+    this.state.release(...gone);
   }
 }
 
-/** Kills the processes inside `netns` and deletes it. A namespace that does not exist is fine. */
-export const removeNamespace = async (runner: Runner, netns: string): Promise<void> => {
-  const pids = await runner.run({ argv: ['ip', 'netns', 'pids', netns] });
-  for (const pid of pids.stdout.split(/\s+/).filter(Boolean)) {
+/**
+ * Deletes namespaces with two root batches (their processes first, killed, then the namespaces);
+ * one that does not go is retried alone, for its own error. Returns the namespaces now gone.
+ */
+export const removeNamespaces = async (
+  runner: Runner,
+  namespaces: readonly string[],
+  exists: (netns: string) => boolean = netnsExists,
+): Promise<string[]> => {
+  if (namespaces.length > 1) {
+    const batch = (verb: string): Command => ({
+      argv: ['ip', '-force', '-batch', '-'],
+      input: `${namespaces.map((ns) => `netns ${verb} ${ns}`).join('\n')}\n`,
+      timeoutMs: 10_000 + 20 * namespaces.length,
+    });
+    killAll((await runner.run(batch('pids'))).stdout);
+    await runner.run(batch('del'));
+  }
+  for (const ns of namespaces.filter(exists)) await removeNamespace(runner, ns);
+  return [...namespaces];
+};
+
+const killAll = (pids: string): void => {
+  for (const pid of pids.split(/\s+/).filter(Boolean)) {
     try {
       process.kill(Number(pid), 'SIGKILL');
     } catch {
       // Already gone.
     }
   }
+};
+
+/** Kills the processes inside `netns` and deletes it. A namespace that does not exist is fine. */
+export const removeNamespace = async (runner: Runner, netns: string): Promise<void> => {
+  const pids = await runner.run({ argv: ['ip', 'netns', 'pids', netns] });
+  killAll(pids.stdout);
   const r = await runner.run({ argv: ['ip', 'netns', 'del', netns] });
   if (r.exitCode !== 0 && !/No such file|Cannot remove namespace file/.test(r.stderr)) {
     throw new CommandError(r.argv, r.exitCode, r.stderr, r.timedOut);

@@ -202,24 +202,33 @@ export class StateFile {
   }
 
   /** Call before creating `netns`. */
-  own(netns: string): void {
-    if (!this.state.namespaces.includes(netns)) this.state.namespaces.push(netns);
+  own(...namespaces: string[]): void {
+    for (const netns of namespaces) if (!this.state.namespaces.includes(netns)) this.state.namespaces.push(netns);
     this.write();
   }
 
   /** Call once `netns` exists: remembers which namespace it is, not just its name. */
-  created(netns: string, dir: string = netnsRunDir()): void {
-    const inode = namespaceInode(netns, dir);
-    if (inode === undefined) return;
-    this.state.namespaceInodes = { ...this.state.namespaceInodes, [netns]: inode };
+  created(...namespaces: string[]): void {
+    this.createdIn(netnsRunDir(), ...namespaces);
+  }
+
+  /** `created`, for namespaces whose handles are in `dir`. */
+  createdIn(dir: string, ...namespaces: string[]): void {
+    const inodes = namespaces.flatMap((netns) => {
+      const inode = namespaceInode(netns, dir);
+      return inode === undefined ? [] : [[netns, inode] as const];
+    });
+    if (inodes.length === 0) return;
+    this.state.namespaceInodes = { ...this.state.namespaceInodes, ...Object.fromEntries(inodes) };
     this.write();
   }
 
-  release(netns: string): void {
-    this.state.namespaces = this.state.namespaces.filter((n) => n !== netns);
-    if (this.state.namespaceInodes && netns in this.state.namespaceInodes) {
-      const { [netns]: _, ...rest } = this.state.namespaceInodes;
-      this.state.namespaceInodes = rest;
+  release(...namespaces: string[]): void {
+    if (namespaces.length === 0) return;
+    const gone = new Set(namespaces);
+    this.state.namespaces = this.state.namespaces.filter((n) => !gone.has(n));
+    if (this.state.namespaceInodes) {
+      this.state.namespaceInodes = Object.fromEntries(Object.entries(this.state.namespaceInodes).filter(([n]) => !gone.has(n)));
     }
     this.write();
   }

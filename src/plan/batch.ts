@@ -54,3 +54,41 @@ export const stepWaves = (steps: readonly Step[]): Step[][] => {
   }
   return waves;
 };
+
+/**
+ * A topology op that can run from the root namespace as one line of `ip -batch`, creating its
+ * device straight inside the node's namespace (`link add NAME netns NS type …`): a bridge, or a
+ * veth pair with both ends placed. Nothing ever appears in the root namespace. Undefined for any
+ * other op.
+ */
+export const rootLine = (op: Op, netnsOf: (node: string) => string): string | undefined => {
+  if ((op.wave !== 1 && op.wave !== 2) || op.input !== undefined || op.capture !== undefined || op.requires !== undefined) return undefined;
+  if (!op.argv.every(plainToken)) return undefined;
+  const [ip, link, add, name, type, kind, ...rest] = op.argv;
+  if (ip !== 'ip' || link !== 'link' || add !== 'add' || type !== 'type' || !name) return undefined;
+  const ns = netnsOf(op.node);
+  if (kind === 'bridge' && rest.length === 0) return `link add ${name} netns ${ns} type bridge`;
+  if (kind !== 'veth' || rest[0] !== 'peer' || rest[1] !== 'name' || !rest[2]) return undefined;
+  if (rest.length === 3) return `link add ${name} netns ${ns} type veth peer name ${rest[2]} netns ${ns}`;
+  if (rest.length === 5 && rest[3] === 'netns') return `link add ${name} netns ${ns} type veth peer name ${rest[2]} netns ${rest[4]}`;
+  return undefined;
+};
+
+/**
+ * The plan's ops in the order the host backend runs them: `root` are lines of the one root
+ * `ip -batch` that also creates the namespaces; `rest` runs after it, with each node's remaining
+ * topology ops (lo up, enslaving, addresses, links up) in one batch, where the topology was.
+ */
+export const hostOrder = (ops: readonly Op[], netnsOf: (node: string) => string): { root: { line: string; op: Op }[]; rest: Op[] } => {
+  const root: { line: string; op: Op }[] = [];
+  const topology = new Map<string, Op[]>();
+  const before: Op[] = [];
+  const after: Op[] = [];
+  for (const op of ops) {
+    const line = rootLine(op, netnsOf);
+    if (line) root.push({ line, op });
+    else if (op.wave !== undefined) topology.set(op.node, [...(topology.get(op.node) ?? []), { ...op, wave: 3 }]);
+    else (topology.size === 0 && root.length === 0 ? before : after).push(op);
+  }
+  return { root, rest: [...before, ...[...topology.values()].flat(), ...after] };
+};

@@ -28,7 +28,7 @@ sub spawn_kid { my ($id, $work) = @_;
   pipe(my $r, my $w) or return print "$id\terror\t" . hx("pipe: $!") . "\n";
   my $pid = fork;
   if (!defined $pid) { close $r; close $w; return print "$id\terror\t" . hx("fork: $!") . "\n" }
-  if (!$pid) { close $r; close STDIN; select((select($w), $| = 1)[0]); $work->($w); exit 0 }
+  if (!$pid) { close $r; open(STDIN, '<', '/dev/null'); select((select($w), $| = 1)[0]); $work->($w); exit 0 }
   close $w; $kids{$pid} = { fh => $r, buf => '' }; $pid }
 sub drain { my ($fhs, $deadline) = @_; my %out = map { $_ => '' } 0 .. $#$fhs; my %open = map { $_ => 1 } 0 .. $#$fhs;
   while (%open) { my $rin = ''; vec($rin, fileno($fhs->[$_]), 1) = 1 for keys %open;

@@ -170,36 +170,34 @@ export const runProbe = async (
     delivered = (got ?? (await listening.result)).received;
   }
 
-  // Counts of every rule, per node.
+  // What the kernel shows now, read side by side: counts of every rule per node, counters,
+  // the sender's neighbour entry and its route decision for the probe.
+  const sender = probe.from.node;
+  const routeArgs = [...(probe.family === 6 ? ['-6'] : []), '-j', 'route', 'get', probe.to.address, 'from', probe.from.address];
+  const [readings, after, neigh, predicted] = await Promise.all([
+    Promise.all(nodes.map(async (node) => [node, await backend.readObserver(live, node)] as const)),
+    nstat(),
+    live.run(sender, { argv: ['ip', '-j', 'neigh', 'show', 'to', probe.to.address] }),
+    live.run(sender, { argv: ['ip', ...routeArgs, ...(probe.from.dev ? ['oif', probe.from.dev] : [])] }),
+  ]);
   const observer = new Map<string, Map<string, DeviceCount>>();
-  await Promise.all(
-    nodes.map(async (node) => {
-      const devs = topoDevices.filter((d) => d.node === node).map((d) => d.dev);
-      for (const [id, counts] of parseObserver(await backend.readObserver(live, node), devs)) {
-        let all = observer.get(id);
-        if (!all) observer.set(id, (all = new Map()));
-        for (const [dev, c] of counts) all.set(`${node}:${dev}`, c);
-      }
-    }),
-  );
+  for (const [node, json] of readings) {
+    const devs = topoDevices.filter((d) => d.node === node).map((d) => d.dev);
+    for (const [id, counts] of parseObserver(json, devs)) {
+      let all = observer.get(id);
+      if (!all) observer.set(id, (all = new Map()));
+      for (const [dev, c] of counts) all.set(`${node}:${dev}`, c);
+    }
+  }
   const legs: LegObservation[] = probeLegs(pp, index).map((leg) => {
     const counts = observer.get(leg.id) ?? new Map<string, DeviceCount>();
     const start = leg.name === 'reply' || leg.name === 'syn-ack' ? (pp.receiverNode ?? probe.from.node) : probe.from.node;
     return { name: leg.name, path: derivePath(live.plan.topology, counts, start), devices: Object.fromEntries(counts) };
   });
 
-  const after = await nstat();
   const counters = Object.fromEntries(nodes.map((n) => [n, counterDeltas(before[n] ?? {}, after[n] ?? {})]));
-
-  const sender = probe.from.node;
-  const neigh = await runner.run({ argv: inNode(sender, ['ip', '-j', 'neigh', 'show', 'to', probe.to.address]) });
   const neighbours = neigh.exitCode === 0 ? parseNeigh(sender, neigh.stdout, probe.to.address) : [];
-  const exchange = await neighbourExchange(runner, live, probe.family, observer, previous, neighbours[0]);
-
-  const routeArgs = [...(probe.family === 6 ? ['-6'] : []), '-j', 'route', 'get', probe.to.address, 'from', probe.from.address];
-  const predicted = await runner.run({
-    argv: inNode(sender, ['ip', ...routeArgs, ...(probe.from.dev ? ['oif', probe.from.dev] : [])]),
-  });
+  const exchange = await neighbourExchange(live, probe.family, observer, previous, neighbours[0]);
   const prediction = parseRouteGet(predicted.exitCode, predicted.stdout, predicted.stderr);
 
   const limits: string[] = [];
@@ -213,16 +211,13 @@ export const runProbe = async (
       exchange?.heardBy.find((k) => k.startsWith(`${rxNode}:`) && !k.endsWith(':lo'))?.slice(rxNode.length + 1)
     : undefined;
   if (rxNode && rxDev && rxDev !== 'lo') {
-    const r = await runner.run({ argv: inNode(rxNode, ['ip', ...routeArgs, 'iif', rxDev]) });
+    const keys = probe.family === 4 ? ['all', rxDev].flatMap((scope) => ['accept_local', 'rp_filter'].map((k) => `${scope}.${k}`)) : [];
+    const [r, values] = await Promise.all([
+      live.run(rxNode, { argv: ['ip', ...routeArgs, 'iif', rxDev] }),
+      readSysctls(live, rxNode, keys.map((k) => `net.ipv4.conf.${k}`)),
+    ]);
     inputRoute = { dev: rxDev, decision: parseRouteGet(r.exitCode, r.stdout, r.stderr) };
-    if (probe.family === 4) {
-      const keys = ['all', rxDev].flatMap((scope) => ['accept_local', 'rp_filter'].map((k) => `net.ipv4.conf.${scope}.${k}`));
-      const s = await live.run(rxNode, { argv: ['sysctl', '-n', ...keys] });
-      const values = s.stdout.trim().split('\n').map(Number);
-      if (s.exitCode === 0 && values.length === keys.length) {
-        inputSysctls = Object.fromEntries(keys.map((k, i) => [k.replace('net.ipv4.conf.', ''), values[i] ?? 0]));
-      }
-    }
+    if (keys.length && values) inputSysctls = Object.fromEntries(keys.map((k, i) => [k, values[i] ?? 0]));
   }
   if (!rxNode) limits.push(`no node owns ${probe.to.address}, so nothing could receive it`);
 
@@ -270,14 +265,28 @@ const grew = (
   };
 };
 
+/**
+ * Sysctls of a node, read from /proc/sys by its agent (a `sysctl` process without one); undefined
+ * when any of them cannot be read.
+ */
+const readSysctls = async (live: LiveCase, node: string, keys: readonly string[]): Promise<number[] | undefined> => {
+  if (keys.length === 0) return [];
+  const agent = live.agents.get(node);
+  const texts = agent
+    ? await agent.read(keys.map((k) => `/proc/sys/${k.replace(/\./g, '/')}`))
+    : await live.run(node, { argv: ['sysctl', '-n', ...keys] }).then((s) => (s.exitCode === 0 ? s.stdout.trim().split('\n') : []));
+  const values = texts.map((t) => (t.trim() === '' ? NaN : Number(t.trim())));
+  return values.length === keys.length && values.every(Number.isFinite) ? values : undefined;
+};
+
 /** MAC → device per node, read once per live case: the MACs of a case do not change. */
 const macCache = new WeakMap<LiveCase, Promise<Map<string, Map<string, string>>>>();
-const macsOf = (runner: Runner, live: LiveCase): Promise<Map<string, Map<string, string>>> => {
+const macsOf = (live: LiveCase): Promise<Map<string, Map<string, string>>> => {
   let macs = macCache.get(live);
   if (!macs) {
     macs = Promise.all(
       live.plan.topology.nodes.map(async (node) => {
-        const links = await runner.run({ argv: inNetns(live.netnsOf(node), ['ip', '-j', 'link', 'show']) });
+        const links = await live.run(node, { argv: ['ip', '-j', 'link', 'show'] });
         return [node, parseLinkMacs(links.stdout)] as const;
       }),
     ).then((entries) => new Map(entries));
@@ -287,7 +296,6 @@ const macsOf = (runner: Runner, live: LiveCase): Promise<Map<string, Map<string,
 };
 
 const neighbourExchange = async (
-  runner: Runner,
   live: LiveCase,
   family: 4 | 6,
   observer: ReadonlyMap<string, Map<string, DeviceCount>>,
@@ -304,7 +312,7 @@ const neighbourExchange = async (
   if (!entry && askedOn.length === 0) return undefined;
   let owner: string | undefined;
   if (entry?.lladdr) {
-    for (const [node, macs] of await macsOf(runner, live)) {
+    for (const [node, macs] of await macsOf(live)) {
       const dev = macs.get(entry.lladdr);
       if (dev) {
         owner = `${node}:${dev}`;

@@ -13,9 +13,13 @@ export class FakeHost implements Runner {
   addDelayMs = 0;
   readonly started: { argv: readonly string[]; killed: boolean }[] = [];
 
+  /** Whether a namespace exists, as the backend checks it (instead of /run/netns). */
+  readonly exists = (netns: string): boolean => this.namespaces.has(netns);
+
   async run(cmd: Command): Promise<CommandResult> {
-    this.log.push([...cmd.argv]);
     const [file, a, b, c] = cmd.argv;
+    if (file === 'ip' && (a === '-batch' || (a === '-force' && b === '-batch'))) return this.batch(cmd, a === '-force');
+    this.log.push([...cmd.argv]);
     if (file === 'ip' && a === 'netns' && b === 'add' && c) {
       if (this.addDelayMs) await new Promise((r) => setTimeout(r, this.addDelayMs));
       if (this.namespaces.has(c)) return result(cmd, 1, '', `Cannot create namespace file "/run/netns/${c}": File exists`);
@@ -36,6 +40,32 @@ export class FakeHost implements Runner {
     if (cmd.argv.includes('nft') && cmd.argv.includes('-j')) return result(cmd, 0, '{"nftables": []}');
     if (cmd.argv.includes('neigh')) return result(cmd, 0, '[]');
     return result(cmd, 0);
+  }
+
+  /** `ip [-force] -batch -`: each line as its own `ip …`, stopping at the first failure unless forced. */
+  private async batch(cmd: Command, force: boolean): Promise<CommandResult> {
+    const lines = (cmd.input ?? '').split('\n').filter(Boolean);
+    if (this.addDelayMs && lines.some((l) => l.startsWith('netns add '))) await new Promise((r) => setTimeout(r, this.addDelayMs));
+    const delay = this.addDelayMs;
+    this.addDelayMs = 0;
+    let stdout = '';
+    let stderr = '';
+    let exitCode = 0;
+    try {
+      for (const [i, line] of lines.entries()) {
+        const argv = ['ip', ...line.split(' ')];
+        const r = argv[1] === 'link' ? (this.log.push(argv), result(cmd, 0)) : await this.run({ argv });
+        stdout += r.stdout;
+        if (r.exitCode !== 0) {
+          stderr += `${r.stderr}\nCommand failed -:${i + 1}\n`;
+          exitCode = 1;
+          if (!force) break;
+        }
+      }
+    } finally {
+      this.addDelayMs = delay;
+    }
+    return result(cmd, exitCode, stdout, stderr);
   }
 
   start(cmd: Command): LiveProcess {

@@ -45,7 +45,7 @@ t.test('a state file records processes, mounts, tracefs and namespace identities
   const s = StateFile.create(dir, { pid: process.pid, scenarios: ['x.yaml'], kind: 'kept', status: 'building' });
   s.own('lab-x-c0-a');
   writeFileSync(join(netnsDir, 'lab-x-c0-a'), '');
-  s.created('lab-x-c0-a', netnsDir);
+  s.createdIn(netnsDir, 'lab-x-c0-a');
   s.ownProcess(process.pid, 'a trace reader');
   s.ownMount('/sys/kernel/tracing', 'tracefs');
   s.ownTracefs({ kind: 'instance', path: '/sys/kernel/tracing/instances/lab-x' });

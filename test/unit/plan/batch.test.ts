@@ -1,5 +1,5 @@
 import t from 'tap';
-import { batchSteps, failedBatchLine, ipBatchInput, stepWaves } from '../../../src/plan/batch.js';
+import { batchSteps, failedBatchLine, hostOrder, ipBatchInput, rootLine, stepWaves } from '../../../src/plan/batch.js';
 import { planCase } from '../../../src/plan/plan.js';
 import type { Op } from '../../../src/plan/types.js';
 import { seedCase, seedScenario } from '../fixtures.js';
@@ -57,4 +57,47 @@ t.test('ops without a wave run alone, in plan order', async (t) => {
 t.test('a failed batch names its line', async (t) => {
   t.equal(failedBatchLine('Error: any valid prefix is expected rather than "192.0.2.300/24".\nCommand failed -:3\n'), 2);
   t.equal(failedBatchLine('something else'), undefined);
+});
+
+const ns = (node: string): string => `lab-x-c0-${node}`;
+
+t.test('bridges and veth pairs are root lines that create them straight inside their namespaces', async (t) => {
+  const w = (wave: number, node: string, ...argv: string[]): Op => ({ node, argv, wave });
+  t.equal(rootLine(w(1, 'ap', 'ip', 'link', 'add', 'br0', 'type', 'bridge'), ns), 'link add br0 netns lab-x-c0-ap type bridge');
+  t.equal(
+    rootLine(w(2, 'a', 'ip', 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth1', 'netns', 'lab-x-c0-b'), ns),
+    'link add eth0 netns lab-x-c0-a type veth peer name eth1 netns lab-x-c0-b',
+  );
+  t.equal(
+    rootLine(w(2, 'a', 'ip', 'link', 'add', 'x0', 'type', 'veth', 'peer', 'name', 'x1'), ns),
+    'link add x0 netns lab-x-c0-a type veth peer name x1 netns lab-x-c0-a',
+    'a pair inside one node gets its peer placed there too, never in the root namespace',
+  );
+  t.equal(rootLine(w(1, 'a', 'ip', 'link', 'set', 'lo', 'up'), ns), undefined, 'anything else runs inside');
+  t.equal(rootLine(op('a', 'ip', 'link', 'add', 'br0', 'type', 'bridge'), ns), undefined, 'and so does a recipe op (no wave)');
+  t.equal(rootLine(w(1, 'a', 'ip', 'link', 'add', 'v', 'type', 'vrf', 'table', '10'), ns), undefined);
+  t.equal(rootLine(w(2, 'a', 'ip', 'link', 'add', '$X', 'type', 'bridge'), ns), undefined);
+});
+
+t.test('the seed: one root batch, then one batch per node, where the topology was', async (t) => {
+  const plan = planCase(seedScenario([seedCase({ sysctls: [{ node: 'laptop', key: 'net.ipv4.ip_forward', value: '1' }] })]), 0, 'lab-x');
+  const { root, rest } = hostOrder(plan.ops, ns);
+  t.same(root.map((r) => r.line), [
+    'link add br0 netns lab-x-c0-ap type bridge',
+    'link add wlan0 netns lab-x-c0-laptop type veth peer name port0 netns lab-x-c0-ap',
+    'link add wlan1 netns lab-x-c0-laptop type veth peer name port1 netns lab-x-c0-ap',
+  ]);
+  const steps = batchSteps(rest);
+  t.same(steps.map((s) => `${s.kind} ${s.node}`), ['ip-batch laptop', 'ip-batch ap', 'sysctl laptop']);
+  t.same(steps[0]?.ops.map((o) => o.argv.slice(1, 4).join(' ')), ['link set lo', 'addr add 192.0.2.1/24', 'addr add 192.0.2.2/24', 'link set wlan0', 'link set wlan1'], 'lo comes up first');
+  t.same(stepWaves(steps).map((w) => w.map((s) => s.node)), [['laptop', 'ap'], ['laptop']]);
+});
+
+t.test('ops before the topology (radios) stay before it; ops after it stay after', async (t) => {
+  const { rest } = hostOrder(
+    [op('a', 'perl', 'radio'), { node: 'a', argv: ['ip', 'link', 'set', 'lo', 'up'], wave: 1 }, { node: 'a', argv: ['ip', 'addr', 'add', '192.0.2.1/24', 'dev', 'w0'], wave: 3 }, op('a', 'iw', 'join')],
+    ns,
+  );
+  t.same(rest.map((o) => o.argv[1]), ['radio', 'link', 'addr', 'join']);
+  t.same(rest.map((o) => o.wave), [undefined, 3, 3, undefined]);
 });
