@@ -52,7 +52,8 @@ export const labLinear = async (env: BenchEnv, n: number, repeats: number): Prom
   const samples: number[] = [];
   for (let r = 0; r < repeats; r++) {
     interrupted(env);
-    const plan = planCase(scenario, 0, `${env.prefix}-l${n}-${r}`);
+    // The topology alone, as Mininet's build test makes it: no probe, so no agents or counters.
+    const plan = { ...planCase(scenario, 0, `${env.prefix}-l${n}-${r}`), probes: [] };
     const started = now();
     const live = await env.backend.up(plan);
     await env.backend.down(plan, live);
