@@ -120,6 +120,8 @@ export const runProbe = async (
       ),
     );
 
+  // Read once per case and needed only after the probe: fetched while it runs.
+  void macsOf(live).catch(() => undefined);
   const before = await nstat();
   let receiverError: string | undefined;
   const wantsReceiver = probe.kind !== 'icmp' && probe.listen && pp.receiverNode !== undefined;
