@@ -5,7 +5,9 @@ import { execa } from 'execa';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lab, needsRoot, ROOT, SEED } from './helpers.js';
+import { cachedKernels } from '../../src/backends/vm/kernels.js';
+import { defaultCacheDir } from '../../src/backends/vm/cache.js';
+import { lab, needsRoot, ROOT, SEED, userEnv } from './helpers.js';
 
 const WLAN = join(ROOT, 'scenarios', 'laptop-two-wlan.yaml');
 const MODES = join(ROOT, 'scenarios', 'wlan-ibss-wpa2.yaml');
@@ -96,4 +98,26 @@ t.test('the host backend says precisely why it cannot run radios', { skip: needs
   t.equal(skipped.exitCode, 0);
   const doc = JSON.parse(skipped.stdout) as { scenarios: { cases: { status: string; error?: string }[] }[] };
   t.ok(doc.scenarios[0]?.cases.every((c) => c.status === 'skip' && /mac80211_hwsim/.test(c.error ?? '')));
+});
+
+t.test('--kernel PATH: a vmlinuz in boot/ next to its lib/modules boots with those modules', { skip }, async (t) => {
+  // The Debian kernel the first test fetched, pointed at as files: ROOT/boot/vmlinuz-R, ROOT/lib/modules/R.
+  const debian = cachedKernels(defaultCacheDir()).find((k) => k.source.startsWith('linux-image-') && k.modulesRoot !== undefined);
+  if (!debian?.modulesRoot) return t.skip('no Debian kernel in the cache');
+  const image = join(debian.modulesRoot, 'boot', `vmlinuz-${debian.release}`);
+  // A cache of its own (removed afterwards), and TCG without the KVM check: the boot is what is tested.
+  const cache = mkdtempSync(join(tmpdir(), 'lab-vm-test-cache-'));
+  t.teardown(() => rmSync(cache, { recursive: true, force: true }));
+  const r = await lab(['run', SEED, '--backend', 'vm', '--kernel', image, '--case', 'accept-local sends it over the wire', '--format', 'json'], {
+    timeout: 5 * 60_000,
+    env: { ...userEnv(), LAB_CACHE_DIR: cache, LAB_VM_ACCEL: 'tcg' },
+  });
+  t.equal(r.exitCode, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as { scenarios: { kernel: string; cases: { status: string; probes: { path: string[] }[] }[] }[] };
+  t.equal(doc.scenarios[0]?.kernel, debian.release);
+  t.equal(doc.scenarios[0]?.cases[0]?.status, 'pass');
+  t.strictSame(doc.scenarios[0]?.cases[0]?.probes[0]?.path, ['laptop:wlan0', 'ap:port0', 'ap:port1', 'laptop:wlan1']);
+  const entry = cachedKernels(cache)[0];
+  t.equal(entry?.modulesRoot, debian.modulesRoot, 'the modules beside the image');
+  t.equal(entry?.source, image);
 });

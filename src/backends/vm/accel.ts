@@ -20,9 +20,9 @@ export interface AccelAnswer {
   checkedAt: string;
 }
 
-export const kvmUsable = (): string | undefined => {
+export const kvmUsable = (device = '/dev/kvm'): string | undefined => {
   try {
-    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+    accessSync(device, constants.R_OK | constants.W_OK);
     return undefined;
   } catch (err) {
     return `/dev/kvm is not usable (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
@@ -50,20 +50,25 @@ export interface AccelContext {
   image: string;
   initramfs: string;
   scratch: string;
+  /** The boot of the check; tests pass a fake (QEMU is started directly, not through the runner). */
+  boot?: typeof boot;
+  /** The KVM device; /dev/kvm unless a test says otherwise. */
+  kvmDevice?: string;
+  env?: NodeJS.ProcessEnv;
 }
 
 /** KVM when it boots, TCG otherwise. LAB_VM_ACCEL=kvm|tcg skips the check. */
 export const chooseAccel = async (ctx: AccelContext): Promise<AccelAnswer> => {
-  const forced = process.env['LAB_VM_ACCEL'];
+  const forced = (ctx.env ?? process.env)['LAB_VM_ACCEL'];
   const qemu = (await qemuVersion(ctx.runner)) ?? 'unknown';
   const base = { hostKernel: release(), qemu, checkedAt: new Date().toISOString() };
   if (forced === 'kvm' || forced === 'tcg') return { ...base, accel: forced, reason: 'LAB_VM_ACCEL' };
-  const unusable = kvmUsable();
+  const unusable = kvmUsable(ctx.kvmDevice);
   if (unusable) return { ...base, accel: 'tcg', reason: unusable };
   const cached = cachedAccel(ctx.cacheDir, base.hostKernel, qemu);
   if (cached) return cached;
   const log = join(ctx.scratch, 'kvm-check.log');
-  const r = await boot({
+  const r = await (ctx.boot ?? boot)({
     argv: qemuArgv({ accel: 'kvm', image: ctx.image, initramfs: ctx.initramfs, cpus: 1, memoryMb: 256, append: [PROBE_ARG] }),
     consoleLog: log,
     bootTimeoutMs: KVM_CHECK_TIMEOUT_MS,

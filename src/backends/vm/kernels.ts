@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { CapabilityError, UsageError } from '../../errors.js';
 import type { Runner } from '../runner.js';
 import { bzImagePayload, bzImageVersion, hasPvhNote, isBzImage, releaseOf } from './bzimage.js';
@@ -210,6 +210,7 @@ const ensurePath = async (path: string, ctx: KernelContext): Promise<Kernel> => 
       throw new UsageError(`--kernel ${path}: a kernel directory holds boot/vmlinuz-RELEASE and lib/modules/RELEASE (an extracted linux-image package)`);
     }
     const bz = join(path, 'boot', image);
+    requireModulesDep(path, release);
     return build(`dir-${digest(`${path}\0${statSync(bz).mtimeMs}`)}`, ctx, async (tmp) => ({
       release, source: path, image: await uncompressedOrSame(bz, tmp, ctx), modulesRoot: path,
     }));
@@ -219,7 +220,30 @@ const ensurePath = async (path: string, ctx: KernelContext): Promise<Kernel> => 
   if (!isBzImage(buf) || !version) {
     throw new UsageError(`--kernel ${path}: not a bzImage, a linux-image .deb, or an extracted package directory`);
   }
-  return build(`img-${digest(buf)}`, ctx, async (tmp) => ({
-    release: releaseOf(version), source: path, image: await uncompressedOrSame(path, tmp, ctx),
+  const release = releaseOf(version);
+  const modulesRoot = modulesBeside(path, release);
+  return build(`img-${digest(modulesRoot === undefined ? buf : Buffer.concat([buf, Buffer.from(`\0${modulesRoot}`)]))}`, ctx, async (tmp) => ({
+    release, source: path, image: await uncompressedOrSame(path, tmp, ctx), ...(modulesRoot !== undefined ? { modulesRoot } : {}),
   }));
+};
+
+/**
+ * The root whose lib/modules/RELEASE belongs to the image at ROOT/boot/FILE: an installed kernel
+ * (/boot/vmlinuz-R and /lib/modules/R) or one inside an extracted package. Undefined when there is
+ * none: the image boots only if virtio, 9p and overlayfs are built in.
+ */
+export const modulesBeside = (image: string, release: string): string | undefined => {
+  const root = dirname(dirname(image));
+  if (basename(dirname(image)) !== 'boot' || !existsSync(join(root, 'lib/modules', release))) return undefined;
+  requireModulesDep(root, release);
+  return root;
+};
+
+/** Modules are found through modules.dep, which a package leaves to its postinst: `dpkg-deb -x` has none. */
+const requireModulesDep = (root: string, release: string): void => {
+  if (!existsSync(join(root, 'lib/modules', release, 'modules.dep'))) {
+    throw new UsageError(
+      `--kernel: ${join(root, 'lib/modules', release)} has no modules.dep; run \`depmod -b ${root} ${release}\` first (lab does not write into it)`,
+    );
+  }
 };

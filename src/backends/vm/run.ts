@@ -125,7 +125,11 @@ export const runInVm = async (o: VmRunOptions): Promise<VmRun> => {
     if (r.stage !== 'done') {
       const where = r.stage === 'none' ? 'the kernel did not reach /init' : r.stage === 'booted' ? 'the host root could not be mounted' : 'the job did not finish';
       const why = r.initFailure ?? (r.timedOut ? 'timed out' : r.qemuStderr.trim() || `qemu exit ${r.qemuExit}`);
-      throw new CapabilityError(`VM (kernel ${kernel.release}, ${accel.accel})`, `${where}: ${why}\nconsole (${consoleLog}):\n${tail()}`, 'the console log above says more');
+      // A bare image: the modules that reach the host root (virtio, 9p, overlayfs) were not there to load.
+      const how = r.stage === 'booted' && kernel.modulesRoot === undefined
+        ? `${kernel.source} came without modules, so virtio, 9p and overlayfs must be built in; give --kernel the image in boot/ next to lib/modules/${kernel.release}, the package directory, or the .deb`
+        : 'the console log above says more';
+      throw new CapabilityError(`VM (kernel ${kernel.release}, ${accel.accel})`, `${where}: ${why}\nconsole (${consoleLog}):\n${tail()}`, how);
     }
     const outDir = join(share, 'out');
     const reportFile = o.out !== undefined ? join(outDir, 'report.json') : join(share, JOB_FILES.stdout);
