@@ -10,7 +10,9 @@ export const validateCommand = async (files: string[], io: Output): Promise<numb
     const matrices = new Set(s.cases.flatMap((c) => (c.matrix ? [c.matrix.case] : []))).size;
     const cells = s.cases.filter((c) => c.matrix).length;
     const ofMatrices = matrices ? ` (${cells} of them cells of ${matrices} ${matrices === 1 ? 'matrix' : 'matrices'})` : '';
-    io.out(`${s.file}: ok (${s.nodes.length} nodes, ${s.links.length} links, ${s.cases.length} cases${ofMatrices}, ${probes} probes)\n`);
+    const wireless = s.wireless?.length ?? 0;
+    const links = `${s.links.length + wireless} links${wireless ? ` (${wireless} wireless)` : ''}`;
+    io.out(`${s.file}: ok (${s.nodes.length} nodes, ${links}, ${s.cases.length} cases${ofMatrices}, ${probes} probes)\n`);
   }
   return 0;
 };

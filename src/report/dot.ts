@@ -25,8 +25,11 @@ export const renderDot = (g: TopologyGraph): string => {
     }
     lines.push('  }');
   });
+  // A medium is an ellipse that its radios hang from.
+  for (const m of g.media) lines.push(`  ${q(m.id)} [label=${q(m.label)}, shape=ellipse, style="dashed"];`);
   for (const e of g.edges) {
-    lines.push(`  ${q(e.a)} -> ${q(e.b)} [dir=none${e.kind === 'bridge-port' ? ', style=dashed' : ''}];`);
+    const style = e.kind === 'bridge-port' ? ', style=dashed' : e.kind === 'air' ? `, style=dotted${e.accessPoint ? ', label="AP"' : ''}` : '';
+    lines.push(`  ${q(e.a)} -> ${q(e.b)} [dir=none${style}];`);
   }
   for (const h of g.hops) {
     const colour = q(h.expected ? EXPECTED_COLOUR : probeColour(h.probe));

@@ -18,8 +18,16 @@ export const renderMermaid = (g: TopologyGraph): string => {
     }
     lines.push('  end');
   });
+  // A medium is a circle that its radios hang from.
+  g.media.forEach((m, i) => {
+    ids.set(m.id, `m${i}`);
+    lines.push(`  m${i}((${label(m.label)}))`);
+  });
   const id = (ref: string): string => ids.get(ref) ?? 'unknown';
-  for (const e of g.edges) lines.push(`  ${id(e.a)} ${e.kind === 'cable' ? '---' : '-.-'} ${id(e.b)}`);
+  for (const e of g.edges) {
+    if (e.kind === 'air') lines.push(`  ${id(e.a)} -.-${e.accessPoint ? `|${label('AP')}|` : ''} ${id(e.b)}`);
+    else lines.push(`  ${id(e.a)} ${e.kind === 'cable' ? '---' : '-.-'} ${id(e.b)}`);
+  }
   // linkStyle addresses edges by their position, hops come after the topology's edges.
   g.hops.forEach((h, i) => {
     const arrow = h.expected ? '-.->' : '==>';

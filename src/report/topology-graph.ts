@@ -15,11 +15,24 @@ export interface GraphNode {
   devices: GraphDevice[];
 }
 
-/** A cable (veth pair) between two devices, or a port's membership of its node's bridge. */
+/**
+ * A cable (veth pair) between two devices, a port's membership of its node's bridge, or a radio's
+ * place on a medium (`b` is the medium's id).
+ */
 export interface GraphEdge {
-  kind: 'cable' | 'bridge-port';
+  kind: 'cable' | 'bridge-port' | 'air';
   a: string;
   b: string;
+  /** An air edge of the access point's radio. */
+  accessPoint?: boolean;
+}
+
+/** A wireless link: the medium its radios share, drawn as a node of its own. */
+export interface GraphMedium {
+  /** `w0` for the scenario's first wireless link, as in reports and pcap names. */
+  id: string;
+  /** `mesh lab-mesh, 2412 MHz`; `WPA2` when the access point has a passphrase. */
+  label: string;
 }
 
 /** A probe to draw: the devices it was seen on, in travel order. */
@@ -55,6 +68,7 @@ export const drawnProbes = (c: {
 export interface TopologyGraph {
   name: string;
   nodes: GraphNode[];
+  media: GraphMedium[];
   edges: GraphEdge[];
   probes: DrawnProbe[];
   hops: Hop[];
@@ -64,7 +78,9 @@ export interface TopologyGraph {
   lost: Set<string>;
 }
 
-export type GraphScenario = Pick<Scenario, 'name' | 'nodes' | 'links' | 'addresses'>;
+export type GraphScenario = Pick<Scenario, 'name' | 'nodes' | 'links' | 'addresses' | 'wireless'>;
+
+const MODE_WORDS = { mesh: 'mesh', ibss: 'IBSS', ap: 'access point' } as const;
 
 const splitRef = (ref: string): { node: string; dev: string } => {
   const colon = ref.indexOf(':');
@@ -109,11 +125,24 @@ export const topologyGraph = (scenario: GraphScenario, probes: readonly DrawnPro
     device(b);
     edges.push({ kind: 'cable', a, b });
   }
-  // Every linked port of a node with a bridge is enslaved to it.
+  const media: GraphMedium[] = (scenario.wireless ?? []).map((link, l) => {
+    const id = `w${l}`;
+    for (const r of link.radios) {
+      const ref = formatRef(r);
+      device(ref);
+      const ap = link.ap !== undefined && formatRef(link.ap) === ref;
+      edges.push({ kind: 'air', a: ref, b: id, ...(ap ? { accessPoint: true } : {}) });
+    }
+    const security = link.mode === 'ap' ? (link.passphrase !== undefined ? ' (WPA2)' : ' (open)') : '';
+    return { id, label: `${MODE_WORDS[link.mode]} ${link.ssid}${security}, ${link.freq} MHz` };
+  });
+  // Every linked port of a node with a bridge is enslaved to it (radios are not).
   for (const node of nodes.values()) {
     if (node.bridge === undefined) continue;
     for (const d of node.devices) {
-      if (d.dev !== node.bridge && d.dev !== 'lo') edges.push({ kind: 'bridge-port', a: d.ref, b: `${node.name}:${node.bridge}` });
+      if (d.dev !== node.bridge && d.dev !== 'lo' && !edges.some((e) => e.kind === 'air' && e.a === d.ref)) {
+        edges.push({ kind: 'bridge-port', a: d.ref, b: `${node.name}:${node.bridge}` });
+      }
     }
   }
   for (const a of scenario.addresses) device(formatRef(a.ref)).addresses.push(a.cidr);
@@ -134,7 +163,7 @@ export const topologyGraph = (scenario: GraphScenario, probes: readonly DrawnPro
     const last = p.path[p.path.length - 1];
     if (!p.delivered && last !== undefined) lost.add(last);
   });
-  return { name: scenario.name, nodes: [...nodes.values()], edges, probes: [...probes], hops, onPath, lost };
+  return { name: scenario.name, nodes: [...nodes.values()], media, edges, probes: [...probes], hops, onPath, lost };
 };
 
 /** A hop's label: its step, prefixed by the probe's letter when several probes are drawn. */

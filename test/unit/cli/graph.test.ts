@@ -71,3 +71,19 @@ t.test('usage errors say what to do', async (t) => {
   t.equal(await main(['graph', scenarioFile, '--report', join(dir, 'nope.json')], missing.io), 2);
   t.match(missing.err.join(''), /cannot read the report .*nope\.json: ENOENT/);
 });
+
+t.test('wireless links: each medium is a node of its own, its radios hang from it, the AP marked', async (t) => {
+  const m = capture();
+  t.equal(await main(['graph', 'scenarios/laptop-two-wlan.yaml'], m.io), 0, m.err.join(''));
+  const text = m.out.join('');
+  t.equal(await parseMermaid(text), 'flowchart-v2');
+  t.match(text, /m0\(\("mesh lab-mesh, 2412 MHz"\)\)/);
+  t.match(text, /m1\(\("access point lab-ap \(open\), 2437 MHz"\)\)/);
+  t.match(text, /d1 -\.- m0\n {2}d2 -\.- m0\n/, 'mesh0 and mesh1 on the mesh');
+  t.match(text, /d6 -\.-\|"AP"\| m1\n/, 'the access point’s radio');
+  t.equal(text.match(/ m1\n/g)?.length, 3, 'three radios on the AP’s medium');
+  const d = capture();
+  t.equal(await main(['graph', 'scenarios/wlan-ibss-wpa2.yaml', '--format', 'dot'], d.io), 0);
+  t.match(d.out.join(''), /"w1" \[label="access point lab-wpa2 \(WPA2\), 2437 MHz", shape=ellipse/);
+  t.match(d.out.join(''), /"laptop:adhoc0" -> "w0" \[dir=none, style=dotted\];/);
+});

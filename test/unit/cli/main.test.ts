@@ -60,6 +60,9 @@ t.test('validate: ok for the seed, exit 2 with file:line:col for a broken file',
   const ok = capture();
   t.equal(await main(['validate', 'scenarios/laptop-two-nics.yaml'], ok.io), 0);
   t.match(ok.out.join(''), /laptop-two-nics\.yaml: ok \(2 nodes, 2 links, \d+ cases/);
+  const wireless = capture();
+  t.equal(await main(['validate', 'scenarios/laptop-two-wlan.yaml'], wireless.io), 0);
+  t.match(wireless.out.join(''), /laptop-two-wlan\.yaml: ok \(2 nodes, 2 links \(2 wireless\), 4 cases, 4 probes\)/, 'radio links count');
   const dir = mkdtempSync(join(tmpdir(), 'lab-cli-'));
   const bad = join(dir, 'bad.yaml');
   writeFileSync(bad, 'name: x\nnodes:\n  a: { colour: red }\nlinks: []\ncases: []\n');
