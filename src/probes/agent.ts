@@ -18,7 +18,9 @@
 //   read ID PATH_HEX…                          → ID read CONTENT_HEX… (empty when unreadable)
 // Prints `agent ready` once it reads requests; ends when stdin closes (listeners first).
 // Every exec and listener runs in a child of its own, so a slow one holds up nothing else; only
-// the agent itself writes to stdout, one whole line at a time.
+// the agent itself writes to stdout, one whole line at a time. The children let go of the
+// agent's stdout and stderr: a listener outliving a killed agent must not keep lab waiting for
+// the end of its output.
 export const AGENT_PL = String.raw`$SIG{PIPE} = 'IGNORE'; $| = 1;
 sub now { open(my $f, '<', '/proc/uptime') or return time; my $l = <$f>; (split ' ', $l)[0] }
 my (%kids, %listeners, $stdin_open);
@@ -28,7 +30,7 @@ sub spawn_kid { my ($id, $work) = @_;
   pipe(my $r, my $w) or return print "$id\terror\t" . hx("pipe: $!") . "\n";
   my $pid = fork;
   if (!defined $pid) { close $r; close $w; return print "$id\terror\t" . hx("fork: $!") . "\n" }
-  if (!$pid) { close $r; open(STDIN, '<', '/dev/null'); select((select($w), $| = 1)[0]); $work->($w); exit 0 }
+  if (!$pid) { close $r; open(STDIN, '<', '/dev/null'); open(STDOUT, '>', '/dev/null'); open(STDERR, '>', '/dev/null'); select((select($w), $| = 1)[0]); $work->($w); exit 0 }
   close $w; $kids{$pid} = { fh => $r, buf => '' }; $pid }
 sub drain { my ($fhs, $deadline) = @_; my %out = map { $_ => '' } 0 .. $#$fhs; my %open = map { $_ => 1 } 0 .. $#$fhs;
   while (%open) { my $rin = ''; vec($rin, fileno($fhs->[$_]), 1) = 1 for keys %open;
