@@ -7,45 +7,101 @@
 // namespace (nothing appears in the root namespace), its medium is shared only with radios
 // created from the same namespace (so parallel cases do not hear each other), and it is destroyed
 // with the namespace it is in. All radios of a link are created from the namespace of its first
-// radio's node, then moved (`iw phy NAME set netns name NS`). iw cannot create hwsim radios and
-// Node cannot open netlink sockets, hence the small perl program (perl-base is Essential in Debian).
+// radio's node, given an interface, then moved (nl80211's SET_WIPHY_NETNS, which takes the interface
+// along). iw cannot create hwsim radios and Node cannot open netlink sockets, hence the small perl
+// program (perl-base is Essential in Debian).
 import { createHash, pbkdf2Sync } from 'node:crypto';
-import type { Scenario, WirelessLink } from '../model/types.js';
+import { formatRef, type Scenario, type WirelessLink } from '../model/types.js';
 import type { Op, Topology, TopologyDevice } from './types.js';
 
-/** perl -e HWSIM_NEW_RADIO NAME: a radio named NAME without interfaces, in the caller's namespace; prints its id. */
-export const HWSIM_NEW_RADIO = String.raw`use strict; use warnings;
-my ($name) = @ARGV; my $seq = 0;
+/**
+ * perl -e HWSIM_RADIOS PHY DEV TYPE NETNS [PHY DEV TYPE NETNS]…: for each quadruple, a radio named
+ * PHY in the caller's namespace (HWSIM_CMD_NEW_RADIO, no interfaces), an interface DEV of nl80211
+ * type TYPE on it, and the radio with its interface moved into /run/netns/NETNS unless NETNS is
+ * empty. One process for all radios of a link: under TCG every process start costs 0.2-1 s, and
+ * the perl, iw and ip netns exec per radio were most of a wireless case's setup.
+ */
+export const HWSIM_RADIOS = String.raw`use strict;
+my $seq = 0;
 socket(my $s, 16, 3, 16) or die "netlink socket: $!\n";
 sub attr { my ($t, $d) = @_; my $l = 4 + length $d; pack('SS', $l, $t) . $d . ("\0" x ((4 - $l % 4) % 4)) }
 sub msg { my ($type, $cmd, $attrs) = @_; my $body = pack('CCS', $cmd, 1, 0) . $attrs;
   pack('LSSLL', 16 + length $body, $type, 5, ++$seq, 0) . $body }
 sub talk { my ($m) = @_; send($s, $m, 0) or die "netlink send: $!\n"; my @r;
-  while (1) { my $buf; defined recv($s, $buf, 65536, 0) or die "netlink recv: $!\n";
+  while (1) { my $buf; defined recv($s, $buf, 1 << 20, 0) or die "netlink recv: $!\n";
     while (length $buf >= 16) { my ($len, $type) = unpack('LS', $buf); my $p = substr($buf, 0, $len); $buf = substr($buf, ($len + 3) & ~3);
       return (unpack('l', substr($p, 16, 4)), @r) if $type == 2; push @r, $p; } } }
-my ($err, @r) = talk(msg(0x10, 3, attr(2, "MAC80211_HWSIM\0")));
-die "this kernel has no MAC80211_HWSIM netlink family (mac80211_hwsim is not loaded)\n" if $err || !@r;
-my ($fam, $a) = (undef, substr($r[0], 20));
-while (length $a >= 4) { my ($l, $t) = unpack('SS', $a); $fam = unpack('S', substr($a, 4, 2)) if $t == 1; $a = substr($a, ($l + 3) & ~3); }
-($err) = talk(msg($fam, 4, attr(17, "$name\0") . attr(18, '')));
-die "HWSIM_CMD_NEW_RADIO $name failed: error $err\n" if $err < 0;
-print "$err\n";
+sub family { my ($err, @r) = talk(msg(0x10, 3, attr(2, "$_[0]\0"))); return undef if $err || !@r;
+  my ($fam, $a) = (undef, substr($r[0], 20));
+  while (length $a >= 4) { my ($l, $t) = unpack('SS', $a); $fam = unpack('S', substr($a, 4, 2)) if $t == 1; $a = substr($a, ($l + 3) & ~3); }
+  return $fam }
+my $hwsim = family('MAC80211_HWSIM');
+die "this kernel has no MAC80211_HWSIM netlink family (mac80211_hwsim is not loaded)\n" unless defined $hwsim;
+my $nl80211 = family('nl80211');
+die "this kernel has no nl80211 netlink family (cfg80211)\n" unless defined $nl80211;
+while (@ARGV >= 4) {
+  my ($phy, $dev, $type, $netns) = splice(@ARGV, 0, 4);
+  my ($err) = talk(msg($hwsim, 4, attr(17, "$phy\0") . attr(18, '')));
+  die "HWSIM_CMD_NEW_RADIO $phy failed: error $err\n" if $err < 0;
+  open(my $f, '<', "/sys/class/ieee80211/$phy/index") or die "radio $phy has no wiphy index: $!\n";
+  my $wiphy = <$f>; close $f; chomp $wiphy;
+  ($err) = talk(msg($nl80211, 7, attr(1, pack('L', $wiphy)) . attr(4, "$dev\0") . attr(5, pack('L', $type))));
+  die "interface $dev on radio $phy: error $err\n" if $err;
+  next if $netns eq '';
+  open(my $ns, '<', "/run/netns/$netns") or die "namespace $netns: $!\n";
+  ($err) = talk(msg($nl80211, 49, attr(1, pack('L', $wiphy)) . attr(219, pack('L', fileno $ns))));
+  die "moving radio $phy into $netns: error $err\n" if $err;
+}
 `;
 
-/** Waits until DEV has at least N peers in the state that carries data; sh -c SCRIPT sh DEV N KIND. */
-export const WAIT_FOR_PEERS = String.raw`dev=$1 want=$2 kind=$3 i=0
-while :; do
-  case $kind in
-    mesh) n=$(iw dev "$dev" station dump | grep -c 'mesh plink:[[:space:]]*ESTAB') ;;
-    sta) n=$(iw dev "$dev" link | grep -c '^Connected') ;;
-    *) n=$(iw dev "$dev" station dump | grep -c '^Station') ;;
+/**
+ * Shell functions the join scripts share: `await KIND WANT DEV…` waits until every DEV has WANT
+ * peers in the state that carries data (mesh: peer links established; sta: associated; ibss:
+ * stations), polling for 8 s at most per device.
+ */
+const AWAIT_FN = String.raw`peers() {
+  case $2 in
+    mesh) iw dev "$1" station dump | grep -c 'mesh plink:[[:space:]]*ESTAB' ;;
+    sta) iw dev "$1" link | grep -c '^Connected' ;;
+    *) iw dev "$1" station dump | grep -c '^Station' ;;
   esac
-  [ "$n" -ge "$want" ] && exit 0
-  i=$((i + 1))
-  if [ $i -ge 160 ]; then echo "$dev: $n of $want peer(s) after 8 s ($kind)" >&2; exit 1; fi
-  sleep 0.05
+}
+await() {
+  kind=$1 want=$2; shift 2
+  for dev; do
+    i=0
+    while n=$(peers "$dev" "$kind"); [ "$n" -lt "$want" ]; do
+      i=$((i + 1))
+      if [ $i -ge 160 ]; then echo "$dev: $n of $want peer(s) after 8 s ($kind)" >&2; exit 1; fi
+      sleep 0.05
+    done
+  done
+}
+`;
+
+// One process per node and step rather than one per radio and step: under TCG each process start,
+// ip netns exec included, costs 0.2-1 s.
+
+/** sh -c JOIN_RADIOS sh KIND FREQ SSID BSSID WANT AWAIT DEV…: every DEV joins the mesh or IBSS; with AWAIT=await, then waits for its peers. */
+export const JOIN_RADIOS = `${AWAIT_FN}kind=$1 freq=$2 ssid=$3 bssid=$4 want=$5 then=$6; shift 6
+for dev; do
+  if [ "$kind" = mesh ]; then iw dev "$dev" mesh join "$ssid" freq "$freq" || exit 1
+  else iw dev "$dev" ibss join "$ssid" "$freq" fixed-freq "$bssid" || exit 1; fi
 done
+[ "$then" = await ] && await "$kind" "$want" "$@"
+exit 0
+`;
+
+/** sh -c AWAIT_PEERS sh KIND WANT DEV…: waits until every DEV has WANT peers. */
+export const AWAIT_PEERS = `${AWAIT_FN}await "$@"
+`;
+
+/** sh -c START_STATIONS sh DEV…: wpa_supplicant on every DEV with the config on stdin, then waits until all are associated. */
+export const START_STATIONS = `${AWAIT_FN}f=$(mktemp) || exit 1
+cat > "$f"
+for dev; do wpa_supplicant -B -i "$dev" -D nl80211 -c "$f" || { rm -f "$f"; exit 1; }; done
+rm -f "$f"
+await sta 1 "$@"
 `;
 
 /**
@@ -92,7 +148,9 @@ export const supplicantConfig = (link: WirelessLink): string =>
     '',
   ].join('\n');
 
-const IFTYPE = { mesh: 'mp', ibss: 'ibss', ap: 'managed' } as const;
+/** nl80211 interface types (enum nl80211_iftype). */
+const IFTYPE = { mesh: 7, ibss: 1, ap: 2 } as const;
+const IFTYPE_MONITOR = 6;
 
 const isAp = (link: WirelessLink, r: { node: string; dev: string }): boolean =>
   link.ap !== undefined && link.ap.node === r.node && link.ap.dev === r.dev;
@@ -146,54 +204,48 @@ export const wirelessOps = (scenario: Scenario, casePrefix: string, netnsOf: (no
   (scenario.wireless ?? []).forEach((link, l) => {
     const creator = link.radios[0]?.node;
     if (creator === undefined) return;
-    link.radios.forEach((r, k) => {
-      const phy = radioName(casePrefix, l, k);
-      radios.push({
-        node: creator,
-        argv: ['perl', '-e', HWSIM_NEW_RADIO, phy],
-        requires: 'mac80211_hwsim',
-        why: `hwsim radio ${phy} for ${r.node}:${r.dev}, on the medium of this link only`,
-      });
-      if (r.node !== creator) radios.push({ node: creator, argv: ['iw', 'phy', phy, 'set', 'netns', 'name', netnsOf(r.node)] });
-      radios.push({ node: r.node, argv: ['iw', 'phy', phy, 'interface', 'add', r.dev, 'type', IFTYPE[link.mode]] });
-    });
     const monitor = `${casePrefix}-w${l}m`;
     const dev = monitorDev(l);
-    radios.push({ node: creator, argv: ['perl', '-e', HWSIM_NEW_RADIO, monitor], requires: 'mac80211_hwsim', why: `hwsim radio ${monitor} that only listens: the medium's observer` });
-    radios.push({ node: creator, argv: ['iw', 'phy', monitor, 'interface', 'add', dev, 'type', 'monitor'] });
+    // A radio that moves gets a name of its own in the creator's namespace first (two nodes may
+    // both have a wlan0), and its scenario name in its node.
+    const moving = (k: number): string => `_w${l}r${k}`;
+    const quads = link.radios.flatMap((r, k) => [
+      radioName(casePrefix, l, k), r.node === creator ? r.dev : moving(k), String(IFTYPE[link.mode]), r.node === creator ? '' : netnsOf(r.node),
+    ]);
+    radios.push({
+      node: creator,
+      argv: ['perl', '-e', HWSIM_RADIOS, ...quads, monitor, dev, String(IFTYPE_MONITOR), ''],
+      requires: 'mac80211_hwsim',
+      why: `hwsim radios for ${link.radios.map(formatRef).join(', ')} on the medium of this link only, and ${monitor} that only listens (the medium's observer)`,
+    });
+    link.radios.forEach((r, k) => {
+      if (r.node !== creator) radios.push({ node: r.node, argv: ['ip', 'link', 'set', moving(k), 'name', r.dev] });
+    });
     join.push({ node: creator, argv: ['ip', 'link', 'set', dev, 'up'] });
     join.push({ node: creator, argv: ['iw', 'dev', dev, 'set', 'freq', String(link.freq)], why: 'the observer listens on the link\'s channel' });
     const peers = String(link.radios.length - 1);
-    for (const r of link.radios) {
-      if (link.mode === 'mesh') {
-        join.push({ node: r.node, argv: ['ip', 'link', 'set', r.dev, 'up'] });
-        join.push({ node: r.node, argv: ['iw', 'dev', r.dev, 'mesh', 'join', link.ssid, 'freq', String(link.freq)] });
-      } else if (link.mode === 'ibss') {
-        join.push({ node: r.node, argv: ['ip', 'link', 'set', r.dev, 'up'] });
-        // Without a fixed BSSID each radio scans, finds nobody yet, starts an IBSS of its own and
-        // merges later: measured under TCG, 11 s until the two radios were peers.
-        join.push({ node: r.node, argv: ['iw', 'dev', r.dev, 'ibss', 'join', link.ssid, String(link.freq), 'fixed-freq', ibssBssid(link.ssid, l)] });
-      }
-    }
+    // Radios per node, in the link's order.
+    const byNode = new Map<string, string[]>();
+    for (const r of link.radios) if (link.mode !== 'ap' || !isAp(link, r)) byNode.set(r.node, [...(byNode.get(r.node) ?? []), r.dev]);
     if (link.mode === 'ap') {
       const ap = link.radios.find((r) => isAp(link, r));
       if (ap) {
         join.push({ node: ap.node, argv: ['sh', '-c', WITH_CONFIG, 'sh', 'hostapd', '-B'], input: hostapdConfig(link, ap.dev), why: `access point on ${ap.node}:${ap.dev}` });
       }
-      for (const r of link.radios.filter((x) => !isAp(link, x))) {
-        join.push({
-          node: r.node,
-          argv: ['sh', '-c', WITH_CONFIG, 'sh', 'wpa_supplicant', '-B', '-i', r.dev, '-D', 'nl80211', '-c'],
-          input: supplicantConfig(link),
-          why: `station ${r.node}:${r.dev}`,
-        });
-      }
-      for (const r of link.radios.filter((x) => !isAp(link, x))) {
-        join.push({ node: r.node, argv: ['sh', '-c', WAIT_FOR_PEERS, 'sh', r.dev, '1', 'sta'], why: 'wait until associated' });
+      for (const [node, devs] of byNode) {
+        join.push({ node, argv: ['sh', '-c', START_STATIONS, 'sh', ...devs], input: supplicantConfig(link), why: `stations ${devs.map((d) => `${node}:${d}`).join(', ')}, associated` });
       }
     } else {
-      for (const r of link.radios) {
-        join.push({ node: r.node, argv: ['sh', '-c', WAIT_FOR_PEERS, 'sh', r.dev, peers, link.mode], why: 'wait for the peer links' });
+      for (const [node, devs] of byNode) for (const dev of devs) join.push({ node, argv: ['ip', 'link', 'set', dev, 'up'] });
+      // Every node joins; the last one waits for its peers right away, the others after it joined.
+      const nodes = [...byNode.keys()];
+      const bssid = link.mode === 'ibss' ? ibssBssid(link.ssid, l) : '-';
+      nodes.forEach((node, i) => {
+        const then = i === nodes.length - 1 ? 'await' : '-';
+        join.push({ node, argv: ['sh', '-c', JOIN_RADIOS, 'sh', link.mode, String(link.freq), link.ssid, bssid, peers, then, ...(byNode.get(node) ?? [])], why: `join the ${link.mode}` });
+      });
+      for (const node of nodes.slice(0, -1)) {
+        join.push({ node, argv: ['sh', '-c', AWAIT_PEERS, 'sh', link.mode, peers, ...(byNode.get(node) ?? [])], why: 'wait for the peer links' });
       }
     }
   });
