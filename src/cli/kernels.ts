@@ -52,6 +52,8 @@ export const runOnKernels = async (
         cases: caseNamesOf(scenarios, selected),
         jobs: opts.jobs,
         extraArgs,
+        // Loaded while lab starts inside, instead of after: seconds under TCG.
+        preload: selected.some(([si]) => (scenarios[si]?.wireless ?? []).length > 0) ? [['mac80211_hwsim', 'radios=0']] : [],
         ...(opts.out !== undefined ? { out: opts.out } : {}),
         packageRoot: packageRoot(),
         cacheDir: defaultCacheDir(),

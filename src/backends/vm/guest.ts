@@ -77,6 +77,8 @@ export interface JobOptions {
   /** argv of the command to run inside (node, lab's bin.js, its arguments). */
   argv: readonly string[];
   env: Record<string, string>;
+  /** `modprobe` argv tails run in the background while the command starts (lab waits for a module still loading). */
+  preload?: readonly (readonly string[])[];
 }
 
 /** Files the job leaves in the share. */
@@ -89,9 +91,10 @@ export const JOB_FILES = { stdout: 'stdout', stderr: 'stderr', status: 'status' 
 export const jobScript = (o: JobOptions): string => {
   const env = Object.entries(o.env).map(([k, v]) => `${k}=${shq(v)}`).join(' ');
   const share = GUEST_SHARE;
+  const preload = (o.preload ?? []).map((m) => `modprobe ${m.map(shq).join(' ')} >/dev/null 2>&1 &\n`).join('');
   return `#!/bin/sh
 cd ${shq(o.cwd)} || exit 70
-{ env -i ${env} ${o.argv.map(shq).join(' ')} 2>&1 >${share}/${JOB_FILES.stdout}; echo $? >${share}/${JOB_FILES.status}; } | tee ${share}/${JOB_FILES.stderr}
+${preload}{ env -i ${env} ${o.argv.map(shq).join(' ')} 2>&1 >${share}/${JOB_FILES.stdout}; echo $? >${share}/${JOB_FILES.status}; } | tee ${share}/${JOB_FILES.stderr}
 exit "$(cat ${share}/${JOB_FILES.status})"
 `;
 };

@@ -75,11 +75,39 @@ export const ensureKernel = async (spec: KernelSpec, ctx: KernelContext): Promis
   }
 };
 
-/** Debian's current kernel release, from the linux-image-amd64 meta-package. */
-export const debianRelease = async (ctx: KernelContext): Promise<string> => {
+/** apt's package lists: `apt-get update` replaces files in it, which changes its mtime. */
+export const APT_LISTS = '/var/lib/apt/lists';
+const DEBIAN_RELEASE_FILE = 'debian-release.json';
+
+/**
+ * Debian's current kernel release, from the linux-image-amd64 meta-package. The answer is kept
+ * until the package lists change: apt-cache takes 1-2 s here, a good part of a wireless run's budget.
+ */
+export const debianRelease = async (ctx: KernelContext, lists: string = APT_LISTS): Promise<string> => {
+  let listsMtime: number | undefined;
+  try {
+    listsMtime = statSync(lists).mtimeMs;
+  } catch {
+    listsMtime = undefined;
+  }
+  const known = join(ctx.cacheDir, DEBIAN_RELEASE_FILE);
+  if (listsMtime !== undefined) {
+    try {
+      const c = JSON.parse(readFileSync(known, 'utf8')) as { listsMtime?: number; release?: string };
+      if (c.listsMtime === listsMtime && typeof c.release === 'string') return c.release;
+    } catch {
+      // Not asked yet.
+    }
+  }
   const r = await run(ctx, ['apt-cache', 'depends', 'linux-image-amd64'], 30_000);
   const release = r.exitCode === 0 ? parseMetaDepends(r.stdout) : undefined;
-  if (release) return release;
+  if (release) {
+    if (listsMtime !== undefined) {
+      mkdirSync(ctx.cacheDir, { recursive: true });
+      writeFileSync(known, `${JSON.stringify({ listsMtime, release })}\n`);
+    }
+    return release;
+  }
   // Offline, or no package lists: a cached Debian kernel still answers.
   const cached = cachedKernels(ctx.cacheDir).filter((k) => k.source.startsWith('linux-image-'));
   const newest = cached.sort((a, b) => b.fetchedAt.localeCompare(a.fetchedAt))[0];

@@ -46,6 +46,8 @@ export interface BootResult {
   qemuExit: number | undefined;
   qemuStderr: string;
   durationMs: number;
+  /** ms from QEMU's start until /init said it is alive, and until the host root was mounted. */
+  marks: { alive?: number; root?: number };
 }
 
 export interface BootOptions {
@@ -77,7 +79,7 @@ export const boot = async (o: BootOptions): Promise<BootResult> => {
     buffer: { stdout: false, stderr: true },
     ...(o.signal ? { cancelSignal: o.signal } : {}),
   });
-  const result: BootResult = { jobExit: undefined, stage: 'none', timedOut: false, qemuExit: undefined, qemuStderr: '', durationMs: 0 };
+  const result: BootResult = { jobExit: undefined, stage: 'none', timedOut: false, qemuExit: undefined, qemuStderr: '', durationMs: 0, marks: {} };
   const bootTimer = setTimeout(() => {
     if (result.stage === 'none') {
       result.timedOut = true;
@@ -96,8 +98,12 @@ export const boot = async (o: BootOptions): Promise<BootResult> => {
       pending = pending.slice(nl + 1);
       if (line.includes(MARK.alive)) {
         result.stage = 'booted';
+        result.marks.alive = performance.now() - started;
         if (o.untilAlive) child.kill('SIGKILL');
-      } else if (line.startsWith(MARK.root)) result.stage = 'root';
+      } else if (line.startsWith(MARK.root)) {
+        result.stage = 'root';
+        result.marks.root = performance.now() - started;
+      }
       else if (line.startsWith(MARK.exit)) {
         result.stage = 'done';
         result.jobExit = Number(line.slice(MARK.exit.length));

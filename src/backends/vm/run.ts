@@ -23,6 +23,8 @@ export interface VmRunOptions {
   /** Case names to run; empty: all. */
   cases: readonly string[];
   jobs: number | undefined;
+  /** Modules (name and parameters) the guest loads while lab starts inside. */
+  preload?: string[][];
   /** More `lab run` options for the inner run (--explain, --skip-unsupported). */
   extraArgs?: string[];
   /**
@@ -93,29 +95,39 @@ export const runInVm = async (o: VmRunOptions): Promise<VmRun> => {
       jobScript({
         cwd: process.cwd(),
         argv: [process.execPath, await guestEntry(o.runner, o.packageRoot), ...args],
+        preload: o.preload ?? [],
         env: {
           PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
           HOME: '/root',
           LAB_IN_VM: '1',
           LAB_TIME_SCALE: accel.accel === 'tcg' ? '8' : '2',
           LANG: 'C.UTF-8',
+          // LAB_TRACE=1 traces the lab inside too: its command lines come back over the console.
+          ...(process.env['LAB_TRACE'] === '1' ? { LAB_TRACE: '1' } : {}),
         },
       }),
     );
     mkdirSync(kernel.dir, { recursive: true });
     const consoleLog = join(kernel.dir, 'console.log');
     const cpus = Math.max(1, Math.min(availableParallelism(), 4));
+    let firstLine: number | undefined;
+    const bootStarted = performance.now();
     const r = await boot({
       argv: qemuArgv({ accel: accel.accel, image: kernel.image, initramfs, share, cpus, memoryMb: 1024 }),
       consoleLog,
       bootTimeoutMs: BOOT_TIMEOUT_MS,
       totalTimeoutMs: BOOT_TIMEOUT_MS + jobTimeoutMs(Math.max(1, o.cases.length || 4)),
       onLine: (line) => {
+        if (firstLine === undefined && /^\[(trace|\d+\/\d+)\]/.test(line)) firstLine = performance.now() - bootStarted;
         // The inner lab's progress lines, as they come.
-        if (/^\[\d+\/\d+\]/.test(line)) o.say(`${kernel.release}: ${line}`);
+        if (/^\[\d+\/\d+\]/.test(line) || (process.env['LAB_TRACE'] === '1' && line.startsWith('[trace]'))) o.say(`${kernel.release}: ${line}`);
       },
       ...(o.signal ? { signal: o.signal } : {}),
     });
+    if (process.env['LAB_TRACE'] === '1') {
+      const ms = (n: number | undefined) => (n === undefined ? '-' : `${Math.round(n)} ms`);
+      o.say(`${kernel.release}: [trace] QEMU: /init alive at ${ms(r.marks.alive)}, host root at ${ms(r.marks.root)}, first line of lab at ${ms(firstLine)}, done at ${ms(r.durationMs)}`);
+    }
     if (o.out !== undefined) {
       mkdirSync(o.out, { recursive: true });
       copyFileSync(consoleLog, join(o.out, `console-${kernel.release}.log`));

@@ -19,7 +19,7 @@ const qemuRunner = (version: string, asked: Command[] = []): Runner => ({
 });
 
 const result = (over: Partial<BootResult>): BootResult => ({
-  jobExit: undefined, stage: 'none', timedOut: false, qemuExit: undefined, qemuStderr: '', durationMs: 0, ...over,
+  jobExit: undefined, stage: 'none', timedOut: false, qemuExit: undefined, qemuStderr: '', durationMs: 0, marks: {}, ...over,
 });
 
 /** A boot that records its options and answers `answer`. */

@@ -2,10 +2,10 @@
 // /lib/modules/R), an extracted package directory. Real files, a runner that can do nothing (so no
 // vmlinux is extracted from the fake image and the image itself is what boots).
 import t from 'tap';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureKernel } from '../../../../src/backends/vm/kernels.js';
+import { debianRelease, ensureKernel } from '../../../../src/backends/vm/kernels.js';
 import type { Runner } from '../../../../src/backends/runner.js';
 import { UsageError } from '../../../../src/errors.js';
 
@@ -79,4 +79,26 @@ t.test('what is not a kernel says what would be', async (t) => {
   await t.rejects(ensureKernel({ kind: 'path', path: join(dir, 'notes.txt') }, ctx()), /not a bzImage, a linux-image \.deb, or an extracted package directory/);
   await t.rejects(ensureKernel({ kind: 'path', path: join(dir, 'missing') }, ctx()), /no such file or directory/);
   await t.rejects(ensureKernel({ kind: 'path', path: dir }, ctx()), /a kernel directory holds boot\/vmlinuz-RELEASE and lib\/modules\/RELEASE/);
+});
+
+t.test("Debian's current release is asked of apt-cache once per state of the package lists", async (t) => {
+  const lists = mkdtempSync(join(tmpdir(), 'lab-apt-lists-'));
+  const asked: string[][] = [];
+  const apt: Runner = {
+    async run(cmd) {
+      asked.push([...cmd.argv]);
+      return { argv: cmd.argv, exitCode: 0, stdout: 'linux-image-amd64\n  Depends: linux-image-6.1.0-57-amd64\n', stderr: '', durationMs: 0, timedOut: false };
+    },
+    start() {
+      throw new Error('not used');
+    },
+  };
+  const c = { ...ctx(), runner: apt };
+  t.equal(await debianRelease(c, lists), '6.1.0-57-amd64');
+  t.equal(await debianRelease(c, lists), '6.1.0-57-amd64');
+  t.equal(asked.length, 1, 'the second answer from the cache');
+  // apt-get update: new lists, asked again.
+  utimesSync(lists, new Date(), new Date(Date.now() + 5_000));
+  await debianRelease(c, lists);
+  t.equal(asked.length, 2);
 });
