@@ -18,7 +18,7 @@ const tool = async (runner: Runner, name: string, argv: string[], pkg: string): 
     stderr: err instanceof Error ? err.message : String(err),
   }));
   const lines = `${r.stdout}\n${r.stderr}`.trim().split('\n');
-  const text = lines.find((l) => /version/i.test(l))?.trim() ?? lines[0] ?? '';
+  const text = lines.find((l) => /version/i.test(l) && !/license/i.test(l))?.trim() ?? lines[0] ?? '';
   return {
     name,
     ok: r.exitCode === 0,
@@ -42,6 +42,10 @@ export const hostRequirements = async (runner: Runner): Promise<Capability[]> =>
       tool(runner, 'iproute2', ['ip', '-V'], 'iproute2'),
       tool(runner, 'nftables', ['nft', '--version'], 'nftables'),
       tool(runner, 'socat', ['socat', '-V'], 'socat'),
+      // The namespace agent (src/probes/agent.ts) and the driver of large topologies (driver.ts).
+      tool(runner, 'perl', ['perl', '-e', 'print "perl $^V\n"'], 'perl-base'),
+      tool(runner, 'nsenter', ['nsenter', '--version'], 'util-linux'),
+      tool(runner, 'xargs', ['xargs', '--version'], 'findutils'),
     ])),
   ];
 };
