@@ -94,7 +94,7 @@ export const runInVm = async (o: VmRunOptions): Promise<VmRun> => {
       join(share, 'job.sh'),
       jobScript({
         cwd: process.cwd(),
-        argv: [process.execPath, await guestEntry(o.runner, o.packageRoot), ...args],
+        argv: [process.execPath, ...(await guestEntry(o.runner, o.packageRoot)), ...args],
         preload: o.preload ?? [],
         env: {
           PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
