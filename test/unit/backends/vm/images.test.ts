@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { bzImagePayload, bzImageVersion, hasPvhNote, isStaticElf, releaseOf } from '../../../../src/backends/vm/bzimage.js';
 import { cpioArchive, S_IFDIR, S_IFREG } from '../../../../src/backends/vm/cpio.js';
 import { parseShowDepends, moduleName } from '../../../../src/backends/vm/initramfs.js';
+import { fakeBzImage } from './fake-kernel.js';
 
 t.test('cpio(1) reads the archive back: names, modes and contents', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lab-cpio-'));
@@ -24,19 +25,6 @@ t.test('cpio(1) reads the archive back: names, modes and contents', async (t) =>
   t.equal(readFileSync(join(dir, 'bin/odd-size'), 'utf8'), '12345');
   t.equal(readFileSync(join(dir, 'init'), 'utf8'), '#!/bin/sh\necho hi\n');
 });
-
-/** A minimal bzImage header: setup_sects 1, version string, xz payload. */
-const fakeBzImage = (): Buffer => {
-  const b = Buffer.alloc(4096);
-  b[0x1f1] = 1;
-  b.write('HdrS', 0x202, 'latin1');
-  b.writeUInt16LE(0x300 - 0x200, 0x20e);
-  b.write('6.1.0-57-amd64 (debian-kernel@lists.debian.org) #1 SMP\0', 0x300, 'latin1');
-  b.writeUInt32LE(0x100, 0x248);
-  b.writeUInt32LE(64, 0x24c);
-  Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]).copy(b, 1024 + 0x100);
-  return b;
-};
 
 t.test('a bzImage tells its release and where its compressed kernel is', async (t) => {
   const b = fakeBzImage();

@@ -8,21 +8,9 @@ import { join } from 'node:path';
 import { debianRelease, ensureKernel } from '../../../../src/backends/vm/kernels.js';
 import type { Runner } from '../../../../src/backends/runner.js';
 import { UsageError } from '../../../../src/errors.js';
+import { fakeBzImage } from './fake-kernel.js';
 
 const RELEASE = '6.1.0-57-amd64';
-
-/** A minimal bzImage header: setup_sects 1, version string, xz payload. */
-const fakeBzImage = (): Buffer => {
-  const b = Buffer.alloc(4096);
-  b[0x1f1] = 1;
-  b.write('HdrS', 0x202, 'latin1');
-  b.writeUInt16LE(0x300 - 0x200, 0x20e);
-  b.write(`${RELEASE} (debian-kernel@lists.debian.org) #1 SMP\0`, 0x300, 'latin1');
-  b.writeUInt32LE(0x100, 0x248);
-  b.writeUInt32LE(64, 0x24c);
-  Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]).copy(b, 1024 + 0x100);
-  return b;
-};
 
 const nothing: Runner = {
   async run(cmd) {
@@ -37,7 +25,7 @@ const nothing: Runner = {
 const kernelTree = (modules: 'none' | 'bare' | 'depmod'): string => {
   const root = mkdtempSync(join(tmpdir(), 'lab-kernel-path-'));
   mkdirSync(join(root, 'boot'));
-  writeFileSync(join(root, 'boot', `vmlinuz-${RELEASE}`), fakeBzImage());
+  writeFileSync(join(root, 'boot', `vmlinuz-${RELEASE}`), fakeBzImage(RELEASE));
   if (modules !== 'none') mkdirSync(join(root, 'lib/modules', RELEASE, 'kernel'), { recursive: true });
   if (modules === 'depmod') writeFileSync(join(root, 'lib/modules', RELEASE, 'modules.dep'), '');
   return root;
