@@ -43,9 +43,24 @@ export class NamespaceAgent {
     readonly netns: string,
   ) {}
 
+  /** Whether the agent process has ended. */
+  ended = false;
+
   /** Starts the agent inside `netns` and waits until it reads requests. */
   static async start(runner: Runner, netns: string, lifetimeMs: number): Promise<NamespaceAgent> {
-    const argv = ['ip', 'netns', 'exec', netns, 'perl', '-e', AGENT_PL];
+    return NamespaceAgent.launch(runner, ['ip', 'netns', 'exec', netns, 'perl', '-e', AGENT_PL], netns, lifetimeMs);
+  }
+
+  /**
+   * Starts the agent in lab's own namespace, where it only forks the commands lab gives it (see
+   * perlForked in runner.ts); it lives as long as lab does (no timeout: execa's would hold lab's
+   * process open).
+   */
+  static async startHere(runner: Runner): Promise<NamespaceAgent> {
+    return NamespaceAgent.launch(runner, ['perl', '-e', AGENT_PL], '(lab)', 0);
+  }
+
+  private static async launch(runner: Runner, argv: string[], netns: string, lifetimeMs: number): Promise<NamespaceAgent> {
     const proc = runner.start({ argv, interactive: true, timeoutMs: lifetimeMs });
     const timer = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), agentReadyMs()).unref());
     const ready = await Promise.race([proc.waitForLine((l) => l === 'agent\tready'), timer]);
@@ -54,7 +69,14 @@ export class NamespaceAgent {
       const r = await proc.done;
       throw new Error(`the namespace agent in ${netns} did not start: ${r.stderr.trim() || 'no answer'}`);
     }
-    return new NamespaceAgent(proc, netns);
+    const agent = new NamespaceAgent(proc, netns);
+    void proc.done.then(() => (agent.ended = true));
+    return agent;
+  }
+
+  /** Whether the agent keeps lab's process alive (see LiveProcess.ref). */
+  ref(on: boolean): void {
+    this.proc.ref?.(on);
   }
 
   private request(op: string, fields: readonly (string | number)[] = []): number {
@@ -75,7 +97,7 @@ export class NamespaceAgent {
     const started = performance.now();
     const id = this.request('exec', [cmd.timeoutMs ?? 10_000, hex(cmd.input ?? ''), ...cmd.argv.map(hex)]);
     const a = await this.answer(id);
-    if (TRACE) process.stderr.write(`[trace] agent ${this.netns} +${(performance.now() - started).toFixed(1)} ms exit ${a?.[1]}: ${cmd.argv.join(' ')}\n`);
+    if (TRACE && this.netns !== '(lab)') process.stderr.write(`[trace] agent ${this.netns} +${(performance.now() - started).toFixed(1)} ms exit ${a?.[1]}: ${cmd.argv.join(' ')}\n`);
     return {
       argv: cmd.argv,
       exitCode: a ? Number(a[1]) : -1,

@@ -33,6 +33,8 @@ export interface LiveCase {
   run(node: string, cmd: Command): Promise<CommandResult>;
 }
 
+const TRACE = process.env['LAB_TRACE'] === '1';
+
 /** How long `settle` waits for the kernel to bring links up before the probes go anyway. */
 const SETTLE_MS = 3_000;
 
@@ -207,7 +209,10 @@ export class HostBackend {
           }),
         )
       ).flat();
-    while ((await pending()).length > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    const started = performance.now();
+    let waiting: string[];
+    while ((waiting = await pending()).length > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    if (TRACE) process.stderr.write(`[trace] settle ${live.plan.case.name}: ${(performance.now() - started).toFixed(1)} ms${waiting.length ? `, still down: ${waiting.join(' ')}` : ''}\n`);
   }
 
   private async installObservers(live: LiveCase): Promise<void> {

@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { NamespaceAgent } from './agent.js';
 
 export interface Command {
   argv: readonly string[];
@@ -36,6 +37,8 @@ export interface LiveProcess {
   write?(text: string): void;
   /** Closes the child's stdin. */
   end?(): void;
+  /** Whether the child (and its pipes) keep lab's process alive; they do unless told otherwise. */
+  ref?(on: boolean): void;
 }
 
 /** The one seam between lab and the system. */
@@ -66,22 +69,66 @@ const toResult = (
 export const tracedRunner = (inner: Runner, write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Runner => {
   const t0 = performance.now();
   const at = (): string => (performance.now() - t0).toFixed(1).padStart(8);
+  const shown = (argv: readonly string[]): string => argv.map((a) => (a.length > 60 ? `${a.slice(0, 20).replace(/\n/g, ' ')}…` : a)).join(' ');
   return {
     async run(cmd) {
       const start = at();
       const r = await inner.run(cmd);
-      write(`[trace] ${start} ms +${r.durationMs.toFixed(1)} ms exit ${r.exitCode}: ${cmd.argv.join(' ')}`);
+      write(`[trace] ${start} ms +${r.durationMs.toFixed(1)} ms exit ${r.exitCode}: ${shown(cmd.argv)}`);
       return r;
     },
     start(cmd) {
-      write(`[trace] ${at()} ms start: ${cmd.argv.join(' ')}`);
+      write(`[trace] ${at()} ms start: ${shown(cmd.argv)}`);
       return inner.start(cmd);
     },
   };
 };
 
-/** Production runner: execa, argv arrays only, never a shell; traced with LAB_TRACE=1. */
-export const execaRunner = (): Runner => (process.env['LAB_TRACE'] === '1' ? tracedRunner(plainRunner()) : plainRunner());
+/**
+ * The production runner: argv arrays only, never a shell; traced with LAB_TRACE=1. Commands that
+ * run to their end are forked by one long-lived perl process (the namespace agent's program, in
+ * lab's own namespace), not by Node: a spawn costs Node's one thread about 4 ms here (a CPU
+ * profile of a 40-cell matrix: 1.4 s of 3.9 s busy in ChildProcess.spawn), a request to the
+ * perl process microseconds. Long-lived children (`start`) are execa's.
+ */
+export const execaRunner = (): Runner => {
+  if (!shared) {
+    const runner = perlForked(plainRunner());
+    shared = process.env['LAB_TRACE'] === '1' ? tracedRunner(runner) : runner;
+  }
+  return shared;
+};
+
+/** One per process: every part of lab shares the one perl process. */
+let shared: Runner | undefined;
+
+/** `run` through a perl process started on first use; plain execa when that cannot start or has ended. */
+export const perlForked = (inner: Runner): Runner => {
+  let forker: Promise<NamespaceAgent | undefined> | undefined;
+  let pending = 0;
+  const get = (): Promise<NamespaceAgent | undefined> =>
+    (forker ??= NamespaceAgent.startHere(inner).then(
+      (agent) => {
+        agent.ref(false);
+        return agent;
+      },
+      () => undefined,
+    ));
+  return {
+    async run(cmd) {
+      const agent = await get();
+      if (!agent || agent.ended) return inner.run(cmd);
+      // While a command is out, the perl process's pipes keep lab alive; when idle, they do not.
+      if (pending++ === 0) agent.ref(true);
+      try {
+        return await agent.run(cmd);
+      } finally {
+        if (--pending === 0) agent.ref(false);
+      }
+    },
+    start: (cmd) => inner.start(cmd),
+  };
+};
 
 const plainRunner = (): Runner => ({
   async run(cmd) {
@@ -149,6 +196,14 @@ const plainRunner = (): Runner => ({
             end: () => void child.stdin?.end(),
           }
         : {}),
+      ref(on: boolean) {
+        // Pipes are sockets underneath, which can be unref'ed like the child itself.
+        const handles = [child, child.stdin, child.stdout, child.stderr] as unknown as ({ ref?(): void; unref?(): void } | null)[];
+        for (const handle of handles) {
+          if (on) handle?.ref?.();
+          else handle?.unref?.();
+        }
+      },
       async stop(graceMs = 2_000) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
