@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CapabilityError } from '../errors.js';
 import type { Runner } from './runner.js';
+import { timeScale } from './time-scale.js';
 import { removeNamespace } from './host.js';
 
 export interface Capability {
@@ -12,11 +13,17 @@ export interface Capability {
 }
 
 const tool = async (runner: Runner, name: string, argv: string[], pkg: string): Promise<Capability> => {
-  const r = await runner.run({ argv, timeoutMs: 5_000 }).catch((err: unknown) => ({
+  // Scaled: in a TCG guest, with the checks side by side on a loaded machine, 5 s was measured too short.
+  const timeoutMs = 5_000 * timeScale();
+  const r = await runner.run({ argv, timeoutMs }).catch((err: unknown) => ({
     exitCode: -1,
     stdout: '',
     stderr: err instanceof Error ? err.message : String(err),
+    timedOut: false,
   }));
+  if (r.timedOut) {
+    return { name, ok: false, detail: `\`${argv.join(' ')}\` did not answer within ${timeoutMs / 1000} s`, remedy: 'check the machine\'s load, then run lab again' };
+  }
   const lines = `${r.stdout}\n${r.stderr}`.trim().split('\n');
   const text = lines.find((l) => /version/i.test(l) && !/license/i.test(l))?.trim() ?? lines[0] ?? '';
   return {
