@@ -2,7 +2,7 @@
 // joined; every radio a device of its node in the topology.
 import t from 'tap';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseScenario } from '../../../src/model/load.js';
@@ -10,6 +10,13 @@ import { planCase } from '../../../src/plan/plan.js';
 import { channelOf, HWSIM_RADIOS, ibssBssid, hostapdConfig, supplicantConfig, AWAIT_PEERS, JOIN_RADIOS, START_STATIONS, WITH_CONFIG, wpaPsk } from '../../../src/plan/wireless.js';
 import { derivePath } from '../../../src/probes/path.js';
 import type { WirelessLink } from '../../../src/model/types.js';
+
+/** A temporary directory, removed when the file's tests are done. */
+const scratch = (prefix: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+};
 
 const yaml = `name: w
 nodes: { laptop: {}, ap: {} }
@@ -96,7 +103,7 @@ t.test('daemon configs: hex SSID, WPA2 key derived here, channel from the freque
 });
 
 t.test('the join scripts, run by sh with a stand-in iw and wpa_supplicant', async (t) => {
-  const bin = mkdtempSync(join(tmpdir(), 'lab-wireless-bin-'));
+  const bin = scratch('lab-wireless-bin-');
   const log = join(bin, 'log');
   // iw: records its arguments; every device has one established peer and is associated.
   writeFileSync(join(bin, 'iw'), `#!/bin/sh\necho "iw $*" >> ${log}\ncase "$*" in *station\\ dump) printf 'Station 02:00:00:00:01:00 (on x)\\n\\tmesh plink:\\tESTAB\\n' ;; *link) echo 'Connected to 02:00:00:00:00:00 (on x)' ;; esac\n`, { mode: 0o755 });

@@ -1,12 +1,19 @@
 // KVM or TCG: KVM is tried once with a short timeout, the answer cached per host kernel and QEMU
 // version. A fake runner answers `qemu --version`, a fake boot stands for QEMU.
 import t from 'tap';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ACCEL_FILE, chooseAccel, KVM_CHECK_TIMEOUT_MS, type AccelContext } from '../../../../src/backends/vm/accel.js';
 import type { BootOptions, BootResult } from '../../../../src/backends/vm/qemu.js';
 import type { Command, Runner } from '../../../../src/backends/runner.js';
+
+/** A temporary directory, removed when the file's tests are done. */
+const scratch = (prefix: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+};
 
 const qemuRunner = (version: string, asked: Command[] = []): Runner => ({
   async run(cmd) {
@@ -33,7 +40,7 @@ const fakeBoot = (answer: Partial<BootResult>) => {
 };
 
 const context = (over: Partial<AccelContext>): AccelContext => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-accel-'));
+  const dir = scratch('lab-accel-');
   const kvm = join(dir, 'kvm');
   writeFileSync(kvm, '');
   return {

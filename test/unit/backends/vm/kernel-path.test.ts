@@ -2,13 +2,20 @@
 // /lib/modules/R), an extracted package directory. Real files, a runner that can do nothing (so no
 // vmlinux is extracted from the fake image and the image itself is what boots).
 import t from 'tap';
-import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { debianRelease, ensureKernel } from '../../../../src/backends/vm/kernels.js';
 import type { Runner } from '../../../../src/backends/runner.js';
 import { UsageError } from '../../../../src/errors.js';
 import { fakeBzImage } from './fake-kernel.js';
+
+/** A temporary directory, removed when the file's tests are done. */
+const scratch = (prefix: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+};
 
 const RELEASE = '6.1.0-57-amd64';
 
@@ -23,7 +30,7 @@ const nothing: Runner = {
 
 /** ROOT/boot/vmlinuz-R, and ROOT/lib/modules/R (with modules.dep when `depmod`). */
 const kernelTree = (modules: 'none' | 'bare' | 'depmod'): string => {
-  const root = mkdtempSync(join(tmpdir(), 'lab-kernel-path-'));
+  const root = scratch('lab-kernel-path-');
   mkdirSync(join(root, 'boot'));
   writeFileSync(join(root, 'boot', `vmlinuz-${RELEASE}`), fakeBzImage(RELEASE));
   if (modules !== 'none') mkdirSync(join(root, 'lib/modules', RELEASE, 'kernel'), { recursive: true });
@@ -31,7 +38,7 @@ const kernelTree = (modules: 'none' | 'bare' | 'depmod'): string => {
   return root;
 };
 
-const ctx = () => ({ runner: nothing, cacheDir: mkdtempSync(join(tmpdir(), 'lab-kernel-cache-')), say: () => undefined });
+const ctx = () => ({ runner: nothing, cacheDir: scratch('lab-kernel-cache-'), say: () => undefined });
 
 t.test('a bzImage alone: its release from its header, no modules', async (t) => {
   const root = kernelTree('none');
@@ -62,7 +69,7 @@ t.test('modules without modules.dep (dpkg-deb -x): lab says which depmod to run 
 });
 
 t.test('what is not a kernel says what would be', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-kernel-path-'));
+  const dir = scratch('lab-kernel-path-');
   writeFileSync(join(dir, 'notes.txt'), 'hello');
   await t.rejects(ensureKernel({ kind: 'path', path: join(dir, 'notes.txt') }, ctx()), /not a bzImage, a linux-image \.deb, or an extracted package directory/);
   await t.rejects(ensureKernel({ kind: 'path', path: join(dir, 'missing') }, ctx()), /no such file or directory/);
@@ -70,7 +77,7 @@ t.test('what is not a kernel says what would be', async (t) => {
 });
 
 t.test("Debian's current release is asked of apt-cache once per state of the package lists", async (t) => {
-  const lists = mkdtempSync(join(tmpdir(), 'lab-apt-lists-'));
+  const lists = scratch('lab-apt-lists-');
   const asked: string[][] = [];
   const apt: Runner = {
     async run(cmd) {
