@@ -82,7 +82,7 @@ export const runCase = async (
     } finally {
       await capture?.stop();
       await medium?.stop(probes);
-      await backend.down(plan, live);
+      await backend.down(plan, live, { defer: true });
     }
   } catch (err) {
     return {

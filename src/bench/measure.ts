@@ -196,19 +196,25 @@ export const seedCases = async (
   const scenario = await loadScenarioFile(resolve(env.root, 'scenarios', 'laptop-two-nics.yaml'));
   const cases = scenario.cases.slice(0, limit ?? scenario.cases.length);
   const samples: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    for (const [i, c] of cases.entries()) {
-      interrupted(env);
-      const started = now();
-      const result = await runCase(env.runner, env.backend, scenario, i, `${env.prefix}-s${r}`);
-      const ms = now() - started;
-      interrupted(env);
-      if (result.status === 'error' || result.status === 'skip') {
-        throw new Error(`case "${c.name}" did not run (${result.status}): ${result.error ?? ''}`);
+  // As in `lab run`: each case's namespaces are emptied when it ends and deleted together at the
+  // end (HostBackend.flush), which is in the run's wall time (the matrix) and in no case's.
+  try {
+    for (let r = 0; r < repeats; r++) {
+      for (const [i, c] of cases.entries()) {
+        interrupted(env);
+        const started = now();
+        const result = await runCase(env.runner, env.backend, scenario, i, `${env.prefix}-s${r}`);
+        const ms = now() - started;
+        interrupted(env);
+        if (result.status === 'error' || result.status === 'skip') {
+          throw new Error(`case "${c.name}" did not run (${result.status}): ${result.error ?? ''}`);
+        }
+        if (result.status === 'fail') env.log(`warning: case "${c.name}" failed an expectation (timed all the same)`);
+        samples.push(ms);
       }
-      if (result.status === 'fail') env.log(`warning: case "${c.name}" failed an expectation (timed all the same)`);
-      samples.push(ms);
     }
+  } finally {
+    await env.backend.flush();
   }
   return { samples, cases: cases.length, of: scenario.cases.length };
 };

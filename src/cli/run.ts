@@ -176,6 +176,9 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
   } finally {
+    // The cases' namespaces, deleted together now that none is running (an interrupt's
+    // teardown above has deleted them with everything else the run recorded).
+    if (!trap.caught) await backend.flush();
     if (caseOptions.drops && 'stop' in caseOptions.drops) await caseOptions.drops.stop();
     progress.stop();
     trap.release();

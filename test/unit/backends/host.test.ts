@@ -1,0 +1,57 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { HostBackend } from '../../../src/backends/host.js';
+import { StateFile } from '../../../src/backends/state.js';
+import { planCase } from '../../../src/plan/plan.js';
+import { seedScenario } from '../fixtures.js';
+import { FakeHost } from './fake-host.js';
+
+const setup = () => {
+  const host = new FakeHost();
+  const state = StateFile.create(mkdtempSync(join(tmpdir(), 'lab-host-')), { pid: process.pid, scenarios: ['x.yaml'] });
+  const backend = new HostBackend(host, state, host.exists);
+  const plan = (i: number) => ({ ...planCase(seedScenario(), 0, `${state.prefix}-${i}`), probes: [] });
+  return { host, state, backend, plan };
+};
+
+t.test('a deferred teardown empties the namespaces now and deletes them with the others at flush', async (t) => {
+  const { host, state, backend, plan } = setup();
+  const [a, b] = [plan(1), plan(2)];
+  await backend.down(a, await backend.up(a), { defer: true });
+  await backend.down(b, await backend.up(b), { defer: true });
+  const all = [...a.namespaces, ...b.namespaces].map((n) => n.netns);
+  t.same([...host.namespaces].sort(), [...all].sort(), 'still there after the cases');
+  t.ok(all.every((ns) => host.log.some((l) => l.join(' ') === `ip netns pids ${ns}`)), 'but every process inside was looked for (and killed)');
+  t.same([...state.namespaces].sort(), [...all].sort(), 'and still recorded, for an interrupt or lab clean');
+  await backend.flush();
+  t.same([...host.namespaces], [], 'flush deletes them all');
+  t.same(state.namespaces, [], 'and forgets them');
+  await backend.flush();
+  state.close();
+});
+
+t.test('deferred namespaces are deleted at the latest when 64 have gathered', async (t) => {
+  const { host, state, backend, plan } = setup();
+  for (let i = 0; i < 32; i++) {
+    const p = plan(i);
+    await backend.down(p, await backend.up(p), { defer: true });
+  }
+  t.equal(host.namespaces.size, 0, '32 cases of 2 namespaces: the 32nd down deleted all 64');
+  const p = plan(99);
+  await backend.down(p, await backend.up(p), { defer: true });
+  t.equal(host.namespaces.size, 2);
+  await backend.down(p);
+  t.equal(host.namespaces.size, 0, 'an immediate down of what is deferred is harmless');
+  await backend.flush();
+  state.close();
+});
+
+t.test('without defer, down deletes at once', async (t) => {
+  const { host, state, backend, plan } = setup();
+  const p = plan(1);
+  await backend.down(p, await backend.up(p));
+  t.equal(host.namespaces.size, 0);
+  state.close();
+});
