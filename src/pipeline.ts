@@ -62,6 +62,7 @@ export const runCase = async (
         observeMedia(runner, live, options.pcapDir),
       ]);
       let observer: Map<string, Map<string, DeviceCount>> | undefined;
+      const radios = new Set(plan.topology.devices.filter((d) => d.kind === 'radio').map((d) => `${d.node}:${d.dev}`));
       const { drops } = options;
       for (const [i, pp] of plan.probes.entries()) {
         const probe = () => (medium as MediumObserver).window(i, () => runProbe(runner, backend, live, pp, i, observer));
@@ -74,7 +75,7 @@ export const runCase = async (
         if (drops && 'unavailable' in drops) run.observation.limits.push(drops.unavailable);
         observer = run.observer;
         const to = pp.probe.kind === 'icmp' ? pp.probe.to.address : hostPort(pp.probe.to.address, pp.port);
-        const result = probeResult(pp.probe, to, run.observation, pp.receiverNode, pp.port);
+        const result = probeResult(pp.probe, to, run.observation, pp.receiverNode, pp.port, radios);
         probes.push(result);
         const expect = expectationFor(plan.case, pp.probe, kernel);
         expectations.push(...judgeExpectations(pp.probe.name, expect, run.observation, result.cause ?? undefined));

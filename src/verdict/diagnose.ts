@@ -86,6 +86,8 @@ export const diagnose = (
   obs: ProbeObservation,
   receiverNode: string | undefined,
   port?: number,
+  /** The topology's radios (`node:dev`): a path through one went over the air, not a wire. */
+  radios: ReadonlySet<string> = new Set(),
 ): Diagnosis => {
   const evidence = evidenceLines(probe, obs);
   const d = (cause: Cause, why: string): Diagnosis => ({ cause, explanation: `not delivered (${cause}): ${why}`, evidence });
@@ -93,7 +95,7 @@ export const diagnose = (
     const wire = obs.path.filter((k) => !k.endsWith(':lo'));
     const explanation = wire.length === 0
       ? `delivered through ${arrow(obs.path)}; nothing crossed the wire`
-      : `delivered over the wire, received on ${wire[wire.length - 1]}`;
+      : `delivered over the ${wire.some((k) => radios.has(k)) ? 'air' : 'wire'}, received on ${wire[wire.length - 1]}`;
     return { explanation, evidence };
   }
   if (obs.receiverError) return d('UNKNOWN', `the receiver could not listen: ${obs.receiverError}`);

@@ -122,8 +122,9 @@ export const probeResult = (
   obs: ProbeObservation,
   receiverNode: string | undefined,
   port?: number,
+  radios?: ReadonlySet<string>,
 ): ProbeResult => {
-  const diagnosis = diagnose(probe, obs, receiverNode, port);
+  const diagnosis = diagnose(probe, obs, receiverNode, port, radios);
   const mismatch = predictionMismatch(probe.from.node, obs.prediction, obs.path);
   const reply = obs.legs[1];
   return {

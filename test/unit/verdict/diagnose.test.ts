@@ -23,6 +23,12 @@ t.test('delivered: no cause, and whether it crossed the wire', async (t) => {
   t.equal(lo.cause, undefined);
   t.equal(lo.explanation, 'delivered through laptop:lo; nothing crossed the wire');
   t.equal(diagnose(probe, obs({ delivered: true, path: wire }), 'laptop').explanation, 'delivered over the wire, received on laptop:wlan1');
+  const radios = new Set(['laptop:wlan0', 'laptop:wlan1']);
+  t.equal(
+    diagnose(probe, obs({ delivered: true, path: ['laptop:wlan0', 'laptop:wlan1'] }), 'laptop', undefined, radios).explanation,
+    'delivered over the air, received on laptop:wlan1',
+    'through radios it is the air',
+  );
 });
 
 t.test('NEIGH_FAILED: nothing left and the neighbour entry never resolved; the refusing NIC is named', async (t) => {
