@@ -9,6 +9,11 @@ export interface Command {
   timeoutMs?: number;
   /** For `start`: keep stdin open for `write` (the namespace agent); otherwise stdin is closed. */
   interactive?: boolean;
+  /**
+   * For `start`: keep the whole output for `done` (the default). A process that answers for the
+   * whole run (lab's perl process) does not: it would keep every answer in memory.
+   */
+  keepOutput?: boolean;
 }
 
 export interface CommandResult {
@@ -48,6 +53,9 @@ export interface Runner {
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** Lines of a started child that no waiter took, kept for waiters yet to come (the newest). */
+const MAX_UNCLAIMED_LINES = 1_000;
 
 const toResult = (
   argv: readonly string[],
@@ -154,7 +162,7 @@ const plainRunner = (): Runner => ({
       timeout: cmd.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       killSignal: 'SIGKILL',
       stdin: cmd.interactive ? 'pipe' : 'ignore',
-      buffer: { stdout: true, stderr: true },
+      buffer: cmd.keepOutput === false ? false : { stdout: true, stderr: true },
     });
     const streams = { stdout: { pending: '', lines: [] as string[] }, stderr: { pending: '', lines: [] as string[] } };
     const waiters: { stream: 'stdout' | 'stderr'; test: (l: string) => boolean; resolve: (l: string | undefined) => void }[] = [];
@@ -166,10 +174,17 @@ const plainRunner = (): Runner => ({
         while ((nl = buffer.pending.indexOf('\n')) >= 0) {
           const line = buffer.pending.slice(0, nl);
           buffer.pending = buffer.pending.slice(nl + 1);
-          buffer.lines.push(line);
+          let taken = false;
           for (const w of waiters.splice(0)) {
-            if (w.stream === name && w.test(line)) w.resolve(line);
-            else waiters.push(w);
+            if (w.stream === name && w.test(line)) {
+              w.resolve(line);
+              taken = true;
+            } else waiters.push(w);
+          }
+          // Kept for a waiter yet to come; a line a waiter took is not looked for again.
+          if (!taken) {
+            buffer.lines.push(line);
+            if (buffer.lines.length > MAX_UNCLAIMED_LINES) buffer.lines.shift();
           }
         }
       });
