@@ -57,11 +57,11 @@ export class NamespaceAgent {
    * process open).
    */
   static async startHere(runner: Runner): Promise<NamespaceAgent> {
-    return NamespaceAgent.launch(runner, ['perl', '-e', AGENT_PL], '(lab)', 0, false);
+    return NamespaceAgent.launch(runner, ['perl', '-e', AGENT_PL], '(lab)', 0);
   }
 
-  private static async launch(runner: Runner, argv: string[], netns: string, lifetimeMs: number, keepOutput = true): Promise<NamespaceAgent> {
-    const proc = runner.start({ argv, interactive: true, timeoutMs: lifetimeMs, keepOutput });
+  private static async launch(runner: Runner, argv: string[], netns: string, lifetimeMs: number): Promise<NamespaceAgent> {
+    const proc = runner.start({ argv, interactive: true, timeoutMs: lifetimeMs });
     const timer = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), agentReadyMs()).unref());
     const ready = await Promise.race([proc.waitForLine((l) => l === 'agent\tready'), timer]);
     if (ready === undefined || !proc.write) {

@@ -9,11 +9,6 @@ export interface Command {
   timeoutMs?: number;
   /** For `start`: keep stdin open for `write` (the namespace agent); otherwise stdin is closed. */
   interactive?: boolean;
-  /**
-   * For `start`: keep the whole output for `done` (the default). A process that answers for the
-   * whole run (lab's perl process) does not: it would keep every answer in memory.
-   */
-  keepOutput?: boolean;
 }
 
 export interface CommandResult {
@@ -110,35 +105,62 @@ export const execaRunner = (): Runner => {
 /** One per process: every part of lab shares the one perl process. */
 let shared: Runner | undefined;
 
+/**
+ * How many commands one perl process forks before a fresh one takes over: execa keeps a started
+ * child's whole output (up to its 100 MB limit), and the answers of a long run add up.
+ */
+export const RECYCLE_AFTER = 2_000;
+
 /** `run` through a perl process started on first use; plain execa when that cannot start or has ended. */
-export const perlForked = (inner: Runner): Runner => {
-  let forker: Promise<NamespaceAgent | undefined> | undefined;
-  let pending = 0;
-  const get = (): Promise<NamespaceAgent | undefined> =>
-    (forker ??= NamespaceAgent.startHere(inner).then(
+export const perlForked = (inner: Runner, recycleAfter = RECYCLE_AFTER): Runner => {
+  interface Forker {
+    agent: Promise<NamespaceAgent | undefined>;
+    pending: number;
+    served: number;
+  }
+  let current: Forker | undefined;
+  const fresh = (): Forker => ({
+    agent: NamespaceAgent.startHere(inner).then(
       (agent) => {
         agent.ref(false);
         return agent;
       },
       () => undefined,
-    ));
+    ),
+    pending: 0,
+    served: 0,
+  });
+  const retire = (f: Forker): void => void f.agent.then((a) => a?.stop());
   return {
     async run(cmd) {
-      const agent = await get();
-      if (!agent || agent.ended) return inner.run(cmd);
-      // While a command is out, the perl process's pipes keep lab alive; when idle, they do not.
-      if (pending++ === 0) agent.ref(true);
+      if (!current || current.served >= recycleAfter) {
+        // The old one ends once its last command is answered.
+        if (current && current.pending === 0) retire(current);
+        current = fresh();
+      }
+      const f = current;
+      f.served += 1;
+      // Counted before the wait for the process, so it is not retired under this command.
+      f.pending += 1;
       try {
+        const agent = await f.agent;
+        if (!agent || agent.ended) return await inner.run(cmd);
+        // While a command is out, the perl process's pipes keep lab alive; when idle, they do not.
+        agent.ref(true);
         return await agent.run(cmd);
       } finally {
-        if (--pending === 0) agent.ref(false);
+        if (--f.pending === 0) {
+          void f.agent.then((agent) => agent?.ref(false));
+          if (f !== current) retire(f);
+        }
       }
     },
     start: (cmd) => inner.start(cmd),
   };
 };
 
-const plainRunner = (): Runner => ({
+/** execa alone, for every command (tests, and under perlForked). */
+export const plainRunner = (): Runner => ({
   async run(cmd) {
     const [file, ...args] = cmd.argv;
     if (!file) throw new TypeError('empty argv');
@@ -162,7 +184,7 @@ const plainRunner = (): Runner => ({
       timeout: cmd.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       killSignal: 'SIGKILL',
       stdin: cmd.interactive ? 'pipe' : 'ignore',
-      buffer: cmd.keepOutput === false ? false : { stdout: true, stderr: true },
+      buffer: { stdout: true, stderr: true },
     });
     const streams = { stdout: { pending: '', lines: [] as string[] }, stderr: { pending: '', lines: [] as string[] } };
     const waiters: { stream: 'stdout' | 'stderr'; test: (l: string) => boolean; resolve: (l: string | undefined) => void }[] = [];

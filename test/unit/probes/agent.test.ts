@@ -1,7 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import t from 'tap';
-import { execaRunner } from '../../../src/backends/runner.js';
+import { execaRunner, perlForked, plainRunner } from '../../../src/backends/runner.js';
 import { AGENT_PL, ipv6Bytes, parseProcCounters, sockaddrHex } from '../../../src/probes/agent.js';
 
 t.test('/proc/net/snmp, netstat and snmp6 are read the way nstat names them', async (t) => {
@@ -127,4 +127,17 @@ t.test('the agent ends when its stdin closes', async (t) => {
   const done = await a.proc.done;
   t.equal(done.exitCode, 0);
   t.match(done.stdout, new RegExp(`${id}\tresult\t0`), 'its listener said it had nothing');
+});
+
+t.test('lab\'s perl process forks the commands, and a fresh one takes over after so many', async (t) => {
+  const inner = plainRunner();
+  let starts = 0;
+  const counting = { run: inner.run, start: (cmd: Parameters<typeof inner.start>[0]) => (starts++, inner.start(cmd)) };
+  const runner = perlForked(counting, 3);
+  const results = [];
+  for (let i = 0; i < 7; i++) results.push(await runner.run({ argv: ['sh', '-c', `echo ${i}; echo err >&2; exit ${i % 2}`] }));
+  t.same(results.map((r) => [r.stdout, r.stderr, r.exitCode]), [0, 1, 2, 3, 4, 5, 6].map((i) => [`${i}\n`, 'err\n', i % 2]));
+  t.equal(starts, 3, 'seven commands, three commands per perl process');
+  const side = await Promise.all([1, 2, 3, 4].map((i) => runner.run({ argv: ['echo', String(i)] })));
+  t.same(side.map((r) => r.stdout), ['1\n', '2\n', '3\n', '4\n'], 'side by side, each gets its own answer');
 });
