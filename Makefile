@@ -49,14 +49,18 @@ bench: deps build
 # tap takes test files, not folders, as arguments.
 tests = $(shell find test/$(1) -name '*.test.ts' | sort)
 
+# The suite's temporary files (the tests' and lab's own) go to a folder of the run's own, removed
+# afterwards whatever the result: nothing is left in /tmp.
+suite = tmp=$$(mktemp -d /tmp/lab-suite-XXXXXX); TMPDIR=$$tmp $(TAP) $(TAPFLAGS) $(1); rc=$$?; rm -rf $$tmp; exit $$rc
+
 test: deps build
-	$(TAP) $(TAPFLAGS) $(call tests,unit) $(call tests,integration)
+	@$(call suite,$(call tests,unit) $(call tests,integration))
 
 test-unit: npm
-	$(TAP) $(TAPFLAGS) $(call tests,unit)
+	@$(call suite,$(call tests,unit))
 
 test-integration: deps build
-	$(TAP) $(TAPFLAGS) $(call tests,integration)
+	@$(call suite,$(call tests,integration))
 
 schema: npm
 	node --import tsx src/model/write-schema.ts

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -8,9 +8,14 @@ import { planCase } from '../../../src/plan/plan.js';
 import { seedScenario } from '../fixtures.js';
 import { FakeHost } from './fake-host.js';
 
+const dirs: string[] = [];
+t.teardown(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 const setup = () => {
   const host = new FakeHost();
-  const state = StateFile.create(mkdtempSync(join(tmpdir(), 'lab-host-')), { pid: process.pid, scenarios: ['x.yaml'] });
+  const dir = mkdtempSync(join(tmpdir(), 'lab-host-'));
+  dirs.push(dir);
+  const state = StateFile.create(dir, { pid: process.pid, scenarios: ['x.yaml'] });
   const backend = new HostBackend(host, state, host.exists);
   const plan = (i: number) => ({ ...planCase(seedScenario(), 0, `${state.prefix}-${i}`), probes: [] });
   return { host, state, backend, plan };
