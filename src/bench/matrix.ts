@@ -9,11 +9,8 @@ export const checkMatrixCells = (cells: number): string | undefined =>
     ? undefined
     : `the matrix has rp_filter × direction × TTL cells: a multiple of 4 from 4 to ${4 * 191}, got ${cells}`;
 
-export const matrixScenarioText = (cells: number): string => {
-  const ttls = Array.from({ length: cells / 4 }, (_, i) => 64 + i);
-  return `name: bench-matrix-${cells}
-description: ${cells} cells of accept-local, each in a fresh copy of the topology (lab bench).
-nodes:
+/** The default scenario's topology (scenarios/laptop-two-nics.yaml) as YAML: nodes, links, addresses. */
+export const SEED_TOPOLOGY_YAML = `nodes:
   laptop: {}
   ap: { bridge: br0 }
 links:
@@ -22,7 +19,13 @@ links:
 addresses:
   laptop:wlan0: 192.0.2.1/24
   laptop:wlan1: 192.0.2.2/24
-cases:
+`;
+
+export const matrixScenarioText = (cells: number): string => {
+  const ttls = Array.from({ length: cells / 4 }, (_, i) => 64 + i);
+  return `name: bench-matrix-${cells}
+description: ${cells} cells of accept-local, each in a fresh copy of the topology (lab bench).
+${SEED_TOPOLOGY_YAML}cases:
   - name: accept-local
     recipe: { accept-local: { node: laptop, out: wlan0, in: wlan1 } }
     matrix:

@@ -1,5 +1,6 @@
 // Hand-built models for unit tests that must not depend on the loader.
 import type { Case, Scenario } from '../../src/model/types.js';
+import { SEED_TOPOLOGY_YAML } from '../../src/bench/matrix.js';
 
 const loc = { line: 1, col: 1 };
 
@@ -46,14 +47,5 @@ export const seedScenario = (cases: Case[] = [seedCase()]): Scenario => ({
  * with `cases:`' entries). The header is 11 lines, so a case's line numbers do not depend on it.
  */
 export const seedYaml = (name: string, cases: string): string => `name: ${name}
-nodes:
-  laptop: {}
-  ap: { bridge: br0 }
-links:
-  - [laptop:wlan0, ap:port0]
-  - [laptop:wlan1, ap:port1]
-addresses:
-  laptop:wlan0: 192.0.2.1/24
-  laptop:wlan1: 192.0.2.2/24
-cases:
+${SEED_TOPOLOGY_YAML}cases:
 ${cases}`;
