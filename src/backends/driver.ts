@@ -4,8 +4,7 @@
 // them instead, each as `nsenter --net=/run/netns/NS COMMAND`, forked in C while lab waits; two
 // lanes side by side use both cores. nsenter only joins the network namespace: `ip netns exec`
 // (and `ip -n`) also copy the whole mount table for a fresh /sys, which grows with every
-// namespace on the machine (linear,100: 6 ms a command, against 2.4 ms for linear,50). Inputs
-// travel in files of a private temporary folder. A handful of commands still run as processes
+// namespace on the machine. Inputs travel in files of a private temporary folder. A handful of commands still run as processes
 // of their own (no files).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,12 +61,6 @@ export const laneErrors = (stderr: string, count: number): string[] => {
 /** Whether the driver can carry `c`: plain tokens, and input only through a final `-`. */
 export const drivable = (c: NsCommand): boolean =>
   plain(c.netns) && c.argv.every(plain) && (c.input === undefined || c.argv[c.argv.length - 1] === '-');
-
-/** Which line of an `ip -batch -` failed, 0-based, from ip's "Command failed -:LINE". */
-export const failedDriverLine = (stderr: string): number | undefined => {
-  const m = /Command failed -:(\d+)/.exec(stderr);
-  return m ? Number(m[1]) - 1 : undefined;
-};
 
 /**
  * Runs the commands, side by side (`parallel`) or one after another in order (`sequence`).

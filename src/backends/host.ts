@@ -10,7 +10,7 @@ import { OBSERVER_TABLE, observerRuleset } from '../probes/observe.js';
 import { NamespaceAgent } from './agent.js';
 import { timeScale } from './time-scale.js';
 import type { Command, CommandResult, Runner } from './runner.js';
-import { failedDriverLine, inNetns, runInNamespaces, type NsCommand } from './driver.js';
+import { inNetns, runInNamespaces, type NsCommand } from './driver.js';
 import { netnsRunDir, type StateFile } from './state.js';
 
 export { inNetns };
@@ -84,7 +84,8 @@ export class HostBackend {
     };
     let starting: Promise<unknown> = Promise.resolve();
     try {
-      await this.createNamespaces(plan, netnsOf);
+      const { root, rest } = hostOrder(plan.ops, netnsOf);
+      await this.createNamespaces(plan, root, netnsOf);
       // The agents start while the plan is applied: on every node of a case that probes, where
       // they carry the probe, its receiver and its evidence (a perl start each: milliseconds).
       if (plan.probes.length > 0) {
@@ -97,7 +98,7 @@ export class HostBackend {
       // Awaited below; until then a rejection (an agent killed by an interrupt) must not count
       // as unhandled, which would end the process in the middle of its teardown.
       starting.catch(() => undefined);
-      await this.applyOps(live, hostOrder(plan.ops, netnsOf).rest);
+      await this.applyOps(live, rest);
       await starting;
       await Promise.all([this.installObservers(live), this.settle(live)]);
       return live;
@@ -113,7 +114,11 @@ export class HostBackend {
    * outside straight into them (bridges, veth pairs). A namespace of that name that exists
    * already is someone else's: never touched, never deleted.
    */
-  private async createNamespaces(plan: CasePlan, netnsOf: (node: string) => string): Promise<void> {
+  private async createNamespaces(
+    plan: CasePlan,
+    root: readonly { line: string; op: Op }[],
+    netnsOf: (node: string) => string,
+  ): Promise<void> {
     const all = plan.namespaces.map((n) => n.netns);
     const taken = all.find(this.exists);
     if (taken) {
@@ -121,12 +126,11 @@ export class HostBackend {
     }
     // Recorded before they exist, so a crash right after creation still leaves them findable.
     this.state.own(...all);
-    const { root } = hostOrder(plan.ops, netnsOf);
     const lines = [...all.map((ns) => `netns add ${ns}`), ...root.map((r) => r.line)];
     const r = await this.runner.run({ argv: ['ip', '-batch', '-'], input: `${lines.join('\n')}\n`, timeoutMs: 10_000 + 20 * lines.length });
     this.state.created(...all.filter(this.exists));
     if (r.exitCode === 0) return;
-    const line = failedDriverLine(r.stderr) ?? 0;
+    const line = failedBatchLine(r.stderr) ?? 0;
     const op = root[line - all.length]?.op;
     const shown = line < all.length ? ['ip', 'netns', 'add', all[line] as string] : op ? inNetns(netnsOf(op.node), op.argv) : r.argv;
     throw new CommandError(shown, r.exitCode, r.stderr.replace(/\n?Command failed -:\d+\s*$/, ''), r.timedOut);

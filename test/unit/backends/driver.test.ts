@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { DIRECT_MAX, driverLine, drivable, failedDriverLine, laneErrors, runInNamespaces, type NsCommand } from '../../../src/backends/driver.js';
+import { DIRECT_MAX, driverLine, drivable, laneErrors, runInNamespaces, type NsCommand } from '../../../src/backends/driver.js';
+import { failedBatchLine } from '../../../src/plan/batch.js';
 import type { Command, CommandResult, Runner } from '../../../src/backends/runner.js';
 
 const ok = (cmd: Command, over: Partial<CommandResult> = {}): CommandResult => ({
@@ -83,6 +84,6 @@ t.test('only plain tokens and a final `-` for input can be driven', async (t) =>
   t.notOk(drivable({ netns: 'a', argv: ['nft', '-f', '/dev/stdin'], input: 'x' }));
   t.notOk(drivable({ netns: 'a', argv: ['sh', '-c', 'echo a b'] }));
   t.equal(driverLine({ netns: 'a', argv: ['nft', '-f', '-'] }, '/tmp/f', '/run/netns'), '--net=/run/netns/a nft -f /tmp/f');
-  t.equal(failedDriverLine('x\nCommand failed -:4\n'), 3);
-  t.equal(failedDriverLine('x'), undefined);
+  t.equal(failedBatchLine('x\nCommand failed -:4\n'), 3, 'the root batch\'s failed line, read as any batch\'s');
+  t.equal(failedBatchLine('x'), undefined);
 });
