@@ -5,6 +5,7 @@
 import { AGENT_PL, parseProcCounters, sockaddrHex } from '../probes/agent.js';
 import type { Command, CommandResult, LiveProcess, Runner } from './runner.js';
 import { timeScale } from './time-scale.js';
+import { tracing } from './trace.js';
 
 const hex = (s: string): string => Buffer.from(s, 'utf8').toString('hex');
 const unhex = (s: string | undefined): string => Buffer.from(s ?? '', 'hex').toString('utf8');
@@ -30,7 +31,7 @@ export interface Listening {
 // Scaled inside a VM under TCG (see time-scale.ts); the agent starts in milliseconds.
 const agentReadyMs = (): number => 10_000 * timeScale();
 
-const TRACE = process.env['LAB_TRACE'] === '1';
+const TRACE = tracing();
 
 /** The files `counters` reads: what nstat reads. */
 const COUNTER_FILES = ['/proc/net/snmp', '/proc/net/netstat', '/proc/net/snmp6'];

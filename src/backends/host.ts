@@ -12,6 +12,7 @@ import { timeScale } from './time-scale.js';
 import type { Command, CommandResult, Runner } from './runner.js';
 import { inNetns, runInNamespaces, type NsCommand } from './driver.js';
 import { netnsRunDir, type StateFile } from './state.js';
+import { tracing } from './trace.js';
 
 export { inNetns };
 
@@ -33,7 +34,7 @@ export interface LiveCase {
   run(node: string, cmd: Command): Promise<CommandResult>;
 }
 
-const TRACE = process.env['LAB_TRACE'] === '1';
+const TRACE = tracing();
 
 /** Deferred namespaces are deleted at the latest when this many have gathered. */
 const DEFER_MAX = 64;

@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { NamespaceAgent } from './agent.js';
+import { tracing } from './trace.js';
 
 export interface Command {
   argv: readonly string[];
@@ -97,7 +98,7 @@ export const tracedRunner = (inner: Runner, write: (line: string) => void = (l) 
 export const execaRunner = (): Runner => {
   if (!shared) {
     const runner = perlForked(plainRunner());
-    shared = process.env['LAB_TRACE'] === '1' ? tracedRunner(runner) : runner;
+    shared = tracing() ? tracedRunner(runner) : runner;
   }
   return shared;
 };

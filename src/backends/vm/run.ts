@@ -15,6 +15,7 @@ import { ensureInitramfs } from './initramfs.js';
 import type { KernelSpec } from './kernel-spec.js';
 import { ensureKernel, type Kernel } from './kernels.js';
 import { boot, consoleTail, QEMU, qemuArgv } from './qemu.js';
+import { tracing } from '../trace.js';
 
 export interface VmRunOptions {
   spec: KernelSpec;
@@ -103,7 +104,7 @@ export const runInVm = async (o: VmRunOptions): Promise<VmRun> => {
           LAB_TIME_SCALE: accel.accel === 'tcg' ? '8' : '2',
           LANG: 'C.UTF-8',
           // LAB_TRACE=1 traces the lab inside too: its command lines come back over the console.
-          ...(process.env['LAB_TRACE'] === '1' ? { LAB_TRACE: '1' } : {}),
+          ...(tracing() ? { LAB_TRACE: '1' } : {}),
         },
       }),
     );
@@ -120,11 +121,11 @@ export const runInVm = async (o: VmRunOptions): Promise<VmRun> => {
       onLine: (line) => {
         if (firstLine === undefined && /^\[(trace|\d+\/\d+)\]/.test(line)) firstLine = performance.now() - bootStarted;
         // The inner lab's progress lines, as they come.
-        if (/^\[\d+\/\d+\]/.test(line) || (process.env['LAB_TRACE'] === '1' && line.startsWith('[trace]'))) o.say(`${kernel.release}: ${line}`);
+        if (/^\[\d+\/\d+\]/.test(line) || (tracing() && line.startsWith('[trace]'))) o.say(`${kernel.release}: ${line}`);
       },
       ...(o.signal ? { signal: o.signal } : {}),
     });
-    if (process.env['LAB_TRACE'] === '1') {
+    if (tracing()) {
       const ms = (n: number | undefined) => (n === undefined ? '-' : `${Math.round(n)} ms`);
       o.say(`${kernel.release}: [trace] QEMU: /init alive at ${ms(r.marks.alive)}, host root at ${ms(r.marks.root)}, first line of lab at ${ms(firstLine)}, done at ${ms(r.durationMs)}`);
     }
