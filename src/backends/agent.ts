@@ -2,8 +2,13 @@
 // Commands run through it start inside the namespace without `ip netns exec` (which unshares a
 // mount namespace and remounts /sys every time) and without a process start in lab itself; a
 // probe's receiver is a socket the agent opens; counters and sysctls are files it reads.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AGENT_PL, parseProcCounters, sockaddrHex } from '../probes/agent.js';
-import type { Command, CommandResult, LiveProcess, Runner } from './runner.js';
+import { type Command, type CommandResult, type LiveProcess, lineReader, type Runner } from './runner.js';
 import { timeScale } from './time-scale.js';
 import { tracing } from './trace.js';
 
@@ -47,9 +52,33 @@ export class NamespaceAgent {
   /** Whether the agent process has ended. */
   ended = false;
 
-  /** Starts the agent inside `netns` and waits until it reads requests. */
+  /**
+   * Starts the agent inside `netns` and waits until it reads requests. It is one more command of
+   * `runner` (forked by the perl process, not by Node: a spawn costs Node's thread ~7 ms, two
+   * per case), which lasts as long as the agent; the agent connects back to lab's unix socket.
+   */
   static async start(runner: Runner, netns: string, lifetimeMs: number): Promise<NamespaceAgent> {
-    return NamespaceAgent.launch(runner, ['ip', 'netns', 'exec', netns, 'perl', '-e', AGENT_PL], netns, lifetimeMs);
+    const hub = await agentHub();
+    const token = randomBytes(12).toString('hex');
+    const connected = hub.expect(token);
+    const argv = ['ip', 'netns', 'exec', netns, 'perl', '-e', AGENT_PL, hub.path, token];
+    const done = runner.run({ argv, timeoutMs: lifetimeMs });
+    let timer: NodeJS.Timeout | undefined;
+    const failed = await Promise.race([
+      connected.then(() => undefined),
+      done.then((r) => r.stderr.trim() || `it ended (exit ${r.exitCode})`),
+      new Promise<string>((resolve) => (timer = setTimeout(() => resolve('no answer'), agentReadyMs()))),
+    ]);
+    clearTimeout(timer);
+    if (failed !== undefined) {
+      hub.forget(token);
+      void connected.then((c) => c.socket.destroy(), () => undefined);
+      throw new Error(`the namespace agent in ${netns} did not start: ${failed}`);
+    }
+    const { socket, pid, rest } = await connected;
+    const agent = new NamespaceAgent(socketProcess(argv, socket, pid, rest, done), netns);
+    void done.then(() => (agent.ended = true));
+    return agent;
   }
 
   /**
@@ -124,6 +153,27 @@ export class NamespaceAgent {
     this.proc.write?.(`close\t${id}\n`);
   }
 
+  /**
+   * Sends one UDP datagram from `from` (port chosen by the kernel; bound to `dev` as well when
+   * given) to `to`:`port`, the way `socat -u - UDP-SENDTO:…,bind=…` does, without starting it.
+   * Resolves with the kernel's complaint when the socket could not bind or send.
+   */
+  async send(req: { family: 4 | 6; from: string; to: string; port: number; dev?: string; payload: string }): Promise<{ error?: string }> {
+    const started = performance.now();
+    const id = this.request('send', [
+      req.family,
+      sockaddrHex(req.family, req.from, 0),
+      sockaddrHex(req.family, req.to, req.port),
+      hex(req.dev ?? ''),
+      hex(req.payload),
+    ]);
+    const a = await this.answer(id);
+    if (TRACE) process.stderr.write(`[trace] agent ${this.netns} +${(performance.now() - started).toFixed(1)} ms: send udp ${req.from} → ${req.to}:${req.port}\n`);
+    if (!a) return { error: 'the namespace agent ended' };
+    const error = unhex(a[1]);
+    return error ? { error } : {};
+  }
+
   /** The contents of files inside the namespace's view (/proc/net, /proc/sys/net); '' when unreadable. */
   async read(paths: readonly string[]): Promise<string[]> {
     const id = this.request('read', paths.map(hex));
@@ -142,3 +192,83 @@ export class NamespaceAgent {
     await this.proc.stop(1_000);
   }
 }
+
+/** The unix socket agents connect back to: one per lab process, in a private folder removed at exit. */
+interface AgentHub {
+  path: string;
+  /** The connection of the agent started with `token`, its pid, and what it sent after its greeting. */
+  expect(token: string): Promise<{ socket: Socket; pid: number; rest: string }>;
+  forget(token: string): void;
+}
+
+let hub: Promise<AgentHub> | undefined;
+
+const agentHub = (): Promise<AgentHub> => (hub ??= openHub());
+
+const openHub = async (): Promise<AgentHub> => {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-agents-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'hub');
+  const waiting = new Map<string, (c: { socket: Socket; pid: number; rest: string }) => void>();
+  const server = createServer((socket) => {
+    // The first line names the agent: `agent ready TOKEN PID`; a stranger is hung up on.
+    let text = '';
+    const greet = (chunk: Buffer): void => {
+      text += chunk.toString();
+      const nl = text.indexOf('\n');
+      if (nl < 0) return;
+      socket.off('data', greet);
+      const [word, ready, token = '', pid] = text.slice(0, nl).split('\t');
+      const deliver = waiting.get(token);
+      if (word !== 'agent' || ready !== 'ready' || !deliver) return void socket.destroy();
+      waiting.delete(token);
+      deliver({ socket, pid: Number(pid), rest: text.slice(nl + 1) });
+    };
+    socket.on('data', greet);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => resolve());
+  });
+  server.unref();
+  return {
+    path,
+    expect: (token) => new Promise((resolve) => waiting.set(token, resolve)),
+    forget: (token) => void waiting.delete(token),
+  };
+};
+
+/** An agent connected over the hub's socket, as the LiveProcess NamespaceAgent talks to. */
+const socketProcess = (argv: readonly string[], socket: Socket, pid: number, rest: string, done: Promise<CommandResult>): LiveProcess => {
+  const lines = lineReader();
+  socket.on('data', (chunk: Buffer) => lines.feed(chunk.toString()));
+  socket.on('close', () => lines.end());
+  lines.feed(rest);
+  const kill = (): void => {
+    socket.destroy();
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  };
+  return {
+    pid,
+    waitForLine: (test, stream = 'stdout') => (stream === 'stdout' ? lines.wait(test) : Promise.resolve(undefined)),
+    done: done.then((r) => ({ ...r, argv })),
+    kill,
+    write: (text) => void socket.write(text),
+    end: () => void socket.end(),
+    ref: (on) => void (on ? socket.ref() : socket.unref()),
+    async stop(graceMs = 2_000) {
+      socket.end();
+      const timer = setTimeout(kill, graceMs);
+      try {
+        return await done;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+};

@@ -42,6 +42,47 @@ export interface LiveProcess {
   ref?(on: boolean): void;
 }
 
+/**
+ * A stream's lines, each handed to every waiter whose test it passes; lines no waiter took
+ * are kept (the newest MAX_UNCLAIMED_LINES) for waiters yet to come. Waiters left when the stream
+ * ends get undefined.
+ */
+export const lineReader = () => {
+  let pending = '';
+  let ended = false;
+  const lines: string[] = [];
+  const waiters: { test: (l: string) => boolean; resolve: (l: string | undefined) => void }[] = [];
+  return {
+    feed(chunk: string): void {
+      pending += chunk;
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        let taken = false;
+        for (const w of waiters.splice(0)) {
+          if (w.test(line)) {
+            w.resolve(line);
+            taken = true;
+          } else waiters.push(w);
+        }
+        if (taken) continue;
+        lines.push(line);
+        if (lines.length > MAX_UNCLAIMED_LINES) lines.shift();
+      }
+    },
+    wait(test: (line: string) => boolean): Promise<string | undefined> {
+      const found = lines.find(test);
+      if (found !== undefined || ended) return Promise.resolve(found);
+      return new Promise((resolve) => waiters.push({ test, resolve }));
+    },
+    end(): void {
+      ended = true;
+      for (const w of waiters.splice(0)) w.resolve(undefined);
+    },
+  };
+};
+
 /** The one seam between lab and the system. */
 export interface Runner {
   run(cmd: Command): Promise<CommandResult>;
@@ -187,45 +228,16 @@ export const plainRunner = (): Runner => ({
       stdin: cmd.interactive ? 'pipe' : 'ignore',
       buffer: { stdout: true, stderr: true },
     });
-    const streams = { stdout: { pending: '', lines: [] as string[] }, stderr: { pending: '', lines: [] as string[] } };
-    const waiters: { stream: 'stdout' | 'stderr'; test: (l: string) => boolean; resolve: (l: string | undefined) => void }[] = [];
-    for (const name of ['stdout', 'stderr'] as const) {
-      const buffer = streams[name];
-      child[name]?.on('data', (chunk: Buffer) => {
-        buffer.pending += chunk.toString();
-        let nl: number;
-        while ((nl = buffer.pending.indexOf('\n')) >= 0) {
-          const line = buffer.pending.slice(0, nl);
-          buffer.pending = buffer.pending.slice(nl + 1);
-          let taken = false;
-          for (const w of waiters.splice(0)) {
-            if (w.stream === name && w.test(line)) {
-              w.resolve(line);
-              taken = true;
-            } else waiters.push(w);
-          }
-          // Kept for a waiter yet to come; a line a waiter took is not looked for again.
-          if (!taken) {
-            buffer.lines.push(line);
-            if (buffer.lines.length > MAX_UNCLAIMED_LINES) buffer.lines.shift();
-          }
-        }
-      });
-    }
+    const streams = { stdout: lineReader(), stderr: lineReader() };
+    for (const name of ['stdout', 'stderr'] as const) child[name]?.on('data', (chunk: Buffer) => streams[name].feed(chunk.toString()));
     const done = child.then((r) => {
-      for (const w of waiters.splice(0)) w.resolve(undefined);
+      streams.stdout.end();
+      streams.stderr.end();
       return toResult(cmd.argv, r, started);
     });
     return {
       pid: child.pid,
-      waitForLine(test, stream = 'stdout') {
-        const found = streams[stream].lines.find(test);
-        if (found !== undefined) return Promise.resolve(found);
-        return new Promise((resolve) => {
-          waiters.push({ stream, test, resolve });
-          void done.then(() => resolve(undefined));
-        });
-      },
+      waitForLine: (test, stream = 'stdout') => streams[stream].wait(test),
       done,
       kill: () => child.kill('SIGKILL'),
       ...(cmd.interactive

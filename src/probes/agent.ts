@@ -16,14 +16,20 @@
 //                                                (or ID error MESSAGE_HEX)
 //   close ID                                   → listener ID answers `result 0` unless it had it
 //   read ID PATH_HEX…                          → ID read CONTENT_HEX… (empty when unreadable)
-// Prints `agent ready` once it reads requests; ends when stdin closes (listeners first).
-// Every exec and listener runs in a child of its own, so a slow one holds up nothing else; only
-// the agent itself writes to stdout, one whole line at a time. The children let go of the
-// agent's stdout and stderr: a listener outliving a killed agent must not keep lab waiting for
-// the end of its output.
+//   send ID FAMILY FROM_SA_HEX TO_SA_HEX DEV_HEX PAYLOAD_HEX
+//                                              → ID sent ERROR_HEX (empty: sent): one UDP
+//                                                datagram from a bound socket (bound to DEV too)
+// Prints `agent ready` once it reads requests; ends when stdin closes (listeners first). Started
+// with a socket path and a token (`perl -e AGENT_PL PATH TOKEN`), it connects to lab's unix
+// socket there, speaks the same protocol over it and says `agent ready TOKEN PID` first.
+// Every command is forked once and exec'd; the agent's loop collects its output and reaps it,
+// so a slow one holds up nothing else. A listener runs in a child of its own. Only the agent
+// itself writes to stdout, one whole line at a time. The children let go of the agent's stdout
+// and stderr: a listener outliving a killed agent must not keep lab waiting for the end of its
+// output.
 export const AGENT_PL = String.raw`$SIG{PIPE} = 'IGNORE'; $| = 1;
 sub now { open(my $f, '<', '/proc/uptime') or return time; my $l = <$f>; (split ' ', $l)[0] }
-my (%kids, %listeners, $stdin_open);
+my (%kids, %cmds, %listeners, @writers, $stdin_open);
 sub hx { unpack('H*', defined $_[0] ? $_[0] : '') }
 sub uh { pack('H*', defined $_[0] ? $_[0] : '') }
 sub spawn_kid { my ($id, $work) = @_;
@@ -32,25 +38,23 @@ sub spawn_kid { my ($id, $work) = @_;
   if (!defined $pid) { close $r; close $w; return print "$id\terror\t" . hx("fork: $!") . "\n" }
   if (!$pid) { close $r; open(STDIN, '<', '/dev/null'); open(STDOUT, '>', '/dev/null'); open(STDERR, '>', '/dev/null'); select((select($w), $| = 1)[0]); $work->($w); exit 0 }
   close $w; $kids{$pid} = { fh => $r, buf => '' }; $pid }
-sub drain { my ($fhs, $deadline) = @_; my %out = map { $_ => '' } 0 .. $#$fhs; my %open = map { $_ => 1 } 0 .. $#$fhs;
-  while (%open) { my $rin = ''; vec($rin, fileno($fhs->[$_]), 1) = 1 for keys %open;
-    my $left = $deadline - now(); return (1, map { $out{$_} } 0 .. $#$fhs) if $left <= 0;
-    my $n = select(my $rout = $rin, undef, undef, $left); next if $n < 0 && $! == 4; return (1, map { $out{$_} } 0 .. $#$fhs) if $n <= 0;
-    for my $i (keys %open) { next unless vec($rout, fileno($fhs->[$i]), 1);
-      my $got = sysread($fhs->[$i], my $buf, 65536); if ($got) { $out{$i} .= $buf } else { delete $open{$i} } } }
-  (0, map { $out{$_} } 0 .. $#$fhs) }
-sub do_exec { my ($w, $id, $timeout, $input, @argv) = @_;
-  pipe(my $ir, my $iw); pipe(my $or, my $ow); pipe(my $er, my $ew);
+sub start_exec { my ($id, $timeout, $input, @argv) = @_;
+  my ($ir, $iw, $or, $ow, $er, $ew);
+  pipe($ir, $iw) && pipe($or, $ow) && pipe($er, $ew) or return print "$id\texec\t127\t0\t\t" . hx("pipe: $!") . "\n";
   my $pid = fork;
-  if (!defined $pid) { print $w "$id\texec\t127\t0\t\t" . hx("fork: $!") . "\n"; return }
-  if (!$pid) { open(STDIN, '<&', $ir); open(STDOUT, '>&', $ow); open(STDERR, '>&', $ew); close $_ for $iw, $or, $er, $w;
+  if (!defined $pid) { close $_ for $ir, $iw, $or, $ow, $er, $ew; return print "$id\texec\t127\t0\t\t" . hx("fork: $!") . "\n" }
+  if (!$pid) { open(STDIN, '<&', $ir); open(STDOUT, '>&', $ow); open(STDERR, '>&', $ew);
     exec { $argv[0] } @argv; print STDERR "$argv[0]: $!\n"; exit 127 }
   close $_ for $ir, $ow, $ew;
-  syswrite($iw, $input) if length $input; close $iw;
-  my ($late, $out, $err) = drain([$or, $er], now() + $timeout / 1000);
-  kill 'KILL', $pid if $late; waitpid($pid, 0);
-  my $code = ($? & 127) ? -1 : ($? >> 8);
-  print $w "$id\texec\t$code\t" . ($late ? 1 : 0) . "\t" . hx($out) . "\t" . hx($err) . "\n" }
+  if (length $input > 65536) { my $wp = fork; if (defined $wp && !$wp) { syswrite($iw, $input); kill 'KILL', $$ } push @writers, $wp if $wp }
+  elsif (length $input) { syswrite($iw, $input) }
+  close $iw;
+  $cmds{$pid} = { id => $id, fh => [$or, $er], buf => ['', ''], deadline => now() + $timeout / 1000 } }
+sub finish_exec { my ($pid, $late) = @_;
+  if ($late) { kill 'KILL', $pid; close $_ for grep { defined } @{$cmds{$pid}{fh}}; waitpid($pid, 0) }
+  elsif (waitpid($pid, 1) == 0) { return }
+  my $c = delete $cmds{$pid}; my $code = $late || ($? & 127) ? -1 : ($? >> 8);
+  print "$c->{id}\texec\t$code\t" . ($late ? 1 : 0) . "\t" . hx($c->{buf}[0]) . "\t" . hx($c->{buf}[1]) . "\n" }
 sub do_listen { my ($w, $id, $kind, $family, $sa, $marker, $timeout) = @_;
   my $fail = sub { print $w "$id\terror\t" . hx($_[0]) . "\n"; exit 0 };
   socket(my $s, $family == 6 ? 10 : 2, $kind eq 'tcp' ? 1 : 2, 0) or $fail->("socket: $!");
@@ -71,29 +75,50 @@ sub do_listen { my ($w, $id, $kind, $family, $sa, $marker, $timeout) = @_;
       my $got = sysread($c, my $buf, 65536); last unless $got; $data .= $buf;
       $done->(1, length $data) if index($data, $marker) >= 0 }
     close $c } }
+sub do_send { my ($id, $family, $from, $to, $dev, $payload) = @_;
+  my $r = sub { print "$id\tsent\t" . hx($_[0]) . "\n" };
+  socket(my $s, $family == 6 ? 10 : 2, 2, 0) or return $r->("$!");
+  if (length $dev) { setsockopt($s, 1, 25, $dev) or return $r->("$!") }
+  bind($s, $from) or return $r->("$!");
+  defined send($s, $payload, 0, $to) or return $r->("$!");
+  close $s; $r->('') }
 sub do_read { my ($id, @paths) = @_;
   print join("\t", $id, 'read', map { my $t = ''; if (open(my $f, '<', $_)) { local $/; $t = <$f>; close $f } hx($t) } @paths) . "\n" }
 sub request { my @f = split /\t/, $_[0], -1; my ($op, $id) = (shift @f, shift @f); return unless defined $id && $id =~ /^\d+$/;
   if ($op eq 'exec') { my ($t, $in, @argv) = @f; @argv = map { uh($_) } @argv;
     return print "$id\texec\t127\t0\t\t" . hx("empty argv") . "\n" unless @argv;
-    spawn_kid($id, sub { do_exec($_[0], $id, $t, uh($in), @argv) }) }
+    start_exec($id, $t, uh($in), @argv) }
   elsif ($op eq 'listen') { my ($kind, $fam, $sa, $marker, $t) = @f;
     my $pid = spawn_kid($id, sub { do_listen($_[0], $id, $kind, $fam, uh($sa), uh($marker), $t) }); $listeners{$id} = $pid if $pid }
   elsif ($op eq 'close') { my $pid = delete $listeners{$id}; kill 'TERM', $pid if $pid }
-  elsif ($op eq 'read') { do_read($id, map { uh($_) } @f) } }
-$stdin_open = 1; my $in = '';
-print "agent\tready\n";
-while ($stdin_open || %kids) {
+  elsif ($op eq 'read') { do_read($id, map { uh($_) } @f) }
+  elsif ($op eq 'send') { my ($fam, @rest) = @f; do_send($id, $fam, map { uh($_) } @rest) } }
+$SIG{CHLD} = sub {}; $stdin_open = 1; my $in = '';
+if (@ARGV) { my ($path, $token) = @ARGV; socket(my $s, 1, 1, 0) or die "socket: $!\n"; connect($s, pack('S', 1) . $path) or die "connect $path: $!\n";
+  open(STDIN, '<&', $s) or die "stdin: $!\n"; open(STDOUT, '>&', $s) or die "stdout: $!\n"; close $s; select(STDOUT); $| = 1;
+  print "agent\tready\t$token\t$$\n" }
+else { print "agent\tready\n" }
+while ($stdin_open || %kids || %cmds) {
   my $rin = ''; vec($rin, fileno(STDIN), 1) = 1 if $stdin_open; vec($rin, fileno($kids{$_}{fh}), 1) = 1 for keys %kids;
-  my $n = select(my $rout = $rin, undef, undef, undef); next if $n < 0 && $! == 4; last if $n < 0;
+  for my $c (values %cmds) { vec($rin, fileno($_), 1) = 1 for grep { defined } @{$c->{fh}} }
+  my $wait; if (%cmds) { my $t = now(); for my $pid (keys %cmds) { my $left = $cmds{$pid}{deadline} - $t;
+      if ($left <= 0) { finish_exec($pid, 1); next } $left = 0.005 if $left > 0.005 && !grep { defined } @{$cmds{$pid}{fh}};
+      $wait = $left if !defined $wait || $left < $wait } }
+  next unless %cmds || %kids || $stdin_open;
+  my $rout = $rin; my $n = select($rout, undef, undef, $wait); if ($n < 0) { last unless $! == 4; $rout = '' }
   if ($stdin_open && vec($rout, fileno(STDIN), 1)) {
     my $got = sysread(STDIN, my $buf, 65536);
     if ($got) { $in .= $buf; while ((my $nl = index($in, "\n")) >= 0) { my $line = substr($in, 0, $nl); $in = substr($in, $nl + 1); request($line) } }
     else { $stdin_open = 0; kill 'TERM', $_ for values %listeners; %listeners = () } }
+  for my $pid (keys %cmds) { my $c = $cmds{$pid};
+    for my $i (0, 1) { my $fh = $c->{fh}[$i]; next unless defined $fh && vec($rout, fileno($fh), 1);
+      my $got = sysread($fh, my $buf, 65536); if ($got) { $c->{buf}[$i] .= $buf } else { close $fh; $c->{fh}[$i] = undef } }
+    finish_exec($pid, 0) unless grep { defined } @{$c->{fh}} }
   for my $pid (keys %kids) { my $k = $kids{$pid}; next unless vec($rout, fileno($k->{fh}), 1);
     my $got = sysread($k->{fh}, my $buf, 65536);
     if ($got) { $k->{buf} .= $buf; while ((my $nl = index($k->{buf}, "\n")) >= 0) { print substr($k->{buf}, 0, $nl + 1); $k->{buf} = substr($k->{buf}, $nl + 1) } }
-    else { close $k->{fh}; delete $kids{$pid}; waitpid($pid, 0); for (keys %listeners) { delete $listeners{$_} if $listeners{$_} == $pid } } } }
+    else { close $k->{fh}; delete $kids{$pid}; waitpid($pid, 0); for (keys %listeners) { delete $listeners{$_} if $listeners{$_} == $pid } } }
+  @writers = grep { waitpid($_, 1) == 0 } @writers }
 `;
 
 /** The socket address perl's bind() takes (struct sockaddr_in / sockaddr_in6), as hex. */

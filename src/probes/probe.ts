@@ -150,7 +150,20 @@ export const runProbe = async (
 
   let sendError: string | undefined;
   let delivered = false;
-  if (ready) {
+  const senderAgent = live.agents.get(probe.from.node);
+  // A link-local source needs a scope id that sockaddrHex does not carry: socat binds that one.
+  if (ready && probe.kind === 'udp' && senderAgent && !/^fe80:|%/i.test(probe.from.address)) {
+    // The agent sends it: what socat would do (see senderArgv), without a process start.
+    const sent = await senderAgent.send({
+      family: probe.family,
+      from: probe.from.address,
+      to: probe.to.address,
+      port: pp.port,
+      ...(probe.from.dev ? { dev: probe.from.dev } : {}),
+      payload: `${pp.marker}\n`,
+    });
+    sendError = sent.error;
+  } else if (ready) {
     const sent = await live.run(probe.from.node, {
       argv: senderArgv(pp),
       input: `${pp.marker}\n`,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { HostBackend } from '../../../src/backends/host.js';
+import { DEFER_MAX, HostBackend } from '../../../src/backends/host.js';
 import { StateFile } from '../../../src/backends/state.js';
 import { planCase } from '../../../src/plan/plan.js';
 import { seedScenario } from '../fixtures.js';
@@ -37,13 +37,14 @@ t.test('a deferred teardown empties the namespaces now and deletes them with the
   state.close();
 });
 
-t.test('deferred namespaces are deleted at the latest when 64 have gathered', async (t) => {
+t.test('deferred namespaces are deleted at the latest when DEFER_MAX have gathered', async (t) => {
   const { host, state, backend, plan } = setup();
-  for (let i = 0; i < 32; i++) {
+  for (let i = 0; i < DEFER_MAX / 2; i++) {
     const p = plan(i);
     await backend.down(p, await backend.up(p), { defer: true });
+    if (i === DEFER_MAX / 2 - 2) t.equal(host.namespaces.size, DEFER_MAX - 2, 'one case short of DEFER_MAX: all still there');
   }
-  t.equal(host.namespaces.size, 0, '32 cases of 2 namespaces: the 32nd down deleted all 64');
+  t.equal(host.namespaces.size, 0, `${DEFER_MAX / 2} cases of 2 namespaces: the last down deleted all ${DEFER_MAX}`);
   const p = plan(99);
   await backend.down(p, await backend.up(p), { defer: true });
   t.equal(host.namespaces.size, 2);

@@ -2,6 +2,7 @@ import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import t from 'tap';
 import { execaRunner, perlForked, plainRunner } from '../../../src/backends/runner.js';
+import { NamespaceAgent } from '../../../src/backends/agent.js';
 import { AGENT_PL, ipv6Bytes, parseProcCounters, sockaddrHex } from '../../../src/probes/agent.js';
 
 t.test('/proc/net/snmp, netstat and snmp6 are read the way nstat names them', async (t) => {
@@ -140,4 +141,63 @@ t.test('lab\'s perl process forks the commands, and a fresh one takes over after
   t.equal(starts, 3, 'seven commands, three commands per perl process');
   const side = await Promise.all([1, 2, 3, 4].map((i) => runner.run({ argv: ['echo', String(i)] })));
   t.same(side.map((r) => r.stdout), ['1\n', '2\n', '3\n', '4\n'], 'side by side, each gets its own answer');
+});
+
+t.test('the agent sends a UDP datagram from a bound address, and says why it could not', async (t) => {
+  const a = agent(t);
+  const port = 51_000 + (process.pid % 1000);
+  const got = new Promise<{ text: string; from: string }>((resolve) => {
+    const s = createSocket('udp4');
+    s.on('message', (msg, rinfo) => {
+      s.close();
+      resolve({ text: msg.toString(), from: rinfo.address });
+    });
+    s.bind(port, '127.0.0.1');
+    t.teardown(() => {
+      try {
+        s.close();
+      } catch {
+        // Closed already.
+      }
+    });
+  });
+  await new Promise((r) => setTimeout(r, 50));
+  const id = a.send('send', [4, sockaddrHex(4, '127.0.0.1', 0), sockaddrHex(4, '127.0.0.1', port), '', hex('MARK-3\n')]);
+  t.same((await a.answer(id)).slice(1), ['sent', ''], 'sent');
+  t.same(await got, { text: 'MARK-3\n', from: '127.0.0.1' });
+  const bad = a.send('send', [4, sockaddrHex(4, '192.0.2.77', 0), sockaddrHex(4, '127.0.0.1', port), '', hex('x')]);
+  t.equal(unhex((await a.answer(bad))[2]), 'Cannot assign requested address', 'an address the namespace does not have');
+  const dev = a.send('send', [4, sockaddrHex(4, '127.0.0.1', 0), sockaddrHex(4, '127.0.0.1', port), hex('nosuchdev0'), hex('x')]);
+  t.equal(unhex((await a.answer(dev))[2]), 'No such device', 'a device the namespace does not have');
+});
+
+t.test('an input larger than a pipe holds reaches the command whole', async (t) => {
+  const a = agent(t);
+  const big = 'x'.repeat(300_000);
+  const id = a.send('exec', [10_000, hex(big), hex('wc'), hex('-c')]);
+  t.equal(unhex((await a.answer(id))[4]).trim(), '300000');
+});
+
+t.test('a command that closes its output and goes on is still waited for, up to its timeout', async (t) => {
+  const a = agent(t);
+  const id = a.send('exec', [5_000, '', hex('sh'), hex('-c'), hex('echo early; exec >&- 2>&-; sleep 0.3; exit 4')]);
+  const started = Date.now();
+  const r = await a.answer(id);
+  t.same([r[2], r[3], unhex(r[4])], ['4', '0', 'early\n']);
+  t.ok(Date.now() - started >= 250, 'its exit code came when it ended');
+});
+
+t.test('an agent started as a command connects back over lab\'s socket', async (t) => {
+  // In lab's own namespace: `ip netns exec NS` is dropped, the rest of the command is the agent's.
+  const inner = execaRunner();
+  const here = { run: (cmd: { argv: readonly string[] }) => inner.run({ ...cmd, argv: cmd.argv.slice(4) }), start: inner.start };
+  const agent = await NamespaceAgent.start(here, 'here', 30_000);
+  const r = await agent.run({ argv: ['sh', '-c', 'echo hi; exit 2'] });
+  t.same([r.exitCode, r.stdout], [2, 'hi\n']);
+  t.match((await agent.read(['/proc/net/snmp']))[0], /^Ip: /);
+  t.notOk(agent.ended);
+  await agent.stop();
+  t.ok(agent.ended, 'stopped: its command has ended');
+  const failing = { run: () => inner.run({ argv: ['sh', '-c', 'echo no perl here >&2; exit 1'] }), start: inner.start };
+  await t.rejects(NamespaceAgent.start(failing, 'nowhere', 30_000), /the namespace agent in nowhere did not start: no perl here/);
 });
