@@ -181,6 +181,36 @@ export class NamespaceAgent {
     return paths.map((_, i) => unhex(a?.[i + 1]));
   }
 
+  /** Writes each file in one write(2); per file, the kernel's complaint or '' when it took it. */
+  async write(files: readonly { path: string; value: string }[]): Promise<string[]> {
+    const id = this.request('write', files.flatMap((f) => [hex(f.path), hex(f.value)]));
+    const a = await this.answer(id);
+    return files.map((_, i) => (a ? unhex(a[i + 1]) : 'the namespace agent ended'));
+  }
+
+  /**
+   * `sysctl -q -w KEY=VALUE…` inside the namespace, written to /proc/sys by the agent instead of
+   * a sysctl process: every setting is tried; the result is sysctl's (exit 1 and its messages
+   * when any failed).
+   */
+  async sysctl(settings: readonly string[]): Promise<CommandResult> {
+    const started = performance.now();
+    const files = settings.map((s) => {
+      const eq = s.indexOf('=');
+      return { key: s.slice(0, eq), path: sysctlPath(s.slice(0, eq)), value: s.slice(eq + 1) };
+    });
+    const errors = await this.write(files);
+    const stderr = files
+      .map((f, i) => {
+        const e = errors[i];
+        if (!e) return '';
+        return /No such file/.test(e) ? `sysctl: cannot stat ${f.path}: ${e}\n` : `sysctl: setting key "${f.key}": ${e}\n`;
+      })
+      .join('');
+    if (TRACE) process.stderr.write(`[trace] agent ${this.netns} +${(performance.now() - started).toFixed(1)} ms: sysctl -w ${settings.join(' ')}\n`);
+    return { argv: ['sysctl', '-q', '-w', ...settings], exitCode: stderr ? 1 : 0, stdout: '', stderr, durationMs: performance.now() - started, timedOut: false };
+  }
+
   /** The namespace's kernel counters, as nstat names them. */
   async counters(): Promise<Record<string, number>> {
     return parseProcCounters(...(await this.read(COUNTER_FILES)));
@@ -192,6 +222,9 @@ export class NamespaceAgent {
     await this.proc.stop(1_000);
   }
 }
+
+/** The file of a sysctl key, the way sysctl(8) finds it: dots are folders, a slash stands for a dot (eth0/100). */
+export const sysctlPath = (key: string): string => `/proc/sys/${key.replace(/[./]/g, (c) => (c === '.' ? '/' : '.'))}`;
 
 /** The unix socket agents connect back to: one per lab process, in a private folder removed at exit. */
 interface AgentHub {

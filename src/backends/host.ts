@@ -91,22 +91,23 @@ export class HostBackend {
       },
     };
     let starting: Promise<unknown> = Promise.resolve();
+    const agentsStarting = new Map<string, Promise<NamespaceAgent>>();
     try {
       const { root, rest } = hostOrder(plan.ops, netnsOf);
       await this.createNamespaces(plan, root, netnsOf);
       // The agents start while the plan is applied: on every node of a case that probes, where
       // they carry the probe, its receiver and its evidence (a perl start each: milliseconds).
       if (plan.probes.length > 0) {
-        starting = Promise.all(
-          plan.namespaces.map(async ({ node, netns }) => {
-            agents.set(node, await NamespaceAgent.start(this.runner, netns, AGENT_LIFETIME_MS));
-          }),
-        );
+        for (const { node, netns } of plan.namespaces) {
+          const agent = NamespaceAgent.start(this.runner, netns, AGENT_LIFETIME_MS).then((a) => (agents.set(node, a), a));
+          // Awaited below; until then a rejection (an agent killed by an interrupt) must not count
+          // as unhandled, which would end the process in the middle of its teardown.
+          agent.catch(() => undefined);
+          agentsStarting.set(node, agent);
+        }
+        starting = Promise.all(agentsStarting.values());
       }
-      // Awaited below; until then a rejection (an agent killed by an interrupt) must not count
-      // as unhandled, which would end the process in the middle of its teardown.
-      starting.catch(() => undefined);
-      await this.applyOps(live, rest);
+      await this.applyOps(live, rest, agentsStarting);
       await starting;
       await Promise.all([this.installObservers(live), this.settle(live)]);
       return live;
@@ -149,20 +150,20 @@ export class HostBackend {
    * as one sequence, and ops that need their own process (input, captured values, a kernel
    * feature to name) alone.
    */
-  private async applyOps(live: LiveCase, ops: readonly Op[]): Promise<void> {
+  private async applyOps(live: LiveCase, ops: readonly Op[], agents?: ReadonlyMap<string, Promise<NamespaceAgent>>): Promise<void> {
     const captured = new Map<string, string>();
     let sequence: Step[] = [];
     const flush = async (): Promise<void> => {
       const steps = sequence;
       sequence = [];
-      if (steps.length) await this.runSteps(live, steps, 'sequence');
+      if (steps.length) await this.runSteps(live, steps, 'sequence', agents);
     };
     for (const wave of stepWaves(batchSteps(ops))) {
       const [first] = wave;
       if (!first) continue;
       if (wave.length > 1) {
         await flush();
-        await this.runSteps(live, wave, 'parallel');
+        await this.runSteps(live, wave, 'parallel', agents);
       } else if (first.kind === 'single') {
         await flush();
         await this.apply(live, first.ops[0], captured);
@@ -173,13 +174,35 @@ export class HostBackend {
     await flush();
   }
 
-  private async runSteps(live: LiveCase, steps: readonly Step[], mode: 'parallel' | 'sequence'): Promise<void> {
-    const commands: NsCommand[] = steps.map((step) => {
+  private async runSteps(
+    live: LiveCase,
+    steps: readonly Step[],
+    mode: 'parallel' | 'sequence',
+    agents?: ReadonlyMap<string, Promise<NamespaceAgent>>,
+  ): Promise<void> {
+    const settings = (step: Step): string[] => step.ops.map((op) => op.argv[3] as string);
+    const command = (step: Step): NsCommand => {
       const netns = live.netnsOf(step.node);
-      if (step.kind === 'sysctl') return { netns, argv: ['sysctl', '-q', '-w', ...step.ops.map((op) => op.argv[3] as string)] };
+      if (step.kind === 'sysctl') return { netns, argv: ['sysctl', '-q', '-w', ...settings(step)] };
       return { netns, argv: ['ip', '-batch', '-'], input: ipBatchInput(step.ops) };
-    });
-    const failure = await runInNamespaces(this.runner, commands, mode);
+    };
+    const agentOf = (step: Step): Promise<NamespaceAgent> | undefined => (step.kind === 'sysctl' ? agents?.get(step.node) : undefined);
+    let failure: { index: number; result: CommandResult } | undefined;
+    if (!steps.some(agentOf)) failure = await runInNamespaces(this.runner, steps.map(command), mode);
+    else {
+      // The node's agent writes the sysctls to /proc/sys: no sysctl process, no `ip netns exec`.
+      const one = async (step: Step, index: number): Promise<typeof failure> => {
+        const agent = agentOf(step);
+        if (!agent) {
+          const f = await runInNamespaces(this.runner, [command(step)], 'sequence');
+          return f && { index, result: f.result };
+        }
+        const r = await (await agent).sysctl(settings(step));
+        return r.exitCode === 0 ? undefined : { index, result: { ...r, argv: inNetns(live.netnsOf(step.node), r.argv) } };
+      };
+      if (mode === 'parallel') failure = (await Promise.all(steps.map(one))).find((f) => f !== undefined);
+      else for (const [i, step] of steps.entries()) if ((failure = await one(step, i))) break;
+    }
     if (!failure) return;
     const { result: r } = failure;
     const step = steps[failure.index] as Step;

@@ -16,6 +16,8 @@
 //                                                (or ID error MESSAGE_HEX)
 //   close ID                                   → listener ID answers `result 0` unless it had it
 //   read ID PATH_HEX…                          → ID read CONTENT_HEX… (empty when unreadable)
+//   write ID PATH_HEX VALUE_HEX …              → ID wrote ERROR_HEX… (empty: written), each
+//                                                file written in one write(2), as sysctl -w does
 //   send ID FAMILY FROM_SA_HEX TO_SA_HEX DEV_HEX PAYLOAD_HEX
 //                                              → ID sent ERROR_HEX (empty: sent): one UDP
 //                                                datagram from a bound socket (bound to DEV too)
@@ -82,6 +84,10 @@ sub do_send { my ($id, $family, $from, $to, $dev, $payload) = @_;
   bind($s, $from) or return $r->("$!");
   defined send($s, $payload, 0, $to) or return $r->("$!");
   close $s; $r->('') }
+sub do_write { my ($id, @pv) = @_; my @err;
+  while (@pv) { my ($path, $value) = splice(@pv, 0, 2);
+    my $f; my $ok = open($f, '>', $path) && defined(syswrite($f, $value)); my $why = "$!"; close $f if $f; push @err, $ok ? '' : $why }
+  print join("\t", $id, 'wrote', map { hx($_) } @err) . "\n" }
 sub do_read { my ($id, @paths) = @_;
   print join("\t", $id, 'read', map { my $t = ''; if (open(my $f, '<', $_)) { local $/; $t = <$f>; close $f } hx($t) } @paths) . "\n" }
 sub request { my @f = split /\t/, $_[0], -1; my ($op, $id) = (shift @f, shift @f); return unless defined $id && $id =~ /^\d+$/;
@@ -92,6 +98,7 @@ sub request { my @f = split /\t/, $_[0], -1; my ($op, $id) = (shift @f, shift @f
     my $pid = spawn_kid($id, sub { do_listen($_[0], $id, $kind, $fam, uh($sa), uh($marker), $t) }); $listeners{$id} = $pid if $pid }
   elsif ($op eq 'close') { my $pid = delete $listeners{$id}; kill 'TERM', $pid if $pid }
   elsif ($op eq 'read') { do_read($id, map { uh($_) } @f) }
+  elsif ($op eq 'write') { do_write($id, map { uh($_) } @f) }
   elsif ($op eq 'send') { my ($fam, @rest) = @f; do_send($id, $fam, map { uh($_) } @rest) } }
 $SIG{CHLD} = sub {}; $stdin_open = 1; my $in = '';
 if (@ARGV) { my ($path, $token) = @ARGV; socket(my $s, 1, 1, 0) or die "socket: $!\n"; connect($s, pack('S', 1) . $path) or die "connect $path: $!\n";

@@ -70,6 +70,18 @@ export const parseNeigh = (node: string, json: string, address: string): NeighEn
     }));
 };
 
+/**
+ * MAC address → device name, from /sys/class/net/DEV/{address,type} of each device (as read
+ * by the node's agent, in `texts` pairs); only Ethernet-like devices (type 1), as below.
+ */
+export const parseSysMacs = (devs: readonly string[], texts: readonly string[]): Map<string, string> =>
+  new Map(
+    devs.flatMap((dev, i) => {
+      const address = texts[2 * i]?.trim();
+      return address && texts[2 * i + 1]?.trim() === '1' ? [[address, dev] as [string, string]] : [];
+    }),
+  );
+
 /** MAC address → device name, from `ip -j link show`. */
 export const parseLinkMacs = (json: string): Map<string, string> => {
   const links = JSON.parse(json || '[]') as { ifname: string; address?: string; link_type?: string }[];

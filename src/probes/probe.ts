@@ -6,6 +6,7 @@ import type { ProbePlan } from '../plan/plan.js';
 import {
   counterDeltas,
   parseLinkMacs,
+  parseSysMacs,
   parseNeigh,
   parseNstat,
   parseRouteGet,
@@ -301,6 +302,13 @@ const macsOf = (live: LiveCase): Promise<Map<string, Map<string, string>>> => {
   if (!macs) {
     macs = Promise.all(
       live.plan.topology.nodes.map(async (node) => {
+        const agent = live.agents.get(node);
+        if (agent) {
+          // The agent's /sys is the namespace's (`ip netns exec` mounted it): files, no process.
+          const devs = live.plan.topology.devices.filter((d) => d.node === node).map((d) => d.dev);
+          const texts = await agent.read(devs.flatMap((d) => [`/sys/class/net/${d}/address`, `/sys/class/net/${d}/type`]));
+          return [node, parseSysMacs(devs, texts)] as const;
+        }
         const links = await live.run(node, { argv: ['ip', '-j', 'link', 'show'] });
         return [node, parseLinkMacs(links.stdout)] as const;
       }),

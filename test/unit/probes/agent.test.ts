@@ -2,7 +2,10 @@ import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import t from 'tap';
 import { execaRunner, perlForked, plainRunner } from '../../../src/backends/runner.js';
-import { NamespaceAgent } from '../../../src/backends/agent.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NamespaceAgent, sysctlPath } from '../../../src/backends/agent.js';
 import { AGENT_PL, ipv6Bytes, parseProcCounters, sockaddrHex } from '../../../src/probes/agent.js';
 
 t.test('/proc/net/snmp, netstat and snmp6 are read the way nstat names them', async (t) => {
@@ -200,4 +203,20 @@ t.test('an agent started as a command connects back over lab\'s socket', async (
   t.ok(agent.ended, 'stopped: its command has ended');
   const failing = { run: () => inner.run({ argv: ['sh', '-c', 'echo no perl here >&2; exit 1'] }), start: inner.start };
   await t.rejects(NamespaceAgent.start(failing, 'nowhere', 30_000), /the namespace agent in nowhere did not start: no perl here/);
+});
+
+t.test('sysctl keys name their /proc/sys files the way sysctl(8) reads them', async (t) => {
+  t.equal(sysctlPath('net.ipv4.conf.all.rp_filter'), '/proc/sys/net/ipv4/conf/all/rp_filter');
+  t.equal(sysctlPath('net.ipv4.conf.eth0/100.rp_filter'), '/proc/sys/net/ipv4/conf/eth0.100/rp_filter', 'a slash stands for a dot');
+});
+
+t.test('the agent writes files and says which it could not, each on its own', async (t) => {
+  const a = agent(t);
+  const dir = mkdtempSync(join(tmpdir(), 'lab-agent-test-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const id = a.send('write', [hex(join(dir, 'one')), hex('1\n'), hex(join(dir, 'no/such/dir')), hex('2'), hex(join(dir, 'two')), hex('x')]);
+  const r = await a.answer(id);
+  t.same(r.slice(1).map((f, i) => (i === 0 ? f : unhex(f))), ['wrote', '', 'No such file or directory', '']);
+  t.equal(readFileSync(join(dir, 'one'), 'utf8'), '1\n');
+  t.equal(readFileSync(join(dir, 'two'), 'utf8'), 'x');
 });
