@@ -32,6 +32,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 build: npm
 	node_modules/.bin/tsc -p tsconfig.json
+	node dist/backends/vm/make-bundle.js
 
 typecheck: npm
 	node_modules/.bin/tsc -p tsconfig.json --noEmit
