@@ -199,6 +199,9 @@ t.test('an agent started as a command connects back over lab\'s socket', async (
   t.same([r.exitCode, r.stdout], [2, 'hi\n']);
   t.match((await agent.read(['/proc/net/snmp']))[0], /^Ip: /);
   t.notOk(agent.ended);
+  // A key without a file (nothing is written: this is lab's own namespace) fails the way sysctl does.
+  const bad = await agent.sysctl(['net.ipv4.conf.nosuchdev0.rp_filter=1']);
+  t.same([bad.exitCode, bad.stderr], [1, 'sysctl: cannot stat /proc/sys/net/ipv4/conf/nosuchdev0/rp_filter: No such file or directory\n']);
   await agent.stop();
   t.ok(agent.ended, 'stopped: its command has ended');
   const failing = { run: () => inner.run({ argv: ['sh', '-c', 'echo no perl here >&2; exit 1'] }), start: inner.start };
