@@ -321,10 +321,6 @@ export class HostBackend {
   }
 }
 
-/**
- * Deletes namespaces with two root batches (their processes first, killed, then the namespaces);
- * one that does not go is retried alone, for its own error. Returns the namespaces now gone.
- */
 /** Kills every process inside these namespaces (one root batch of `netns pids`). */
 const killInside = async (runner: Runner, namespaces: readonly string[]): Promise<void> => {
   const r = await runner.run({
@@ -335,6 +331,10 @@ const killInside = async (runner: Runner, namespaces: readonly string[]): Promis
   killAll(r.stdout);
 };
 
+/**
+ * Deletes namespaces with two root batches (their processes first, killed, then the namespaces);
+ * one that does not go is retried alone, for its own error. Returns the namespaces now gone.
+ */
 export const removeNamespaces = async (
   runner: Runner,
   namespaces: readonly string[],
