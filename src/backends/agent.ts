@@ -77,7 +77,8 @@ export class NamespaceAgent {
     }
     const { socket, pid, rest } = await connected;
     const agent = new NamespaceAgent(socketProcess(argv, socket, pid, rest, done), netns);
-    void done.then(() => (agent.ended = true));
+    const ended = (): void => void (agent.ended = true);
+    void done.then(ended, ended);
     return agent;
   }
 
