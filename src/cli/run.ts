@@ -87,11 +87,17 @@ export const trapRunSignals = (lab: { state?: StateFile; runner?: GuardedRunner 
       const { state: s, runner: r } = lab;
       io.err(`${sig} again: removing what the state file records now\n`);
       void (async () => {
-        const busy = (r?.inFlight ?? 0) > 0;
-        if (s && r) await teardownRecorded(s, { runner: r }).catch(() => undefined);
-        if (s && !busy && !s.ownsAnything) s.close();
-        else if (busy) io.err('commands were still in flight: run `lab clean` to remove anything they made\n');
-        process.exit(SIGNAL_EXIT[trap.caught ?? sig] ?? 1);
+        try {
+          const busy = (r?.inFlight ?? 0) > 0;
+          if (s && r) await teardownRecorded(s, { runner: r }).catch(() => undefined);
+          if (s && !busy && !s.ownsAnything) s.close();
+          else if (busy) io.err('commands were still in flight: run `lab clean` to remove anything they made\n');
+        } catch (err) {
+          io.err(`could not finish the teardown: ${err instanceof Error ? err.message : String(err)}; run \`lab clean\`\n`);
+        } finally {
+          // Whatever happened above, the exit code says which signal ended the run.
+          process.exit(SIGNAL_EXIT[trap.caught ?? sig] ?? 1);
+        }
       })();
     },
   );
@@ -169,16 +175,23 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
         }),
       ),
     );
+    // The cases' namespaces, deleted together now that none is running. A signal in the middle
+    // of it is an interrupt like any other: its teardown below deletes what is left.
+    if (!trap.caught) {
+      await backend.flush().catch((err: unknown) => {
+        if (!trap.caught) throw err;
+      });
+    }
     if (trap.caught) {
-      await finishInterrupted(state, runner, io);
+      // The exit code says which signal ended the run, even when the teardown fails.
+      await finishInterrupted(state, runner, io).catch((err: unknown) =>
+        io.err(`could not finish the teardown: ${err instanceof Error ? err.message : String(err)}; run \`lab clean\`\n`),
+      );
       return SIGNAL_EXIT[trap.caught] ?? 1;
     }
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
   } finally {
-    // The cases' namespaces, deleted together now that none is running (an interrupt's
-    // teardown above has deleted them with everything else the run recorded).
-    if (!trap.caught) await backend.flush();
     if (caseOptions.drops && 'stop' in caseOptions.drops) await caseOptions.drops.stop();
     progress.stop();
     trap.release();

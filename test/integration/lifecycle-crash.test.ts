@@ -118,7 +118,7 @@ t.test('a second SIGINT stops waiting; lab clean finishes whatever was still in 
   await sleep(5);
   run.kill('SIGINT');
   const r = await run;
-  t.equal(r.exitCode, 130, 'exit 128+SIGINT');
+  t.equal(r.exitCode, 130, `exit 128+SIGINT: ${String(r.stderr).slice(-1500)}`);
   t.match(String(r.stderr), /SIGINT again: removing what the state file records now/);
   await lab(['clean']);
   t.same(await ofLab(s.runId), [], 'nothing of the run is left once clean has run');
