@@ -240,7 +240,8 @@ let hub: Promise<AgentHub> | undefined;
 const agentHub = (): Promise<AgentHub> => (hub ??= openHub());
 
 const openHub = async (): Promise<AgentHub> => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-agents-'));
+  // A unix socket's path has at most 107 bytes: a long TMPDIR (a CI runner's) gives way to /tmp.
+  const dir = mkdtempSync(join(tmpdir().length <= 64 ? tmpdir() : '/tmp', 'lab-agents-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'hub');
   const waiting = new Map<string, (c: { socket: Socket; pid: number; rest: string }) => void>();
