@@ -78,6 +78,11 @@ export const rootLine = (op: Op, netnsOf: (node: string) => string): string | un
  * The plan's ops in the order the host backend runs them: `root` are lines of the one root
  * `ip -batch` that also creates the namespaces; `rest` runs after it, with each node's remaining
  * topology ops (lo up, enslaving, addresses, links up) in one batch, where the topology was.
+ * The `ip` ops right after the topology (a recipe's rules and routes) join their node's batch:
+ * an `ip` command changes only the namespace it runs in, unless it names another (`netns`), so
+ * each node's ops keep their order and no node waits for another's. The first op that is not
+ * such a one (a sysctl, nft, a captured value, a `netns`) ends that, and everything from it on
+ * runs after the batches, in plan order.
  */
 export const hostOrder = (ops: readonly Op[], netnsOf: (node: string) => string): { root: { line: string; op: Op }[]; rest: Op[] } => {
   const root: { line: string; op: Op }[] = [];
@@ -90,5 +95,12 @@ export const hostOrder = (ops: readonly Op[], netnsOf: (node: string) => string)
     else if (op.wave !== undefined) topology.set(op.node, [...(topology.get(op.node) ?? []), { ...op, wave: 3 }]);
     else (topology.size === 0 && root.length === 0 ? before : after).push(op);
   }
-  return { root, rest: [...before, ...[...topology.values()].flat(), ...after] };
+  let joined = 0;
+  for (const op of after) {
+    const batch = topology.get(op.node);
+    if (!batch || batchable(op) !== 'ip-batch' || op.argv.includes('netns')) break;
+    batch.push({ ...op, wave: 3 });
+    joined += 1;
+  }
+  return { root, rest: [...before, ...[...topology.values()].flat(), ...after.slice(joined)] };
 };

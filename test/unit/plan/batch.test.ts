@@ -1,6 +1,7 @@
 import t from 'tap';
 import { batchSteps, failedBatchLine, hostOrder, ipBatchInput, rootLine, stepWaves } from '../../../src/plan/batch.js';
 import { planCase } from '../../../src/plan/plan.js';
+import type { Case } from '../../../src/model/types.js';
 import type { Op } from '../../../src/plan/types.js';
 import { seedCase, seedScenario } from '../fixtures.js';
 
@@ -80,7 +81,8 @@ t.test('bridges and veth pairs are root lines that create them straight inside t
 });
 
 t.test('the seed: one root batch, then one batch per node, where the topology was', async (t) => {
-  const plan = planCase(seedScenario([seedCase({ sysctls: [{ node: 'laptop', key: 'net.ipv4.ip_forward', value: '1' }] })]), 0, 'lab-x');
+  const recipes = [{ name: 'accept-local', params: { node: 'laptop', out: 'wlan0', in: 'wlan1', both: false, accept_local: 1, rp_filter: 2 }, loc: { line: 1, col: 1 } }];
+  const plan = planCase(seedScenario([seedCase({ recipes, sysctls: [{ node: 'laptop', key: 'net.ipv4.ip_forward', value: '1' }] } as Partial<Case>)]), 0, 'lab-x');
   const { root, rest } = hostOrder(plan.ops, ns);
   t.same(root.map((r) => r.line), [
     'link add br0 netns lab-x-c0-ap type bridge',
@@ -89,7 +91,9 @@ t.test('the seed: one root batch, then one batch per node, where the topology wa
   ]);
   const steps = batchSteps(rest);
   t.same(steps.map((s) => `${s.kind} ${s.node}`), ['ip-batch laptop', 'ip-batch ap', 'sysctl laptop']);
-  t.same(steps[0]?.ops.map((o) => o.argv.slice(1, 4).join(' ')), ['link set lo', 'addr add 192.0.2.1/24', 'addr add 192.0.2.2/24', 'link set wlan0', 'link set wlan1'], 'lo comes up first');
+  const laptop = steps[0]?.ops.map((o) => o.argv.slice(1, 4).join(' ')) ?? [];
+  t.same(laptop.slice(0, 5), ['link set lo', 'addr add 192.0.2.1/24', 'addr add 192.0.2.2/24', 'link set wlan0', 'link set wlan1'], 'lo comes up first');
+  t.ok(laptop.length > 5 && laptop.slice(5).every((l) => /^(rule|route) /.test(l)), `the recipe's rules and routes follow in the same batch: ${laptop.slice(5).join('; ')}`);
   t.same(stepWaves(steps).map((w) => w.map((s) => s.node)), [['laptop', 'ap'], ['laptop']]);
 });
 
@@ -100,4 +104,27 @@ t.test('ops before the topology (radios) stay before it; ops after it stay after
   );
   t.same(rest.map((o) => o.argv[1]), ['radio', 'link', 'addr', 'join']);
   t.same(rest.map((o) => o.wave), [undefined, 3, 3, undefined]);
+});
+
+t.test("ip ops right after the topology join their node's batch, up to the first op that may not", async (t) => {
+  const topo = (node: string, ...argv: string[]): Op => ({ node, argv, wave: 3 });
+  const { rest } = hostOrder(
+    [
+      topo('a', 'ip', 'addr', 'add', '192.0.2.1/24', 'dev', 'e0'),
+      topo('b', 'ip', 'addr', 'add', '192.0.2.2/24', 'dev', 'e1'),
+      op('b', 'ip', 'route', 'add', '198.51.100.0/24', 'via', '192.0.2.1'),
+      op('a', 'ip', 'rule', 'add', 'iif', 'lo', 'table', '10'),
+      op('c', 'ip', 'route', 'add', 'default', 'dev', 'x'),
+      op('a', 'ip', 'link', 'set', 'e0', 'netns', 'other'),
+      op('a', 'ip', 'rule', 'add', 'pref', '5', 'table', 'local'),
+    ],
+    ns,
+  );
+  t.same(
+    rest.map((o) => `${o.node} ${o.argv[1]} ${o.wave ?? '-'}`),
+    ['a addr 3', 'a rule 3', 'b addr 3', 'b route 3', 'c route -', 'a link -', 'a rule -'],
+    'a node without topology ops (c) ends the joining; so would a netns op; what follows stays in order',
+  );
+  const sysctlFirst = hostOrder([topo('a', 'ip', 'link', 'set', 'e0', 'up'), op('a', 'sysctl', '-q', '-w', 'k=1'), op('a', 'ip', 'rule', 'add', 'iif', 'lo')], ns).rest;
+  t.same(sysctlFirst.map((o) => o.wave ?? '-'), [3, '-', '-'], 'an ip op after a sysctl keeps its place after it');
 });
