@@ -101,6 +101,8 @@ export const runInVm = async (o: VmRunOptions): Promise<VmRun> => {
           PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
           HOME: '/root',
           LAB_IN_VM: '1',
+          // The host checked its tools before the boot (runCommand); the guest runs the same ones.
+          LAB_TOOLS_CHECKED: '1',
           LAB_TIME_SCALE: accel.accel === 'tcg' ? '8' : '2',
           LANG: 'C.UTF-8',
           // LAB_TRACE=1 traces the lab inside too: its command lines come back over the console.
