@@ -3,7 +3,7 @@
 // mount namespace and remounts /sys every time) and without a process start in lab itself; a
 // probe's receiver is a socket the agent opens; counters and sysctls are files it reads.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -180,6 +180,19 @@ export class NamespaceAgent {
     const id = this.request('read', paths.map(hex));
     const a = await this.answer(id);
     return paths.map((_, i) => unhex(a?.[i + 1]));
+  }
+
+  /**
+   * Kills every other process in the agent's namespace (what `ip netns pids` + kill does, without
+   * the process): how many, or undefined when the agent could not tell (it has ended, or could
+   * not read its own namespace).
+   */
+  async reap(): Promise<number | undefined> {
+    // lab's own namespace, where the agent refuses (src/probes/agent.ts).
+    const own = readlinkSync('/proc/self/ns/net');
+    const a = await this.answer(this.request('reap', [hex(own)]));
+    const n = Number(a?.[1]);
+    return a && n >= 0 ? n : undefined;
   }
 
   /** Writes each file in one write(2); per file, the kernel's complaint or '' when it took it. */

@@ -287,11 +287,21 @@ export class HostBackend {
    * killing any process still inside. Harmless to run twice: what is gone is skipped.
    */
   async down(plan: CasePlan, live?: LiveCase, { defer = false }: { defer?: boolean } = {}): Promise<void> {
+    // An agent empties its own namespace (one request, no `ip netns pids` process), before it goes.
+    const reaped = new Set<string>();
+    if (live && defer) {
+      await Promise.all(
+        [...live.agents].map(async ([node, agent]) => {
+          if ((await agent.reap().catch(() => undefined)) !== undefined) reaped.add(live.netnsOf(node));
+        }),
+      );
+    }
     if (live) await this.detach(live);
     const mine = [...plan.namespaces].reverse().map((n) => n.netns).filter((ns) => this.state.namespaces.includes(ns));
     if (defer && mine.length > 0) {
       // Emptied now (nothing of the case runs on), deleted later with others: see `flush`.
-      await killInside(this.runner, mine);
+      const rest = mine.filter((ns) => !reaped.has(ns));
+      if (rest.length) await killInside(this.runner, rest);
       this.deferred.push(...mine);
       if (this.deferred.length >= DEFER_MAX) await this.flush();
       return;

@@ -16,6 +16,11 @@
 //                                                (or ID error MESSAGE_HEX)
 //   close ID                                   → listener ID answers `result 0` unless it had it
 //   read ID PATH_HEX…                          → ID read CONTENT_HEX… (empty when unreadable)
+//   reap ID LAB_NETNS_HEX                      → ID reaped N: every other process in the
+//                                                agent's network namespace killed (N of them);
+//                                                -1, and nothing killed, in lab's namespace
+//                                                (LAB_NETNS, as /proc/self/ns/net reads),
+//                                                in pid 1's, or when its own could not be read
 //   write ID PATH_HEX VALUE_HEX …              → ID wrote ERROR_HEX… (empty: written), each
 //                                                file written in one write(2), as sysctl -w does
 //   send ID FAMILY FROM_SA_HEX TO_SA_HEX DEV_HEX PAYLOAD_HEX
@@ -88,6 +93,13 @@ sub do_write { my ($id, @pv) = @_; my @err;
   while (@pv) { my ($path, $value) = splice(@pv, 0, 2);
     my $f; my $ok = open($f, '>', $path) && defined(syswrite($f, $value)); my $why = "$!"; close $f if $f; push @err, $ok ? '' : $why }
   print join("\t", $id, 'wrote', map { hx($_) } @err) . "\n" }
+sub do_reap { my ($id, $labs) = @_; my $me = readlink('/proc/self/ns/net'); my $n = 0;
+  # Never in lab's own namespace (it says which that is) nor in pid 1's: only in a case's.
+  my $init = readlink('/proc/1/ns/net');
+  $me = undef if !defined $me || !length $labs || $me eq $labs || (defined $init && $me eq $init);
+  if (defined $me && opendir(my $d, '/proc')) { for my $pid (grep { /^\d+$/ && $_ != $$ } readdir $d) {
+      my $ns = readlink("/proc/$pid/ns/net"); next unless defined $ns && $ns eq $me; $n++ if kill 'KILL', $pid } closedir $d }
+  print "$id\treaped\t" . (defined $me ? $n : -1) . "\n" }
 sub do_read { my ($id, @paths) = @_;
   print join("\t", $id, 'read', map { my $t = ''; if (open(my $f, '<', $_)) { local $/; $t = <$f>; close $f } hx($t) } @paths) . "\n" }
 sub request { my @f = split /\t/, $_[0], -1; my ($op, $id) = (shift @f, shift @f); return unless defined $id && $id =~ /^\d+$/;
@@ -98,6 +110,7 @@ sub request { my @f = split /\t/, $_[0], -1; my ($op, $id) = (shift @f, shift @f
     my $pid = spawn_kid($id, sub { do_listen($_[0], $id, $kind, $fam, uh($sa), uh($marker), $t) }); $listeners{$id} = $pid if $pid }
   elsif ($op eq 'close') { my $pid = delete $listeners{$id}; kill 'TERM', $pid if $pid }
   elsif ($op eq 'read') { do_read($id, map { uh($_) } @f) }
+  elsif ($op eq 'reap') { do_reap($id, uh($f[0])) }
   elsif ($op eq 'write') { do_write($id, map { uh($_) } @f) }
   elsif ($op eq 'send') { my ($fam, @rest) = @f; do_send($id, $fam, map { uh($_) } @rest) } }
 $SIG{CHLD} = sub {}; $stdin_open = 1; my $in = '';

@@ -2,7 +2,7 @@ import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import t from 'tap';
 import { execaRunner, perlForked, plainRunner } from '../../../src/backends/runner.js';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NamespaceAgent, sysctlPath } from '../../../src/backends/agent.js';
@@ -222,4 +222,14 @@ t.test('the agent writes files and says which it could not, each on its own', as
   t.same(r.slice(1).map((f, i) => (i === 0 ? f : unhex(f))), ['wrote', '', 'No such file or directory', '']);
   t.equal(readFileSync(join(dir, 'one'), 'utf8'), '1\n');
   t.equal(readFileSync(join(dir, 'two'), 'utf8'), 'x');
+});
+
+t.test("an agent in lab's own namespace refuses to reap: it kills nothing", async (t) => {
+  const a = agent(t);
+  const sleeper = execaRunner().start({ argv: ['sleep', '30'], timeoutMs: 60_000 });
+  t.teardown(() => sleeper.kill());
+  t.same((await a.answer(a.send('reap', [hex(readlinkSync('/proc/self/ns/net'))]))).slice(1), ['reaped', '-1'], 'told it is lab\'s');
+  t.same((await a.answer(a.send('reap', []))).slice(1), ['reaped', '-1'], 'not told which namespace is lab\'s');
+  await new Promise((r) => setTimeout(r, 100));
+  t.ok(sleeper.pid !== undefined && (() => { try { process.kill(sleeper.pid, 0); return true; } catch { return false; } })(), 'a process of this namespace is alive');
 });
