@@ -106,6 +106,8 @@ export class HostBackend {
           agentsStarting.set(node, agent);
         }
         starting = Promise.all(agentsStarting.values());
+        // Awaited below as well; until then its rejection is not unhandled either.
+        starting.catch(() => undefined);
       }
       await this.applyOps(live, rest, agentsStarting);
       await starting;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { DEFER_MAX, HostBackend } from '../../../src/backends/host.js';
+import type { Command, CommandResult } from '../../../src/backends/runner.js';
 import { StateFile } from '../../../src/backends/state.js';
 import { planCase } from '../../../src/plan/plan.js';
 import { seedScenario } from '../fixtures.js';
@@ -59,5 +60,31 @@ t.test('without defer, down deletes at once', async (t) => {
   const p = plan(1);
   await backend.down(p, await backend.up(p));
   t.equal(host.namespaces.size, 0);
+  state.close();
+});
+
+t.test('an agent that fails while the plan is still applied fails the case, never the process', async (t) => {
+  // The agents' start fails at once; the nodes' batches take a while longer.
+  class SlowBatches extends FakeHost {
+    override async run(cmd: Command): Promise<CommandResult> {
+      if (cmd.argv.includes('perl')) return { argv: cmd.argv, exitCode: -1, stdout: '', stderr: '', durationMs: 1, timedOut: false };
+      if (cmd.argv[1] === '-n' && cmd.argv.includes('-batch')) await new Promise((r) => setTimeout(r, 50));
+      return super.run(cmd);
+    }
+  }
+  const host = new SlowBatches();
+  const dir = mkdtempSync(join(tmpdir(), 'lab-host-'));
+  dirs.push(dir);
+  const state = StateFile.create(dir, { pid: process.pid, scenarios: ['x.yaml'] });
+  const backend = new HostBackend(host, state, host.exists);
+  const unhandled: unknown[] = [];
+  const record = (reason: unknown): void => void unhandled.push(reason);
+  process.on('unhandledRejection', record);
+  t.teardown(() => void process.off('unhandledRejection', record));
+  const plan = planCase(seedScenario(), 0, `${state.prefix}-agents`);
+  await t.rejects(backend.up(plan), /namespace agent in .* did not start/);
+  await new Promise((r) => setTimeout(r, 100));
+  t.same(unhandled, [], 'no rejection went unhandled');
+  t.same([...host.namespaces], [], 'what was built is gone');
   state.close();
 });
