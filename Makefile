@@ -52,7 +52,7 @@ tests = $(shell find test/$(1) -name '*.test.ts' | sort)
 
 # The suite's temporary files (the tests' and lab's own) go to a folder of the run's own, removed
 # afterwards whatever the result: nothing is left in /tmp.
-suite = tmp=$$(mktemp -d /tmp/lab-suite-XXXXXX); TMPDIR=$$tmp $(TAP) $(TAPFLAGS) $(1); rc=$$?; rm -rf $$tmp; exit $$rc
+suite = tmp=$$(mktemp -d /tmp/lab-suite-XXXXXX); rc=0; TMPDIR=$$tmp $(TAP) $(TAPFLAGS) $(1) || rc=$$?; rm -rf $$tmp; exit $$rc
 
 test: deps build
 	@$(call suite,$(call tests,unit) $(call tests,integration))

@@ -3,7 +3,7 @@
 // mount namespace and remounts /sys every time) and without a process start in lab itself; a
 // probe's receiver is a socket the agent opens; counters and sysctls are files it reads.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -252,9 +252,25 @@ let hub: Promise<AgentHub> | undefined;
 
 const agentHub = (): Promise<AgentHub> => (hub ??= openHub());
 
+/** Whether a process of this pid is running (EPERM: it is, someone else's). */
+const running = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
 const openHub = async (): Promise<AgentHub> => {
   // A unix socket's path has at most 107 bytes: a long TMPDIR (a CI runner's) gives way to /tmp.
-  const dir = mkdtempSync(join(tmpdir().length <= 64 ? tmpdir() : '/tmp', 'lab-agents-'));
+  const base = tmpdir().length <= 64 ? tmpdir() : '/tmp';
+  // The folder goes when lab exits; one whose lab was killed (no exit handler runs) goes here.
+  for (const name of readdirSync(base)) {
+    const pid = Number(/^lab-agents-(\d+)-/.exec(name)?.[1]);
+    if (pid && pid !== process.pid && !running(pid)) rmSync(join(base, name), { recursive: true, force: true });
+  }
+  const dir = mkdtempSync(join(base, `lab-agents-${process.pid}-`));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'hub');
   const waiting = new Map<string, (c: { socket: Socket; pid: number; rest: string }) => void>();

@@ -2,7 +2,7 @@ import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import t from 'tap';
 import { execaRunner, perlForked, plainRunner } from '../../../src/backends/runner.js';
-import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NamespaceAgent, sysctlPath } from '../../../src/backends/agent.js';
@@ -194,7 +194,12 @@ t.test('an agent started as a command connects back over lab\'s socket', async (
   // In lab's own namespace: `ip netns exec NS` is dropped, the rest of the command is the agent's.
   const inner = execaRunner();
   const here = { run: (cmd: { argv: readonly string[] }) => inner.run({ ...cmd, argv: cmd.argv.slice(4) }), start: inner.start };
+  // The socket folder of a lab that was killed (no exit handler ran) goes when the next one opens.
+  const stale = join(tmpdir(), 'lab-agents-999999-test');
+  mkdirSync(stale, { recursive: true });
   const agent = await NamespaceAgent.start(here, 'here', 30_000);
+  t.notOk(existsSync(stale), 'a dead lab\'s socket folder is swept');
+  t.ok(readdirSync(tmpdir()).some((n) => n.startsWith(`lab-agents-${process.pid}-`)), 'this one\'s is there');
   const r = await agent.run({ argv: ['sh', '-c', 'echo hi; exit 2'] });
   t.same([r.exitCode, r.stdout], [2, 'hi\n']);
   t.match((await agent.read(['/proc/net/snmp']))[0], /^Ip: /);
