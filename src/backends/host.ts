@@ -99,14 +99,12 @@ export class HostBackend {
       // they carry the probe, its receiver and its evidence (a perl start each: milliseconds).
       if (plan.probes.length > 0) {
         for (const { node, netns } of plan.namespaces) {
-          const agent = NamespaceAgent.start(this.runner, netns, AGENT_LIFETIME_MS).then((a) => (agents.set(node, a), a));
-          // Awaited below; until then a rejection (an agent killed by an interrupt) must not count
-          // as unhandled, which would end the process in the middle of its teardown.
-          agent.catch(() => undefined);
-          agentsStarting.set(node, agent);
+          agentsStarting.set(node, NamespaceAgent.start(this.runner, netns, AGENT_LIFETIME_MS).then((a) => (agents.set(node, a), a)));
         }
+        // Awaited below; until then a rejection (an agent killed by an interrupt) must not count
+        // as unhandled, which would end the process in the middle of its teardown. Promise.all,
+        // made in the same tick, handles each agent's own.
         starting = Promise.all(agentsStarting.values());
-        // Awaited below as well; until then its rejection is not unhandled either.
         starting.catch(() => undefined);
       }
       await this.applyOps(live, rest, agentsStarting);
