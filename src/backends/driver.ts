@@ -4,8 +4,8 @@
 // them instead, each as `nsenter --net=/run/netns/NS COMMAND`, forked in C while lab waits; two
 // lanes side by side use both cores. nsenter only joins the network namespace: `ip netns exec`
 // (and `ip -n`) also copy the whole mount table for a fresh /sys, which grows with every
-// namespace on the machine. Inputs travel in files of a private temporary folder. A handful of commands still run as processes
-// of their own (no files).
+// namespace on the machine. Inputs travel in files of a private temporary folder. A handful of
+// commands still run as processes of their own (no files).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

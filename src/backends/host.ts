@@ -2,7 +2,7 @@ import { CapabilityError, CommandError } from '../errors.js';
 import type { CasePlan } from '../plan/plan.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { batchSteps, failedBatchLine, hostOrder, ipBatchInput, stepWaves, type Step } from '../plan/batch.js';
+import { batchSteps, failedBatchLine, hostOrder, ipBatchInput, stepWaves, withoutFailedLine, type Step } from '../plan/batch.js';
 import { withCaptured } from '../plan/recipes.js';
 import type { Op } from '../plan/types.js';
 import { observerRules } from '../probes/legs.js';
@@ -142,7 +142,7 @@ export class HostBackend {
     const line = failedBatchLine(r.stderr) ?? 0;
     const op = root[line - all.length]?.op;
     const shown = line < all.length ? ['ip', 'netns', 'add', all[line] as string] : op ? inNetns(netnsOf(op.node), op.argv) : r.argv;
-    throw new CommandError(shown, r.exitCode, r.stderr.replace(/\n?Command failed -:\d+\s*$/, ''), r.timedOut);
+    throw new CommandError(shown, r.exitCode, withoutFailedLine(r.stderr), r.timedOut);
   }
 
   /**
@@ -209,7 +209,7 @@ export class HostBackend {
     // Name the op that failed, as if it had run on its own.
     const failed = step.kind === 'ip-batch' ? step.ops[failedBatchLine(r.stderr) ?? -1] : undefined;
     const shown = failed ? inNetns(live.netnsOf(step.node), failed.argv) : r.argv;
-    throw new CommandError(shown, r.exitCode, r.stderr.replace(/\n?Command failed -:\d+\s*$/, ''), r.timedOut);
+    throw new CommandError(shown, r.exitCode, withoutFailedLine(r.stderr), r.timedOut);
   }
 
   /** Runs one op; `captured` holds the values earlier ops read (a recipe's MAC addresses). */
@@ -312,9 +312,10 @@ export class HostBackend {
   /**
    * Deletes the namespaces that `down` deferred, in one batch. The kernel frees a deleted
    * namespace later, in a worker that holds the locks the next case needs (measured: a seed
-   * case took 110 ms on its own and 180–270 ms right after another case's deletion); freeing
-   * many at once costs it about as much as freeing one. A run calls this when its cases are done;
-   * an interrupt deletes them with everything else the run recorded.
+   * case took 110 ms on its own and 180–270 ms right after another case's deletion; the cost is
+   * ~10 ms per bridge, see DEFER_MAX), so the fewer flushes in the middle of a run, the better.
+   * A run calls this when its cases are done; an interrupt deletes them with everything else the
+   * run recorded.
    */
   async flush(): Promise<void> {
     await this.remove(this.deferred.splice(0));
@@ -331,14 +332,17 @@ export class HostBackend {
   }
 }
 
-/** Kills every process inside these namespaces (one root batch of `netns pids`). */
-const killInside = async (runner: Runner, namespaces: readonly string[]): Promise<void> => {
-  const r = await runner.run({
+/** One root `ip -force -batch` of `netns VERB NS` for each namespace. */
+const netnsBatch = (runner: Runner, verb: 'pids' | 'del', namespaces: readonly string[]): Promise<CommandResult> =>
+  runner.run({
     argv: ['ip', '-force', '-batch', '-'],
-    input: `${namespaces.map((ns) => `netns pids ${ns}`).join('\n')}\n`,
+    input: `${namespaces.map((ns) => `netns ${verb} ${ns}`).join('\n')}\n`,
     timeoutMs: 10_000 + 20 * namespaces.length,
   });
-  killAll(r.stdout);
+
+/** Kills every process inside these namespaces (one root batch of `netns pids`). */
+const killInside = async (runner: Runner, namespaces: readonly string[]): Promise<void> => {
+  killAll((await netnsBatch(runner, 'pids', namespaces)).stdout);
 };
 
 /**
@@ -352,11 +356,7 @@ export const removeNamespaces = async (
 ): Promise<string[]> => {
   if (namespaces.length > 1) {
     await killInside(runner, namespaces);
-    await runner.run({
-      argv: ['ip', '-force', '-batch', '-'],
-      input: `${namespaces.map((ns) => `netns del ${ns}`).join('\n')}\n`,
-      timeoutMs: 10_000 + 20 * namespaces.length,
-    });
+    await netnsBatch(runner, 'del', namespaces);
   }
   for (const ns of namespaces.filter(exists)) await removeNamespace(runner, ns);
   return [...namespaces];

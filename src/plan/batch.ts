@@ -33,6 +33,9 @@ export const batchSteps = (ops: readonly Op[]): Step[] => {
 /** The lines of `ip -batch -` for ops that are all `ip …`. */
 export const ipBatchInput = (ops: readonly Op[]): string => `${ops.map((op) => op.argv.slice(1).join(' ')).join('\n')}\n`;
 
+/** ip's complaint about a batch without its closing "Command failed -:LINE", as if the op had run alone. */
+export const withoutFailedLine = (stderr: string): string => stderr.replace(/\n?Command failed -:\d+\s*$/, '');
+
 /** Which op of a batch failed, from ip's "Command failed -:LINE". */
 export const failedBatchLine = (stderr: string): number | undefined => {
   const m = /Command failed -:(\d+)/.exec(stderr);
