@@ -1,6 +1,6 @@
 // The measurements of `lab bench`. Every namespace they create carries the bench's prefix and is
 // recorded in its state file before it exists, so an interrupted bench is cleaned by `lab clean`.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { removeNamespace, type HostBackend } from '../backends/host.js';
@@ -11,6 +11,7 @@ import { loadScenarioFile, parseScenario } from '../model/load.js';
 import { runCase } from '../pipeline.js';
 import { planCase } from '../plan/plan.js';
 import { floorBatch, linearScenarioText } from './linear.js';
+import { cpuTime, median } from './stats.js';
 import { matrixScenarioText } from './matrix.js';
 import {
   completedIn, MININET_CLEAN, mininetArgv, outsideChanges, sandboxed, snapshotOutside,
@@ -296,23 +297,62 @@ const labRun = async (env: BenchEnv, file: string, args: string[], shown = file)
   return { seconds, passed: cases.length - others.length, total: cases.length, others };
 };
 
-/** The matrix with --jobs 1, then --jobs 2; wall seconds of each. */
-export const matrixRuns = async (env: BenchEnv, cells: number): Promise<{ jobs1: number; jobs2: number }> => {
+export interface MatrixResult {
+  /** Median wall seconds of the rounds. */
+  jobs1: number;
+  jobs2: number;
+  /** Cores kept busy on average (the machine's, lab's and the kernel's work alike), median. */
+  jobs1Cores: number;
+  jobs2Cores: number;
+  rounds: number;
+  /** The share of the runs' time the hypervisor gave to other guests. */
+  steal: number;
+}
+
+/** Per second of /proc/stat's counters (USER_HZ). */
+const JIFFIES = 100;
+
+/**
+ * The matrix with --jobs 1, then --jobs 2, `rounds` times in turn (this machine's speed drifts
+ * within a minute: one pair alone misleads): the median wall seconds of each, and how many
+ * cores each kept busy, which says how much a second job could still win.
+ */
+export const matrixRuns = async (env: BenchEnv, cells: number, rounds = 1): Promise<MatrixResult> => {
   const dir = mkdtempSync(join(tmpdir(), 'lab-bench-'));
   try {
     const file = join(dir, `bench-matrix-${cells}.yaml`);
     writeFileSync(file, matrixScenarioText(cells));
-    const seconds: number[] = [];
-    for (const jobs of [1, 2]) {
-      // Neither run pays for the kernel's cleanup of the namespaces of the one before.
-      await coolDown(env);
-      const run = await labRun(env, file, ['--jobs', String(jobs)]);
-      if (run.total !== cells) throw new Error(`the matrix ran ${run.total} cells, not ${cells}`);
-      if (run.passed !== cells) env.log(notPassed(`the matrix with --jobs ${jobs}`, run));
-      env.log(`  matrix, --jobs ${jobs}: ${run.seconds.toFixed(2)} s`);
-      seconds.push(run.seconds);
+    const seconds: Record<1 | 2, number[]> = { 1: [], 2: [] };
+    const cores: Record<1 | 2, number[]> = { 1: [], 2: [] };
+    let steal = 0;
+    let total = 0;
+    for (let round = 1; round <= rounds; round++) {
+      for (const jobs of [1, 2] as const) {
+        // Neither run pays for the kernel's cleanup of the namespaces of the one before.
+        await coolDown(env);
+        const before = readFileSync('/proc/stat', 'utf8');
+        const run = await labRun(env, file, ['--jobs', String(jobs)]);
+        const cpu = cpuTime(before, readFileSync('/proc/stat', 'utf8'));
+        if (run.total !== cells) throw new Error(`the matrix ran ${run.total} cells, not ${cells}`);
+        if (run.passed !== cells) env.log(notPassed(`the matrix with --jobs ${jobs}`, run));
+        const busy = cpu.busy / JIFFIES / run.seconds;
+        env.log(`  matrix, --jobs ${jobs}: ${run.seconds.toFixed(2)} s, ${busy.toFixed(2)} cores busy${rounds > 1 ? ` (round ${round} of ${rounds})` : ''}`);
+        seconds[jobs].push(run.seconds);
+        cores[jobs].push(busy);
+        steal += cpu.steal;
+        total += cpu.total;
+      }
     }
-    return { jobs1: seconds[0] as number, jobs2: seconds[1] as number };
+    const stealShare = total > 0 ? steal / total : 0;
+    if (stealShare > 0.05) env.log(`  (the hypervisor took ${Math.round(stealShare * 100)}% of the cores' time meanwhile: these runs are noisy)`);
+    return {
+      jobs1: median(seconds[1]) as number,
+      jobs2: median(seconds[2]) as number,
+      jobs1Cores: median(cores[1]) as number,
+      jobs2Cores: median(cores[2]) as number,
+      rounds,
+      steal: stealShare,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

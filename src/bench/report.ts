@@ -15,7 +15,16 @@ export interface LinearRow {
 export interface BenchDocument {
   linear: LinearRow[];
   seed_case_ms: { median: number | null; p95: number | null };
-  matrix: { cells: number; jobs1_s: number | null; jobs2_s: number | null };
+  matrix: {
+    cells: number;
+    jobs1_s: number | null;
+    jobs2_s: number | null;
+    /** Beyond the issue's fields: how many --jobs 1/--jobs 2 pairs ran (the seconds are their medians)… */
+    rounds?: number;
+    /** …and how many cores each kept busy on average (median). */
+    jobs1_cores?: number;
+    jobs2_cores?: number;
+  };
   vm_wireless_s: number | null;
 }
 
@@ -68,6 +77,11 @@ const ms = (v: number | null): string => (v === null ? '—' : `${Math.round(v)}
 
 const style = { head: [], border: [] };
 
+const pairs = (doc: BenchDocument): string => ((doc.matrix.rounds ?? 1) > 1 ? ` (median of ${doc.matrix.rounds})` : '');
+
+const withCores = (s: number | null, cores: number | undefined): string =>
+  s === null || cores === undefined ? seconds(s) : `${seconds(s)}, ${cores.toFixed(1)} cores busy`;
+
 export interface TableContext {
   /** e.g. "kernel 6.18.44, 2 cores, load average 1.2 at start". */
   machine: string;
@@ -92,8 +106,8 @@ export const renderTable = (doc: BenchDocument, ctx: TableContext): string => {
   const runs = new Table({ head: ['end to end', 'measured'], style, colAligns: ['left', 'right'] });
   runs.push(
     [`default scenario, per case (${ctx.seedSamples})`, `median ${ms(doc.seed_case_ms.median)}, p95 ${ms(doc.seed_case_ms.p95)}`],
-    [`${doc.matrix.cells}-cell matrix, --jobs 1`, seconds(doc.matrix.jobs1_s)],
-    [`${doc.matrix.cells}-cell matrix, --jobs 2`, seconds(doc.matrix.jobs2_s)],
+    [`${doc.matrix.cells}-cell matrix, --jobs 1${pairs(doc)}`, withCores(doc.matrix.jobs1_s, doc.matrix.jobs1_cores)],
+    [`${doc.matrix.cells}-cell matrix, --jobs 2${pairs(doc)}`, withCores(doc.matrix.jobs2_s, doc.matrix.jobs2_cores)],
     ['wireless scenario on the VM backend', seconds(doc.vm_wireless_s)],
   );
   const targets = new Table({ head: ['target', 'measured', 'result'], style, colAligns: ['left', 'right', 'left'] });

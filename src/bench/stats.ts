@@ -26,3 +26,27 @@ export const roundTo = (value: number, decimals: number): number => {
   const f = 10 ** decimals;
   return Math.round(value * f) / f;
 };
+
+/** CPU time between two readings of /proc/stat's `cpu` line, in jiffies (USER_HZ: 100 a second). */
+export interface CpuTime {
+  /** user, nice, system, irq and softirq: the time the machine's cores worked. */
+  busy: number;
+  /** Taken by the hypervisor for other guests: neither busy nor idle here. */
+  steal: number;
+  /** Everything, idle and iowait included. */
+  total: number;
+}
+
+/** The jiffies /proc/stat's first line counts up between `before` and `after` (both its whole text). */
+export const cpuTime = (before: string, after: string): CpuTime => {
+  const fields = (text: string): number[] => {
+    const line = text.split('\n').find((l) => /^cpu\s/.test(l));
+    if (!line) throw new Error('/proc/stat has no cpu line');
+    return line.trim().split(/\s+/).slice(1).map(Number);
+  };
+  const a = fields(before);
+  const b = fields(after);
+  const d = (i: number): number => (b[i] ?? 0) - (a[i] ?? 0);
+  // user nice system idle iowait irq softirq steal (guest time is inside user already)
+  return { busy: d(0) + d(1) + d(2) + d(5) + d(6), steal: d(7), total: [0, 1, 2, 3, 4, 5, 6, 7].reduce((s, i) => s + d(i), 0) };
+};

@@ -48,6 +48,8 @@ export interface BenchArgs {
 }
 
 const DEFAULTS = { linear: [20, 50, 100], repeat: 5, cells: 100 };
+/** --jobs 1/--jobs 2 pairs of the matrix at most (--repeat, when lower): ~10 s each at 100 cells. */
+const MATRIX_ROUNDS = 3;
 /** Small enough for the test suite: a few seconds. */
 const QUICK = { linear: [3], repeat: 1, cells: 4, seedCases: 2 };
 
@@ -175,8 +177,13 @@ export const benchCommand = async (opts: BenchOptions, io: Output): Promise<numb
       }
     }
     if (opts.parts.includes('matrix')) {
-      const m = await attempt(`${opts.cells}-cell matrix`, () => matrixRuns(env, opts.cells));
-      if (m) doc.matrix = { cells: opts.cells, jobs1_s: sec(m.jobs1), jobs2_s: sec(m.jobs2) };
+      const m = await attempt(`${opts.cells}-cell matrix`, () => matrixRuns(env, opts.cells, Math.min(opts.repeat, MATRIX_ROUNDS)));
+      if (m) {
+        doc.matrix = {
+          cells: opts.cells, jobs1_s: sec(m.jobs1), jobs2_s: sec(m.jobs2),
+          rounds: m.rounds, jobs1_cores: roundTo(m.jobs1Cores, 2), jobs2_cores: roundTo(m.jobs2Cores, 2),
+        };
+      }
     }
     if (opts.parts.includes('vm')) {
       doc.vm_wireless_s = sec(await attempt('wireless scenario on the VM backend', () => vmWireless(env)));

@@ -36,7 +36,9 @@ t.test('lab bench --quick --json prints every field and leaves nothing behind', 
   t.match(String(r.stderr), /Mininet: left out by --no-mininet/, '…with the reason on stderr');
   t.same(Object.keys(doc['seed_case_ms']), ['median', 'p95']);
   t.ok(doc['seed_case_ms'].median > 0 && doc['seed_case_ms'].p95 >= doc['seed_case_ms'].median);
-  t.same(Object.keys(doc['matrix']), ['cells', 'jobs1_s', 'jobs2_s']);
+  t.same(Object.keys(doc['matrix']).slice(0, 3), ['cells', 'jobs1_s', 'jobs2_s'], 'the fields the issue names, first');
+  t.equal(doc['matrix'].rounds, 1, 'one pair of runs with --quick');
+  t.ok(doc['matrix'].jobs1_cores > 0 && doc['matrix'].jobs2_cores > 0, 'the cores each kept busy');
   t.equal(doc['matrix'].cells, 4);
   t.ok(doc['matrix'].jobs1_s > 0 && doc['matrix'].jobs2_s > 0, 'the matrix ran with --jobs 1 and --jobs 2');
   t.equal(doc['vm_wireless_s'], null);

@@ -40,4 +40,13 @@ t.test('the table shows every measurement, the ratios, and the notes', async (t)
   t.match(text, /wireless scenario on the VM backend +│ +— │/);
   t.match(text, /100-cell matrix: --jobs 2 at least 1\.7× faster than --jobs 1 +│ +1\.82× │ pass/);
   t.match(text, /— vm: no VM here/);
+  t.match(text, /100-cell matrix, --jobs 1 +│ +20\.00 s │/, 'no cores when not measured');
+});
+
+t.test('the matrix rows say how many pairs ran and how many cores each kept busy', async (t) => {
+  const text = renderTable(doc({ matrix: { cells: 100, jobs1_s: 5, jobs2_s: 4, rounds: 3, jobs1_cores: 1.41, jobs2_cores: 1.86 } }), {
+    machine: 'm', seedSamples: 's', notes: [],
+  });
+  t.match(text, /100-cell matrix, --jobs 1 \(median of 3\) +│ +5\.00 s, 1\.4 cores busy │/);
+  t.match(text, /100-cell matrix, --jobs 2 \(median of 3\) +│ +4\.00 s, 1\.9 cores busy │/);
 });

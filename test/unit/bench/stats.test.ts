@@ -1,5 +1,5 @@
 import t from 'tap';
-import { median, percentile, roundTo } from '../../../src/bench/stats.js';
+import { cpuTime, median, percentile, roundTo } from '../../../src/bench/stats.js';
 
 t.test('median of odd and even counts, unsorted input', async (t) => {
   t.equal(median([3, 1, 2]), 2);
@@ -18,4 +18,12 @@ t.test('p95 is a measured sample (nearest rank), not an interpolation', async (t
 t.test('rounding for the report', async (t) => {
   t.equal(roundTo(0.123456, 3), 0.123);
   t.equal(roundTo(149.96, 1), 150);
+});
+
+t.test('CPU time between two readings of /proc/stat: busy, steal and all of it', async (t) => {
+  const before = 'cpu  100 5 50 1000 10 1 2 7 0 0\ncpu0 50 2 25 500 5 0 1 3 0 0\nintr 1\n';
+  const after = 'cpu  160 5 90 1100 12 3 6 17 0 0\ncpu0 80 2 45 550 6 1 3 8 0 0\nintr 2\n';
+  // user +60, system +40, irq +2, softirq +4; idle +100, iowait +2; steal +10
+  t.same(cpuTime(before, after), { busy: 106, steal: 10, total: 218 });
+  t.throws(() => cpuTime('intr 1\n', after), /no cpu line/);
 });
