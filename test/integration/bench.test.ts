@@ -1,13 +1,13 @@
 // `lab bench` runs, prints its document, and leaves nothing behind. Timings are never checked
 // here: the targets are reported by the bench itself, as pass or miss.
 import { execa } from 'execa';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { lab, labArgv, namespaces, needsRoot, ROOT, rootSnapshot, userEnv } from './helpers.js';
+import { tempDir } from '../tmp.js';
 
-const stateDir = (): string => mkdtempSync(join(tmpdir(), 'lab-bench-state-'));
+const stateDir = (): string => tempDir('lab-bench-state-');
 const stateFiles = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.json'));
 const envWith = (dir: string) => ({ env: { ...userEnv(), LAB_STATE_DIR: dir }, extendEnv: false });
 

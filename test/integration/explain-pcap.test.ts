@@ -1,15 +1,15 @@
 // --explain (kernel drop reasons) and --out (a pcap per device per case), for real.
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { lab, needsRoot, ROOT } from './helpers.js';
+import { tempDir } from '../tmp.js';
 
 const SCENARIO = join(ROOT, 'scenarios', 'why-not-delivered.yaml');
 
 t.test('pcaps per device, drop reasons per probe, nothing left in tracefs', { skip: needsRoot }, async (t) => {
-  const out = mkdtempSync(join(tmpdir(), 'lab-out-'));
+  const out = tempDir('lab-out-');
   const r = await lab([
     'run', SCENARIO, '--explain', '--out', out, '--format', 'table,json',
     '--case', 'a firewall drops it', '--case', 'strict rp_filter drops a source routed elsewhere',

@@ -1,9 +1,9 @@
 // Integration tests run the built `lab` as a user would, as root, on the running kernel.
 import { execa, type Options } from 'execa';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '../tmp.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const LAB = join(ROOT, 'lab');
@@ -67,7 +67,7 @@ export const rootSnapshot = async (): Promise<Record<string, string>> => {
 
 /** Writes a scenario into a fresh temporary folder and returns its path. */
 export const scenarioFile = (yaml: string, name = 'scenario.yaml'): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-test-'));
+  const dir = tempDir('lab-test-');
   const file = join(dir, name);
   writeFileSync(file, yaml);
   return file;

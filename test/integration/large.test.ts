@@ -2,20 +2,20 @@
 // `netns exec` lines per lane) instead of a process per namespace: it must build the same
 // network, carry the probe across it, and leave nothing behind. Before lab waited for the
 // kernel to bring links up (HostBackend.settle), this failed: the first ARP request was lost.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { linearScenarioText } from '../../src/bench/linear.js';
 import { lab, namespaces, needsRoot, userEnv } from './helpers.js';
+import { tempDir } from '../tmp.js';
 
 t.test('linear,6 (12 namespaces) carries a datagram from h1 across six bridges to h6', { skip: needsRoot }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-large-'));
+  const dir = tempDir('lab-large-');
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'linear-6.yaml');
   writeFileSync(file, linearScenarioText(6));
   // A state folder of its own, to know the run's id (its namespaces' prefix) while it runs.
-  const stateDir = mkdtempSync(join(tmpdir(), 'lab-large-state-'));
+  const stateDir = tempDir('lab-large-state-');
   t.teardown(() => rmSync(stateDir, { recursive: true, force: true }));
   const run = lab(['run', file, '--format', 'json'], { env: { ...userEnv(), LAB_STATE_DIR: stateDir } });
   let runId: string | undefined;

@@ -1,15 +1,15 @@
 // A sample of the hostile corpus through the real CLI: exit 2, file:line:col on stderr, no stack
 // trace unless --debug, and not one `ip` command run (so no namespace created). `ip` is wrapped
 // by a logging shim on PATH, which proves it without looking at namespaces other labs may create.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import t from 'tap';
 import { hostileCorpus } from '../unit/model/corpus.js';
 import { lab, needsRoot } from './helpers.js';
+import { tempDir } from '../tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'lab-hostile-'));
+const dir = tempDir('lab-hostile-');
 const ipLog = join(dir, 'ip.log');
 const shimDir = join(dir, 'bin');
 

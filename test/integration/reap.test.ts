@@ -1,9 +1,7 @@
 // At the end of a probed case each node's agent empties its own namespace (HostBackend.down with
 // defer): a process left running inside one (a daemon a case started) is killed there, before
 // the namespace waits for its deletion with the others.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
 import t from 'tap';
 import { HostBackend } from '../../src/backends/host.js';
 import { type Command, execaRunner } from '../../src/backends/runner.js';
@@ -11,6 +9,7 @@ import { StateFile } from '../../src/backends/state.js';
 import { planCase } from '../../src/plan/plan.js';
 import { seedScenario } from '../unit/fixtures.js';
 import { needsRoot } from './helpers.js';
+import { tempDir } from '../tmp.js';
 
 /** Running, not gone and not a zombie (killed, waiting for whoever reaps orphans). */
 const alive = (pid: number): boolean => {
@@ -22,7 +21,7 @@ const alive = (pid: number): boolean => {
 };
 
 t.test('a deferred teardown has each agent kill what still runs in its namespace', { skip: needsRoot }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-reap-state-'));
+  const dir = tempDir('lab-reap-state-');
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const state = StateFile.create(dir, { pid: process.pid, scenarios: ['reap'] });
   const inner = execaRunner();

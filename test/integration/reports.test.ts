@@ -2,8 +2,7 @@
 // the job summary has the table and the drawn path, TAP/JUnit/JSON parse, and the shards 1/3..3/3
 // together run every case once.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import t from 'tap';
 import { Parser, type FinalResults } from 'tap-parser';
@@ -11,6 +10,7 @@ import { loadScenarioFile } from '../../src/model/load.js';
 import { parseMermaid } from '../unit/report/mermaid-parse.js';
 import { seedYaml } from '../unit/fixtures.js';
 import { lab, needsRoot, scenarioFile, SEED, userEnv } from './helpers.js';
+import { tempDir } from '../tmp.js';
 
 const WIRE = '[laptop:wlan0, ap:port0, ap:port1, laptop:wlan1]';
 // Line 20 is the expectation that fails: without a recipe the datagram goes through lo.
@@ -31,7 +31,7 @@ const parseTap = (text: string): Promise<FinalResults> =>
 t.test('a failing run, with every report at once', { skip: needsRoot }, async (t) => {
   const file = scenarioFile(YAML);
   const workspace = dirname(file);
-  const out = join(mkdtempSync(join(tmpdir(), 'lab-reports-')), 'out');
+  const out = join(tempDir('lab-reports-'), 'out');
   const summaryFile = join(workspace, 'step-summary.md');
   const r = await lab(['run', file, '--format', 'table,github,tap,junit,json', '--out', out], {
     env: { ...userEnv(), GITHUB_STEP_SUMMARY: summaryFile, GITHUB_WORKSPACE: workspace, CI: 'true' },

@@ -1,13 +1,13 @@
 // Each run here keeps its state in a folder of its own (LAB_STATE_DIR), so that the test knows
 // exactly which namespaces are its run's, even while other lab runs go on on the same machine.
 import { execa } from 'execa';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { lab, labArgv, namespaces, needsRoot, ROOT, rootSnapshot, SEED, userEnv } from './helpers.js';
+import { tempDir } from '../tmp.js';
 
-const stateDir = (): string => mkdtempSync(join(tmpdir(), 'lab-state-'));
+const stateDir = (): string => tempDir('lab-state-');
 const stateFiles = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.json'));
 const envWith = (dir: string) => ({ env: { ...userEnv(), LAB_STATE_DIR: dir }, extendEnv: false });
 

@@ -2,12 +2,13 @@
 // radios, and the wired seed on the host kernel and on Debian's side by side, in one boot.
 import t from 'tap';
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cachedKernels } from '../../src/backends/vm/kernels.js';
 import { defaultCacheDir } from '../../src/backends/vm/cache.js';
 import { lab, needsRoot, ROOT, SEED, userEnv } from './helpers.js';
+import { tempDir } from '../tmp.js';
 
 const WLAN = join(ROOT, 'scenarios', 'laptop-two-wlan.yaml');
 const MODES = join(ROOT, 'scenarios', 'wlan-ibss-wpa2.yaml');
@@ -22,7 +23,7 @@ t.setTimeout(15 * 60_000);
 const shares = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('lab-vm-'));
 
 t.test('wireless seed over the air in a VM, next to the wired seed on the host kernel', { skip }, async (t) => {
-  const out = mkdtempSync(join(tmpdir(), 'lab-vm-test-out-'));
+  const out = tempDir('lab-vm-test-out-');
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
   const before = shares();
   const r = await lab([
@@ -110,7 +111,7 @@ t.test('--kernel PATH: a vmlinuz in boot/ next to its lib/modules boots with tho
   if (!debian?.modulesRoot) return t.skip('no Debian kernel in the cache');
   const image = join(debian.modulesRoot, 'boot', `vmlinuz-${debian.release}`);
   // A cache of its own (removed afterwards), and TCG without the KVM check: the boot is what is tested.
-  const cache = mkdtempSync(join(tmpdir(), 'lab-vm-test-cache-'));
+  const cache = tempDir('lab-vm-test-cache-');
   t.teardown(() => rmSync(cache, { recursive: true, force: true }));
   const r = await lab(['run', SEED, '--backend', 'vm', '--kernel', image, '--case', 'accept-local sends it over the wire', '--format', 'json'], {
     timeout: 5 * 60_000,

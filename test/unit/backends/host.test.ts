@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { DEFER_MAX, HostBackend } from '../../../src/backends/host.js';
@@ -8,13 +7,14 @@ import { StateFile } from '../../../src/backends/state.js';
 import { planCase } from '../../../src/plan/plan.js';
 import { seedScenario } from '../fixtures.js';
 import { FakeHost } from './fake-host.js';
+import { tempDir } from '../../tmp.js';
 
 const dirs: string[] = [];
 t.teardown(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const setup = () => {
   const host = new FakeHost();
-  const dir = mkdtempSync(join(tmpdir(), 'lab-host-'));
+  const dir = tempDir('lab-host-');
   dirs.push(dir);
   const state = StateFile.create(dir, { pid: process.pid, scenarios: ['x.yaml'] });
   const backend = new HostBackend(host, state, host.exists);
@@ -73,7 +73,7 @@ t.test('an agent that fails while the plan is still applied fails the case, neve
     }
   }
   const host = new SlowBatches();
-  const dir = mkdtempSync(join(tmpdir(), 'lab-host-'));
+  const dir = tempDir('lab-host-');
   dirs.push(dir);
   const state = StateFile.create(dir, { pid: process.pid, scenarios: ['x.yaml'] });
   const backend = new HostBackend(host, state, host.exists);

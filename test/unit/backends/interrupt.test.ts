@@ -1,6 +1,4 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import t from 'tap';
 import { HostBackend } from '../../../src/backends/host.js';
 import { guardedRunner, INTERRUPTED, isTeardownCommand } from '../../../src/backends/interrupt.js';
@@ -9,6 +7,7 @@ import { finishInterrupted } from '../../../src/cli/run.js';
 import { planCase } from '../../../src/plan/plan.js';
 import { seedScenario } from '../fixtures.js';
 import { FakeHost } from './fake-host.js';
+import { tempDir } from '../../tmp.js';
 
 const quiet = { out: () => undefined, err: () => undefined };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -44,7 +43,7 @@ t.test('once interrupted, the runner builds nothing more and kills the children 
 });
 
 t.test('a namespace being created when the signal arrives is waited for and removed, never missed', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-interrupt-'));
+  const dir = tempDir('lab-interrupt-');
   const host = new FakeHost();
   host.addDelayMs = 60;
   const stop = new AbortController();
@@ -68,7 +67,7 @@ t.test('a namespace being created when the signal arrives is waited for and remo
 });
 
 t.test('an ip netns add that fails for a reason other than "exists" stays owned, so teardown tries it', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-interrupt-'));
+  const dir = tempDir('lab-interrupt-');
   const host = new FakeHost();
   const killed: typeof host.run = async (cmd) => {
     const r = await FakeHost.prototype.run.call(host, cmd);

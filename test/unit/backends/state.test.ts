@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { findLab, isOwnerAlive, livenessOf, namespaceInode, processStartTime, readStates, StateFile } from '../../../src/backends/state.js';
+import { tempDir } from '../../tmp.js';
 
 t.test('the state file records what the run owns, as it changes', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-state-'));
+  const dir = tempDir('lab-state-');
   const s = new StateFile(dir, { runId: 'abc123', prefix: 'lab-abc123', pid: process.pid, scenarios: ['x.yaml'] });
   s.own('lab-abc123-c0-laptop');
   s.own('lab-abc123-c0-ap');
@@ -27,7 +27,7 @@ t.test('an owner is alive only if its pid runs and started when recorded', async
 });
 
 t.test('create picks a fresh id and never takes over the state file of another lab', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-state-'));
+  const dir = tempDir('lab-state-');
   const ids = new Set<string>();
   for (let i = 0; i < 50; i++) ids.add(StateFile.create(dir, { pid: process.pid, scenarios: [] }).runId);
   t.equal(ids.size, 50, 'fifty labs, fifty ids');
@@ -40,8 +40,8 @@ t.test('create picks a fresh id and never takes over the state file of another l
 });
 
 t.test('a state file records processes, mounts, tracefs and namespace identities, and a kept lab', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-state-'));
-  const netnsDir = mkdtempSync(join(tmpdir(), 'lab-netns-'));
+  const dir = tempDir('lab-state-');
+  const netnsDir = tempDir('lab-netns-');
   const s = StateFile.create(dir, { pid: process.pid, scenarios: ['x.yaml'], kind: 'kept', status: 'building' });
   s.own('lab-x-c0-a');
   writeFileSync(join(netnsDir, 'lab-x-c0-a'), '');
@@ -85,7 +85,7 @@ t.test('who may remove a lab: live owner never, kept lab only by lab down, dead 
 });
 
 t.test('labs are found by id or by a unique start of it; foreign files are ignored', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-state-'));
+  const dir = tempDir('lab-state-');
   for (const runId of ['abc123', 'abd456', 'ffff00']) new StateFile(dir, { runId, prefix: `lab-${runId}`, pid: process.pid, scenarios: [] });
   writeFileSync(join(dir, 'notes.json'), '{"hello": "world"}');
   writeFileSync(join(dir, 'broken.json'), '{"runId": ');

@@ -1,12 +1,11 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { StateFile } from '../../../src/backends/state.js';
 import { teardownRecorded } from '../../../src/backends/teardown.js';
 import { FakeHost } from './fake-host.js';
+import { tempDir } from '../../tmp.js';
 
-const lab = () => StateFile.create(mkdtempSync(join(tmpdir(), 'lab-teardown-')), { pid: process.pid, scenarios: ['x.yaml'] });
+const lab = () => StateFile.create(tempDir('lab-teardown-'), { pid: process.pid, scenarios: ['x.yaml'] });
 
 t.test('teardown removes every kind of thing a lab recorded, and releases each', async (t) => {
   const host = new FakeHost();

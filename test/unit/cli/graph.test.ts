@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { main } from '../../../src/cli/main.js';
 import { jsonReport } from '../../../src/report/json.js';
 import { FILE, results, YAML } from '../report/fixtures.js';
 import { parseMermaid } from '../report/mermaid-parse.js';
+import { tempDir } from '../../tmp.js';
 
 const capture = () => {
   const out: string[] = [];
@@ -13,7 +13,7 @@ const capture = () => {
   return { io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) }, out, err };
 };
 
-const dir = mkdtempSync(join(tmpdir(), 'lab-graph-'));
+const dir = tempDir('lab-graph-');
 const scenarioFile = join(dir, 'ci.yaml');
 writeFileSync(scenarioFile, YAML);
 const reportFile = join(dir, 'report.json');

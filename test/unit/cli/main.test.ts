@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { exitCodeFor, main } from '../../../src/cli/main.js';
 import { CapabilityError, CommandError, ScenarioError, UsageError } from '../../../src/errors.js';
+import { tempDir } from '../../tmp.js';
 
 const capture = () => {
   const out: string[] = [];
@@ -63,7 +63,7 @@ t.test('validate: ok for the seed, exit 2 with file:line:col for a broken file',
   const wireless = capture();
   t.equal(await main(['validate', 'scenarios/laptop-two-wlan.yaml'], wireless.io), 0);
   t.match(wireless.out.join(''), /laptop-two-wlan\.yaml: ok \(2 nodes, 2 links \(2 wireless\), 4 cases, 4 probes\)/, 'radio links count');
-  const dir = mkdtempSync(join(tmpdir(), 'lab-cli-'));
+  const dir = tempDir('lab-cli-');
   const bad = join(dir, 'bad.yaml');
   writeFileSync(bad, 'name: x\nnodes:\n  a: { colour: red }\nlinks: []\ncases: []\n');
   const c = capture();

@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { checkFormats, parseFormats, REPORT_FILES, writeReports, type ReportContext } from '../../../src/cli/reports.js';
 import { locations, results, scenario } from '../report/fixtures.js';
+import { tempDir } from '../../tmp.js';
 
 const capture = () => {
   const out: string[] = [];
@@ -39,7 +39,7 @@ t.test('two reports cannot share stdout unless one is table and the other github
 });
 
 t.test('--out DIR: documents go to files with stable names, table and annotations to stdout', async (t) => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'lab-reports-')), 'nested', 'out');
+  const dir = join(tempDir('lab-reports-'), 'nested', 'out');
   const summary = join(dir, '..', 'step-summary.md');
   const c = capture();
   const env = { GITHUB_STEP_SUMMARY: summary, GITHUB_WORKSPACE: '/work' };

@@ -2,11 +2,12 @@ import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import t from 'tap';
 import { execaRunner, perlForked, plainRunner } from '../../../src/backends/runner.js';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NamespaceAgent, sysctlPath } from '../../../src/backends/agent.js';
 import { AGENT_PL, ipv6Bytes, parseProcCounters, sockaddrHex } from '../../../src/probes/agent.js';
+import { tempDir } from '../../tmp.js';
 
 t.test('/proc/net/snmp, netstat and snmp6 are read the way nstat names them', async (t) => {
   const snmp = [
@@ -220,7 +221,7 @@ t.test('sysctl keys name their /proc/sys files the way sysctl(8) reads them', as
 
 t.test('the agent writes files and says which it could not, each on its own', async (t) => {
   const a = agent(t);
-  const dir = mkdtempSync(join(tmpdir(), 'lab-agent-test-'));
+  const dir = tempDir('lab-agent-test-');
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const id = a.send('write', [hex(join(dir, 'one')), hex('1\n'), hex(join(dir, 'no/such/dir')), hex('2'), hex(join(dir, 'two')), hex('x')]);
   const r = await a.answer(id);

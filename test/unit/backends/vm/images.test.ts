@@ -1,16 +1,16 @@
 // The initramfs archive and the kernel image readers, on bytes built here.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bzImagePayload, bzImageVersion, hasPvhNote, isStaticElf, releaseOf } from '../../../../src/backends/vm/bzimage.js';
 import { cpioArchive, S_IFDIR, S_IFREG } from '../../../../src/backends/vm/cpio.js';
 import { parseShowDepends, moduleName } from '../../../../src/backends/vm/initramfs.js';
 import { fakeBzImage } from './fake-kernel.js';
+import { tempDir } from '../../../tmp.js';
 
 t.test('cpio(1) reads the archive back: names, modes and contents', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-cpio-'));
+  const dir = tempDir('lab-cpio-');
   const archive = cpioArchive([
     { name: 'bin', mode: S_IFDIR | 0o755 },
     { name: 'init', mode: S_IFREG | 0o755, data: Buffer.from('#!/bin/sh\necho hi\n') },

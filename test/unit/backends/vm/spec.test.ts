@@ -1,14 +1,14 @@
 // --kernel and --backend, the QEMU command line and the scripts the guest runs.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../../../src/errors.js';
 import { initScript, jobScript, shq } from '../../../../src/backends/vm/guest.js';
 import { kernelsOfRun, parseKernelSpec, parseMetaDepends } from '../../../../src/backends/vm/kernel-spec.js';
 import { qemuArgv } from '../../../../src/backends/vm/qemu.js';
 import { parseInnerReport } from '../../../../src/backends/vm/run.js';
+import { tempDir } from '../../../tmp.js';
 
 t.test('--kernel values', async (t) => {
   t.strictSame(parseKernelSpec('host'), { kind: 'host' });
@@ -44,7 +44,7 @@ t.test('QEMU: host root read-only over 9p, the share read-write, KVM or TCG', as
 });
 
 t.test('the init script is valid sh, and mounts the guest modules only when there are some', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-init-'));
+  const dir = tempDir('lab-init-');
   const withModules = initScript({ modules: ['virtio.ko', "odd'name.ko"], modulesRoot: '/var/cache/k' });
   writeFileSync(join(dir, 'init'), withModules);
   execFileSync('busybox', ['sh', '-n', join(dir, 'init')]);
@@ -54,7 +54,7 @@ t.test('the init script is valid sh, and mounts the guest modules only when ther
 });
 
 t.test('the job passes arguments through the shell untouched and records the exit code', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-job-'));
+  const dir = tempDir('lab-job-');
   const script = jobScript({ cwd: dir, argv: ['sh', '-c', 'printf "%s|" "$@"; echo oops >&2; exit 3', 'sh', "it's", '$HOME', 'a b'], env: { X: '1' } })
     .replaceAll('/run/lab-vm', dir);
   writeFileSync(join(dir, 'job.sh'), script);
