@@ -1,4 +1,4 @@
-import yargs from 'yargs';
+import yargs from './yargs-cjs.cjs';
 import { CapabilityError, CommandError, ScenarioError, UsageError } from '../errors.js';
 import { cleanCommand } from './clean.js';
 import { downCommand } from './down.js';
@@ -36,7 +36,7 @@ const describe = (err: unknown, debug: boolean): string => {
 };
 
 const EPILOG = `Examples:
-  lab run                                   run the default scenario (${'scenarios/laptop-two-nics.yaml'})
+  lab run                                   the default scenario, scenarios/laptop-two-nics.yaml
   lab run scenarios/laptop-two-nics.yaml --case "accept-local sends it over the wire"
   lab run --format json > report.json
   lab run scenarios/*.yaml --format table,github,junit --out lab-report     in GitHub Actions

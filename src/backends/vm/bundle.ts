@@ -8,9 +8,12 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wr
 import { join, relative } from 'node:path';
 import type { Runner } from '../runner.js';
 
+/** lab's compiled files (tsc's .js and .cjs), not the bundles and loader made from them. */
 const jsFiles = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? jsFiles(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : [],
+    e.isDirectory()
+      ? jsFiles(join(dir, e.name))
+      : /\.c?js$/.test(e.name) && !e.name.startsWith(BUNDLE_PREFIX) ? [join(dir, e.name)] : [],
   );
 
 export const BUNDLE_PREFIX = 'lab-vm-';

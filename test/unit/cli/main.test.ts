@@ -80,6 +80,11 @@ t.test('unknown commands and options are usage errors; --help exits 0', async (t
   t.equal(await main(['--help'], help.io), 0);
   t.match(help.out.join(''), /lab recipe show accept-local/);
   t.match(help.out.join(''), /Exit codes: 0/);
+  // Wrapped at spaces, never inside a word (yargs's ES module build cut "per cas|e").
+  const flat = help.out.join('').replace(/\s+/g, ' ');
+  t.match(flat, 'floor, per case, and a matrix with --jobs 1 and 2', 'a wrapped description reads whole');
+  t.match(flat, 'lab exits with the command\'s exit code');
+  t.match(flat, 'Builds network-namespace labs, sends probes, shows which devices each datagram crossed.');
 });
 
 t.test('--jobs must be a positive integer', async (t) => {
