@@ -22,6 +22,37 @@ export const parseRouteGet = (exitCode: number, stdout: string, stderr: string):
   };
 };
 
+/** What one command of an `ip -force -batch` said, as if it had run alone. */
+export interface BatchAnswer {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The answers of the `count` commands of one `ip -j -force -batch -` whose commands each print
+ * one line of JSON when they succeed (route get, neigh show): ip prints a failed one's complaint
+ * on stderr followed by "Command failed -:N" and goes on with the next.
+ */
+export const splitJsonBatch = (count: number, stdout: string, stderr: string): BatchAnswer[] => {
+  const failed = new Map<number, string>();
+  let pending: string[] = [];
+  for (const line of stderr.split('\n')) {
+    const m = /^Command failed -:(\d+)$/.exec(line.trim());
+    if (m) {
+      failed.set(Number(m[1]) - 1, pending.join('\n'));
+      pending = [];
+    } else if (line.trim()) pending.push(line);
+  }
+  const lines = stdout.split('\n').filter((l) => l.trim());
+  return Array.from({ length: count }, (_, i) => {
+    const error = failed.get(i);
+    if (error !== undefined) return { exitCode: 2, stdout: '', stderr: `${error}\n` };
+    const line = lines.shift();
+    return line === undefined ? { exitCode: 1, stdout: '', stderr: pending.join('\n') || 'no answer' } : { exitCode: 0, stdout: `${line}\n`, stderr: '' };
+  });
+};
+
 export const describeRoute = (r: RouteDecision): string =>
   r.ok
     ? `${r.type === 'unicast' ? '' : `${r.type} `}dev ${r.dev} table ${r.table}${r.src ? ` src ${r.src}` : ''}${r.gateway ? ` via ${r.gateway}` : ''}`

@@ -10,6 +10,8 @@ import {
   parseNeigh,
   parseNstat,
   parseRouteGet,
+  splitJsonBatch,
+  type BatchAnswer,
   type Counters,
   type NeighEntry,
   type RouteDecision,
@@ -190,12 +192,21 @@ export const runProbe = async (
   // the sender's neighbour entry and its route decision for the probe.
   const sender = probe.from.node;
   const routeArgs = [...(probe.family === 6 ? ['-6'] : []), '-j', 'route', 'get', probe.to.address, 'from', probe.from.address];
-  const [readings, after, neigh, predicted] = await Promise.all([
+  // The neighbour entry and the route decision in one ip process: `neigh show to A` and `route
+  // get A from B [oif DEV]`, each as alone (-force goes on past a refused route).
+  const senderBatch = [
+    `neigh show to ${probe.to.address}`,
+    `route get ${probe.to.address} from ${probe.from.address}${probe.from.dev ? ` oif ${probe.from.dev}` : ''}`,
+  ];
+  const [readings, after, senderAnswers] = await Promise.all([
     Promise.all(nodes.map(async (node) => [node, await backend.readObserver(live, node)] as const)),
     nstat(),
-    live.run(sender, { argv: ['ip', '-j', 'neigh', 'show', 'to', probe.to.address] }),
-    live.run(sender, { argv: ['ip', ...routeArgs, ...(probe.from.dev ? ['oif', probe.from.dev] : [])] }),
+    live.run(sender, {
+      argv: ['ip', ...(probe.family === 6 ? ['-6'] : []), '-j', '-force', '-batch', '-'],
+      input: `${senderBatch.join('\n')}\n`,
+    }),
   ]);
+  const [neigh, predicted] = splitJsonBatch(senderBatch.length, senderAnswers.stdout, senderAnswers.stderr) as [BatchAnswer, BatchAnswer];
   const observer = new Map<string, Map<string, DeviceCount>>();
   for (const [node, json] of readings) {
     const devs = topoDevices.filter((d) => d.node === node).map((d) => d.dev);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { counterDeltas, describeRoute, parseLinkMacs, parseNeigh, parseRouteGet, parseSysMacs } from '../../../src/probes/evidence.js';
+import { counterDeltas, describeRoute, parseLinkMacs, parseNeigh, parseRouteGet, parseSysMacs, splitJsonBatch } from '../../../src/probes/evidence.js';
 
 t.test('MACs of a node: from /sys files (the agent) and from ip -j link show, the same map', async (t) => {
   const devs = ['lo', 'wlan0', 'wlan1', 'mon0'];
@@ -37,4 +37,20 @@ t.test('neighbour entries of the probed address only; counters that moved, witho
     IpInReceives: 1,
     UdpNoPorts: 1,
   });
+});
+
+t.test('the answers of one ip -j -force -batch, each as if its command had run alone', async (t) => {
+  // What ip 6.1 printed for: neigh show, a route, an unreachable route, a route.
+  const stdout = '[]\n[{"type":"local","dst":"192.0.2.2","from":"192.0.2.1","dev":"lo"}]\n[{"type":"local","dst":"192.0.2.3","dev":"lo"}]\n';
+  const stderr = 'RTNETLINK answers: Network is unreachable\nCommand failed -:3\n';
+  const [neigh, first, refused, last] = splitJsonBatch(4, stdout, stderr);
+  t.same(neigh, { exitCode: 0, stdout: '[]\n', stderr: '' });
+  t.equal(parseRouteGet(first!.exitCode, first!.stdout, first!.stderr).ok, true);
+  t.same(parseRouteGet(refused!.exitCode, refused!.stdout, refused!.stderr), { ok: false, error: 'Network is unreachable' });
+  t.match(last, { exitCode: 0, stdout: /192\.0\.2\.3/ }, 'the line after a failure belongs to the next command');
+  // The batch itself did not run (its agent ended): every command says why.
+  t.same(splitJsonBatch(2, '', 'the namespace agent ended'), [
+    { exitCode: 1, stdout: '', stderr: 'the namespace agent ended' },
+    { exitCode: 1, stdout: '', stderr: 'the namespace agent ended' },
+  ]);
 });
