@@ -4,11 +4,33 @@
 // timeout), so a namespace being created at that instant is recorded and removed, never missed.
 import type { Command, CommandResult, LiveProcess, Runner } from './runner.js';
 
-/** Commands that take things down: still allowed after an interrupt. */
-export const isTeardownCommand = (argv: readonly string[]): boolean => {
+const TEARDOWN_NETNS_VERBS = ['pids', 'del', 'delete', 'list', 'identify'];
+
+/**
+ * Commands that take things down: still allowed after an interrupt. A root `ip -force -batch -`
+ * is one when every line of its input is `netns pids|del NS` (how lab empties and deletes many
+ * namespaces at once).
+ */
+export const isTeardownCommand = (argv: readonly string[], input?: string): boolean => {
   const [file, sub, verb] = argv;
-  if (file === 'ip' && sub === 'netns') return ['pids', 'del', 'delete', 'list', 'identify'].includes(verb ?? '');
+  if (file === 'ip' && sub === 'netns') return TEARDOWN_NETNS_VERBS.includes(verb ?? '');
+  if (file === 'ip' && argv.length === 4 && sub === '-force' && verb === '-batch' && argv[3] === '-') {
+    const lines = (input ?? '').split('\n').filter((l) => l.trim());
+    return lines.length > 0 && lines.every((l) => /^netns (pids|del|delete) \S+$/.test(l.trim()));
+  }
   return file === 'umount';
+};
+
+/**
+ * Whether a command runs inside one of the run's own namespaces (`ip netns exec NS …`, `ip -n NS
+ * …`, NS named `PREFIX-…`): whatever it makes is inside NS and goes with it, so a teardown need
+ * not wait for it (a namespace agent lives as long as its case).
+ */
+export const confinedTo = (argv: readonly string[], prefix: string): boolean => {
+  const [file, a, b, c] = argv;
+  if (file !== 'ip') return false;
+  const ns = a === 'netns' && b === 'exec' ? c : a === '-n' || a === '-netns' ? b : undefined;
+  return ns !== undefined && ns.startsWith(`${prefix}-`) && !ns.includes('/');
 };
 
 export const INTERRUPTED = 'not run: lab was interrupted and is tearing down';
@@ -16,6 +38,8 @@ export const INTERRUPTED = 'not run: lab was interrupted and is tearing down';
 export interface GuardedRunner extends Runner {
   /** Commands and children running right now. */
   readonly inFlight: number;
+  /** Those commands (a child's as it was started). */
+  inFlightCommands(): Command[];
   /** Resolves when nothing is running any more. */
   idle(): Promise<void>;
 }
@@ -30,11 +54,11 @@ const refused = (cmd: Command): CommandResult => ({
 });
 
 export const guardedRunner = (inner: Runner, signal: AbortSignal): GuardedRunner => {
-  const running = new Set<Promise<unknown>>();
+  const running = new Map<Promise<unknown>, Command>();
   const live = new Set<LiveProcess>();
   const idleWaiters: (() => void)[] = [];
-  const track = <T>(p: Promise<T>): Promise<T> => {
-    running.add(p);
+  const track = <T>(p: Promise<T>, cmd: Command): Promise<T> => {
+    running.set(p, cmd);
     const settle = (): void => {
       running.delete(p);
       if (running.size === 0) for (const w of idleWaiters.splice(0)) w();
@@ -50,12 +74,13 @@ export const guardedRunner = (inner: Runner, signal: AbortSignal): GuardedRunner
     get inFlight() {
       return running.size;
     },
+    inFlightCommands: () => [...running.values()],
     idle() {
       return running.size === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
     },
     run(cmd) {
-      if (signal.aborted && !isTeardownCommand(cmd.argv)) return Promise.resolve(refused(cmd));
-      return track(inner.run(cmd));
+      if (signal.aborted && !isTeardownCommand(cmd.argv, cmd.input)) return Promise.resolve(refused(cmd));
+      return track(inner.run(cmd), cmd);
     },
     start(cmd) {
       if (signal.aborted) {
@@ -64,7 +89,7 @@ export const guardedRunner = (inner: Runner, signal: AbortSignal): GuardedRunner
       }
       const child = inner.start(cmd);
       live.add(child);
-      void track(child.done).then(() => live.delete(child), () => live.delete(child));
+      void track(child.done, cmd).then(() => live.delete(child), () => live.delete(child));
       return child;
     },
   };

@@ -2,7 +2,7 @@ import { availableParallelism, release } from 'node:os';
 import pLimit from 'p-limit';
 import { hostRequirements, requireAll } from '../backends/capabilities.js';
 import { HostBackend } from '../backends/host.js';
-import { guardedRunner, SIGNAL_EXIT, trapSignals, type GuardedRunner, type SignalTrap } from '../backends/interrupt.js';
+import { confinedTo, guardedRunner, isTeardownCommand, SIGNAL_EXIT, trapSignals, type GuardedRunner, type SignalTrap } from '../backends/interrupt.js';
 import { execaRunner } from '../backends/runner.js';
 import { defaultStateDir, StateFile } from '../backends/state.js';
 import { teardownRecorded } from '../backends/teardown.js';
@@ -88,10 +88,16 @@ export const trapRunSignals = (lab: { state?: StateFile; runner?: GuardedRunner 
       io.err(`${sig} again: removing what the state file records now\n`);
       void (async () => {
         try {
-          const busy = (r?.inFlight ?? 0) > 0;
+          // Commands inside the run's own namespaces (its agents, for one) make nothing that
+          // outlives them, nor do deletions; anything else might still make what the state file
+          // must keep.
+          const busy = (r?.inFlightCommands() ?? []).some(
+            (c) => !s || !(confinedTo(c.argv, s.prefix) || isTeardownCommand(c.argv, c.input)),
+          );
           if (s && r) await teardownRecorded(s, { runner: r }).catch(() => undefined);
           if (s && !busy && !s.ownsAnything) s.close();
           else if (busy) io.err('commands were still in flight: run `lab clean` to remove anything they made\n');
+          else if (s) io.err(`some resources of run ${s.runId} remain recorded in ${s.path}: run \`lab clean\`\n`);
         } catch (err) {
           io.err(`could not finish the teardown: ${err instanceof Error ? err.message : String(err)}; run \`lab clean\`\n`);
         } finally {

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import t from 'tap';
 import { HostBackend } from '../../../src/backends/host.js';
-import { guardedRunner, INTERRUPTED, isTeardownCommand } from '../../../src/backends/interrupt.js';
+import { confinedTo, guardedRunner, INTERRUPTED, isTeardownCommand } from '../../../src/backends/interrupt.js';
 import { StateFile } from '../../../src/backends/state.js';
 import { finishInterrupted } from '../../../src/cli/run.js';
 import { planCase } from '../../../src/plan/plan.js';
@@ -19,6 +19,31 @@ t.test('teardown commands are the ones that still run after an interrupt', async
   t.notOk(isTeardownCommand(['ip', 'netns', 'add', 'x']));
   t.notOk(isTeardownCommand(['ip', '-n', 'x', 'link', 'add', 'a', 'type', 'veth']));
   t.notOk(isTeardownCommand(['ip', 'netns', 'exec', 'x', 'socat']));
+  const batch = ['ip', '-force', '-batch', '-'];
+  t.ok(isTeardownCommand(batch, 'netns pids lab-1-a\nnetns pids lab-1-b\n'), 'a batch that lists pids…');
+  t.ok(isTeardownCommand(batch, 'netns del lab-1-a\nnetns del lab-1-b\n'), '…or deletes namespaces');
+  t.notOk(isTeardownCommand(batch, 'netns del lab-1-a\nnetns add lab-1-c\n'), 'not one that also adds');
+  t.notOk(isTeardownCommand(batch, ''), 'nor an empty one');
+  t.notOk(isTeardownCommand(batch), 'nor one whose input is unknown');
+});
+
+t.test('what runs inside the run\'s own namespaces', async (t) => {
+  t.ok(confinedTo(['ip', 'netns', 'exec', 'lab-ab12cd-c0-laptop', 'perl', '-e', '…'], 'lab-ab12cd'), 'an agent');
+  t.ok(confinedTo(['ip', '-n', 'lab-ab12cd-c0-ap', '-batch', '-'], 'lab-ab12cd'), 'a node\'s batch');
+  t.notOk(confinedTo(['ip', '-batch', '-'], 'lab-ab12cd'), 'the root batch');
+  t.notOk(confinedTo(['ip', 'netns', 'exec', 'lab-ffffff-c0-ap', 'true'], 'lab-ab12cd'), 'another run\'s namespace');
+  t.notOk(confinedTo(['ip', 'netns', 'exec', 'lab-ab12cd', 'true'], 'lab-ab12cd'), 'the prefix alone');
+  t.notOk(confinedTo(['nsenter', '--net=/run/netns/lab-ab12cd-c0-ap', 'ip', 'link'], 'lab-ab12cd'), 'anything else');
+});
+
+t.test('the runner knows which commands are in flight', async (t) => {
+  const host = new FakeHost();
+  host.addDelayMs = 30;
+  const runner = guardedRunner(host, new AbortController().signal);
+  const adding = runner.run({ argv: ['ip', 'netns', 'add', 'a'] });
+  t.same(runner.inFlightCommands().map((c) => c.argv), [['ip', 'netns', 'add', 'a']]);
+  await adding;
+  t.same(runner.inFlightCommands(), [], 'none once it is done');
 });
 
 t.test('once interrupted, the runner builds nothing more and kills the children it started', async (t) => {
