@@ -279,9 +279,17 @@ export class StateFile {
     this.write();
   }
 
-  /** Removes the file; the lab owns nothing any more. */
+  /** Removes the file; the lab owns nothing any more, and nothing writes it again. */
   close(): void {
+    this.isClosed = true;
     rmSync(this.path, { force: true });
+  }
+
+  private isClosed = false;
+
+  /** Whether `close` was called (an interrupted run's two teardowns may race to it). */
+  get closed(): boolean {
+    return this.isClosed;
   }
 
   private text(): string {
@@ -289,6 +297,7 @@ export class StateFile {
   }
 
   private write(): void {
+    if (this.isClosed) return;
     // One temporary file per writer: `lab down` and `lab clean` may race on one lab.
     const tmp = `${this.path}.${process.pid}.tmp`;
     writeFileSync(tmp, this.text());

@@ -17,6 +17,12 @@ export interface TeardownDeps {
   kill?: (pid: number) => void;
   rmdir?: (path: string) => void;
   writeFile?: (path: string, text: string) => void;
+  /**
+   * A command that may still create recorded namespaces is running (a second signal stopped
+   * the wait for it): a namespace not there yet stays recorded, for `lab clean` to remove once
+   * it is.
+   */
+  keepAbsent?: boolean;
 }
 
 export interface TeardownReport {
@@ -63,7 +69,10 @@ export const teardownRecorded = async (state: StateFile, deps: TeardownDeps): Pr
   for (const netns of [...state.namespaces].reverse()) {
     const created = recorded.namespaceInodes?.[netns];
     const now = inodeOf(netns);
-    if (now === undefined) {
+    if (now === undefined && deps.keepAbsent) {
+      report.skipped.push(`namespace ${netns}: not there (yet): stays recorded`);
+      continue;
+    } else if (now === undefined) {
       report.skipped.push(`namespace ${netns}: already gone`);
     } else if (created !== undefined && now !== created) {
       // Same name, another namespace: not the one this lab made.

@@ -94,8 +94,8 @@ export const trapRunSignals = (lab: { state?: StateFile; runner?: GuardedRunner 
           const busy = (r?.inFlightCommands() ?? []).some(
             (c) => !s || !(confinedTo(c.argv, s.prefix) || isTeardownCommand(c.argv, c.input)),
           );
-          if (s && r) await teardownRecorded(s, { runner: r }).catch(() => undefined);
-          if (s && !busy && !s.ownsAnything) s.close();
+          if (s && r) await teardownRecorded(s, { runner: r, keepAbsent: busy }).catch(() => undefined);
+          if (s && ((!busy && !s.ownsAnything) || s.closed)) s.close();
           else if (busy) io.err('commands were still in flight: run `lab clean` to remove anything they made\n');
           else if (s) io.err(`some resources of run ${s.runId} remain recorded in ${s.path}: run \`lab clean\`\n`);
         } catch (err) {

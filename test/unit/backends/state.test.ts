@@ -18,6 +18,10 @@ t.test('the state file records what the run owns, as it changes', async (t) => {
   s.close();
   t.notOk(existsSync(s.path));
   t.same(readStates(dir), []);
+  t.ok(s.closed);
+  // An interrupted run's second teardown may still release what the first removed.
+  s.release('lab-abc123-c0-ap');
+  t.notOk(existsSync(s.path), 'a closed state file is not written again');
 });
 
 t.test('an owner is alive only if its pid runs and started when recorded', async (t) => {

@@ -56,6 +56,25 @@ t.test('a namespace of the same name that is not the one the lab made is left al
   recorded.close();
 });
 
+t.test('while a command that may still create them runs, absent namespaces stay recorded', async (t) => {
+  const host = new FakeHost();
+  const state = lab();
+  state.own('lab-x-c0-a');
+  state.own('lab-x-c1-a');
+  host.namespaces.add('lab-x-c0-a');
+  const inodeOf = (ns: string) => (host.namespaces.has(ns) ? '4:1' : undefined);
+  const report = await teardownRecorded(state, { runner: host, inodeOf, keepAbsent: true });
+  t.same([...host.namespaces], [], 'what is there is removed');
+  t.same(state.namespaces, ['lab-x-c1-a'], 'what is not there yet stays recorded');
+  t.match(report.skipped, [/lab-x-c1-a: not there \(yet\)/]);
+  // The command in flight made it after all; lab clean, later, removes it.
+  host.namespaces.add('lab-x-c1-a');
+  await teardownRecorded(state, { runner: host, inodeOf });
+  t.same([...host.namespaces], []);
+  t.notOk(state.ownsAnything);
+  state.close();
+});
+
 t.test('a reused pid is not killed; a shared mount stays; a failed removal stays recorded', async (t) => {
   const host = new FakeHost();
   const failing: typeof host.run = async (cmd) =>
