@@ -64,9 +64,9 @@ sub enter_netns { my $name = shift;
   # syscall() may write into its string arguments: they must not be constants.
   my ($none, $root, $sys, $sysfs) = ('', '/', '/sys', 'sysfs');
   syscall(nr('mount'), $none, $root, $none, 0x4000 | 0x80000, 0) == 0 or return 0;
-  syscall(nr('umount2'), $sys, 2);
-  for my $ro (0, 1) { return 1 if syscall(nr('mount'), $name, $sys, $sysfs, $ro, 0) == 0 }
-  0 }
+  # No /sys to take off (ip then overlays one, read-only if it is): left to ip.
+  syscall(nr('umount2'), $sys, 2) == 0 or return 0;
+  syscall(nr('mount'), $name, $sys, $sysfs, 0, 0) == 0 }
 sub become { my ($fhs, @args) = @_;
   close $_ for @$fhs, grep { defined } map { @{$_->{fh}} } values %cmds; close $_->{fh} for values %kids;
   %cmds = (); %kids = (); %listeners = (); @writers = (); main(@args); exit 0 }
