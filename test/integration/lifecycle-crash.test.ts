@@ -95,7 +95,9 @@ t.test('after SIGKILL, lab clean removes exactly what the dead run recorded', { 
 });
 
 t.test('SIGTERM at any moment of a run tears everything down, cases in flight included', { skip: needsRoot }, async (t) => {
-  for (const delayMs of [0, 80, 250, 600, 1200, 2500]) {
+  // Fixed moments across the run, and two random ones in its busiest first 400 ms.
+  const random = Array.from({ length: 2 }, () => Math.floor(Math.random() * 400));
+  for (const delayMs of [0, 80, 250, 600, 1200, 2500, ...random]) {
     const run = start(['run', SEED, '--jobs', '2']);
     const s = await waitForNamespaces(run.pid ?? -1, 0);
     await sleep(delayMs);
