@@ -36,9 +36,7 @@ export const confinedTo = (argv: readonly string[], prefix: string): boolean => 
 export const INTERRUPTED = 'not run: lab was interrupted and is tearing down';
 
 export interface GuardedRunner extends Runner {
-  /** Commands and children running right now. */
-  readonly inFlight: number;
-  /** Those commands (a child's as it was started). */
+  /** The commands and children running right now (a child as it was started). */
   inFlightCommands(): Command[];
   /** Resolves when nothing is running any more. */
   idle(): Promise<void>;
@@ -71,9 +69,6 @@ export const guardedRunner = (inner: Runner, signal: AbortSignal): GuardedRunner
   }, { once: true });
 
   return {
-    get inFlight() {
-      return running.size;
-    },
     inFlightCommands: () => [...running.values()],
     idle() {
       return running.size === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));

@@ -305,8 +305,6 @@ export interface MatrixResult {
   jobs1Cores: number;
   jobs2Cores: number;
   rounds: number;
-  /** The share of the runs' time the hypervisor gave to other guests. */
-  steal: number;
 }
 
 /** Per second of /proc/stat's counters (USER_HZ). */
@@ -351,7 +349,6 @@ export const matrixRuns = async (env: BenchEnv, cells: number, rounds = 1): Prom
       jobs1Cores: median(cores[1]) as number,
       jobs2Cores: median(cores[2]) as number,
       rounds,
-      steal: stealShare,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

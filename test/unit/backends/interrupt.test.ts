@@ -52,7 +52,7 @@ t.test('once interrupted, the runner builds nothing more and kills the children 
   const runner = guardedRunner(host, stop.signal);
   await runner.run({ argv: ['ip', 'netns', 'add', 'a'] });
   const receiver = runner.start({ argv: ['ip', 'netns', 'exec', 'a', 'receiver'], timeoutMs: 60_000 });
-  t.equal(runner.inFlight, 1, 'the receiver is in flight');
+  t.equal(runner.inFlightCommands().length, 1, 'the receiver is in flight');
   stop.abort();
   t.ok(host.started[0]?.killed, 'the receiver was killed');
   await receiver.done;
