@@ -9,7 +9,7 @@ DEB_PACKAGES := iproute2 nftables socat iputils-ping tcpdump tshark
 DEB_PACKAGES += qemu-system-x86 busybox-static kmod xz-utils cpio iw hostapd wpasupplicant wireless-regdb
 TAP := node_modules/.bin/tap
 
-.PHONY: all deps deb npm build run test test-unit test-integration typecheck schema clean distclean bench
+.PHONY: all deps deb npm build run test test-unit test-integration typecheck typecheck-tests schema clean distclean bench
 
 all: build
 
@@ -34,8 +34,12 @@ build: npm
 	node_modules/.bin/tsc -p tsconfig.json
 	node dist/backends/vm/make-bundle.js
 
-typecheck: npm
+typecheck: npm typecheck-tests
 	node_modules/.bin/tsc -p tsconfig.json --noEmit
+
+# The tests with the code they test (tsconfig.test.json): tsx runs them without looking at types.
+typecheck-tests: npm
+	node_modules/.bin/tsc -p tsconfig.test.json
 
 run: deps build
 	./lab run
@@ -54,10 +58,10 @@ tests = $(shell find test/$(1) -name '*.test.ts' | sort)
 # afterwards whatever the result: nothing is left in /tmp.
 suite = tmp=$$(mktemp -d /tmp/lab-suite-XXXXXX); rc=0; TMPDIR=$$tmp $(TAP) $(TAPFLAGS) $(1) || rc=$$?; rm -rf $$tmp; exit $$rc
 
-test: deps build
+test: deps build typecheck-tests
 	@$(call suite,$(call tests,unit) $(call tests,integration))
 
-test-unit: npm
+test-unit: npm typecheck-tests
 	@$(call suite,$(call tests,unit))
 
 test-integration: deps build

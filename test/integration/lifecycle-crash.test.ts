@@ -1,7 +1,7 @@
 // Crashes and interrupts: SIGKILL then lab clean removes exactly the dead run's resources (never a
 // live run, a kept lab, or namespaces and interfaces lab did not create); SIGTERM at any moment
 // of a run leaves nothing. Checks are scoped to the labs these tests start: other labs may run.
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { readStates, type RunState } from '../../src/backends/state.js';
@@ -10,7 +10,7 @@ import { lab, labArgv, namespaces, needsRoot, ROOT, rootSnapshot, SEED, userEnv 
 const STATE_DIR = '/run/netns-lab';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const start = (args: string[]): ResultPromise =>
+const start = (args: string[]) =>
   execa(...labArgv(args), { reject: false, cwd: ROOT, env: userEnv(), extendEnv: false, timeout: 120_000 });
 
 const stateOf = (pid: number): RunState | undefined => readStates(STATE_DIR).find((e) => e.state.pid === pid)?.state;

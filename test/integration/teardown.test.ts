@@ -53,7 +53,7 @@ const processesIn = (inodes: number[]): string[] =>
     });
 
 /** Other lab runs may come and go meanwhile: their namespaces are not this test's business. */
-const withoutLabNamespaces = (snap: Record<string, string>) => ({
+const withoutLabNamespaces = (snap: Record<string, string>): Record<string, string> => ({
   ...snap,
   namespaces: snap['namespaces']?.split('\n').filter((n) => !n.startsWith('lab-')).join('\n') ?? '',
 });

@@ -60,9 +60,9 @@ t.test('wireless seed over the air in a VM, next to the wired seed on the host k
   t.strictSame(viaLo?.probes[0]?.medium, { frames: 0, media: { w0: 0, w1: 0 } }, 'through lo: nothing on the air');
   // IBSS (ad hoc) and WPA2-PSK: associated, over the air; WPA2's frames are encrypted on the air.
   const modes = (name: string) => entry('wlan-ibss-wpa2', true)?.cases.find((c) => c.name.startsWith(name));
-  t.equal(modes('IBSS')?.status, 'pass', modes('IBSS')?.error);
+  t.equal(modes('IBSS')?.status, 'pass', modes('IBSS')?.error ?? '');
   t.strictSame(modes('IBSS')?.probes[0]?.medium, { frames: 1, media: { w0: 1, w1: 0 } }, 'one frame in the IBSS');
-  t.equal(modes('WPA2')?.status, 'pass', modes('WPA2')?.error);
+  t.equal(modes('WPA2')?.status, 'pass', modes('WPA2')?.error ?? '');
   t.match(modes('WPA2')?.probes[0]?.medium, { frames: 0, media: { w1: 0 }, encrypted: Number }, 'WPA2: not readable on the air');
   // At least the datagram's two (to the AP, from the AP); how many others fall in the window
   // varies (7, 9, 18). The runs that saw 0 lost the frames in tcpdump's buffer at its stop, before
@@ -101,14 +101,14 @@ t.test('the host backend says precisely why it cannot run radios', { skip: needs
   t.match(r.stderr, /--backend vm/);
   const skipped = await lab(['run', WLAN, '--skip-unsupported', '--format', 'json']);
   t.equal(skipped.exitCode, 0);
-  const doc = JSON.parse(skipped.stdout) as { scenarios: { cases: { status: string; error?: string }[] }[] };
+  const doc = JSON.parse(String(skipped.stdout)) as { scenarios: { cases: { status: string; error?: string }[] }[] };
   t.ok(doc.scenarios[0]?.cases.every((c) => c.status === 'skip' && /mac80211_hwsim/.test(c.error ?? '')));
 });
 
 t.test('--kernel PATH: a vmlinuz in boot/ next to its lib/modules boots with those modules', { skip }, async (t) => {
   // The Debian kernel the first test fetched, pointed at as files: ROOT/boot/vmlinuz-R, ROOT/lib/modules/R.
   const debian = cachedKernels(defaultCacheDir()).find((k) => k.source.startsWith('linux-image-') && k.modulesRoot !== undefined);
-  if (!debian?.modulesRoot) return t.skip('no Debian kernel in the cache');
+  if (!debian?.modulesRoot) return t.skip('no Debian kernel in the cache', () => undefined);
   const image = join(debian.modulesRoot, 'boot', `vmlinuz-${debian.release}`);
   // A cache of its own (removed afterwards), and TCG without the KVM check: the boot is what is tested.
   const cache = tempDir('lab-vm-test-cache-');
@@ -117,8 +117,8 @@ t.test('--kernel PATH: a vmlinuz in boot/ next to its lib/modules boots with tho
     timeout: 5 * 60_000,
     env: { ...userEnv(), LAB_CACHE_DIR: cache, LAB_VM_ACCEL: 'tcg' },
   });
-  t.equal(r.exitCode, 0, r.stderr);
-  const doc = JSON.parse(r.stdout) as { scenarios: { kernel: string; cases: { status: string; probes: { path: string[] }[] }[] }[] };
+  t.equal(r.exitCode, 0, String(r.stderr));
+  const doc = JSON.parse(String(r.stdout)) as { scenarios: { kernel: string; cases: { status: string; probes: { path: string[] }[] }[] }[] };
   t.equal(doc.scenarios[0]?.kernel, debian.release);
   t.equal(doc.scenarios[0]?.cases[0]?.status, 'pass');
   t.strictSame(doc.scenarios[0]?.cases[0]?.probes[0]?.path, ['laptop:wlan0', 'ap:port0', 'ap:port1', 'laptop:wlan1']);

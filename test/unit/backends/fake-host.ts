@@ -83,6 +83,12 @@ export class FakeHost implements Runner {
         clearTimeout(timer);
         end(result(cmd, -1));
       },
+      stop: () => {
+        entry.killed = true;
+        clearTimeout(timer);
+        end(result(cmd, -1));
+        return done;
+      },
     };
   }
 }
