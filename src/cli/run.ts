@@ -70,6 +70,9 @@ export const selectCases = (scenarios: readonly Scenario[], names: readonly stri
   return picked;
 };
 
+const stillRecorded = (state: StateFile): string =>
+  `some resources of run ${state.runId} remain recorded in ${state.path}: run \`lab clean\`\n`;
+
 /**
  * SIGINT/SIGTERM/SIGHUP: the first one stops the run. Nothing new is built, the cases in flight
  * tear down what they built, then whatever the state file still records is removed and the run
@@ -97,7 +100,7 @@ export const trapRunSignals = (lab: { state?: StateFile; runner?: GuardedRunner 
           if (s && r) await teardownRecorded(s, { runner: r, keepAbsent: busy }).catch(() => undefined);
           if (s && ((!busy && !s.ownsAnything) || s.closed)) s.close();
           else if (busy) io.err('commands were still in flight: run `lab clean` to remove anything they made\n');
-          else if (s) io.err(`some resources of run ${s.runId} remain recorded in ${s.path}: run \`lab clean\`\n`);
+          else if (s) io.err(stillRecorded(s));
         } catch (err) {
           io.err(`could not finish the teardown: ${err instanceof Error ? err.message : String(err)}; run \`lab clean\`\n`);
         } finally {
@@ -116,7 +119,7 @@ export const finishInterrupted = async (state: StateFile, runner: GuardedRunner,
   const report = await teardownRecorded(state, { runner });
   for (const f of report.failed) io.err(`could not remove ${f}\n`);
   if (!state.ownsAnything) state.close();
-  else io.err(`some resources of run ${state.runId} remain recorded in ${state.path}: run \`lab clean\`\n`);
+  else io.err(stillRecorded(state));
 };
 
 /** `lab run`: exit 0 when every expectation held, 1 otherwise. */
