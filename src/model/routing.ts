@@ -121,7 +121,8 @@ const checkVia = (
 ): void => {
   if (onlink) return;
   const all = nodeAddresses(node, ctx);
-  if (!all) return;
+  // A dev that does not exist is reported as such; its subnets are not a question then.
+  if (!all || (dev !== undefined && !ctx.topology.hasDevice(node, dev))) return;
   if (isLinkLocal6(via)) {
     if (dev === undefined) ctx.problems.at(path, `${via.text} is a link-local address: name the device it is on with dev`);
     return;
@@ -160,14 +161,10 @@ const resolveRoute = (raw: unknown, node: string, path: KeyPath, ctx: RoutingCon
   if (!parsed) return undefined;
   const r = parsed.value;
   const family = new FamilyOf(ctx, 'route');
-  let to = r.to;
   if (r.to !== 'default') {
     const prefix = parsePrefix(r.to);
-    if (!prefix.ok) ctx.problems.at([...path, 'to'], `${prefix.error} (to is default, a prefix or an address)`);
-    else {
-      family.see(prefix.value, [...path, 'to'], r.to);
-      to = r.to;
-    }
+    if (prefix.ok) family.see(prefix.value, [...path, 'to'], r.to);
+    else ctx.problems.at([...path, 'to'], `${prefix.error} (to is default, a prefix or an address)`);
   }
   const via = readAddress(r.via, [...path, 'via'], family, ctx);
   const src = readAddress(r.src, [...path, 'src'], family, ctx);
@@ -207,7 +204,7 @@ const resolveRoute = (raw: unknown, node: string, path: KeyPath, ctx: RoutingCon
     ...(h.onlink ? { onlink: true } : {}),
   }));
   return {
-    to,
+    to: r.to,
     family: family.family ?? r.family ?? 4,
     type,
     ...(r.via === undefined ? {} : { via: r.via }),
