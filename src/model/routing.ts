@@ -269,6 +269,15 @@ const resolveRule = (raw: unknown, node: string, path: KeyPath, ctx: RoutingCont
     action = { kind: r.action ?? 'blackhole' };
   }
   const text = (v: number | string | undefined): string | undefined => (v === undefined ? undefined : String(v));
+  // ip reads tos/dsfield as hex whatever its spelling (measured: "tos 16" is 0x16), so it is written in hex.
+  const dsfield = (key: 'tos' | 'dsfield'): string | undefined => {
+    const v = r[key];
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (n > 255) ctx.problems.at([...path, key], `${key} ${v}: at most 255 (0xff)`);
+    else if (n & 3) ctx.problems.at([...path, key], `${key} 0x${n.toString(16)}: the low two bits (ECN) must be 0; the kernel refuses it`);
+    return `0x${n.toString(16)}`;
+  };
   const ports = (key: 'sport' | 'dport'): string | undefined =>
     r[key] === undefined ? undefined : checkRange(String(r[key]), 65535, key, [...path, key], ctx);
   const uid = r.uidrange === undefined ? undefined
@@ -277,7 +286,7 @@ const resolveRule = (raw: unknown, node: string, path: KeyPath, ctx: RoutingCont
     : r.family === 'both' ? [4, 6] : [r.family ?? 4];
   const selectors = {
     pref: r.pref, not: r.not ? true : undefined, from: r.from, to: r.to, iif: r.iif, oif: r.oif,
-    fwmark: text(r.fwmark), tos: text(r.tos), dsfield: text(r.dsfield), ipproto: text(r.ipproto),
+    fwmark: text(r.fwmark), tos: dsfield('tos'), dsfield: dsfield('dsfield'), ipproto: text(r.ipproto),
     sport: ports('sport'), dport: ports('dport'), uidrange: uid,
   };
   const defined = Object.fromEntries(Object.entries(selectors).filter(([, v]) => v !== undefined));

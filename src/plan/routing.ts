@@ -54,13 +54,13 @@ export const forwardingOps = (node: string, on: boolean): Op[] => {
   ];
 };
 
-/** `[TYPE] PREFIX [table N] [metric N]`: what names the route, for adding and deleting it. */
-const routeKey = (r: Route): string[] => [
-  ...(r.type === 'unicast' ? [] : [r.type]),
-  r.to,
+const place = (r: Route): string[] => [
   ...(r.table ? ['table', String(r.table.id)] : []),
   ...(r.metric === undefined ? [] : ['metric', String(r.metric)]),
 ];
+
+/** `[TYPE] PREFIX [table N] [metric N]`: what names the route, for deleting it. */
+const routeKey = (r: Route): string[] => [...(r.type === 'unicast' ? [] : [r.type]), r.to, ...place(r)];
 
 const hopArgs = (h: { via?: string; dev?: string; onlink?: boolean }): string[] => [
   ...(h.via === undefined ? [] : ['via', h.via]),
@@ -69,11 +69,12 @@ const hopArgs = (h: { via?: string; dev?: string; onlink?: boolean }): string[] 
 ];
 
 export const routeArgv = (r: Route): string[] => [
-  ...ip(r.family), 'route', 'add', ...routeKey(r),
+  ...ip(r.family), 'route', 'add', ...(r.type === 'unicast' ? [] : [r.type]), r.to,
   ...(r.nexthops
     ? r.nexthops.flatMap((h) => ['nexthop', ...hopArgs(h), ...(h.weight === undefined ? [] : ['weight', String(h.weight)])])
     : hopArgs(r)),
   ...(r.src === undefined ? [] : ['src', r.src]),
+  ...place(r),
   ...(r.mtu === undefined ? [] : ['mtu', String(r.mtu)]),
 ];
 
@@ -168,7 +169,7 @@ export const defaultRuleOps = (node: string, d: DefaultRules): Op[] =>
 export const routingOps = (scenario: Scenario, c: Case): Op[] =>
   caseRouting(scenario, c).flatMap(({ node, routing: r }) => [
     ...(r.forwarding === undefined ? [] : forwardingOps(node, r.forwarding)),
-    ...r.sysctls.map((s) => sysctl(node, s.key, s.value, `sysctl of ${node}`)),
+    ...r.sysctls.map((s) => sysctl(node, s.key, s.value, `sysctl of ${node} (its sysctl:)`)),
     ...routeOps(node, r.routes),
     ...defaultRuleOps(node, r.defaultRules),
     ...ruleOps(node, r.rules),

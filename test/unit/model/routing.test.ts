@@ -151,3 +151,15 @@ t.test('negative control: the good scenario with one gateway moved out of the su
   const bad = GOOD.replace('{ to: default, via: 192.0.2.254 }', '{ to: default, via: 192.0.3.254 }');
   t.same(problemsOf(bad).map((p) => [p.line, p.path]), [[7, 'nodes.h1.routes.0.via']]);
 });
+
+t.test('tos and dsfield are written in hex (ip reads them as hex) and may not set the ECN bits', async (t) => {
+  const rules = (...lines: string[]) => text(
+    'name: tos', 'nodes:', '  a:', '    rules:', ...lines, '  b: {}', 'links: [[a:eth0, b:eth0]]',
+    'addresses: { a:eth0: 192.0.2.1/24 }', 'cases:', '  - name: c', '    probes: [ { udp: { from: a:192.0.2.1, to: 192.0.2.2 } } ]',
+  );
+  const s = parseScenario(rules('      - { tos: 16, lookup: main }', '      - { dsfield: "0x28", lookup: main }'), FILE);
+  t.same(s.nodes[0]?.routing?.rules.map((r) => [r.tos, r.dsfield]), [['0x10', undefined], [undefined, '0x28']]);
+  t.strictSame(problemsOf(rules('      - { tos: 0x16, lookup: main }')), [
+    problem(5, 16, 'nodes.a.rules.0.tos', 'tos 0x16: the low two bits (ECN) must be 0; the kernel refuses it'),
+  ]);
+});
