@@ -16,8 +16,8 @@ t.test('each applied op is one line: node, the command as typed, why', async (t)
   t.same(lines, [
     'h1: ip route add default via 192.0.2.254  # route of h1: default goes via 192.0.2.254 (line 11)',
     'h1: ip -6 route add default via 2001:db8:1::fe  # route of h1: default (IPv6) goes via 2001:db8:1::fe (line 12)',
-    'h1: ip route add default via 203.0.113.254 dev eth1 table 100  # route of h1 in table wan (100): default goes via 203.0.113.254 out of eth1 (line 59)',
-    'h1: ip rule add pref 100 from 203.0.113.1 lookup 100  # rule of h1 at pref 100 (IPv4): packets matching from 203.0.113.1 look up table wan (100) (line 60)',
+    'h1: ip route add default via 203.0.113.254 dev eth1 table 100  # route of h1 in table wan (100): default goes via 203.0.113.254 out of eth1 (line 73)',
+    'h1: ip rule add pref 100 from 203.0.113.1 lookup 100  # rule of h1 at pref 100 (IPv4): packets matching from 203.0.113.1 look up table wan (100) (line 74)',
     'r1: sysctl -q -w net.ipv4.ip_forward=1  # r1 forwards packets between its devices (a router): IPv4',
     'r1: sysctl -q -w net.ipv6.conf.all.forwarding=1  # r1 forwards packets between its devices (a router): IPv6',
     'r1: sysctl -q -w net.ipv4.conf.all.rp_filter=0  # sysctl of r1 (its sysctl:)',
