@@ -47,7 +47,7 @@ export const renderRecipe = (recipe: Recipe<any>, steps: RecipeSteps): string =>
   if (steps.variables.length) out.push('');
   for (const node of steps.topology?.nodes ?? []) {
     out.push(`# ${node}: a network namespace of its own`, shellCommand(['ip', 'netns', 'add', node]));
-    out.push(shellCommand(['ip', '-n', node, 'link', 'set', 'lo', 'up']));
+    out.push(shellCommand(['ip', '-n', node, 'link', 'set', 'dev', 'lo', 'up']));
   }
   for (const move of steps.topology?.moves ?? []) {
     out.push(`# ${move.why}`, shellCommand(['ip', 'link', 'set', 'dev', move.device.dev, 'netns', move.to]));
