@@ -89,6 +89,11 @@ export const checkNodeDevices = (nodes: readonly NodeSpec[], raw: Record<string,
     const rawNode = isRecord(raw[node.name]) ? (raw[node.name] as Record<string, unknown>) : {};
     const rawDevices = isRecord(rawNode.devices) ? rawNode.devices : {};
     const specs = node.devices ?? [];
+    const masterOf = (dev: string): string | undefined => {
+      const m = specs.find((x) => x.name === dev)?.master;
+      if (m !== undefined) return m === 'none' ? undefined : m;
+      return node.bridge !== undefined && ctx.linkEnds(node.name).includes(dev) ? node.bridge : undefined;
+    };
     const bridges = new Set([...(node.bridge ? [node.bridge] : []), ...specs.filter((d) => d.type === 'bridge').map((d) => d.name)]);
     for (const d of specs) {
       const at = (key?: string): KeyPath => ['nodes', node.name, 'devices', d.name, ...(key ? [key] : [])];
@@ -107,6 +112,13 @@ export const checkNodeDevices = (nodes: readonly NodeSpec[], raw: Record<string,
           ctx.problems.atKey(at(key), `${key}: applies to type ${types.join(' or ')} only (${d.name} is a ${d.type})`);
         }
         checkTyped(d, at, exists, ctx.problems);
+        // Measured: `ip link add link PORT ... type macvlan` on a bridge port (and enslaving a
+        // macvlan's lower) is refused with EBUSY: both want the device's rx handler.
+        const port = d.type === 'macvlan' && d.link !== undefined ? masterOf(d.link) : undefined;
+        if (port !== undefined) {
+          ctx.problems.at(at('link'), `${d.link} is a port of ${port}; the kernel refuses a macvlan on a bridge port ` +
+            '(Device or resource busy): give the port master: none, or put the macvlan on the bridge');
+        }
       } else {
         if (!ctx.hasDevice(node.name, d.name) && ctx.devicesKnown(node.name)) {
           ctx.problems.atKey(at(), `${notADeviceMessage(node.name, d.name, ctx.devicesOf(node.name))}; ` +

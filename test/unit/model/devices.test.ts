@@ -121,3 +121,28 @@ t.test('master: names a bridge of the node; a created device counts for probes\'
     '16 h1:dum1 is not a device of h1 (it has: dum0, eth0, lo)',
   ]);
 });
+
+t.test('a macvlan on a bridge port is refused, as the kernel does (EBUSY)', async (t) => {
+  const problems = problemsOf(text(
+    'name: busy',
+    'nodes:',
+    '  h1:',
+    '    bridge: br0',
+    '    devices:',                                                                     // 5
+    '      mv0: { type: macvlan, link: eth0 }',
+    '      mv1: { type: macvlan, link: eth1 }',
+    '      mv2: { type: macvlan, link: br0 }',
+    '      eth1: { master: none }',
+    '  h2: {}',                                                                         // 10
+    'links:',
+    '  - [h1:eth0, h2:eth0]',
+    '  - [h1:eth1, h2:eth1]',
+    'addresses:',
+    '  h1:mv1: 192.0.2.1/24',
+    ...CASE,
+  ));
+  t.same(problems.map((p) => `${p.line}:${p.col} ${p.message}`), [
+    '6:35 eth0 is a port of br0; the kernel refuses a macvlan on a bridge port (Device or resource busy): ' +
+      'give the port master: none, or put the macvlan on the bridge',
+  ]);
+});
