@@ -46,14 +46,18 @@ const wiredSuccessors = (p: Passage, byKey: Map<string, TopologyDevice>, topolog
         .filter((o) => o.kind === 'vxlan' && o.vni === d.vni && keyOf(o) !== p.key)
         .map((o) => ({ key: keyOf(o), dir: 'rx' }));
     }
-    // A vlan device's order could not be measured here (no 8021q in this kernel), a dummy sends
-    // nowhere: what they counted is appended, not placed by a guess.
+    if (d.kind === 'vlan' && d.lower) {
+      // Counted in a VM (Debian 6.1; this kernel has no 8021q): the probe on the vlan's egress and
+      // on its lower's (the tag travels out of band, so the rule still matches), as for a macvlan.
+      return [{ key: `${d.node}:${d.lower}`, dir: 'tx' }];
+    }
+    // A dummy sends nowhere.
     return [];
   }
-  // Measured: a frame received by a macvlan's lower device is seen on the lower's ingress, then on
-  // the macvlan's ingress.
+  // Measured: a frame received by a macvlan's (or vlan's) lower device is seen on the lower's
+  // ingress, then on the upper device's ingress.
   const uppers = sameNode
-    .filter((o) => o.kind === 'macvlan' && o.lower === d.dev)
+    .filter((o) => (o.kind === 'macvlan' || o.kind === 'vlan') && o.lower === d.dev)
     .map((o): Passage => ({ key: keyOf(o), dir: 'rx' }));
   if (d.master) {
     return [...uppers, ...sameNode

@@ -93,6 +93,18 @@ t.test('paths through a macvlan and a vxlan, as the netdev hooks counted them by
     ['h2:eth0', 'h1:eth0', 'h1:mv0']);
   // vxlan: the inner datagram is seen on the two vxlan devices only (the underlay carries UDP 4789).
   t.same(derivePath(topology, counts({ 'h2:vx0': { rx: 1 }, 'h1:vx0': { tx: 1 } }), 'h1'), ['h1:vx0', 'h2:vx0']);
+  // vlan (counted in a VM, Debian 6.1): the vlan's egress and its lower's, the lower's ingress and the vlan's.
+  const vlanTopology = {
+    nodes: ['h1', 'h2'],
+    devices: [
+      { node: 'h1', dev: 'eth0', kind: 'veth' as const, peer: { node: 'h2', dev: 'eth0' } },
+      { node: 'h1', dev: 'eth0.10', kind: 'vlan' as const, lower: 'eth0' },
+      { node: 'h2', dev: 'eth0', kind: 'veth' as const, peer: { node: 'h1', dev: 'eth0' } },
+      { node: 'h2', dev: 'eth0.10', kind: 'vlan' as const, lower: 'eth0' },
+    ],
+  };
+  t.same(derivePath(vlanTopology, counts({ 'h1:eth0': { tx: 1 }, 'h1:eth0.10': { tx: 1 }, 'h2:eth0': { rx: 1 }, 'h2:eth0.10': { rx: 1 } }), 'h1'),
+    ['h1:eth0.10', 'h1:eth0', 'h2:eth0', 'h2:eth0.10']);
   // Negative control: without the macvlan's lower in the model, the order is not derived.
   const flat = { ...topology, devices: topology.devices.map((d) => (d.kind === 'macvlan' ? { ...d, lower: 'none' } : d)) };
   t.not(derivePath(flat, counts({ 'h2:eth0': { rx: 1 }, 'h1:eth0': { tx: 1 }, 'h1:mv0': { tx: 1 } }), 'h1')[0], 'h1:mv0');
