@@ -128,3 +128,18 @@ t.test("ip ops right after the topology join their node's batch, up to the first
   const sysctlFirst = hostOrder([topo('a', 'ip', 'link', 'set', 'dev', 'e0', 'up'), op('a', 'sysctl', '-q', '-w', 'k=1'), op('a', 'ip', 'rule', 'add', 'iif', 'lo')], ns).rest;
   t.same(sysctlFirst.map((o) => o.wave ?? '-'), [3, '-', '-'], 'an ip op after a sysctl keeps its place after it');
 });
+
+t.test('an op naming a kernel feature runs alone, never inside a wave\'s batches (its failure skips the case)', async (t) => {
+  const w = (node: string, argv: string[], requires?: string): Op => ({ node, argv, wave: 3, ...(requires ? { requires } : {}) });
+  const steps = batchSteps([
+    w('a', ['ip', 'link', 'set', 'dev', 'lo', 'up']),
+    w('a', ['ip', 'link', 'add', 'name', 'd0', 'type', 'dummy'], 'dummy (CONFIG_DUMMY)'),
+    w('a', ['ip', 'link', 'set', 'dev', 'd0', 'up']),
+    w('b', ['ip', 'link', 'set', 'dev', 'lo', 'up']),
+  ]);
+  t.same(stepWaves(steps).map((wave) => wave.map((s) => `${s.kind} ${s.node}`)), [
+    ['ip-batch a'],
+    ['single a'],
+    ['ip-batch a', 'ip-batch b'],
+  ]);
+});
