@@ -3,6 +3,7 @@ import { CapabilityError } from '../errors.js';
 import type { Runner } from './runner.js';
 import { timeScale } from './time-scale.js';
 import { removeNamespace } from './host.js';
+import { deviceFeatureChecks } from './device-features.js';
 
 export interface Capability {
   name: string;
@@ -10,6 +11,8 @@ export interface Capability {
   detail: string;
   /** How to get it, when missing. */
   remedy: string;
+  /** Missing, it only skips the cases that use it (a device type): `lab doctor` still exits 0. */
+  optional?: boolean;
 }
 
 const tool = async (runner: Runner, name: string, argv: string[], pkg: string): Promise<Capability> => {
@@ -88,6 +91,11 @@ export const hostFeatures = async (runner: Runner): Promise<Capability[]> => {
     if (!(await attempt('netns', [['ip', 'netns', 'add', ns]], 'a kernel with CONFIG_NET_NS and root'))) return caps;
     await attempt('veth', [['ip', '-n', ns, 'link', 'add', 'name', 'probe0', 'type', 'veth', 'peer', 'name', 'probe1']], 'a kernel with CONFIG_VETH');
     await attempt('bridge', [['ip', '-n', ns, 'link', 'add', 'name', 'probebr', 'type', 'bridge']], 'a kernel with CONFIG_BRIDGE');
+    // The device types of `devices:` (src/plan/devices.ts names the same features in its ops' requires).
+    for (const f of deviceFeatureChecks(ns)) {
+      await attempt(f.name, [f.argv], f.remedy);
+      (caps[caps.length - 1] as Capability).optional = true;
+    }
     await attempt(
       'nft netdev ingress/egress',
       [exec(['nft', '-f', '-'])],

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { recipes as catalog } from '../recipes/index.js';
 import type { Recipe } from '../recipes/types.js';
+import { devicesSchema } from './device-schema.js';
 import { unknownRecipeMessage } from './messages.js';
 import {
   nodeOverrideSchema, nodeRoutingFields, sysctlKeySchema, sysctlValueSchema, tablesSchema,
@@ -35,6 +36,7 @@ export const timeoutMsSchema = z.int({ error: TIMEOUT }).min(10, { error: TIMEOU
 export const nodeSpecSchema = z.strictObject({
   bridge: deviceNameSchema.optional()
     .describe('A bridge inside the node; every linked port of the node is enslaved to it.'),
+  devices: devicesSchema.optional(),
   ...nodeRoutingFields,
 }).nullable();
 

@@ -18,8 +18,48 @@ export interface NodeSpec {
   name: string;
   /** A bridge inside the node; every linked port of the node is enslaved to it. */
   bridge?: string;
+  /** `devices:` — created devices and attributes of the node's devices, in file order. */
+  devices?: DeviceSpec[];
   /** forwarding, sysctl, routes, rules, default-rules and setup (src/model/routing.ts); absent when none is given. */
   routing?: NodeRouting;
+}
+
+export const DEVICE_TYPES = ['dummy', 'macvlan', 'vxlan', 'vlan', 'bridge'] as const;
+export type DeviceType = (typeof DEVICE_TYPES)[number];
+export const MACVLAN_MODES = ['private', 'vepa', 'bridge', 'passthru', 'source'] as const;
+export type MacvlanMode = (typeof MACVLAN_MODES)[number];
+
+/** A bridge port's VLAN (`bridge vlan add dev PORT vid VID [pvid] [untagged]`). */
+export interface BridgeVlan {
+  vid: number;
+  pvid: boolean;
+  untagged: boolean;
+}
+
+/** One entry of a node's `devices:`: a device to create (`type`) and/or attributes of a device. */
+export interface DeviceSpec {
+  name: string;
+  type?: DeviceType;
+  /** macvlan, vlan: the lower device. */
+  link?: string;
+  mode?: MacvlanMode;
+  /** vxlan VNI or vlan id. */
+  id?: number;
+  local?: string;
+  remote?: string;
+  group?: string;
+  /** vxlan: the underlay device. */
+  dev?: string;
+  dstport?: number;
+  vlanFiltering?: boolean;
+  mtu?: number;
+  mac?: string;
+  /** false: left down. */
+  up?: boolean;
+  /** A bridge of the node, or 'none' (a port of a `bridge:` node left out of it). */
+  master?: string;
+  vlans?: BridgeVlan[];
+  loc: SourceLoc;
 }
 
 /** A veth pair; both ends may sit in one node (a cable between two NICs). */

@@ -76,10 +76,10 @@ export const changedAddresses = (addresses: readonly AddressAssignment[], change
  * created its namespace), then each device moved into the namespace of its new node.
  */
 export const topologyChangeOps = (change: TopologyChange, netnsOf: (node: string) => string): Op[] => [
-  ...change.nodes.map((node): Op => ({ node, argv: ['ip', 'link', 'set', 'lo', 'up'] })),
+  ...change.nodes.map((node): Op => ({ node, argv: ['ip', 'link', 'set', 'dev', 'lo', 'up'] })),
   ...change.moves.map((m): Op => ({
     node: m.device.node,
-    argv: ['ip', 'link', 'set', m.device.dev, 'netns', netnsOf(m.to)],
+    argv: ['ip', 'link', 'set', 'dev', m.device.dev, 'netns', netnsOf(m.to)],
     why: m.why,
   })),
 ];

@@ -28,7 +28,7 @@ export const renderDot = (g: TopologyGraph): string => {
   // A medium is an ellipse that its radios hang from.
   for (const m of g.media) lines.push(`  ${q(m.id)} [label=${q(m.label)}, shape=ellipse, style="dashed"];`);
   for (const e of g.edges) {
-    const style = e.kind === 'bridge-port' ? ', style=dashed' : e.kind === 'air' ? `, style=dotted${e.accessPoint ? ', label="AP"' : ''}` : '';
+    const style = e.kind === 'bridge-port' ? ', style=dashed' : e.kind === 'stacked' ? ', style=bold, label="on"' : e.kind === 'air' ? `, style=dotted${e.accessPoint ? ', label="AP"' : ''}` : '';
     lines.push(`  ${q(e.a)} -> ${q(e.b)} [dir=none${style}];`);
   }
   for (const h of g.hops) {
