@@ -145,8 +145,8 @@ t.test('replies and router-side causes through h1 — r — h2', { skip: needsRo
   const control = cases.pop() as CaseResult;
   t.equal(control.status, 'fail', 'the opposite expectations fail');
   t.same(control.expectations.filter((e) => !e.ok).map((e) => e.what.replace(/^.*: /, '')).sort(), [
-    'delivered', 'delivered', 'handshake', 'reply.delivered', 'reply.delivered', 'reply.path', 'reply.path', 'reply.reason', 'reply.reason',
-  ], 'each of them fails: delivered, handshake and every reply key');
+    'delivered', 'delivered', 'handshake', 'handshake', 'reply.delivered', 'reply.delivered', 'reply.path', 'reply.path', 'reply.reason', 'reply.reason',
+  ], 'each of them fails: delivered, handshake (an icmp probe has none) and every reply key');
   for (const c of cases) {
     const failed = c.expectations.filter((e) => !e.ok).map((e) => `${e.what}: expected ${JSON.stringify(e.expected)}, saw ${JSON.stringify(e.actual)}`);
     t.equal(c.status, 'pass', `${c.name}${c.error ? `: ${c.error}` : ''}${failed.length ? `\n${failed.join('\n')}\n${c.probes.map((p) => `${p.name}: ${p.explanation}\n  ${p.evidence.join('\n  ')}`).join('\n')}` : ''}`);
