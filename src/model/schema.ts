@@ -95,14 +95,14 @@ export const expectSchema = z.strictObject({
     'Whether the probe reaches the destination: udp, the receiver got the marker; icmp, the echo request ' +
       'reached the destination node\'s ICMP layer (IcmpInEchos / Icmp6InEchos moved there); tcp, the ' +
       'listener accepted the connection and read the marker.'),
-  reply: replyExpectSchema.optional(),
-  handshake: z.boolean().optional()
-    .describe('tcp: the connect completed: SYN, SYN-ACK and the final ACK (the sender\'s connect() returned success).'),
   reason: z.enum(CAUSES).optional()
     .describe('Why the datagram did not arrive, as the verdict finds it from the evidence.'),
   path: z.array(deviceRefSchema).optional().describe('Exactly these devices, in travel order.'),
   via: z.array(deviceRefSchema).optional().describe('Each of these devices must be on the path.'),
   'not-via': z.array(deviceRefSchema).optional().describe('None of these devices may be on the path.'),
+  reply: replyExpectSchema.optional(),
+  handshake: z.boolean().optional()
+    .describe('tcp: the connect completed: SYN, SYN-ACK and the final ACK (the sender\'s connect() returned success).'),
 });
 
 const probeTargetFields = {

@@ -93,20 +93,23 @@ export const hopQueries = (
   probe: { kind: string; family: 4 | 6; from: { node: string; address: string }; to: { address: string } },
   legs: readonly { path: readonly string[]; devices: Record<string, { tx: number; rx: number }> }[],
   receiverNode: string | undefined,
+  /** Bridge ports (`node:dev`): a frame a bridge port received was switched, not routed: no question to ask there. */
+  bridgePorts: ReadonlySet<string> = new Set(),
 ): { leg: 'request' | 'reply'; node: string; iif?: string; dst: string; src: string; family: 4 | 6 }[] => {
   const { family } = probe;
   const sender = probe.from.node;
   const out: ReturnType<typeof hopQueries> = [];
   const [request, reply] = legs;
   const stop = lastReceived(request);
-  if (stop && stop.node !== sender && stop.node !== receiverNode && stop.dev !== 'lo') {
+  const routed = (at: { node: string; dev: string }): boolean => at.dev !== 'lo' && !bridgePorts.has(`${at.node}:${at.dev}`);
+  if (stop && stop.node !== sender && stop.node !== receiverNode && routed(stop)) {
     out.push({ leg: 'request', node: stop.node, iif: stop.dev, dst: probe.to.address, src: probe.from.address, family });
   }
   if (probe.kind !== 'udp' && reply && receiverNode && receiverNode !== sender && !reachedNode(reply, sender) && reachedNode(request, receiverNode)) {
     const back = lastReceived(reply);
     const answer = { leg: 'reply' as const, dst: probe.from.address, src: probe.to.address, family };
-    if (back && back.node !== receiverNode && back.dev !== 'lo') out.push({ ...answer, node: back.node, iif: back.dev });
-    else out.push({ ...answer, node: receiverNode });
+    if (back && back.node !== receiverNode && routed(back)) out.push({ ...answer, node: back.node, iif: back.dev });
+    else if (!back || back.node === receiverNode) out.push({ ...answer, node: receiverNode });
   }
   return out;
 };

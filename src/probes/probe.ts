@@ -264,7 +264,8 @@ export const runProbe = async (
     if (keys.length && values) inputSysctls = Object.fromEntries(keys.map((k, i) => [k, values[i] ?? 0]));
   }
   if (!rxNode) limits.push(`no node owns ${probe.to.address}, so nothing could receive it`);
-  const hops = await Promise.all(hopQueries(probe, legs, rxNode).map((q) => gatherHop(live, q, readSysctls)));
+  const bridgePorts = new Set(topoDevices.filter((d) => d.master).map((d) => `${d.node}:${d.dev}`));
+  const hops = await Promise.all(hopQueries(probe, legs, rxNode, bridgePorts).map((q) => gatherHop(live, q, readSysctls)));
 
   const legZero = legs[0];
   return {

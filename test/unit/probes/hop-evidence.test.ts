@@ -44,6 +44,9 @@ t.test('hop queries: the router that kept the request, the node that kept the re
   t.same(hopQueries(icmp, [there, leg(['h2:eth0', 'r:eth1', 'r:eth0', 'h1:eth0'], ['r:eth1', 'h1:eth0'])], 'h2'), [], 'a reply that got back: nothing to ask');
   t.same(hopQueries({ ...icmp, kind: 'udp' }, [there], 'h2'), [], 'udp: no reply');
   t.same(hopQueries(icmp, [leg(['h1:lo'], ['h1:lo']), leg([], [])], 'h1'), [], 'through lo: no hop');
+  const switched = leg(['h1:eth0', 'sw:p0'], ['sw:p0']);
+  t.same(hopQueries(icmp, [switched, leg([], [])], 'h2', new Set(['sw:p0', 'sw:p1'])), [], 'stopped in a bridge: switched, not routed');
+  t.same(hopQueries(icmp, [switched, leg([], [])], 'h2').map((q) => q.node), ['sw'], 'control: the same port, not a bridge port, is a router\'s');
 });
 
 t.test('the sysctls read at a hop', async (t) => {
