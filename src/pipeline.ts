@@ -84,7 +84,7 @@ export const runCase = async (
         const result = probeResult(pp.probe, to, run.observation, pp.receiverNode, pp.port, radios);
         probes.push(result);
         const expect = expectationFor(plan.case, pp.probe, kernel);
-        expectations.push(...judgeExpectations(pp.probe.name, expect, run.observation, result.cause ?? undefined));
+        expectations.push(...judgeExpectations(pp.probe.name, expect, run.observation, result.cause ?? undefined, result));
       }
     } finally {
       await capture?.stop();

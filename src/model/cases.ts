@@ -4,7 +4,7 @@ import type { Recipe } from '../recipes/types.js';
 import { canonicalAddress, formatTarget, parseProbeFrom, parseProbeTo, type Parsed } from './addresses.js';
 import { listOf } from './messages.js';
 import {
-  caseFields, deviceRefSchema, expectSchema, nodeNameSchema, probeKindSchemas, probeSchema, type RawProbe,
+  caseFields, deviceRefSchema, expectSchema, nodeNameSchema, probeKindSchemas, probeSchema, type RawProbe, type RawExpect,
 } from './schema.js';
 import { resolveMatrixCase } from './matrix.js';
 import { changedView, recipesChange } from './recipe-topology.js';
@@ -12,7 +12,7 @@ import { resolveNodeOverrides } from './routing.js';
 import { isUserRecipe } from './user-recipes.js';
 import { formatPath, type KeyPath } from './source.js';
 import { isRecord, splitRef, valid, type ResolveContext, type Topology } from './topology.js';
-import { PROBE_KINDS, type Case, type Expectation, type Probe, type RecipeUse, type SysctlSetting } from './types.js';
+import { PROBE_KINDS, type Case, type Expectation, type Probe, type RecipeUse, type ReplyExpectation, type SysctlSetting } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 1000;
 
@@ -155,8 +155,15 @@ const checkRefs = (raw: unknown, path: KeyPath, ctx: CaseContext): void => {
   });
 };
 
+const replyExpectation = (raw: NonNullable<RawExpect['reply']>): ReplyExpectation => ({
+  ...(raw.delivered === undefined ? {} : { delivered: raw.delivered }),
+  ...(raw.path ? { path: raw.path.map(splitRef) } : {}),
+  ...(raw.reason === undefined ? {} : { reason: raw.reason }),
+});
+
 const resolveExpectation = (raw: unknown, path: KeyPath, ctx: CaseContext): Expectation | undefined => {
   if (isRecord(raw)) for (const key of ['path', 'via', 'not-via']) checkRefs(raw[key], [...path, key], ctx);
+  if (isRecord(raw) && isRecord(raw.reply)) checkRefs(raw.reply.path, [...path, 'reply', 'path'], ctx);
   const expect = valid(expectSchema, raw)?.value;
   if (!expect) return undefined;
   return {
@@ -165,6 +172,8 @@ const resolveExpectation = (raw: unknown, path: KeyPath, ctx: CaseContext): Expe
     ...(expect.path ? { path: expect.path.map(splitRef) } : {}),
     ...(expect.via ? { via: expect.via.map(splitRef) } : {}),
     ...(expect['not-via'] ? { notVia: expect['not-via'].map(splitRef) } : {}),
+    ...(expect.reply ? { reply: replyExpectation(expect.reply) } : {}),
+    ...(expect.handshake === undefined ? {} : { handshake: expect.handshake }),
     loc: ctx.source.at(path),
   };
 };
@@ -193,6 +202,13 @@ const resolveProbe = (
   }
   if (kind === 'icmp' && to?.port !== undefined) {
     ctx.problems.at([...kindPath, 'to'], `an icmp probe has no port: write ${to.address}`);
+  }
+  const rawExpect = isRecord(raw) && isRecord(raw.expect) ? raw.expect : {};
+  if (kind === 'udp' && rawExpect.reply !== undefined) {
+    ctx.problems.at([...path, 'expect', 'reply'], 'a udp probe has no reply to expect: reply is for icmp and tcp probes');
+  }
+  if (kind !== 'tcp' && rawExpect.handshake !== undefined) {
+    ctx.problems.at([...path, 'expect', 'handshake'], `handshake is for tcp probes; this is ${kind}`);
   }
   const expect = isRecord(raw) && raw.expect !== undefined
     ? resolveExpectation(raw.expect, [...path, 'expect'], ctx)

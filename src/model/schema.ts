@@ -83,13 +83,29 @@ export const addressesSchema = z.record(
   }),
 ).describe('Addresses by device (node:device).');
 
+export const replyExpectSchema = z.strictObject({
+  delivered: z.boolean().optional().describe(
+    'Whether the answer reached the sending node: icmp, the echo reply (what ping waits for); tcp, the ' +
+      'SYN-ACK (a RST, when nothing listens, is not one).'),
+  path: z.array(deviceRefSchema).optional()
+    .describe('Exactly these devices, in travel order, from the destination back to the sender.'),
+  reason: z.enum(CAUSES).optional()
+    .describe('Why the answer did not reach the sender: the request\'s own cause when it never arrived.'),
+}).describe('icmp and tcp: the answer to the probe (echo reply, SYN-ACK) on its way back.');
+
 export const expectSchema = z.strictObject({
-  delivered: z.boolean().optional().describe('Whether the datagram reaches the receiver.'),
+  delivered: z.boolean().optional().describe(
+    'Whether the probe reaches the destination: udp, the receiver got the marker; icmp, the echo request ' +
+      'reached the destination node\'s ICMP layer (IcmpInEchos / Icmp6InEchos moved there); tcp, the ' +
+      'listener accepted the connection and read the marker.'),
   reason: z.enum(CAUSES).optional()
     .describe('Why the datagram did not arrive, as the verdict finds it from the evidence.'),
   path: z.array(deviceRefSchema).optional().describe('Exactly these devices, in travel order.'),
   via: z.array(deviceRefSchema).optional().describe('Each of these devices must be on the path.'),
   'not-via': z.array(deviceRefSchema).optional().describe('None of these devices may be on the path.'),
+  reply: replyExpectSchema.optional(),
+  handshake: z.boolean().optional()
+    .describe('tcp: the connect completed: SYN, SYN-ACK and the final ACK (the sender\'s connect() returned success).'),
 });
 
 const probeTargetFields = {

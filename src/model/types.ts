@@ -110,7 +110,12 @@ export type ProbeKind = (typeof PROBE_KINDS)[number];
  * Why a datagram did not arrive: the documented cause vocabulary (see README). UNKNOWN when the
  * evidence fits none of them; lab never guesses.
  */
-export const CAUSES = ['NEIGH_FAILED', 'RPFILTER', 'MARTIAN_SOURCE', 'NO_ROUTE', 'NO_LISTENER', 'FILTERED', 'UNKNOWN'] as const;
+export const CAUSES = [
+  'NEIGH_FAILED', 'RPFILTER', 'MARTIAN_SOURCE', 'NO_ROUTE', 'NO_LISTENER', 'FILTERED',
+  // A router received it and did not forward it (see src/verdict/hop.ts).
+  'FORWARDING_OFF', 'BLACKHOLE', 'UNREACHABLE', 'PROHIBIT',
+  'UNKNOWN',
+] as const;
 export type Cause = (typeof CAUSES)[number];
 
 export interface Probe {
@@ -140,7 +145,20 @@ export interface Expectation {
   notVia?: DeviceRef[];
   /** The cause of non-delivery the verdict must find. */
   reason?: Cause;
+  /** icmp, tcp: the answer (echo reply, SYN-ACK) on its way back to the sender. */
+  reply?: ReplyExpectation;
+  /** tcp: the connect completed (SYN, SYN-ACK and the final ACK). */
+  handshake?: boolean;
   loc?: SourceLoc;
+}
+
+export interface ReplyExpectation {
+  /** The echo reply (icmp) or SYN-ACK (tcp) reached the sender. */
+  delivered?: boolean;
+  /** Exactly these devices, in travel order, from the destination back to the sender. */
+  path?: DeviceRef[];
+  /** Why the answer did not reach the sender. */
+  reason?: Cause;
 }
 
 export interface RecipeUse {

@@ -19,6 +19,8 @@ import {
 import { echoId, neighbourRules, probeLegs, type LegName } from './legs.js';
 import { parseObserver, type DeviceCount } from './observe.js';
 import { derivePath } from './path.js';
+import { hopQueries, type HopEvidence } from './hop-evidence.js';
+import { gatherHop } from './hops.js';
 import { timeScale } from '../backends/time-scale.js';
 
 export interface LegObservation {
@@ -66,6 +68,13 @@ export interface ProbeObservation {
   firewalled: string[];
   /** What lab itself did not get to see; said instead of guessed. */
   limits: string[];
+  /**
+   * icmp: the echo reply reached the sender (ping got it); tcp: the sender's connect completed
+   * (the SYN-ACK reached it and it sent the final ACK). Absent for udp.
+   */
+  answered?: boolean;
+  /** What the node where a leg stopped decided about it (a router that did not forward it; a reply never sent). */
+  hops?: HopEvidence[];
 }
 
 /** How long the receiver may take to bind before the probe counts as broken. */
@@ -153,6 +162,7 @@ export const runProbe = async (
 
   let sendError: string | undefined;
   let delivered = false;
+  let answered: boolean | undefined;
   const senderAgent = live.agents.get(probe.from.node);
   // A link-local source needs a scope id that sockaddrHex does not carry: socat binds that one.
   if (ready && probe.kind === 'udp' && senderAgent && !/^fe80:|%/i.test(probe.from.address)) {
@@ -174,11 +184,12 @@ export const runProbe = async (
     });
     if (probe.kind === 'icmp') {
       // ping exits 1 when no reply came, 2 on an error of its own (no route, for one).
-      delivered = sent.exitCode === 0;
+      answered = sent.exitCode === 0;
       if (sent.exitCode > 1) sendError = lastLine(sent.stderr) || `ping exited with ${sent.exitCode}`;
     } else if (sent.exitCode !== 0) {
       sendError = lastLine(sent.stderr) || `socat exited with ${sent.exitCode}`;
     }
+    if (probe.kind === 'tcp') answered = sent.exitCode === 0;
   }
   if (listening && ready) {
     // The window opens when the sender is done, so a slow start elsewhere cannot eat into it.
@@ -223,6 +234,12 @@ export const runProbe = async (
   });
 
   const counters = Object.fromEntries(nodes.map((n) => [n, counterDeltas(before[n] ?? {}, after[n] ?? {})]));
+  if (probe.kind === 'icmp') {
+    // Delivered: the echo request reached the destination's ICMP layer, whether or not an answer got back.
+    const echoes = probe.family === 6 ? 'Icmp6InEchos' : 'IcmpInEchos';
+    const rx = pp.receiverNode;
+    delivered = answered === true || (rx !== undefined && (after[rx]?.[echoes] ?? 0) > (before[rx]?.[echoes] ?? 0));
+  }
   const neighbours = neigh.exitCode === 0 ? parseNeigh(sender, neigh.stdout, probe.to.address) : [];
   const exchange = await neighbourExchange(live, probe.family, observer, previous, neighbours[0]);
   const prediction = parseRouteGet(predicted.exitCode, predicted.stdout, predicted.stderr);
@@ -247,6 +264,8 @@ export const runProbe = async (
     if (keys.length && values) inputSysctls = Object.fromEntries(keys.map((k, i) => [k, values[i] ?? 0]));
   }
   if (!rxNode) limits.push(`no node owns ${probe.to.address}, so nothing could receive it`);
+  const bridgePorts = new Set(topoDevices.filter((d) => d.master).map((d) => `${d.node}:${d.dev}`));
+  const hops = await Promise.all(hopQueries(probe, legs, rxNode, bridgePorts).map((q) => gatherHop(live, q, readSysctls)));
 
   const legZero = legs[0];
   return {
@@ -266,6 +285,8 @@ export const runProbe = async (
       counters,
       firewalled: live.plan.case.nft.map((n) => n.node),
       limits,
+      ...(answered === undefined ? {} : { answered }),
+      ...(hops.length ? { hops } : {}),
     },
   };
 };

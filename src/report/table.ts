@@ -25,7 +25,9 @@ const explanation = (c: CaseResult, explain: boolean): string => {
 const pathCell = (c: CaseResult): string =>
   c.probes
     .map((p) => {
-      const path = p.path.length ? p.path.join(' → ') : '(none)';
+      const there = p.path.length ? p.path.join(' → ') : '(none)';
+      // The answer's way back under the request's, when the probe has one.
+      const path = p.reply ? `${there}\n↩ ${p.reply.path.length ? p.reply.path.join(' → ') : '(none)'}` : there;
       return c.probes.length > 1 ? `${p.name}:\n${path}` : path;
     })
     .join('\n');
