@@ -7,6 +7,8 @@ import {
   caseFields, deviceRefSchema, expectSchema, nodeNameSchema, probeKindSchemas, probeSchema, type RawProbe,
 } from './schema.js';
 import { resolveMatrixCase } from './matrix.js';
+import { attributeProblems, probeAttributeFields, probeAttributes } from './probe-attributes.js';
+import { KERNEL_TABLES, resolveRouteExpectation } from './route-expectation.js';
 import { changedView, recipesChange } from './recipe-topology.js';
 import { formatPath, type KeyPath } from './source.js';
 import { isRecord, splitRef, valid, type ResolveContext, type Topology } from './topology.js';
@@ -15,6 +17,8 @@ import { PROBE_KINDS, type Case, type Expectation, type Probe, type RecipeUse, t
 export const DEFAULT_TIMEOUT_MS = 1000;
 
 interface CaseContext extends ResolveContext {
+  /** Table names (the scenario's `tables:` map); the kernel's main/local/default without it. */
+  tables?: ReadonlyMap<string, number>;
   registry: readonly Recipe<any>[];
   fields: ReturnType<typeof caseFields>;
   topology: Topology;
@@ -151,12 +155,18 @@ const resolveExpectation = (raw: unknown, path: KeyPath, ctx: CaseContext): Expe
   if (isRecord(raw)) for (const key of ['path', 'via', 'not-via']) checkRefs(raw[key], [...path, key], ctx);
   const expect = valid(expectSchema, raw)?.value;
   if (!expect) return undefined;
+  // Until the scenario's `tables:` map is in the model, the kernel's own names.
+  const route = expect.route && resolveRouteExpectation(expect.route, ctx.tables ?? KERNEL_TABLES,
+    (key, message) => ctx.problems.at([...path, 'route', key], message));
+  if (expect.route && !route) return undefined;
   return {
     ...(expect.delivered === undefined ? {} : { delivered: expect.delivered }),
     ...(expect.reason === undefined ? {} : { reason: expect.reason }),
     ...(expect.path ? { path: expect.path.map(splitRef) } : {}),
     ...(expect.via ? { via: expect.via.map(splitRef) } : {}),
     ...(expect['not-via'] ? { notVia: expect['not-via'].map(splitRef) } : {}),
+    ...(route ? { route } : {}),
+    ...(expect.reject ? { reject: expect.reject } : {}),
     loc: ctx.source.at(path),
   };
 };
@@ -192,8 +202,14 @@ const resolveProbe = (
 
   const probe: RawProbe | undefined = valid(probeSchema, raw)?.value;
   const given = probe?.[kind];
-  if (!probe || !given || !from || !to || (probe.expect && !expect)) return undefined;
+  // Each attribute on its own, so that one out of range does not hide a wrong combination.
+  const rawAttributes = Object.fromEntries(Object.entries(probeAttributeFields)
+    .map(([key, schema]) => [key, valid(schema, params[key])?.value]));
+  const attributeErrors = from ? attributeProblems(rawAttributes, kind, from.family) : [];
+  for (const [key, message] of attributeErrors) ctx.problems.at([...kindPath, key], message);
+  if (!probe || !given || !from || !to || (probe.expect && !expect) || attributeErrors.length) return undefined;
   if (kind === 'icmp' && to.port !== undefined) return undefined;
+  const attributes = probeAttributes(rawAttributes);
   const target = { address: to.address, ...(to.port === undefined ? {} : { port: to.port }) };
   return {
     kind,
@@ -203,6 +219,7 @@ const resolveProbe = (
     family: from.family,
     timeoutMs: given['timeout-ms'] ?? caseTimeout ?? DEFAULT_TIMEOUT_MS,
     listen: 'listen' in given ? given.listen ?? true : true,
+    ...(Object.keys(attributes).length ? { attributes } : {}),
     ...(expect ? { expect } : {}),
     loc: ctx.source.at(path),
   };

@@ -6,6 +6,8 @@ import { recipes as catalog } from '../recipes/index.js';
 import type { Recipe } from '../recipes/types.js';
 import { unknownRecipeMessage } from './messages.js';
 import { CAUSES, PROBE_KINDS, WIRELESS_MODES } from './types.js';
+import { probeAttributeFields } from './probe-attributes.js';
+import { rejectSchema, routeExpectationSchema } from './route-expectation.js';
 import {
   DEVICE_NAME, DEVICE_REF, NODE_NAME, SCENARIO_NAME, SYSCTL_KEY,
   deviceNameProblem, deviceRefProblem, nodeNameProblem, scenarioNameProblem, sysctlKeyProblem,
@@ -83,6 +85,8 @@ export const expectSchema = z.strictObject({
   path: z.array(deviceRefSchema).optional().describe('Exactly these devices, in travel order.'),
   via: z.array(deviceRefSchema).optional().describe('Each of these devices must be on the path.'),
   'not-via': z.array(deviceRefSchema).optional().describe('None of these devices may be on the path.'),
+  route: routeExpectationSchema.optional(),
+  reject: rejectSchema.optional(),
 });
 
 const probeTargetFields = {
@@ -92,6 +96,7 @@ const probeTargetFields = {
     .meta({ examples: ['192.0.2.2', '192.0.2.2:9000', '2001:db8::2', '[2001:db8::2]:9000'] }),
   dev: deviceNameSchema.optional().describe('Send out of this device of the sending node (SO_BINDTODEVICE).'),
   'timeout-ms': timeoutMsSchema.optional(),
+  ...probeAttributeFields,
 };
 
 const listenField = z.boolean().optional()

@@ -67,7 +67,12 @@ export type ProbeKind = (typeof PROBE_KINDS)[number];
  * Why a datagram did not arrive: the documented cause vocabulary (see README). UNKNOWN when the
  * evidence fits none of them; lab never guesses.
  */
-export const CAUSES = ['NEIGH_FAILED', 'RPFILTER', 'MARTIAN_SOURCE', 'NO_ROUTE', 'NO_LISTENER', 'FILTERED', 'UNKNOWN'] as const;
+export const CAUSES = [
+  'NEIGH_FAILED', 'RPFILTER', 'MARTIAN_SOURCE', 'NO_ROUTE', 'NO_LISTENER', 'FILTERED',
+  // The sender's own decision refused it (src/verdict/sender-causes.ts).
+  'SEND_ERROR', 'UNREACHABLE', 'PROHIBIT', 'BLACKHOLE',
+  'UNKNOWN',
+] as const;
 export type Cause = (typeof CAUSES)[number];
 
 export interface Probe {
@@ -81,11 +86,41 @@ export interface Probe {
   timeoutMs: number;
   /** Whether lab starts a receiver (udp) or listener (tcp) on the destination. */
   listen: boolean;
+  /** What the sending socket carries besides its addresses (src/model/probe-attributes.ts). */
+  attributes?: ProbeAttributes;
   /** Probe-level expectations, merged over the case's. */
   expect?: Expectation;
   loc: SourceLoc;
 }
 
+
+/** Socket attributes of a probe; dscp is already its tos byte. */
+export interface ProbeAttributes {
+  tos?: number;
+  mark?: number;
+  sport?: number;
+  uid?: number;
+  flowlabel?: number;
+}
+
+/** A routing table as the scenario names it, with its number when lab knows it. */
+export interface TableRef {
+  name: string;
+  id: number;
+}
+
+/** The sender's routing decision a probe expects (any subset; src/model/route-expectation.ts). */
+export interface RouteExpectation {
+  table?: TableRef;
+  dev?: string;
+  via?: string;
+  src?: string;
+  type?: string;
+}
+
+/** How the sender's own decision refuses a probe. */
+export const REJECT_KINDS = ['unreachable', 'prohibit', 'blackhole', 'no-route'] as const;
+export type RejectKind = (typeof REJECT_KINDS)[number];
 
 export interface Expectation {
   delivered?: boolean;
@@ -97,6 +132,10 @@ export interface Expectation {
   notVia?: DeviceRef[];
   /** The cause of non-delivery the verdict must find. */
   reason?: Cause;
+  /** The sender's routing decision for the probe. */
+  route?: RouteExpectation;
+  /** The sender's decision refuses the probe, this way. */
+  reject?: RejectKind;
   loc?: SourceLoc;
 }
 
