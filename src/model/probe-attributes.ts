@@ -27,7 +27,7 @@ export const probeAttributeFields = {
   uid: wholeNumber(0, U32 - 1, 'uid').optional()
     .describe('Send from a socket owned by this user id (what `ip rule uidrange` and nft `meta skuid` see): udp, icmp, tcp.'),
   flowlabel: wholeNumber(0, 0xfffff, 'flowlabel').optional()
-    .describe('The IPv6 flow label (20 bits): udp and icmp, IPv6 only.'),
+    .describe('The IPv6 flow label (20 bits; sin6_flowinfo with IPV6_FLOWINFO_SEND): udp, icmp, tcp; IPv6 only.'),
 };
 
 export type RawProbeAttributes = {
@@ -42,9 +42,6 @@ export const attributeProblems = (raw: RawProbeAttributes, kind: ProbeKind, fami
   }
   if (raw.sport !== undefined && kind === 'icmp') problems.push(['sport', 'an icmp probe has no source port (sport is for udp and tcp)']);
   if (raw.flowlabel !== undefined && family === 4) problems.push(['flowlabel', 'flowlabel is an IPv6 header field: this probe is IPv4']);
-  if (raw.flowlabel !== undefined && kind === 'tcp') {
-    problems.push(['flowlabel', 'a tcp probe cannot carry a flow label here (socat has no option for it): use udp or icmp']);
-  }
   return problems;
 };
 
