@@ -20,6 +20,8 @@ import { echoId, neighbourRules, probeLegs, type LegName } from './legs.js';
 import { parseObserver, type DeviceCount } from './observe.js';
 import { derivePath } from './path.js';
 import { timeScale } from '../backends/time-scale.js';
+import type { FibLookup } from './fib-trace.js';
+import { routeGetCommand } from './route-query.js';
 
 export interface LegObservation {
   name: LegName;
@@ -60,6 +62,8 @@ export interface ProbeObservation {
   inputSysctls?: Record<string, number>;
   /** Per node, the kernel counters that moved during the probe. */
   counters: Record<string, Counters>;
+  /** The sender's own route lookups (fib tracepoints), when a route expectation asked for them. */
+  lookups?: FibLookup[];
   /** skb:kfree_skb drop reasons seen during the probe window (with --explain). */
   dropReasons?: { reason: string; count: number }[];
   /** Nodes carrying a ruleset of the case's own (a firewall under test). */
@@ -224,10 +228,11 @@ export const runProbe = async (
   const sender = probe.from.node;
   const routeArgs = [...(probe.family === 6 ? ['-6'] : []), '-j', 'route', 'get', probe.to.address, 'from', probe.from.address];
   // The neighbour entry and the route decision in one ip process: `neigh show to A` and `route
-  // get A from B [oif DEV]`, each as alone (-force goes on past a refused route).
+  // get A from B [oif DEV] …` with the probe's attributes, each as alone (-force goes on past a
+  // refused route).
   const senderBatch = [
     `neigh show to ${probe.to.address}`,
-    `route get ${probe.to.address} from ${probe.from.address}${probe.from.dev ? ` oif ${probe.from.dev}` : ''}`,
+    routeGetCommand(probe, pp.port),
   ];
   const [readings, after, senderAnswers] = await Promise.all([
     Promise.all(nodes.map(async (node) => [node, await backend.readObserver(live, node)] as const)),

@@ -3,6 +3,8 @@
 import type { Cause, Probe } from '../model/types.js';
 import { describeRoute } from '../probes/evidence.js';
 import type { ProbeObservation } from '../probes/probe.js';
+import { lookupEvidence } from './route.js';
+import { senderCause } from './sender-causes.js';
 
 export interface Diagnosis {
   /** Undefined when the probe was delivered. */
@@ -40,6 +42,8 @@ const effective = (s: Record<string, number> | undefined, key: string, dev: stri
 export const evidenceLines = (probe: Probe, obs: ProbeObservation): string[] => {
   const lines: string[] = [];
   if (obs.prediction) lines.push(`route get on ${probe.from.node}: ${describeRoute(obs.prediction)}`);
+  const lookups = lookupEvidence(probe.from.node, obs.lookups);
+  if (lookups) lines.push(lookups);
   for (const leg of obs.legs.slice(1)) lines.push(`${leg.name} path: ${arrow(leg.path)}`);
   const ex = obs.exchange;
   if (ex) {
@@ -99,6 +103,8 @@ export const diagnose = (
     return { explanation, evidence };
   }
   if (obs.receiverError) return d('UNKNOWN', `the receiver could not listen: ${obs.receiverError}`);
+  const refused = senderCause(probe, obs);
+  if (refused) return d(refused.cause, refused.why);
 
   const reasons = (obs.dropReasons ?? []).map((r) => DROP_REASON_CAUSE[r.reason]).filter((c): c is Cause => !!c);
   const last = obs.path[obs.path.length - 1];

@@ -3,6 +3,7 @@ import type { RouteDecision } from '../probes/evidence.js';
 import type { MediumObservation } from '../probes/air.js';
 import type { NeighbourExchange, ProbeObservation } from '../probes/probe.js';
 import { diagnose } from './diagnose.js';
+import { judgeRoute } from './route.js';
 
 export interface ExpectationResult {
   what: string;
@@ -57,8 +58,10 @@ export const effectiveExpectation = (caseExpect: Expectation, probe: Probe): Exp
 export const judgeExpectations = (
   probeName: string,
   expect: Expectation,
-  obs: Pick<ProbeObservation, 'delivered' | 'path'>,
+  obs: Pick<ProbeObservation, 'delivered' | 'path'> & Partial<Pick<ProbeObservation, 'prediction' | 'lookups'>>,
   cause?: Cause,
+  /** The probe itself: needed by `route:` and `reject:` (src/verdict/route.ts). */
+  probe?: Probe,
 ): ExpectationResult[] => {
   const results: ExpectationResult[] = [];
   const onPath = new Set(obs.path);
@@ -100,6 +103,7 @@ export const judgeExpectations = (
       ok: expect.reason === cause,
     });
   }
+  if (probe) results.push(...judgeRoute(probeName, probe, expect, obs));
   return results;
 };
 
