@@ -18,8 +18,6 @@ import { PROBE_KINDS, type Case, type Expectation, type Probe, type RecipeUse, t
 export const DEFAULT_TIMEOUT_MS = 1000;
 
 interface CaseContext extends ResolveContext {
-  /** Table names (the scenario's `tables:` map); the kernel's main/local/default without it. */
-  tables?: ReadonlyMap<string, number>;
   registry: readonly Recipe<any>[];
   fields: ReturnType<typeof caseFields>;
   topology: Topology;
@@ -161,7 +159,7 @@ const resolveExpectation = (raw: unknown, path: KeyPath, ctx: CaseContext): Expe
   if (isRecord(raw)) for (const key of ['path', 'via', 'not-via']) checkRefs(raw[key], [...path, key], ctx);
   const expect = valid(expectSchema, raw)?.value;
   if (!expect) return undefined;
-  // Until the scenario's `tables:` map is in the model, the kernel's own names.
+  // Names from the scenario's `tables:` (main, local, default are always known).
   const route = expect.route && resolveRouteExpectation(expect.route, ctx.tables ?? KERNEL_TABLES,
     (key, message) => ctx.problems.at([...path, 'route', key], message));
   if (expect.route && !route) return undefined;

@@ -13,7 +13,7 @@ export const KERNEL_TABLES: ReadonlyMap<string, number> = new Map([
 ]);
 
 /** The route types `ip route` knows (rtnl_rtntype_n2a). */
-export const ROUTE_TYPES = [
+export const ROUTE_DECISION_TYPES = [
   'unicast', 'local', 'broadcast', 'multicast', 'anycast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'nat',
 ] as const;
 
@@ -26,7 +26,7 @@ export const routeExpectationSchema = z.strictObject({
   dev: z.string().min(1).optional().describe('The device the probe leaves by.'),
   via: z.string().min(1).optional().describe('The gateway (next hop); absent for a directly connected destination.'),
   src: z.string().min(1).optional().describe('The source address the decision picks (prefsrc, or the probe\'s own).'),
-  type: z.enum(ROUTE_TYPES).optional().describe('The route type: unicast, local, blackhole, unreachable, prohibit, ...'),
+  type: z.enum(ROUTE_DECISION_TYPES).optional().describe('The route type: unicast, local, blackhole, unreachable, prohibit, ...'),
 }).describe("The sender's routing decision for the probe with its attributes (ip route get with the same " +
   'from/to/oif/tos/mark/ipproto/sport/dport/uid, and the fib_table_lookup tracepoint where tracefs allows). Any subset.');
 

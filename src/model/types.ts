@@ -105,12 +105,6 @@ export interface ProbeAttributes {
   flowlabel?: number;
 }
 
-/** A routing table as the scenario names it, with its number when lab knows it. */
-export interface TableRef {
-  name: string;
-  id: number;
-}
-
 /** The sender's routing decision a probe expects (any subset; src/model/route-expectation.ts). */
 export interface RouteExpectation {
   table?: TableRef;

@@ -91,7 +91,7 @@ export const describeExpectedRoute = (e: RouteExpectation): string =>
     e.dev ? `dev ${e.dev}` : '',
     e.via ? `via ${e.via}` : '',
     e.src ? `src ${e.src}` : '',
-    e.table ? `table ${e.table.name === String(e.table.id) ? showTable(e.table.id) : `${e.table.name} (${e.table.id})`}` : '',
+    e.table ? `table ${e.table.name === undefined || e.table.name === String(e.table.id) ? showTable(e.table.id) : `${e.table.name} (${e.table.id})`}` : '',
   ].filter(Boolean).join(' ');
 
 /** Every key the expectation gives matches the decision. */
