@@ -83,11 +83,19 @@ export const selectLookups = (lookups: readonly FibLookup[], s: LookupSelector):
     (s.dport === undefined ? l.src === s.src : l.dport === s.dport));
 
 /**
- * The lookup that decided: the first that did not say "nothing here, go on" (EAGAIN), among the
- * first decision's lookups (a TCP connect looks up more than once).
+ * Whether a lookup says "nothing here, the rules go on": EAGAIN for IPv4. IPv6 prints the null
+ * entry's EHOSTUNREACH (dev lo) for a table without a match, exactly as for an unreachable route
+ * (measured: 2001:db8:7::/64 unreachable and no route at all give the same lines), so an IPv6
+ * EHOSTUNREACH decides nothing and `ip route get`'s errno tells them apart.
+ */
+const goesOn = (l: FibLookup): boolean => l.err === -11 || (l.flowlabel !== undefined && l.err === -113);
+
+/**
+ * The lookup that decided: the first that did not say "go on", among the first decision's
+ * lookups (a TCP connect looks up more than once).
  */
 export const decidingLookup = (lookups: readonly FibLookup[]): FibLookup | undefined =>
-  lookups.find((l) => l.err !== -11);
+  lookups.find((l) => !goesOn(l));
 
 /** Numbers of the kernel's errno values a route lookup gives. */
 export const LOOKUP_ERRORS: Record<number, string> = {
