@@ -117,7 +117,7 @@ t.test('unknown keys are reported at the key, with the keys allowed there, at ev
     problem(11, 55, 'cases.0.probes.0.udp.port', 'unknown key "port" (allowed here: from, to, dev, timeout-ms, tos, dscp, mark, sport, uid, flowlabel, listen)'),
     problem(12, 9, 'cases.0.probes.0.sctp', 'unknown key "sctp" (allowed here: name, udp, icmp, tcp, expect)'),
     problem(13, 36, 'cases.0.probes.0.expect.not_via',
-      'unknown key "not_via" (allowed here: delivered, reason, path, via, not-via)'),
+      'unknown key "not_via" (allowed here: delivered, reason, path, via, not-via, route, reject)'),
   ]);
 });
 
