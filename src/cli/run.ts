@@ -11,6 +11,8 @@ import { loadScenarioFile } from '../model/load.js';
 import type { Scenario } from '../model/types.js';
 import { runCase, type CaseOptions, type ScenarioResult } from '../pipeline.js';
 import { startDropTracer } from '../probes/drops.js';
+import { startFibTracer } from '../probes/fib-trace.js';
+import { needsRouteTrace } from '../probes/route-query.js';
 import type { Shard } from '../plan/shard.js';
 import type { CaseResult } from '../verdict/verdict.js';
 import { defaultScenarioPath, type Output } from './io.js';
@@ -168,6 +170,10 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
   const caseOptions: CaseOptions = {
     ...(opts.out ? { pcapDir: opts.out } : {}),
     ...(opts.explain ? { drops: await startDropTracer(runner, state, runId), applied: true } : {}),
+    // Which table answered a probe: only when an expectation asks about the route.
+    ...(selected.some(([si, ci]) => needsRouteTrace([scenarios[si]?.cases[ci]].filter((c) => c !== undefined)))
+      ? { fib: await startFibTracer(runner, state, runId) }
+      : {}),
   };
   const progress = runProgress(selected.length, io);
   try {
@@ -207,6 +213,7 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
     if (failed) throw failed.reason;
   } finally {
     if (caseOptions.drops && 'stop' in caseOptions.drops) await caseOptions.drops.stop();
+    if (caseOptions.fib && 'stop' in caseOptions.fib) await caseOptions.fib.stop();
     progress.stop();
     trap.release();
     if (!trap.caught) state.close();

@@ -7,6 +7,8 @@ import {
   caseFields, deviceRefSchema, expectSchema, nodeNameSchema, probeKindSchemas, probeSchema, type RawProbe, type RawExpect,
 } from './schema.js';
 import { resolveMatrixCase } from './matrix.js';
+import { attributeProblems, probeAttributeFields, probeAttributes } from './probe-attributes.js';
+import { KERNEL_TABLES, resolveRouteExpectation } from './route-expectation.js';
 import { changedView, recipesChange } from './recipe-topology.js';
 import { resolveNodeOverrides } from './routing.js';
 import { isUserRecipe } from './user-recipes.js';
@@ -166,6 +168,10 @@ const resolveExpectation = (raw: unknown, path: KeyPath, ctx: CaseContext): Expe
   if (isRecord(raw) && isRecord(raw.reply)) checkRefs(raw.reply.path, [...path, 'reply', 'path'], ctx);
   const expect = valid(expectSchema, raw)?.value;
   if (!expect) return undefined;
+  // Names from the scenario's `tables:` (main, local, default are always known).
+  const route = expect.route && resolveRouteExpectation(expect.route, ctx.tables ?? KERNEL_TABLES,
+    (key, message) => ctx.problems.at([...path, 'route', key], message));
+  if (expect.route && !route) return undefined;
   return {
     ...(expect.delivered === undefined ? {} : { delivered: expect.delivered }),
     ...(expect.reason === undefined ? {} : { reason: expect.reason }),
@@ -174,6 +180,8 @@ const resolveExpectation = (raw: unknown, path: KeyPath, ctx: CaseContext): Expe
     ...(expect['not-via'] ? { notVia: expect['not-via'].map(splitRef) } : {}),
     ...(expect.reply ? { reply: replyExpectation(expect.reply) } : {}),
     ...(expect.handshake === undefined ? {} : { handshake: expect.handshake }),
+    ...(route ? { route } : {}),
+    ...(expect.reject ? { reject: expect.reject } : {}),
     loc: ctx.source.at(path),
   };
 };
@@ -216,8 +224,14 @@ const resolveProbe = (
 
   const probe: RawProbe | undefined = valid(probeSchema, raw)?.value;
   const given = probe?.[kind];
-  if (!probe || !given || !from || !to || (probe.expect && !expect)) return undefined;
+  // Each attribute on its own, so that one out of range does not hide a wrong combination.
+  const rawAttributes = Object.fromEntries(Object.entries(probeAttributeFields)
+    .map(([key, schema]) => [key, valid(schema, params[key])?.value]));
+  const attributeErrors = from ? attributeProblems(rawAttributes, kind, from.family) : [];
+  for (const [key, message] of attributeErrors) ctx.problems.at([...kindPath, key], message);
+  if (!probe || !given || !from || !to || (probe.expect && !expect) || attributeErrors.length) return undefined;
   if (kind === 'icmp' && to.port !== undefined) return undefined;
+  const attributes = probeAttributes(rawAttributes);
   const target = { address: to.address, ...(to.port === undefined ? {} : { port: to.port }) };
   return {
     kind,
@@ -227,6 +241,7 @@ const resolveProbe = (
     family: from.family,
     timeoutMs: given['timeout-ms'] ?? caseTimeout ?? DEFAULT_TIMEOUT_MS,
     listen: 'listen' in given ? given.listen ?? true : true,
+    ...(Object.keys(attributes).length ? { attributes } : {}),
     ...(expect ? { expect } : {}),
     loc: ctx.source.at(path),
   };

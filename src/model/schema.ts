@@ -11,6 +11,8 @@ import {
 } from './routing-schema.js';
 import { userRecipesSchema } from './user-recipes.js';
 import { CAUSES, PROBE_KINDS, WIRELESS_MODES } from './types.js';
+import { probeAttributeFields } from './probe-attributes.js';
+import { rejectSchema, routeExpectationSchema } from './route-expectation.js';
 import {
   DEVICE_NAME, DEVICE_REF, NODE_NAME, SCENARIO_NAME,
   deviceNameProblem, deviceRefProblem, nodeNameProblem, scenarioNameProblem,
@@ -106,6 +108,8 @@ export const expectSchema = z.strictObject({
   reply: replyExpectSchema.optional(),
   handshake: z.boolean().optional()
     .describe('tcp: the connect completed: SYN, SYN-ACK and the final ACK (the sender\'s connect() returned success).'),
+  route: routeExpectationSchema.optional(),
+  reject: rejectSchema.optional(),
 });
 
 const probeTargetFields = {
@@ -115,6 +119,7 @@ const probeTargetFields = {
     .meta({ examples: ['192.0.2.2', '192.0.2.2:9000', '2001:db8::2', '[2001:db8::2]:9000'] }),
   dev: deviceNameSchema.optional().describe('Send out of this device of the sending node (SO_BINDTODEVICE).'),
   'timeout-ms': timeoutMsSchema.optional(),
+  ...probeAttributeFields,
 };
 
 const listenField = z.boolean().optional()

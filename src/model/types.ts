@@ -113,7 +113,11 @@ export type ProbeKind = (typeof PROBE_KINDS)[number];
 export const CAUSES = [
   'NEIGH_FAILED', 'RPFILTER', 'MARTIAN_SOURCE', 'NO_ROUTE', 'NO_LISTENER', 'FILTERED',
   // A router received it and did not forward it (see src/verdict/hop.ts).
-  'FORWARDING_OFF', 'BLACKHOLE', 'UNREACHABLE', 'PROHIBIT',
+  'FORWARDING_OFF',
+  // A route or rule of that type refused it: on the sender (src/verdict/sender-causes.ts) or on a router (src/verdict/hop.ts).
+  'BLACKHOLE', 'UNREACHABLE', 'PROHIBIT',
+  // The sender's own syscall refused it; the explanation names the errno.
+  'SEND_ERROR',
   'UNKNOWN',
 ] as const;
 export type Cause = (typeof CAUSES)[number];
@@ -129,11 +133,35 @@ export interface Probe {
   timeoutMs: number;
   /** Whether lab starts a receiver (udp) or listener (tcp) on the destination. */
   listen: boolean;
+  /** What the sending socket carries besides its addresses (src/model/probe-attributes.ts). */
+  attributes?: ProbeAttributes;
   /** Probe-level expectations, merged over the case's. */
   expect?: Expectation;
   loc: SourceLoc;
 }
 
+
+/** Socket attributes of a probe; dscp is already its tos byte. */
+export interface ProbeAttributes {
+  tos?: number;
+  mark?: number;
+  sport?: number;
+  uid?: number;
+  flowlabel?: number;
+}
+
+/** The sender's routing decision a probe expects (any subset; src/model/route-expectation.ts). */
+export interface RouteExpectation {
+  table?: TableRef;
+  dev?: string;
+  via?: string;
+  src?: string;
+  type?: string;
+}
+
+/** How the sender's own decision refuses a probe. */
+export const REJECT_KINDS = ['unreachable', 'prohibit', 'blackhole', 'no-route'] as const;
+export type RejectKind = (typeof REJECT_KINDS)[number];
 
 export interface Expectation {
   delivered?: boolean;
@@ -149,6 +177,10 @@ export interface Expectation {
   reply?: ReplyExpectation;
   /** tcp: the connect completed (SYN, SYN-ACK and the final ACK). */
   handshake?: boolean;
+  /** The sender's routing decision for the probe. */
+  route?: RouteExpectation;
+  /** The sender's decision refuses the probe, this way. */
+  reject?: RejectKind;
   loc?: SourceLoc;
 }
 

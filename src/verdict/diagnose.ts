@@ -4,6 +4,8 @@ import type { Cause, Probe } from '../model/types.js';
 import { describeRoute } from '../probes/evidence.js';
 import type { ProbeObservation } from '../probes/probe.js';
 import { diagnoseHop, hopEvidenceLine } from './hop.js';
+import { lookupEvidence } from './route.js';
+import { senderCause } from './sender-causes.js';
 
 export interface Diagnosis {
   /** Undefined when the probe was delivered. */
@@ -41,6 +43,8 @@ const effective = (s: Record<string, number> | undefined, key: string, dev: stri
 export const evidenceLines = (probe: Probe, obs: ProbeObservation): string[] => {
   const lines: string[] = [];
   if (obs.prediction) lines.push(`route get on ${probe.from.node}: ${describeRoute(obs.prediction)}`);
+  const lookups = lookupEvidence(probe.from.node, obs.lookups);
+  if (lookups) lines.push(lookups);
   for (const leg of obs.legs.slice(1)) lines.push(`${leg.name} path: ${arrow(leg.path)}`);
   const ex = obs.exchange;
   if (ex) {
@@ -110,6 +114,8 @@ export const diagnose = (
   // A router received it and did not pass it on (its ICMP error may have told the sender "unreachable").
   const stopped = legCause(obs, 'request');
   if (stopped) return d(stopped.cause, stopped.why);
+  const refused = senderCause(probe, obs);
+  if (refused) return d(refused.cause, refused.why);
 
   const reasons = (obs.dropReasons ?? []).map((r) => DROP_REASON_CAUSE[r.reason]).filter((c): c is Cause => !!c);
   const last = obs.path[obs.path.length - 1];

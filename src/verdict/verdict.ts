@@ -4,6 +4,7 @@ import type { MediumObservation } from '../probes/air.js';
 import type { NeighbourExchange, ProbeObservation } from '../probes/probe.js';
 import { diagnose } from './diagnose.js';
 import { assembleReply, handshakeOf, judgeReply, type ReplyResult } from './reply.js';
+import { judgeRoute } from './route.js';
 
 export interface ExpectationResult {
   what: string;
@@ -62,9 +63,11 @@ export const effectiveExpectation = (caseExpect: Expectation, probe: Probe): Exp
 export const judgeExpectations = (
   probeName: string,
   expect: Expectation,
-  obs: Pick<ProbeObservation, 'delivered' | 'path'>,
+  obs: Pick<ProbeObservation, 'delivered' | 'path'> & Partial<Pick<ProbeObservation, 'prediction' | 'lookups'>>,
   cause?: Cause,
   answer: Pick<ProbeResult, 'proto' | 'reply' | 'handshake'> = { proto: 'udp' },
+  /** The probe itself: needed by `route:` and `reject:` (src/verdict/route.ts). */
+  probe?: Probe,
 ): ExpectationResult[] => {
   const results: ExpectationResult[] = [];
   const onPath = new Set(obs.path);
@@ -107,6 +110,7 @@ export const judgeExpectations = (
     });
   }
   results.push(...judgeReply(probeName, expect, answer));
+  if (probe) results.push(...judgeRoute(probeName, probe, expect, obs));
   return results;
 };
 

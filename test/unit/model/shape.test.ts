@@ -114,10 +114,10 @@ t.test('unknown keys are reported at the key, with the keys allowed there, at ev
       'unknown key "when" (allowed here: name, description, recipe, sysctl, nft, timeout-ms, nodes, probes, expect, matrix, cells)'),
     problem(9, 64, 'cases.0.recipe.accept-local.speed',
       'unknown key "speed" (allowed here: node, out, in, both, accept_local, rp_filter, out_addr, in_addr)'),
-    problem(11, 55, 'cases.0.probes.0.udp.port', 'unknown key "port" (allowed here: from, to, dev, timeout-ms, listen)'),
+    problem(11, 55, 'cases.0.probes.0.udp.port', 'unknown key "port" (allowed here: from, to, dev, timeout-ms, tos, dscp, mark, sport, uid, flowlabel, listen)'),
     problem(12, 9, 'cases.0.probes.0.sctp', 'unknown key "sctp" (allowed here: name, udp, icmp, tcp, expect)'),
     problem(13, 36, 'cases.0.probes.0.expect.not_via',
-      'unknown key "not_via" (allowed here: delivered, reason, path, via, not-via, reply, handshake)'),
+      'unknown key "not_via" (allowed here: delivered, reason, path, via, not-via, reply, handshake, route, reject)'),
   ]);
 });
 
