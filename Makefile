@@ -9,7 +9,7 @@ DEB_PACKAGES := iproute2 nftables socat iputils-ping tcpdump tshark
 DEB_PACKAGES += qemu-system-x86 busybox-static kmod xz-utils cpio iw hostapd wpasupplicant wireless-regdb
 TAP := node_modules/.bin/tap
 
-.PHONY: all deps deb npm build run test test-unit test-integration typecheck typecheck-tests schema clean distclean bench
+.PHONY: all deps deb npm build run test test-unit test-integration typecheck typecheck-tests schema docs clean distclean bench
 
 all: build
 
@@ -69,6 +69,10 @@ test-integration: deps build
 
 schema: npm
 	node --import tsx src/model/write-schema.ts
+
+# docs/reference/*.md from the code (src/docs/); test/unit/docs/reference.test.ts fails when stale.
+docs: npm
+	node --import tsx src/docs/generate.ts
 
 clean:
 	./lab clean 2>/dev/null || true

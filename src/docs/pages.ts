@@ -57,8 +57,7 @@ const shippedScenarios = (): unknown[] => {
   return readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => parse(readFileSync(join(dir, f), 'utf8')) as unknown);
 };
 
-export const scenarioPage = (): Page => {
-  const schema = scenarioJsonSchema() as JsonSchema;
+export const scenarioPage = (schema: JsonSchema = scenarioJsonSchema() as JsonSchema): Page => {
   const examples = examplesIn(schema, shippedScenarios());
   const seed = readFileSync(join(packageRoot(), DEFAULT_SCENARIO), 'utf8');
   const text = [
