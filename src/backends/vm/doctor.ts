@@ -9,6 +9,7 @@ import { cachedAccel, kvmUsable, qemuVersion } from './accel.js';
 import { isStaticElf } from './bzimage.js';
 import { BUSYBOX } from './initramfs.js';
 import { cachedKernels } from './kernels.js';
+import { installHint } from '../packages.js';
 
 export const optionalCapabilities = async (runner: Runner, cacheDir: string): Promise<Capability[]> => {
   const hwsim = await hwsimCapability(runner, false);
@@ -36,9 +37,9 @@ export const optionalCapabilities = async (runner: Runner, cacheDir: string): Pr
       detail: tracefs ? `mounted (${tracefs.replace(/\/trace$/, '')})` : 'not mounted: drop reasons (--explain) need it',
       remedy: 'mount -t tracefs nodev /sys/kernel/tracing',
     },
-    { name: 'qemu', ok: qemu !== undefined, detail: qemu ?? 'qemu-system-x86_64 is not installed: no VM backend', remedy: 'apt-get install qemu-system-x86' },
+    { name: 'qemu', ok: qemu !== undefined, detail: qemu ?? 'qemu-system-x86_64 is not installed: no VM backend', remedy: installHint('qemu-system-x86') },
     accel,
-    { name: 'busybox-static', ok: busybox, detail: busybox ? `${BUSYBOX} (static)` : `${BUSYBOX} is missing or dynamic: no VM initramfs`, remedy: 'apt-get install busybox-static' },
+    { name: 'busybox-static', ok: busybox, detail: busybox ? `${BUSYBOX} (static)` : `${BUSYBOX} is missing or dynamic: no VM initramfs`, remedy: installHint('busybox-static') },
     {
       name: 'cached kernels',
       ok: true,
