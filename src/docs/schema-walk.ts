@@ -102,9 +102,13 @@ const exampleInText = (d: string | undefined): unknown => {
   return m ? scalar(m[1]!.replace(/[.:]$/, '')) : undefined;
 };
 
-/** "(default X)" in a description: many keys state their default in words, zod knowing none. */
+/**
+ * "(default X)" or "; default X." in a description: many keys state their default in words, zod
+ * knowing none. Only a single word right after "default" at the start of a parenthesis or clause,
+ * so "the default route" or "(default: the kernel's, off)" give none.
+ */
 export const defaultInText = (d: string | undefined): unknown => {
-  const m = /\bdefault:? ([^\s,;)]+)/.exec(d ?? '');
+  const m = /(?:^|[(;,] ?)default:? ([^\s,;()]+)(?=[),]|\.(?:\s|$)|$)/i.exec(d ?? '');
   return m ? scalar(m[1]!.replace(/[.:]$/, '')) : undefined;
 };
 
