@@ -72,7 +72,7 @@ const requireQemu = async (runner: Runner): Promise<void> => {
   if (!busybox) throw new CapabilityError('busybox-static', `${BUSYBOX} is missing or not statically linked: the VM's initramfs needs it`, installHint('busybox-static'));
   // depmod and modprobe (kmod) read the fetched kernel's modules.
   for (const tool of ['depmod', 'modprobe']) {
-    if (!onPath(tool, `${process.env['PATH'] ?? ''}:/usr/sbin:/sbin`)) throw new CapabilityError(tool, `\`${tool}\` is not installed: the VM backend needs it for the guest kernel's modules`, installHint('kmod'));
+    if (!onPath(tool)) throw new CapabilityError(tool, `\`${tool}\` is not installed: the VM backend needs it for the guest kernel's modules`, installHint('kmod'));
   }
 };
 
