@@ -4,6 +4,9 @@ import type { Runner } from './runner.js';
 import { timeScale } from './time-scale.js';
 import { removeNamespace } from './host.js';
 import { deviceFeatureChecks } from './device-features.js';
+import { installHint } from './packages.js';
+import { onPath } from './wireless/support.js';
+import type { Scenario } from '../model/types.js';
 
 export interface Capability {
   name: string;
@@ -33,7 +36,7 @@ const tool = async (runner: Runner, name: string, argv: string[], pkg: string): 
     name,
     ok: r.exitCode === 0,
     detail: r.exitCode === 0 ? text : `\`${argv[0]}\` is not usable: ${text || `exit ${r.exitCode}`}`,
-    remedy: `install it: apt-get install ${pkg}`,
+    remedy: installHint(pkg),
   };
 };
 
@@ -61,6 +64,27 @@ export const hostRequirements = async (runner: Runner, { tools = true }: { tools
       tool(runner, 'xargs', ['xargs', '--version'], 'findutils'),
     ])),
   ];
+};
+
+/**
+ * Tools only some runs need, found on PATH without starting them: ping for ICMP probes of the
+ * selected cases, tcpdump for the pcaps of `--out`.
+ */
+export const runTools = (
+  scenarios: readonly Scenario[],
+  selected: readonly (readonly [number, number])[],
+  { pcaps }: { pcaps: boolean },
+  path?: string,
+): Capability[] => {
+  const icmp = selected.some(([si, ci]) => scenarios[si]?.cases[ci]?.probes.some((p) => p.kind === 'icmp'));
+  const needed: [tool: string, pkg: string, why: string][] = [
+    ...(icmp ? [['ping', 'iputils-ping', 'ICMP probes'] as [string, string, string]] : []),
+    ...(pcaps ? [['tcpdump', 'tcpdump', 'the pcaps of --out'] as [string, string, string]] : []),
+  ];
+  return needed.map(([tool, pkg, why]) => {
+    const found = onPath(tool, path);
+    return { name: tool, ok: found !== undefined, detail: found ? `installed (${found})` : `\`${tool}\` is not installed; ${why} need it`, remedy: installHint(pkg) };
+  });
 };
 
 export const requireAll = (caps: readonly Capability[]): void => {

@@ -18,7 +18,7 @@ export const doctorCommand = async (io: Output): Promise<number> => {
   }
   io.out(`kernel ${release()}\n${table.toString()}\n`);
   // Wireless and the VM backend are optional: they do not change the exit code.
-  const optional = new Table({ head: ['wireless and VM backend', 'status', 'detail'], style: { head: [], border: [] }, wordWrap: true, colWidths: [28, 9, 70] });
+  const optional = new Table({ head: ['optional', 'status', 'detail'], style: { head: [], border: [] }, wordWrap: true, colWidths: [28, 9, 70] });
   for (const c of await optionalCapabilities(runner, defaultCacheDir())) {
     optional.push([c.name, c.ok ? 'ok' : 'no', c.ok ? c.detail : `${c.detail}\n→ ${c.remedy}`]);
   }

@@ -1,6 +1,6 @@
 import { availableParallelism, release } from 'node:os';
 import pLimit from 'p-limit';
-import { hostRequirements, requireAll } from '../backends/capabilities.js';
+import { hostRequirements, requireAll, runTools } from '../backends/capabilities.js';
 import { HostBackend } from '../backends/host.js';
 import { confinedTo, guardedRunner, isTeardownCommand, SIGNAL_EXIT, trapSignals, type GuardedRunner, type SignalTrap } from '../backends/interrupt.js';
 import { execaRunner } from '../backends/runner.js';
@@ -135,7 +135,7 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
     // A guest runs this machine's tools (its root is the host's): a missing one is said here,
     // before a boot, and the guest does not ask again (each check is a process start, 0.5 s
     // and more under TCG).
-    requireAll((await hostRequirements(execaRunner())).filter((c) => c.name !== 'root'));
+    requireAll([...(await hostRequirements(execaRunner())).filter((c) => c.name !== 'root'), ...runTools(scenarios, selected, { pcaps: opts.out !== undefined })]);
     return runOnKernels(kernels, { ...opts, files }, scenarios, selected, io, runCommand);
   }
   const toolsChecked = process.env['LAB_IN_VM'] === '1' && process.env['LAB_TOOLS_CHECKED'] === '1';
@@ -145,7 +145,7 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
     unsupportedCases(execaRunner(), scenarios, selected, opts.skipUnsupported ?? false),
   ]);
   if (required.status === 'rejected') throw required.reason;
-  requireAll(required.value);
+  requireAll([...required.value, ...(toolsChecked ? [] : runTools(scenarios, selected, { pcaps: opts.out !== undefined }))]);
   if (wireless.status === 'rejected') throw wireless.reason;
   const unsupported = wireless.value;
 
