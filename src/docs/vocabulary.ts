@@ -46,5 +46,10 @@ export const CAUSE_MEANINGS: Record<string, string> = {
   NO_ROUTE: 'The sender was told "Network is unreachable", or `ip route get` says so.',
   NO_LISTENER: 'It arrived where nothing listens (`listen: false`, UdpNoPorts, a TCP RST).',
   FILTERED: 'The sender got "Operation not permitted", or it vanished in a node with the case\'s own `nft:` ruleset, or the kernel reports NETFILTER_DROP.',
+  FORWARDING_OFF: 'A router node received it for another host and did not pass it on: forwarding (net.ipv4.ip_forward, net.ipv6.conf.all.forwarding) is off there (IpInAddrErrors / Ip6InAddrErrors move).',
+  BLACKHOLE: 'A blackhole route or rule dropped it: at the sender (sendto fails with EINVAL) or silently on a router.',
+  UNREACHABLE: 'An unreachable route or rule refused it: at the sender (EHOSTUNREACH) or on a router, which sends ICMP host unreachable back.',
+  PROHIBIT: 'A prohibit route or rule refused it: at the sender (EACCES) or on a router, which sends ICMP administratively prohibited back.',
+  SEND_ERROR: "The sender's own syscall refused it for another reason; the explanation names the errno.",
   UNKNOWN: 'Nothing above fits; lab does not guess.',
 };
