@@ -13,6 +13,8 @@ import type { Command, CommandResult, Runner } from './runner.js';
 import { inNetns, runInNamespaces, type NsCommand } from './driver.js';
 import { netnsRunDir, type StateFile } from './state.js';
 import { tracing } from './trace.js';
+import { baselineArgv, baselineFailure, shownBaselineArgv, writeBaseline } from './baseline.js';
+import { SYSCTL_BASELINE } from '../plan/baseline.js';
 
 export { inNetns };
 
@@ -119,9 +121,10 @@ export class HostBackend {
   }
 
   /**
-   * One root `ip -batch`: every namespace of the case, and the devices that can be made from
-   * outside straight into them (bridges, veth pairs). A namespace of that name that exists
-   * already is someone else's: never touched, never deleted.
+   * Every namespace of the case (one root `ip -batch`), the sysctl baseline written into each
+   * (src/plan/baseline.ts), then the devices that can be made from outside straight into them
+   * (bridges, veth pairs): one more root `ip -batch`, exec'd by the baseline's own process. A
+   * namespace of that name that exists already is someone else's: never touched, never deleted.
    */
   private async createNamespaces(
     plan: CasePlan,
@@ -135,14 +138,25 @@ export class HostBackend {
     }
     // Recorded before they exist, so a crash right after creation still leaves them findable.
     this.state.own(...all);
-    const lines = [...all.map((ns) => `netns add ${ns}`), ...root.map((r) => r.line)];
-    const r = await this.runner.run({ argv: ['ip', '-batch', '-'], input: `${lines.join('\n')}\n`, timeoutMs: 10_000 + 20 * lines.length });
+    const adds = all.map((ns) => `netns add ${ns}`);
+    const r = await this.runner.run({ argv: ['ip', '-batch', '-'], input: `${adds.join('\n')}\n`, timeoutMs: 10_000 + 20 * adds.length });
     this.state.created(...all.filter(this.exists));
-    if (r.exitCode === 0) return;
-    const line = failedBatchLine(r.stderr) ?? 0;
-    const op = root[line - all.length]?.op;
-    const shown = line < all.length ? ['ip', 'netns', 'add', all[line] as string] : op ? inNetns(netnsOf(op.node), op.argv) : r.argv;
-    throw new CommandError(shown, r.exitCode, withoutFailedLine(r.stderr), r.timedOut);
+    if (r.exitCode !== 0) {
+      const line = failedBatchLine(r.stderr) ?? 0;
+      throw new CommandError(['ip', 'netns', 'add', all[line] ?? all[0] ?? ''], r.exitCode, withoutFailedLine(r.stderr), r.timedOut);
+    }
+    const lines = root.map((x) => x.line);
+    const argv = baselineArgv(all, lines.length ? ['ip', '-batch', '-'] : undefined);
+    const b = await writeBaseline(this.runner, argv, lines.length ? `${lines.join('\n')}\n` : undefined, 10_000 + 20 * (all.length + lines.length));
+    if (b.exitCode === 0) return;
+    const refused = baselineFailure(b.stderr);
+    if (refused) {
+      const setting = SYSCTL_BASELINE.find((s) => s.key === refused.key);
+      throw new CommandError(['ip', 'netns', 'exec', refused.netns, 'sysctl', '-w', `${refused.key}=${setting?.value ?? '?'}`], b.exitCode, refused.error, b.timedOut);
+    }
+    const line = failedBatchLine(b.stderr);
+    const op = line === undefined ? undefined : root[line]?.op;
+    throw new CommandError(op ? inNetns(netnsOf(op.node), op.argv) : shownBaselineArgv(b.argv), b.exitCode, withoutFailedLine(b.stderr), b.timedOut);
   }
 
   /**

@@ -1,5 +1,6 @@
 // A fake host for backend tests: namespaces are a set, commands are logged, and `ip netns add`
 // can be made slow to catch what happens while it is in flight.
+import { BASELINE_PL } from '../../../src/backends/baseline.js';
 import type { Command, CommandResult, LiveProcess, Runner } from '../../../src/backends/runner.js';
 
 const result = (cmd: Command, exitCode: number, stdout = '', stderr = ''): CommandResult => ({
@@ -18,6 +19,7 @@ export class FakeHost implements Runner {
 
   async run(cmd: Command): Promise<CommandResult> {
     const [file, a, b, c] = cmd.argv;
+    if (file === 'perl' && b === BASELINE_PL) return this.baseline(cmd);
     if (file === 'ip' && (a === '-batch' || (a === '-force' && b === '-batch'))) return this.batch(cmd, a === '-force');
     this.log.push([...cmd.argv]);
     if (file === 'ip' && a === 'netns' && b === 'add' && c) {
@@ -40,6 +42,20 @@ export class FakeHost implements Runner {
     if (cmd.argv.includes('nft') && cmd.argv.includes('-j')) return result(cmd, 0, '{"nftables": []}');
     if (cmd.argv.includes('neigh')) return result(cmd, 0, '[]');
     return result(cmd, 0);
+  }
+
+  /**
+   * The sysctl baseline (src/backends/baseline.ts): logged as `sysctl-baseline NS…`; it fails
+   * for a namespace that does not exist, and runs the command it execs (the root batch) after.
+   */
+  private async baseline(cmd: Command): Promise<CommandResult> {
+    const rest = cmd.argv.slice(4);
+    const namespaces = rest.slice(0, rest.indexOf('--'));
+    this.log.push(['sysctl-baseline', ...namespaces]);
+    const gone = namespaces.find((ns) => !this.namespaces.has(ns));
+    if (gone) return result(cmd, 2, '', `${gone}: No such file or directory\n`);
+    const exec = rest.indexOf('exec');
+    return exec < 0 ? result(cmd, 0) : this.run({ argv: rest.slice(exec + 1), ...(cmd.input !== undefined ? { input: cmd.input } : {}) });
   }
 
   /** `ip [-force] -batch -`: each line as its own `ip …`, stopping at the first failure unless forced. */
