@@ -13,7 +13,7 @@ import type { Command, CommandResult, Runner } from './runner.js';
 import { inNetns, runInNamespaces, type NsCommand } from './driver.js';
 import { netnsRunDir, type StateFile } from './state.js';
 import { tracing } from './trace.js';
-import { baselineArgv, baselineFailure, shownBaselineArgv, writeBaseline } from './baseline.js';
+import { baselineArgv, baselineFailure, missingKeys, shownBaselineArgv, writeBaseline } from './baseline.js';
 import { SYSCTL_BASELINE } from '../plan/baseline.js';
 
 export { inNetns };
@@ -68,6 +68,9 @@ const netnsMap = (plan: CasePlan): ((node: string) => string) => {
  * the state file before it exists and released only after it is gone.
  */
 export class HostBackend {
+  /** Keys of the sysctl baseline this kernel lacks (skipped), as the baseline's writes found them. */
+  readonly baselineMissing = new Set<string>();
+
   /** Namespaces of finished cases, emptied, waiting to be deleted together (see `flush`). */
   private readonly deferred: string[] = [];
 
@@ -148,6 +151,7 @@ export class HostBackend {
     const lines = root.map((x) => x.line);
     const argv = baselineArgv(all, lines.length ? ['ip', '-batch', '-'] : undefined);
     const b = await writeBaseline(this.runner, argv, lines.length ? `${lines.join('\n')}\n` : undefined, 10_000 + 20 * (all.length + lines.length));
+    for (const key of missingKeys(b.stdout)) this.baselineMissing.add(key);
     if (b.exitCode === 0) return;
     const refused = baselineFailure(b.stderr);
     if (refused) {

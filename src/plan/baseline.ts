@@ -153,8 +153,9 @@ export const SYSCTL_BASELINE: readonly SysctlSettingValue[] = [
 /** The file under /proc/sys of a dotted key (`net.ipv4.conf.all.rp_filter` → `net/ipv4/conf/all/rp_filter`). */
 export const sysctlPath = (key: string): string => key.replaceAll('.', '/');
 
-/** The baseline as the JSON report's `sysctl_baseline`: key → value, in write order. */
-export const baselineRecord = (): Record<string, number> => Object.fromEntries(SYSCTL_BASELINE.map((s) => [s.key, s.value]));
+/** The baseline as the JSON report's `sysctl_baseline`: key → value, in write order, without the keys the kernel lacks. */
+export const baselineRecord = (missing: ReadonlySet<string> = new Set()): Record<string, number> =>
+  Object.fromEntries(SYSCTL_BASELINE.filter((s) => !missing.has(s.key)).map((s) => [s.key, s.value]));
 
 /** The knobs verdicts depend on, for `--explain`: one line. */
 const SHOWN = ['rp_filter', 'accept_local', 'route_localnet', 'arp_ignore', 'arp_announce', 'arp_filter', 'proxy_arp', 'forwarding', 'log_martians'];

@@ -62,11 +62,13 @@ const requireQemu = async (runner: Runner): Promise<void> => {
 
 /** The inner run's report, with file names as the user gave them. */
 export const parseInnerReport = (json: string, files: readonly string[], absolute: readonly string[]): ScenarioResult[] => {
-  const doc = JSON.parse(json) as { scenarios?: (Omit<ScenarioResult, 'cases'> & { cases: Partial<CaseResult>[] })[] };
-  return (doc.scenarios ?? []).map((s) => {
+  type Inner = Omit<ScenarioResult, 'cases' | 'sysctlBaseline'> & { cases: Partial<CaseResult>[]; sysctl_baseline?: Record<string, number> };
+  const doc = JSON.parse(json) as { scenarios?: Inner[] };
+  return (doc.scenarios ?? []).map(({ sysctl_baseline: baseline, ...s }) => {
     const i = absolute.indexOf(s.file);
     return {
       ...s,
+      ...(baseline ? { sysctlBaseline: baseline } : {}),
       file: i >= 0 ? (files[i] ?? s.file) : s.file,
       cases: s.cases.map((c) => ({ durationMs: 0, probes: [], expectations: [], ...c }) as CaseResult),
     };
