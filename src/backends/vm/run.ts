@@ -10,7 +10,7 @@ import type { CaseResult } from '../../verdict/verdict.js';
 import type { Runner } from '../runner.js';
 import { chooseAccel, type AccelAnswer } from './accel.js';
 import { guestEntry } from './bundle.js';
-import { GUEST_SHARE, JOB_FILES, jobScript } from './guest.js';
+import { GUEST_SHARE, JOB_FILES, jobScript, ROOT_SYSCTLS_FILE } from './guest.js';
 import { ensureInitramfs } from './initramfs.js';
 import type { KernelSpec } from './kernel-spec.js';
 import { ensureKernel, type Kernel } from './kernels.js';
@@ -99,6 +99,8 @@ export const runInVm = async (o: VmRunOptions): Promise<VmRun> => {
         cwd: process.cwd(),
         argv: [process.execPath, ...(await guestEntry(o.runner, o.packageRoot)), ...args],
         preload: o.preload ?? [],
+        // Tests only: the guest's root namespace set up like another distribution's.
+        rootSysctls: (process.env['LAB_VM_ROOT_SYSCTLS'] ?? '').split(/\s+/).filter(Boolean),
         env: {
           PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
           HOME: '/root',
@@ -136,6 +138,7 @@ export const runInVm = async (o: VmRunOptions): Promise<VmRun> => {
     if (o.out !== undefined) {
       mkdirSync(o.out, { recursive: true });
       copyFileSync(consoleLog, join(o.out, `console-${kernel.release}.log`));
+      if (existsSync(join(share, ROOT_SYSCTLS_FILE))) copyFileSync(join(share, ROOT_SYSCTLS_FILE), join(o.out, `${kernel.release}-${ROOT_SYSCTLS_FILE}`));
     }
     const tail = (): string => consoleTail(readFileSync(consoleLog, 'utf8'));
     if (o.signal?.aborted) throw new Error('interrupted');
