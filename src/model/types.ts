@@ -67,7 +67,7 @@ export type ProbeKind = (typeof PROBE_KINDS)[number];
  * Why a datagram did not arrive: the documented cause vocabulary (see README). UNKNOWN when the
  * evidence fits none of them; lab never guesses.
  */
-export const CAUSES = ['NEIGH_FAILED', 'RPFILTER', 'MARTIAN_SOURCE', 'NO_ROUTE', 'NO_LISTENER', 'FILTERED', 'UNKNOWN'] as const;
+export const CAUSES = ['NEIGH_FAILED', 'RPFILTER', 'MARTIAN_SOURCE', 'NO_ROUTE', 'NO_LISTENER', 'FILTERED', 'ROUTE_LOCALNET', 'UNKNOWN'] as const;
 export type Cause = (typeof CAUSES)[number];
 
 export interface Probe {

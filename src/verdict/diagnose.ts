@@ -3,6 +3,7 @@
 import type { Cause, Probe } from '../model/types.js';
 import { describeRoute } from '../probes/evidence.js';
 import type { ProbeObservation } from '../probes/probe.js';
+import { routeLocalnet, routeLocalnetEvidence } from './route-localnet.js';
 
 export interface Diagnosis {
   /** Undefined when the probe was delivered. */
@@ -89,7 +90,7 @@ export const diagnose = (
   /** The topology's radios (`node:dev`): a path through one went over the air, not a wire. */
   radios: ReadonlySet<string> = new Set(),
 ): Diagnosis => {
-  const evidence = evidenceLines(probe, obs);
+  const evidence = [...evidenceLines(probe, obs), ...routeLocalnetEvidence(probe, obs, receiverNode)];
   const d = (cause: Cause, why: string): Diagnosis => ({ cause, explanation: `not delivered (${cause}): ${why}`, evidence });
   if (obs.delivered) {
     const wire = obs.path.filter((k) => !k.endsWith(':lo'));
@@ -99,6 +100,8 @@ export const diagnose = (
     return { explanation, evidence };
   }
   if (obs.receiverError) return d('UNKNOWN', `the receiver could not listen: ${obs.receiverError}`);
+  const localnet = routeLocalnet(probe, obs, receiverNode);
+  if (localnet) return d('ROUTE_LOCALNET', localnet);
 
   const reasons = (obs.dropReasons ?? []).map((r) => DROP_REASON_CAUSE[r.reason]).filter((c): c is Cause => !!c);
   const last = obs.path[obs.path.length - 1];
