@@ -13,7 +13,7 @@ import type { Command, CommandResult, Runner } from './runner.js';
 import { inNetns, runInNamespaces, type NsCommand } from './driver.js';
 import { netnsRunDir, type StateFile } from './state.js';
 import { tracing } from './trace.js';
-import { baselineArgv, baselineFailure, missingKeys, shownBaselineArgv, writeBaseline } from './baseline.js';
+import { baselineArgv, baselineFailure, differingKeys, missingKeys, shownBaselineArgv, writeBaseline } from './baseline.js';
 import { SYSCTL_BASELINE } from '../plan/baseline.js';
 
 export { inNetns };
@@ -70,6 +70,9 @@ const netnsMap = (plan: CasePlan): ((node: string) => string) => {
 export class HostBackend {
   /** Keys of the sysctl baseline this kernel lacks (skipped), as the baseline's writes found them. */
   readonly baselineMissing = new Set<string>();
+
+  /** The baseline keys a fresh namespace of this host did not hold already: all that later cases write. */
+  private baselineToWrite: Set<string> | undefined;
 
   /** Namespaces of finished cases, emptied, waiting to be deleted together (see `flush`). */
   private readonly deferred: string[] = [];
@@ -149,9 +152,16 @@ export class HostBackend {
       throw new CommandError(['ip', 'netns', 'add', all[line] ?? all[0] ?? ''], r.exitCode, withoutFailedLine(r.stderr), r.timedOut);
     }
     const lines = root.map((x) => x.line);
-    const argv = baselineArgv(all, lines.length ? ['ip', '-batch', '-'] : undefined);
-    const b = await writeBaseline(this.runner, argv, lines.length ? `${lines.join('\n')}\n` : undefined, 10_000 + 20 * (all.length + lines.length));
+    // The first case checks the whole baseline; later ones write what differed there (see baseline.ts).
+    const settings = this.baselineToWrite ? SYSCTL_BASELINE.filter((s) => this.baselineToWrite?.has(s.key)) : SYSCTL_BASELINE;
+    if (settings.length === 0 && lines.length === 0) return;
+    const input = lines.length ? `${lines.join('\n')}\n` : undefined;
+    const timeoutMs = 10_000 + 20 * (all.length + lines.length);
+    const b = settings.length === 0
+      ? await this.runner.run({ argv: ['ip', '-batch', '-'], ...(input !== undefined ? { input } : {}), timeoutMs })
+      : await writeBaseline(this.runner, baselineArgv(all, lines.length ? ['ip', '-batch', '-'] : undefined, settings), input, timeoutMs);
     for (const key of missingKeys(b.stdout)) this.baselineMissing.add(key);
+    if (settings.length && !this.baselineToWrite && b.exitCode === 0) this.baselineToWrite = new Set(differingKeys(b.stdout));
     if (b.exitCode === 0) return;
     const refused = baselineFailure(b.stderr);
     if (refused) {

@@ -50,10 +50,29 @@ t.test('the host backend writes the baseline into every namespace of the case be
   await backend.down(plan, await backend.up(plan));
   const lines = host.log.map((l) => l.join(' '));
   const namespaces = plan.namespaces.map((n) => n.netns);
-  const baseline = lines.indexOf(`sysctl-baseline ${namespaces.join(' ')}`);
+  const baseline = lines.indexOf(`sysctl-baseline ${namespaces.join(' ')} (${SYSCTL_BASELINE.length} settings)`);
   t.ok(baseline > 0, 'one baseline for all the namespaces of the case');
   t.ok(namespaces.every((ns) => lines.indexOf(`ip netns add ${ns}`) < baseline), 'after every namespace exists');
   const firstLink = lines.findIndex((l) => /^ip (-n \S+ )?link (add|set)/.test(l));
   t.ok(firstLink > baseline, `before the first device (${lines[firstLink]})`);
   state.close();
+});
+
+t.test('later cases write only what the first found different; on a clean root nothing, and no process', async (t) => {
+  for (const [differs, expected] of [[[], undefined], [['net/ipv4/conf/all/rp_filter', 'net/ipv4/conf/lo/rp_filter'], '(2 settings)']] as const) {
+    const host = new FakeHost();
+    host.rootDiffers = [...differs];
+    const dir = tempDir('lab-baseline-');
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const state = StateFile.create(dir, { pid: process.pid, scenarios: ['x.yaml'] });
+    const backend = new HostBackend(host, state, host.exists);
+    for (const i of [1, 2]) {
+      const plan = { ...planCase(seedScenario(), 0, `${state.prefix}-${i}`), probes: [] };
+      await backend.down(plan, await backend.up(plan));
+    }
+    const baselines = host.log.filter((l) => l[0] === 'sysctl-baseline').map((l) => l.at(-1));
+    t.same(baselines, expected ? [`(${SYSCTL_BASELINE.length} settings)`, expected] : [`(${SYSCTL_BASELINE.length} settings)`], `root differing in ${differs.length} keys`);
+    t.ok(host.log.some((l) => l.join(' ').includes(`link add wlan0 netns ${state.prefix}-2-c0-laptop`)), 'the second case still makes its devices');
+    state.close();
+  }
 });

@@ -10,6 +10,8 @@ const result = (cmd: Command, exitCode: number, stdout = '', stderr = ''): Comma
 export class FakeHost implements Runner {
   readonly namespaces = new Set<string>();
   readonly log: string[][] = [];
+  /** Baseline files (under /proc/sys) whose value a new namespace inherits different from the kernel's. */
+  rootDiffers: string[] = [];
   /** How long `ip netns add` takes. */
   addDelayMs = 0;
   readonly started: { argv: readonly string[]; killed: boolean }[] = [];
@@ -51,11 +53,15 @@ export class FakeHost implements Runner {
   private async baseline(cmd: Command): Promise<CommandResult> {
     const rest = cmd.argv.slice(4);
     const namespaces = rest.slice(0, rest.indexOf('--'));
-    this.log.push(['sysctl-baseline', ...namespaces]);
+    const exec = rest.indexOf('exec');
+    const settings = rest.slice(namespaces.length + 1, exec < 0 ? undefined : exec - 1);
+    this.log.push(['sysctl-baseline', ...namespaces, `(${settings.length} settings)`]);
     const gone = namespaces.find((ns) => !this.namespaces.has(ns));
     if (gone) return result(cmd, 2, '', `${gone}: No such file or directory\n`);
-    const exec = rest.indexOf('exec');
-    return exec < 0 ? result(cmd, 0) : this.run({ argv: rest.slice(exec + 1), ...(cmd.input !== undefined ? { input: cmd.input } : {}) });
+    // As a root with these values not the kernel's would have them: written, and said so.
+    const differs = settings.map((s) => s.split('=')[0] as string).filter((p) => this.rootDiffers.includes(p)).map((p) => `differs\t${p}\n`).join('');
+    const r = exec < 0 ? result(cmd, 0) : await this.run({ argv: rest.slice(exec + 1), ...(cmd.input !== undefined ? { input: cmd.input } : {}) });
+    return { ...r, stdout: differs + r.stdout };
   }
 
   /** `ip [-force] -batch -`: each line as its own `ip …`, stopping at the first failure unless forced. */
