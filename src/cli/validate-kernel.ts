@@ -28,6 +28,15 @@ export const sysctlComplaints = (stderr: string): Map<string, string> => {
   return out;
 };
 
+/** nft's first error, its ruleset line given as the file's line when the ruleset is a block of the file. Pure. */
+export const nftComplaint = (stderr: string, firstLine: number | undefined): string => {
+  const first = stderr.split('\n').find((l) => /Error:/.test(l)) ?? stderr.trim().split('\n')[0] ?? '';
+  const m = /^\/dev\/stdin:(\d+):(\S+): (.*)$/.exec(first);
+  if (!m) return first;
+  const line = Number(m[1]);
+  return firstLine === undefined ? `ruleset line ${line}:${m[2]}: ${m[3]}` : `file line ${firstLine + line - 1} (ruleset line ${line}, columns ${m[2]}): ${m[3]}`;
+};
+
 export const kernelProblems = async (runner: Runner, items: readonly { file: string; item: KernelCheckItem }[]): Promise<KernelVerdict> => {
   if (items.length === 0) return { problems: [] };
   if (process.getuid?.() !== 0) return { skipped: 'sysctl keys and nft rulesets were not checked against the kernel (that needs root: a scratch namespace)' };
@@ -53,8 +62,7 @@ export const kernelProblems = async (runner: Runner, items: readonly { file: str
       if (item.kind !== 'nft') continue;
       const r = await runner.run({ argv: ['ip', 'netns', 'exec', scratch, 'nft', '-c', '-f', '-'], input: item.ruleset });
       if (r.exitCode === 0) continue;
-      const first = r.stderr.split('\n').find((l) => /Error:/.test(l)) ?? r.stderr.trim().split('\n')[0] ?? '';
-      problems.push(problem(file, item, `nft rejects the ruleset: ${first.replace(/^\/dev\/stdin:/, 'ruleset line ')}`));
+      problems.push(problem(file, item, `nft rejects the ruleset: ${nftComplaint(r.stderr, item.firstLine)}`));
     }
   } finally {
     await removeNamespace(runner, scratch).catch(() => undefined);

@@ -1,12 +1,19 @@
 // What `lab validate` asks the kernel about, with where the file says it: every sysctl key (and
 // value) and every nft ruleset of a scenario. Pure: the checks run in src/cli/validate-kernel.ts.
-import { LineCounter, parseDocument } from 'yaml';
+import { isScalar, LineCounter, parseDocument } from 'yaml';
 import type { SourceLoc } from './types.js';
 import { SourceMap, type KeyPath } from './source.js';
 
 export type KernelCheckItem =
   | { kind: 'sysctl'; key: string; value: string; path: KeyPath; loc: SourceLoc }
-  | { kind: 'nft'; ruleset: string; path: KeyPath; loc: SourceLoc };
+  | {
+      kind: 'nft';
+      ruleset: string;
+      path: KeyPath;
+      loc: SourceLoc;
+      /** The file line of the ruleset's first line, when it is a block (`|`) whose lines are the file's. */
+      firstLine?: number;
+    };
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const scalar = (v: unknown): string | undefined =>
@@ -37,7 +44,11 @@ export const kernelCheckItems = (text: string): KernelCheckItem[] => {
         }
       } else if (k === 'nft' && isMap(x)) {
         for (const [node, ruleset] of Object.entries(x)) {
-          if (typeof ruleset === 'string') items.push({ kind: 'nft', ruleset, path: [...here, node], loc: source.at([...here, node]) });
+          if (typeof ruleset !== 'string') continue;
+          const loc = source.at([...here, node]);
+          const scalarNode = doc.getIn([...here, node], true);
+          const block = isScalar(scalarNode) && scalarNode.type === 'BLOCK_LITERAL';
+          items.push({ kind: 'nft', ruleset, path: [...here, node], loc, ...(block ? { firstLine: loc.line + 1 } : {}) });
         }
       } else if (k === 'matrix' && isMap(x)) {
         for (const [dim, d] of Object.entries(x)) {

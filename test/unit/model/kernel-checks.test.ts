@@ -1,6 +1,6 @@
 import t from 'tap';
 import { kernelCheckItems, scratchKey } from '../../../src/model/kernel-checks.js';
-import { sysctlComplaints } from '../../../src/cli/validate-kernel.js';
+import { nftComplaint, sysctlComplaints } from '../../../src/cli/validate-kernel.js';
 
 t.test('every sysctl and nft ruleset of a scenario, where the file has it', async (t) => {
   const items = kernelCheckItems(`name: x
@@ -17,10 +17,10 @@ cases:
 nodes:
   r1: { sysctl: { net.ipv4.conf.all.arp_ignore: 1 } }
 `);
-  t.same(items.map((i) => (i.kind === 'sysctl' ? `${i.key}=${i.value}@${i.loc.line}:${i.loc.col}` : `nft@${i.loc.line}:${i.loc.col}`)), [
+  t.same(items.map((i) => (i.kind === 'sysctl' ? `${i.key}=${i.value}@${i.loc.line}:${i.loc.col}` : `nft@${i.loc.line}:${i.loc.col} from ${i.firstLine}`)), [
     'net.ipv4.conf.eth0.rp_filter=1@5:12',
     'net.ipv4.ip_forward=1@5:45',
-    'nft@7:10',
+    'nft@7:10 from 8',
     'net.ipv4.conf.all.rp_filter=0@10:18',
     'net.ipv4.conf.all.rp_filter=2@10:18',
     'net.ipv4.conf.all.arp_ignore=1@13:19',
@@ -42,4 +42,10 @@ t.test("sysctl's complaints, by key", async (t) => {
     ['net.ipv4.conf.all.nokey', 'this kernel has no such sysctl'],
     ['net.ipv4.conf.all.rp_filter', 'the kernel refuses the value: Invalid argument'],
   ]);
+});
+
+t.test("nft's complaint, at the file's line when the ruleset is a block of it", async (t) => {
+  const stderr = '/dev/stdin:2:72-72: Error: syntax error, unexpected semicolon\n  chain c { … }\n';
+  t.equal(nftComplaint(stderr, 16), 'file line 17 (ruleset line 2, columns 72-72): Error: syntax error, unexpected semicolon');
+  t.equal(nftComplaint(stderr, undefined), 'ruleset line 2:72-72: Error: syntax error, unexpected semicolon');
 });
