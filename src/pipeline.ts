@@ -27,6 +27,8 @@ export interface ScenarioResult {
   name: string;
   file: string;
   kernel: string;
+  /** The sysctls every namespace started from (src/plan/baseline.ts), as far as this kernel has them. */
+  sysctlBaseline?: Record<string, number>;
   cases: CaseResult[];
 }
 

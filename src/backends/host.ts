@@ -13,6 +13,8 @@ import type { Command, CommandResult, Runner } from './runner.js';
 import { inNetns, runInNamespaces, type NsCommand } from './driver.js';
 import { netnsRunDir, type StateFile } from './state.js';
 import { tracing } from './trace.js';
+import { baselineArgv, baselineFailure, differingKeys, missingKeys, shownBaselineArgv, writeBaseline } from './baseline.js';
+import { SYSCTL_BASELINE } from '../plan/baseline.js';
 
 export { inNetns };
 
@@ -66,6 +68,12 @@ const netnsMap = (plan: CasePlan): ((node: string) => string) => {
  * the state file before it exists and released only after it is gone.
  */
 export class HostBackend {
+  /** Keys of the sysctl baseline this kernel lacks (skipped), as the baseline's writes found them. */
+  readonly baselineMissing = new Set<string>();
+
+  /** The baseline keys a fresh namespace of this host did not hold already: all that later cases write. */
+  private baselineToWrite: Set<string> | undefined;
+
   /** Namespaces of finished cases, emptied, waiting to be deleted together (see `flush`). */
   private readonly deferred: string[] = [];
 
@@ -119,9 +127,10 @@ export class HostBackend {
   }
 
   /**
-   * One root `ip -batch`: every namespace of the case, and the devices that can be made from
-   * outside straight into them (bridges, veth pairs). A namespace of that name that exists
-   * already is someone else's: never touched, never deleted.
+   * Every namespace of the case (one root `ip -batch`), the sysctl baseline written into each
+   * (src/plan/baseline.ts), then the devices that can be made from outside straight into them
+   * (bridges, veth pairs): one more root `ip -batch`, exec'd by the baseline's own process. A
+   * namespace of that name that exists already is someone else's: never touched, never deleted.
    */
   private async createNamespaces(
     plan: CasePlan,
@@ -135,14 +144,33 @@ export class HostBackend {
     }
     // Recorded before they exist, so a crash right after creation still leaves them findable.
     this.state.own(...all);
-    const lines = [...all.map((ns) => `netns add ${ns}`), ...root.map((r) => r.line)];
-    const r = await this.runner.run({ argv: ['ip', '-batch', '-'], input: `${lines.join('\n')}\n`, timeoutMs: 10_000 + 20 * lines.length });
+    const adds = all.map((ns) => `netns add ${ns}`);
+    const r = await this.runner.run({ argv: ['ip', '-batch', '-'], input: `${adds.join('\n')}\n`, timeoutMs: 10_000 + 20 * adds.length });
     this.state.created(...all.filter(this.exists));
-    if (r.exitCode === 0) return;
-    const line = failedBatchLine(r.stderr) ?? 0;
-    const op = root[line - all.length]?.op;
-    const shown = line < all.length ? ['ip', 'netns', 'add', all[line] as string] : op ? inNetns(netnsOf(op.node), op.argv) : r.argv;
-    throw new CommandError(shown, r.exitCode, withoutFailedLine(r.stderr), r.timedOut);
+    if (r.exitCode !== 0) {
+      const line = failedBatchLine(r.stderr) ?? 0;
+      throw new CommandError(['ip', 'netns', 'add', all[line] ?? all[0] ?? ''], r.exitCode, withoutFailedLine(r.stderr), r.timedOut);
+    }
+    const lines = root.map((x) => x.line);
+    // The first case checks the whole baseline; later ones write what differed there (see baseline.ts).
+    const settings = this.baselineToWrite ? SYSCTL_BASELINE.filter((s) => this.baselineToWrite?.has(s.key)) : SYSCTL_BASELINE;
+    if (settings.length === 0 && lines.length === 0) return;
+    const input = lines.length ? `${lines.join('\n')}\n` : undefined;
+    const timeoutMs = 10_000 + 20 * (all.length + lines.length);
+    const b = settings.length === 0
+      ? await this.runner.run({ argv: ['ip', '-batch', '-'], ...(input !== undefined ? { input } : {}), timeoutMs })
+      : await writeBaseline(this.runner, baselineArgv(all, lines.length ? ['ip', '-batch', '-'] : undefined, settings), input, timeoutMs);
+    for (const key of missingKeys(b.stdout)) this.baselineMissing.add(key);
+    if (settings.length && !this.baselineToWrite && b.exitCode === 0) this.baselineToWrite = new Set(differingKeys(b.stdout));
+    if (b.exitCode === 0) return;
+    const refused = baselineFailure(b.stderr);
+    if (refused) {
+      const setting = SYSCTL_BASELINE.find((s) => s.key === refused.key);
+      throw new CommandError(['ip', 'netns', 'exec', refused.netns, 'sysctl', '-w', `${refused.key}=${setting?.value ?? '?'}`], b.exitCode, refused.error, b.timedOut);
+    }
+    const line = failedBatchLine(b.stderr);
+    const op = line === undefined ? undefined : root[line]?.op;
+    throw new CommandError(op ? inNetns(netnsOf(op.node), op.argv) : shownBaselineArgv(b.argv), b.exitCode, withoutFailedLine(b.stderr), b.timedOut);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { availableParallelism, release } from 'node:os';
 import pLimit from 'p-limit';
 import { hostRequirements, requireAll, runTools } from '../backends/capabilities.js';
+import { baselineRecord } from '../plan/baseline.js';
 import { HostBackend } from '../backends/host.js';
 import { confinedTo, guardedRunner, isTeardownCommand, SIGNAL_EXIT, trapSignals, type GuardedRunner, type SignalTrap } from '../backends/interrupt.js';
 import { execaRunner } from '../backends/runner.js';
@@ -222,6 +223,8 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
     const r = byCase.get(`${si}/${ci}`);
     if (r) results[si]?.cases.push(r);
   }
+  const baseline = baselineRecord(backend.baselineMissing);
+  for (const r of results) r.sysctlBaseline = baseline;
   const shown = results.filter((r) => r.cases.length > 0);
   if (opts.collect) {
     opts.collect(shown);

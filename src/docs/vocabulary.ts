@@ -51,5 +51,6 @@ export const CAUSE_MEANINGS: Record<string, string> = {
   UNREACHABLE: 'An unreachable route or rule refused it: at the sender (EHOSTUNREACH) or on a router, which sends ICMP host unreachable back.',
   PROHIBIT: 'A prohibit route or rule refused it: at the sender (EACCES) or on a router, which sends ICMP administratively prohibited back.',
   SEND_ERROR: "The sender's own syscall refused it for another reason; the explanation names the errno.",
+  ROUTE_LOCALNET: 'A 127/8 address on a NIC with route_localnet 0 on that node: the receiving NIC ignored the ARP request for a 127/8 target, or the sender was refused a 127/8 source (Invalid argument).',
   UNKNOWN: 'Nothing above fits; lab does not guess.',
 };

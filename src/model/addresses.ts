@@ -113,3 +113,6 @@ export const formatTarget = (to: { address: string; port?: number }): string => 
   if (to.port === undefined) return to.address;
   return to.address.includes(':') ? `[${to.address}]:${to.port}` : `${to.address}:${to.port}`;
 };
+
+/** Whether an IPv4 address is in 127.0.0.0/8, which the kernel keeps off the wire unless route_localnet is 1. */
+export const isLoopback4 = (address: string): boolean => /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);

@@ -118,6 +118,8 @@ export const CAUSES = [
   'BLACKHOLE', 'UNREACHABLE', 'PROHIBIT',
   // The sender's own syscall refused it; the explanation names the errno.
   'SEND_ERROR',
+  // A 127/8 address on a NIC without route_localnet (src/verdict/route-localnet.ts).
+  'ROUTE_LOCALNET',
   'UNKNOWN',
 ] as const;
 export type Cause = (typeof CAUSES)[number];

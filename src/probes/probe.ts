@@ -1,5 +1,6 @@
 // Sends one probe and gathers what the kernel shows of it: per-device counts of each leg, the
 // neighbour exchange, route decisions, counter deltas. The verdict is drawn from this alone.
+import { isLoopback4 } from '../model/addresses.js';
 import { inNetns, type HostBackend, type LiveCase } from '../backends/host.js';
 import type { Runner } from '../backends/runner.js';
 import type { ProbePlan } from '../plan/plan.js';
@@ -62,6 +63,8 @@ export interface ProbeObservation {
   inputRoute?: { dev: string; decision: RouteDecision };
   /** Settings of the receiving device that decide whether a local source is accepted. */
   inputSysctls?: Record<string, number>;
+  /** The sender's route_localnet (`all.route_localnet`, `DEV.route_localnet`) when it sends from 127/8. */
+  senderSysctls?: Record<string, number>;
   /** Per node, the kernel counters that moved during the probe. */
   counters: Record<string, Counters>;
   /** The sender's own route lookups (fib tracepoints), when a route expectation asked for them. */
@@ -291,7 +294,7 @@ export const runProbe = async (
       exchange?.heardBy.find((k) => k.startsWith(`${rxNode}:`) && !k.endsWith(':lo'))?.slice(rxNode.length + 1)
     : undefined;
   if (rxNode && rxDev && rxDev !== 'lo') {
-    const keys = probe.family === 4 ? ['all', rxDev].flatMap((scope) => ['accept_local', 'rp_filter'].map((k) => `${scope}.${k}`)) : [];
+    const keys = probe.family === 4 ? ['all', rxDev].flatMap((scope) => ['accept_local', 'rp_filter', 'route_localnet'].map((k) => `${scope}.${k}`)) : [];
     const [r, values] = await Promise.all([
       live.run(rxNode, { argv: ['ip', ...routeArgs, 'iif', rxDev] }),
       readSysctls(live, rxNode, keys.map((k) => `net.ipv4.conf.${k}`)),
@@ -302,6 +305,7 @@ export const runProbe = async (
   if (!rxNode) limits.push(`no node owns ${probe.to.address}, so nothing could receive it`);
   const bridgePorts = new Set(topoDevices.filter((d) => d.master).map((d) => `${d.node}:${d.dev}`));
   const hops = await Promise.all(hopQueries(probe, legs, rxNode, bridgePorts).map((q) => gatherHop(live, q, readSysctls)));
+  const senderSysctls = await readSenderLocalnet(live, probe);
 
   const legZero = legs[0];
   return {
@@ -318,6 +322,7 @@ export const runProbe = async (
       prediction,
       ...(inputRoute ? { inputRoute } : {}),
       ...(inputSysctls ? { inputSysctls } : {}),
+      ...(senderSysctls ? { senderSysctls } : {}),
       counters,
       firewalled: live.plan.case.nft.map((n) => n.node),
       limits,
@@ -353,6 +358,14 @@ const grew = (
  * Sysctls of a node, read from /proc/sys by its agent (a `sysctl` process without one); undefined
  * when any of them cannot be read.
  */
+/** A sender with a loopback source: its route_localnet (all, and the device it is bound to), which decides whether it may send. */
+const readSenderLocalnet = async (live: LiveCase, probe: ProbePlan['probe']): Promise<Record<string, number> | undefined> => {
+  if (!isLoopback4(probe.from.address)) return undefined;
+  const scopes = ['all', ...(probe.from.dev ? [probe.from.dev] : [])];
+  const values = await readSysctls(live, probe.from.node, scopes.map((s) => `net.ipv4.conf.${s}.route_localnet`));
+  return values ? Object.fromEntries(scopes.map((s, i) => [`${s}.route_localnet`, values[i] ?? 0])) : undefined;
+};
+
 const readSysctls = async (live: LiveCase, node: string, keys: readonly string[]): Promise<number[] | undefined> => {
   if (keys.length === 0) return [];
   const agent = live.agents.get(node);

@@ -8,6 +8,7 @@ export const jsonReport = (results: readonly ScenarioResult[]): string =>
         name: s.name,
         file: s.file,
         kernel: s.kernel,
+        ...(s.sysctlBaseline ? { sysctl_baseline: s.sysctlBaseline } : {}),
         cases: s.cases.map((c) => ({
           name: c.name,
           status: c.status,

@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { baselineSummary } from '../plan/baseline.js';
 import { describeMedium } from '../probes/air.js';
 import type { ScenarioResult } from '../pipeline.js';
 import { describeFailure, type CaseResult } from '../verdict/verdict.js';
@@ -60,7 +61,8 @@ export const tableReport = (results: readonly ScenarioResult[], opts: TableOptio
       .map(([st, n]) => `${n} ${st}`)
       .join(', ');
     const tables = [...(regular.length ? [table.toString()] : []), ...matrices.map((m) => m.trimEnd())];
-    out.push(`${s.name} (${s.file}, kernel ${s.kernel})\n${tables.join('\n')}\n${counts}\n`);
+    const baseline = opts.explain && s.sysctlBaseline ? `${baselineSummary()}\n` : '';
+    out.push(`${s.name} (${s.file}, kernel ${s.kernel})\n${baseline}${tables.join('\n')}\n${counts}\n`);
   }
   return out.join('\n');
 };

@@ -6,6 +6,7 @@ import type { ProbeObservation } from '../probes/probe.js';
 import { diagnoseHop, hopEvidenceLine } from './hop.js';
 import { lookupEvidence } from './route.js';
 import { senderCause } from './sender-causes.js';
+import { routeLocalnet, routeLocalnetEvidence } from './route-localnet.js';
 
 export interface Diagnosis {
   /** Undefined when the probe was delivered. */
@@ -101,7 +102,7 @@ export const diagnose = (
   /** The topology's radios (`node:dev`): a path through one went over the air, not a wire. */
   radios: ReadonlySet<string> = new Set(),
 ): Diagnosis => {
-  const evidence = evidenceLines(probe, obs);
+  const evidence = [...evidenceLines(probe, obs), ...routeLocalnetEvidence(probe, obs, receiverNode)];
   const d = (cause: Cause, why: string): Diagnosis => ({ cause, explanation: `not delivered (${cause}): ${why}`, evidence });
   if (obs.delivered) {
     const wire = obs.path.filter((k) => !k.endsWith(':lo'));
@@ -114,6 +115,8 @@ export const diagnose = (
   // A router received it and did not pass it on (its ICMP error may have told the sender "unreachable").
   const stopped = legCause(obs, 'request');
   if (stopped) return d(stopped.cause, stopped.why);
+  const localnet = routeLocalnet(probe, obs, receiverNode);
+  if (localnet) return d('ROUTE_LOCALNET', localnet);
   const refused = senderCause(probe, obs);
   if (refused) return d(refused.cause, refused.why);
 

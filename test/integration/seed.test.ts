@@ -6,6 +6,7 @@ interface Report {
     name: string;
     file: string;
     kernel: string;
+    sysctl_baseline?: Record<string, number>;
     cases: {
       name: string;
       status: string;
@@ -35,7 +36,8 @@ t.test('the default scenario, for real, as JSON', { skip: needsRoot }, async (t)
   t.equal(s.name, 'laptop-two-nics');
   t.equal(s.file, 'scenarios/laptop-two-nics.yaml');
   t.match(s.kernel, /^\d+\.\d+/);
-  t.same(Object.keys(s).sort(), ['cases', 'file', 'kernel', 'name']);
+  t.same(Object.keys(s).sort(), ['cases', 'file', 'kernel', 'name', 'sysctl_baseline']);
+  t.equal(s.sysctl_baseline?.['net.ipv4.conf.all.rp_filter'], 0, 'what every namespace started from (additive to the contract)');
   const byName = new Map(s.cases.map((c) => [c.name, c]));
   for (const c of s.cases) {
     t.equal(c.status, 'pass', `${c.name} passes`);

@@ -79,7 +79,16 @@ export interface JobOptions {
   env: Record<string, string>;
   /** `modprobe` argv tails run in the background while the command starts (lab waits for a module still loading). */
   preload?: readonly (readonly string[])[];
+  /**
+   * `KEY=VALUE` sysctls of the guest's root namespace, set before the command: a root configured
+   * like another distribution's (tests of the sysctl baseline). What a namespace made without lab
+   * then starts from is left in the share as ROOT_SYSCTLS_FILE, for the record.
+   */
+  rootSysctls?: readonly string[];
 }
+
+/** What a plain `ip netns add` namespace inherited from a root set up with `rootSysctls` (`grep -r` lines). */
+export const ROOT_SYSCTLS_FILE = 'inherited-sysctls.txt';
 
 /** Files the job leaves in the share. */
 export const JOB_FILES = { stdout: 'stdout', stderr: 'stderr', status: 'status' } as const;
@@ -92,9 +101,15 @@ export const jobScript = (o: JobOptions): string => {
   const env = Object.entries(o.env).map(([k, v]) => `${k}=${shq(v)}`).join(' ');
   const share = GUEST_SHARE;
   const preload = (o.preload ?? []).map((m) => `modprobe ${m.map(shq).join(' ')} >/dev/null 2>&1 &\n`).join('');
+  const ns = 'lab-vm-inherits';
+  const root = o.rootSysctls?.length
+    ? `sysctl -q -w ${o.rootSysctls.map(shq).join(' ')} || exit 71
+ip netns add ${ns} && ip netns exec ${ns} grep -r '' /proc/sys/net/ipv4/conf /proc/sys/net/ipv6/conf /proc/sys/net/ipv4/ip_forward >${share}/${ROOT_SYSCTLS_FILE} 2>/dev/null; ip netns del ${ns}
+`
+    : '';
   return `#!/bin/sh
 cd ${shq(o.cwd)} || exit 70
-${preload}{ env -i ${env} ${o.argv.map(shq).join(' ')} 2>&1 >${share}/${JOB_FILES.stdout}; echo $? >${share}/${JOB_FILES.status}; } | tee ${share}/${JOB_FILES.stderr}
+${root}${preload}{ env -i ${env} ${o.argv.map(shq).join(' ')} 2>&1 >${share}/${JOB_FILES.stdout}; echo $? >${share}/${JOB_FILES.status}; } | tee ${share}/${JOB_FILES.stderr}
 exit "$(cat ${share}/${JOB_FILES.status})"
 `;
 };

@@ -10,7 +10,7 @@ import type { CaseResult } from '../../verdict/verdict.js';
 import type { Runner } from '../runner.js';
 import { chooseAccel, type AccelAnswer } from './accel.js';
 import { guestEntry } from './bundle.js';
-import { GUEST_SHARE, JOB_FILES, jobScript } from './guest.js';
+import { GUEST_SHARE, JOB_FILES, jobScript, ROOT_SYSCTLS_FILE } from './guest.js';
 import { ensureInitramfs } from './initramfs.js';
 import type { KernelSpec } from './kernel-spec.js';
 import { ensureKernel, type Kernel } from './kernels.js';
@@ -78,11 +78,13 @@ const requireQemu = async (runner: Runner): Promise<void> => {
 
 /** The inner run's report, with file names as the user gave them. */
 export const parseInnerReport = (json: string, files: readonly string[], absolute: readonly string[]): ScenarioResult[] => {
-  const doc = JSON.parse(json) as { scenarios?: (Omit<ScenarioResult, 'cases'> & { cases: Partial<CaseResult>[] })[] };
-  return (doc.scenarios ?? []).map((s) => {
+  type Inner = Omit<ScenarioResult, 'cases' | 'sysctlBaseline'> & { cases: Partial<CaseResult>[]; sysctl_baseline?: Record<string, number> };
+  const doc = JSON.parse(json) as { scenarios?: Inner[] };
+  return (doc.scenarios ?? []).map(({ sysctl_baseline: baseline, ...s }) => {
     const i = absolute.indexOf(s.file);
     return {
       ...s,
+      ...(baseline ? { sysctlBaseline: baseline } : {}),
       file: i >= 0 ? (files[i] ?? s.file) : s.file,
       cases: s.cases.map((c) => ({ durationMs: 0, probes: [], expectations: [], ...c }) as CaseResult),
     };
@@ -113,6 +115,8 @@ export const runInVm = async (o: VmRunOptions): Promise<VmRun> => {
         cwd: process.cwd(),
         argv: [process.execPath, ...(await guestEntry(o.runner, o.packageRoot)), ...args],
         preload: o.preload ?? [],
+        // Tests only: the guest's root namespace set up like another distribution's.
+        rootSysctls: (process.env['LAB_VM_ROOT_SYSCTLS'] ?? '').split(/\s+/).filter(Boolean),
         env: {
           PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
           HOME: '/root',
@@ -150,6 +154,7 @@ export const runInVm = async (o: VmRunOptions): Promise<VmRun> => {
     if (o.out !== undefined) {
       mkdirSync(o.out, { recursive: true });
       copyFileSync(consoleLog, join(o.out, `console-${kernel.release}.log`));
+      if (existsSync(join(share, ROOT_SYSCTLS_FILE))) copyFileSync(join(share, ROOT_SYSCTLS_FILE), join(o.out, `${kernel.release}-${ROOT_SYSCTLS_FILE}`));
     }
     const tail = (): string => consoleTail(readFileSync(consoleLog, 'utf8'));
     if (o.signal?.aborted) throw new Error('interrupted');

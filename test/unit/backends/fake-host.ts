@@ -1,5 +1,6 @@
 // A fake host for backend tests: namespaces are a set, commands are logged, and `ip netns add`
 // can be made slow to catch what happens while it is in flight.
+import { BASELINE_PL } from '../../../src/backends/baseline.js';
 import type { Command, CommandResult, LiveProcess, Runner } from '../../../src/backends/runner.js';
 
 const result = (cmd: Command, exitCode: number, stdout = '', stderr = ''): CommandResult => ({
@@ -9,6 +10,8 @@ const result = (cmd: Command, exitCode: number, stdout = '', stderr = ''): Comma
 export class FakeHost implements Runner {
   readonly namespaces = new Set<string>();
   readonly log: string[][] = [];
+  /** Baseline files (under /proc/sys) whose value a new namespace inherits different from the kernel's. */
+  rootDiffers: string[] = [];
   /** How long `ip netns add` takes. */
   addDelayMs = 0;
   readonly started: { argv: readonly string[]; killed: boolean }[] = [];
@@ -18,6 +21,7 @@ export class FakeHost implements Runner {
 
   async run(cmd: Command): Promise<CommandResult> {
     const [file, a, b, c] = cmd.argv;
+    if (file === 'perl' && b === BASELINE_PL) return this.baseline(cmd);
     if (file === 'ip' && (a === '-batch' || (a === '-force' && b === '-batch'))) return this.batch(cmd, a === '-force');
     this.log.push([...cmd.argv]);
     if (file === 'ip' && a === 'netns' && b === 'add' && c) {
@@ -40,6 +44,24 @@ export class FakeHost implements Runner {
     if (cmd.argv.includes('nft') && cmd.argv.includes('-j')) return result(cmd, 0, '{"nftables": []}');
     if (cmd.argv.includes('neigh')) return result(cmd, 0, '[]');
     return result(cmd, 0);
+  }
+
+  /**
+   * The sysctl baseline (src/backends/baseline.ts): logged as `sysctl-baseline NS…`; it fails
+   * for a namespace that does not exist, and runs the command it execs (the root batch) after.
+   */
+  private async baseline(cmd: Command): Promise<CommandResult> {
+    const rest = cmd.argv.slice(4);
+    const namespaces = rest.slice(0, rest.indexOf('--'));
+    const exec = rest.indexOf('exec');
+    const settings = rest.slice(namespaces.length + 1, exec < 0 ? undefined : exec - 1);
+    this.log.push(['sysctl-baseline', ...namespaces, `(${settings.length} settings)`]);
+    const gone = namespaces.find((ns) => !this.namespaces.has(ns));
+    if (gone) return result(cmd, 2, '', `${gone}: No such file or directory\n`);
+    // As a root with these values not the kernel's would have them: written, and said so.
+    const differs = settings.map((s) => s.split('=')[0] as string).filter((p) => this.rootDiffers.includes(p)).map((p) => `differs\t${p}\n`).join('');
+    const r = exec < 0 ? result(cmd, 0) : await this.run({ argv: rest.slice(exec + 1), ...(cmd.input !== undefined ? { input: cmd.input } : {}) });
+    return { ...r, stdout: differs + r.stdout };
   }
 
   /** `ip [-force] -batch -`: each line as its own `ip …`, stopping at the first failure unless forced. */

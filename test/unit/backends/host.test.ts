@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { BASELINE_PL } from '../../../src/backends/baseline.js';
 import { DEFER_MAX, HostBackend } from '../../../src/backends/host.js';
 import type { Command, CommandResult } from '../../../src/backends/runner.js';
 import { StateFile } from '../../../src/backends/state.js';
@@ -67,7 +68,8 @@ t.test('an agent that fails while the plan is still applied fails the case, neve
   // The agents' start fails at once; the nodes' batches take a while longer.
   class SlowBatches extends FakeHost {
     override async run(cmd: Command): Promise<CommandResult> {
-      if (cmd.argv.includes('perl')) return { argv: cmd.argv, exitCode: -1, stdout: '', stderr: '', durationMs: 1, timedOut: false };
+      // The agents are perl; so is the sysctl baseline, which works.
+      if (cmd.argv.includes('perl') && cmd.argv[2] !== BASELINE_PL) return { argv: cmd.argv, exitCode: -1, stdout: '', stderr: '', durationMs: 1, timedOut: false };
       if (cmd.argv[1] === '-n' && cmd.argv.includes('-batch')) await new Promise((r) => setTimeout(r, 50));
       return super.run(cmd);
     }
