@@ -8,6 +8,7 @@ import {
 } from './schema.js';
 import { resolveMatrixCase } from './matrix.js';
 import { changedView, recipesChange } from './recipe-topology.js';
+import { resolveNodeOverrides } from './routing.js';
 import { formatPath, type KeyPath } from './source.js';
 import { isRecord, splitRef, valid, type ResolveContext, type Topology } from './topology.js';
 import { PROBE_KINDS, type Case, type Expectation, type Probe, type RecipeUse, type SysctlSetting } from './types.js';
@@ -18,6 +19,8 @@ interface CaseContext extends ResolveContext {
   registry: readonly Recipe<any>[];
   fields: ReturnType<typeof caseFields>;
   topology: Topology;
+  /** `tables:` for the case's node overrides; undefined when unreadable. */
+  tables: Map<string, number> | undefined;
 }
 
 /** Every case, or undefined when any of them could not be resolved (problems were reported). */
@@ -26,9 +29,10 @@ export const resolveCases = (
   registry: readonly Recipe<any>[],
   topology: Topology,
   resolveCtx: ResolveContext,
+  tables: Map<string, number> | undefined = new Map(),
 ): Case[] | undefined => {
   if (!Array.isArray(raw)) return undefined;
-  const ctx: CaseContext = { ...resolveCtx, registry, topology, fields: caseFields(registry) };
+  const ctx: CaseContext = { ...resolveCtx, registry, topology, tables, fields: caseFields(registry) };
   const firstByName = new Map<string, KeyPath>();
   const cases = raw.map((item: unknown, i) => {
     const name = valid(ctx.fields.name, isRecord(item) ? item.name : undefined)?.value;
@@ -73,6 +77,7 @@ const resolveCase = (raw: Record<string, unknown>, path: KeyPath, outer: CaseCon
   const ctx = recipes ? withRecipeTopology(recipes, outer) : outer;
   const sysctls = resolveSysctls(raw.sysctl, [...path, 'sysctl'], ctx);
   const nft = resolveNft(raw.nft, [...path, 'nft'], ctx);
+  const nodes = resolveNodeOverrides(raw.nodes, [...path, 'nodes'], ctx);
   const expect = raw.expect === undefined
     ? { loc: ctx.source.at(path) }
     : resolveExpectation(raw.expect, [...path, 'expect'], ctx);
@@ -81,13 +86,14 @@ const resolveCase = (raw: Record<string, unknown>, path: KeyPath, outer: CaseCon
     : [];
   const allProbes = probes.every((p) => p !== undefined) && probes.length > 0 ? probes : undefined;
 
-  if (!name || !description || !timeout || !recipes || !sysctls || !nft || !expect || !allProbes) return undefined;
+  if (!name || !description || !timeout || !recipes || !sysctls || !nft || !nodes || !expect || !allProbes) return undefined;
   return {
     name: name.value,
     ...(description.value === undefined ? {} : { description: description.value }),
     recipes,
     sysctls,
     nft,
+    ...(Object.keys(nodes).length ? { nodes } : {}),
     probes: allProbes,
     expect,
     loc: ctx.source.at(path),

@@ -5,10 +5,13 @@ import { z } from 'zod';
 import { recipes as catalog } from '../recipes/index.js';
 import type { Recipe } from '../recipes/types.js';
 import { unknownRecipeMessage } from './messages.js';
+import {
+  nodeOverrideSchema, nodeRoutingFields, sysctlKeySchema, sysctlValueSchema, tablesSchema,
+} from './routing-schema.js';
 import { CAUSES, PROBE_KINDS, WIRELESS_MODES } from './types.js';
 import {
-  DEVICE_NAME, DEVICE_REF, NODE_NAME, SCENARIO_NAME, SYSCTL_KEY,
-  deviceNameProblem, deviceRefProblem, nodeNameProblem, scenarioNameProblem, sysctlKeyProblem,
+  DEVICE_NAME, DEVICE_REF, NODE_NAME, SCENARIO_NAME,
+  deviceNameProblem, deviceRefProblem, nodeNameProblem, scenarioNameProblem,
 } from './names.js';
 
 /** A regex check whose message explains the rejected value. */
@@ -31,6 +34,7 @@ export const timeoutMsSchema = z.int({ error: TIMEOUT }).min(10, { error: TIMEOU
 export const nodeSpecSchema = z.strictObject({
   bridge: deviceNameSchema.optional()
     .describe('A bridge inside the node; every linked port of the node is enslaved to it.'),
+  ...nodeRoutingFields,
 }).nullable();
 
 export const nodesSchema = z.record(nodeNameSchema, nodeSpecSchema)
@@ -117,14 +121,7 @@ export const probeSchema = z.strictObject({
   error: `a probe has exactly one of: ${PROBE_KINDS.join(', ')}`,
 });
 
-export const sysctlKeySchema = named(SYSCTL_KEY, sysctlKeyProblem, 'sysctl key not allowed');
-
-export const sysctlValueSchema = z.union([z.number(), z.string(), z.boolean()], {
-  error: 'a sysctl value must be a number, text, or true/false',
-}).refine((v) => typeof v !== 'string' || !/[\u0000-\u001f\u007f]/.test(v), {
-  // It becomes an argv element: a NUL cannot be passed at all, a newline would be a second write.
-  error: 'a sysctl value may not contain control characters (NUL, newline, tab)',
-});
+export { sysctlKeySchema, sysctlValueSchema };
 
 export const sysctlSchema = z.record(nodeNameSchema, z.record(sysctlKeySchema, sysctlValueSchema))
   .describe('Sysctls per node, applied after the recipes: { NODE: { net.ipv4.KEY: VALUE } }.');
@@ -191,6 +188,9 @@ export const caseFields = (registry: readonly Recipe<any>[]) => ({
   nft: z.record(nodeNameSchema, z.string().min(1)).optional()
     .describe('An nftables ruleset per node (nft -f syntax), loaded after the sysctls: a firewall under test.'),
   'timeout-ms': timeoutMsSchema.optional(),
+  nodes: z.record(nodeNameSchema, nodeOverrideSchema).optional()
+    .describe('Routing of nodes in this case (forwarding, sysctl, routes, rules, default-rules, setup, replace): ' +
+      'lists add after the node\'s own unless named in replace; forwarding, default-rules keys and sysctl keys override.'),
   probes: z.array(probeSchema).min(1),
   expect: expectSchema.optional().describe('Expectations for every probe of the case.'),
   matrix: matrixSchema.optional(),
@@ -204,6 +204,7 @@ export const scenarioFields = (registry: readonly Recipe<any>[]) => ({
   nodes: nodesSchema,
   links: z.array(linkSchema).optional(),
   addresses: addressesSchema.optional(),
+  tables: tablesSchema.optional(),
   cases: z.array(z.strictObject(caseFields(registry))).min(1)
     .describe('Each case runs in a fresh copy of the topology.'),
 });

@@ -17,6 +17,8 @@ export interface NodeSpec {
   name: string;
   /** A bridge inside the node; every linked port of the node is enslaved to it. */
   bridge?: string;
+  /** forwarding, sysctl, routes, rules, default-rules and setup (src/model/routing.ts); absent when none is given. */
+  routing?: NodeRouting;
 }
 
 /** A veth pair; both ends may sit in one node (a cable between two NICs). */
@@ -150,6 +152,8 @@ export interface Case {
   matrix?: MatrixCell;
   /** `cells:` entries for this case, in file order (later ones win). */
   overrides?: ExpectationOverride[];
+  /** Per-node routing of this case over the topology's (`nodes:` of the case); see NodeOverride. */
+  nodes?: Record<string, NodeOverride>;
   loc: SourceLoc;
 }
 
@@ -163,7 +167,102 @@ export interface Scenario {
   /** hwsim radios; absent or empty for a wired scenario. */
   wireless?: WirelessLink[];
   addresses: AddressAssignment[];
+  /** `tables:` as written (name → number); names are already resolved in routes and rules. */
+  tables?: Record<string, number>;
   cases: Case[];
 }
 
 export const formatRef = (ref: DeviceRef): string => `${ref.node}:${ref.dev}`;
+
+// Routing of a node (issue 14): resolved by src/model/routing.ts, planned by src/plan/routing.ts.
+
+export const ROUTE_TYPES = ['unicast', 'local', 'blackhole', 'unreachable', 'prohibit', 'throw'] as const;
+export type RouteType = (typeof ROUTE_TYPES)[number];
+export const RULE_ACTION_TYPES = ['blackhole', 'unreachable', 'prohibit'] as const;
+export type RuleActionType = (typeof RULE_ACTION_TYPES)[number];
+
+/** A routing table: its number, and the name the scenario used for it (tables:, main, local, default). */
+export interface TableRef {
+  id: number;
+  name?: string;
+}
+
+export interface NextHop {
+  via?: string;
+  dev?: string;
+  weight?: number;
+  onlink?: boolean;
+}
+
+export interface Route {
+  /** `default`, or a prefix (an address without a prefix length is a host route). */
+  to: string;
+  family: 4 | 6;
+  type: RouteType;
+  via?: string;
+  dev?: string;
+  src?: string;
+  table?: TableRef;
+  metric?: number;
+  mtu?: number;
+  onlink?: boolean;
+  /** Multipath: several next hops instead of via/dev. */
+  nexthops?: NextHop[];
+  loc: SourceLoc;
+}
+
+export type RuleAction =
+  | { kind: 'lookup'; table: TableRef; suppressPrefixlength?: number }
+  | { kind: 'goto'; pref: number }
+  | { kind: RuleActionType };
+
+/** A policy rule; selectors keep the text ip understands (ranges, fwmark/mask, hex). */
+export interface Rule {
+  /** One rule per family: `family: both` gives [4, 6]. */
+  families: (4 | 6)[];
+  pref?: number;
+  not?: boolean;
+  from?: string;
+  to?: string;
+  iif?: string;
+  oif?: string;
+  fwmark?: string;
+  tos?: string;
+  dsfield?: string;
+  ipproto?: string;
+  sport?: string;
+  dport?: string;
+  uidrange?: string;
+  action: RuleAction;
+  loc: SourceLoc;
+}
+
+/** The kernel's own rules (local 0, main 32766, default 32767): moved to a pref, or deleted. */
+export interface DefaultRules {
+  local?: number | 'delete';
+  main?: number | 'delete';
+  default?: number | 'delete';
+}
+
+export interface SetupCommand {
+  argv: string[];
+  loc: SourceLoc;
+}
+
+export interface NodeRouting {
+  forwarding?: boolean;
+  /** Per-node sysctls, in file order (true/false already 1/0). */
+  sysctls: { key: string; value: string }[];
+  routes: Route[];
+  rules: Rule[];
+  defaultRules: DefaultRules;
+  setup: SetupCommand[];
+}
+
+export const REPLACEABLE_LISTS = ['routes', 'rules', 'setup'] as const;
+export type ReplaceableList = (typeof REPLACEABLE_LISTS)[number];
+
+/** A case's `nodes: { NODE: ... }`: lists add after the node's unless named in `replace`; scalars and sysctl keys override. */
+export interface NodeOverride extends NodeRouting {
+  replace: ReplaceableList[];
+}
