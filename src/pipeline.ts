@@ -6,6 +6,7 @@ import { CapabilityError } from './errors.js';
 import { expectationFor, kernelPins } from './model/matrix.js';
 import type { Scenario } from './model/types.js';
 import { planCase } from './plan/plan.js';
+import { appliedLines } from './report/applied.js';
 import { hostPort, runProbe } from './probes/probe.js';
 import { startCapture, type Capture } from './probes/capture.js';
 import { observeMedia, type MediumObserver } from './probes/medium.js';
@@ -34,6 +35,8 @@ export interface CaseOptions {
   pcapDir?: string;
   /** The kernel the case runs on (uname -r), for kernel-pinned expectations; this one by default. */
   kernel?: string;
+  /** `--explain`: the result lists what the case applied besides its topology (routes, rules, setup, ...). */
+  applied?: boolean;
 }
 
 /** Runs one case in a fresh copy of the topology and always tears it down. */
@@ -49,7 +52,10 @@ export const runCase = async (
   const plan = planCase(scenario, caseIndex, prefix);
   const kernel = options.kernel ?? release();
   const pins = kernelPins(plan.case, kernel);
-  const cell = plan.case.matrix ? { matrix: { ...plan.case.matrix, ...(pins.length ? { kernelPins: pins } : {}) } } : {};
+  const cell = {
+    ...(plan.case.matrix ? { matrix: { ...plan.case.matrix, ...(pins.length ? { kernelPins: pins } : {}) } } : {}),
+    ...(options.applied ? { applied: appliedLines(plan.ops) } : {}),
+  };
   const probes: ProbeResult[] = [];
   const expectations: ExpectationResult[] = [];
   try {

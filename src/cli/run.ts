@@ -167,7 +167,7 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
   const limit = pLimit(Math.max(1, jobs));
   const caseOptions: CaseOptions = {
     ...(opts.out ? { pcapDir: opts.out } : {}),
-    ...(opts.explain ? { drops: await startDropTracer(runner, state, runId) } : {}),
+    ...(opts.explain ? { drops: await startDropTracer(runner, state, runId), applied: true } : {}),
   };
   const progress = runProgress(selected.length, io);
   try {

@@ -9,6 +9,7 @@ import {
 import { resolveMatrixCase } from './matrix.js';
 import { changedView, recipesChange } from './recipe-topology.js';
 import { resolveNodeOverrides } from './routing.js';
+import { isUserRecipe } from './user-recipes.js';
 import { formatPath, type KeyPath } from './source.js';
 import { isRecord, splitRef, valid, type ResolveContext, type Topology } from './topology.js';
 import { PROBE_KINDS, type Case, type Expectation, type Probe, type RecipeUse, type SysctlSetting } from './types.js';
@@ -111,6 +112,7 @@ const resolveRecipes = (raw: unknown, path: KeyPath, ctx: CaseContext): RecipeUs
     const at = [...path, name];
     if (ctx.topology.complete) {
       for (const message of recipe.check(params.value, ctx.topology)) ctx.problems.at(at, message);
+      if (isUserRecipe(recipe)) recipe.checkUse(params.value, at, ctx);
     }
     return { name, params: params.value, loc: ctx.source.at(at) };
   });

@@ -26,7 +26,7 @@ const TABLE = 'a table is a number from 1 to 4294967295, or a name from tables: 
 
 export const tableIdSchema = z.int({ error: TABLE }).min(1, { error: TABLE }).max(U32, { error: TABLE });
 
-export const tableRefSchema = z.union([tableIdSchema, z.string().regex(TABLE_NAME)], { error: TABLE })
+export const tableRefSchema = z.union([tableIdSchema, z.string().regex(TABLE_NAME, { error: TABLE })], { error: TABLE })
   .describe('A routing table: a number, or a name defined under tables: (main, local and default are always known).');
 
 export const tablesSchema = z.record(

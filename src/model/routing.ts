@@ -310,7 +310,7 @@ const resolveSysctls = (raw: unknown): { key: string; value: string }[] => {
 };
 
 /** The routing keys of one node entry (topology or case override); every problem is reported. */
-const resolveRoutingKeys = (raw: Record<string, unknown>, node: string, path: KeyPath, ctx: RoutingContext): NodeRouting | undefined => {
+export const resolveRoutingKeys = (raw: Record<string, unknown>, node: string, path: KeyPath, ctx: RoutingContext): NodeRouting | undefined => {
   const list = <T>(key: string, read: (item: unknown, node: string, path: KeyPath, ctx: RoutingContext) => T | undefined): T[] | undefined => {
     const items = raw[key];
     if (items === undefined) return [];

@@ -8,6 +8,7 @@ import { unknownRecipeMessage } from './messages.js';
 import {
   nodeOverrideSchema, nodeRoutingFields, sysctlKeySchema, sysctlValueSchema, tablesSchema,
 } from './routing-schema.js';
+import { userRecipesSchema } from './user-recipes.js';
 import { CAUSES, PROBE_KINDS, WIRELESS_MODES } from './types.js';
 import {
   DEVICE_NAME, DEVICE_REF, NODE_NAME, SCENARIO_NAME,
@@ -205,6 +206,7 @@ export const scenarioFields = (registry: readonly Recipe<any>[]) => ({
   links: z.array(linkSchema).optional(),
   addresses: addressesSchema.optional(),
   tables: tablesSchema.optional(),
+  recipes: userRecipesSchema.optional(),
   cases: z.array(z.strictObject(caseFields(registry))).min(1)
     .describe('Each case runs in a fresh copy of the topology.'),
 });

@@ -1,4 +1,5 @@
 // The resolved scenario model: what the loader hands to the planner. Raw YAML never leaves src/model.
+import type { Recipe } from '../recipes/types.js';
 import type { KernelRange } from './kernel.js';
 
 /** A position in a scenario file, 1-based. */
@@ -169,6 +170,8 @@ export interface Scenario {
   addresses: AddressAssignment[];
   /** `tables:` as written (name → number); names are already resolved in routes and rules. */
   tables?: Record<string, number>;
+  /** Recipes the file defines (`recipes:`), used by its cases like the built-in ones (model/user-recipes.ts). */
+  recipes?: Recipe<any>[];
   cases: Case[];
 }
 

@@ -20,7 +20,8 @@ export const recipeContext = (scenario: Pick<Scenario, 'addresses'>): RecipeCont
 export const caseRecipes = (scenario: Scenario, c: Case): CaseRecipes => {
   const result: CaseRecipes = { ops: [], senders: [], change: { nodes: [], moves: [] } };
   for (const use of c.recipes) {
-    const recipe = findRecipe(use.name);
+    // A recipe the scenario defines itself (recipes:), else the catalog's.
+    const recipe = scenario.recipes?.find((r) => r.name === use.name) ?? findRecipe(use.name);
     // The loader has checked the name; reaching this is a bug, not bad input.
     if (!recipe) throw new Error(`unknown recipe ${use.name} after validation`);
     const steps = recipe.steps(use.params, recipeContext(scenario));

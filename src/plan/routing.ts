@@ -165,17 +165,23 @@ export const defaultRuleOps = (node: string, d: DefaultRules): Op[] =>
     });
   });
 
+/** One node's forwarding and sysctls, routes, default rules, rules (and its setup commands when asked). */
+export const nodeRoutingOps = (node: string, r: NodeRouting, withSetup = false): Op[] => [
+  ...(r.forwarding === undefined ? [] : forwardingOps(node, r.forwarding)),
+  ...r.sysctls.map((s) => sysctl(node, s.key, s.value, `sysctl of ${node} (its sysctl:)`)),
+  ...routeOps(node, r.routes),
+  ...defaultRuleOps(node, r.defaultRules),
+  ...ruleOps(node, r.rules),
+  ...(withSetup ? nodeSetupOps(node, r) : []),
+];
+
+const nodeSetupOps = (node: string, r: NodeRouting): Op[] =>
+  r.setup.map((s) => ({ node, argv: s.argv, why: `setup command of ${node} (${line(s.loc)})` }));
+
 /** Forwarding and sysctls, routes, default rules, rules: one node after the other. */
 export const routingOps = (scenario: Scenario, c: Case): Op[] =>
-  caseRouting(scenario, c).flatMap(({ node, routing: r }) => [
-    ...(r.forwarding === undefined ? [] : forwardingOps(node, r.forwarding)),
-    ...r.sysctls.map((s) => sysctl(node, s.key, s.value, `sysctl of ${node} (its sysctl:)`)),
-    ...routeOps(node, r.routes),
-    ...defaultRuleOps(node, r.defaultRules),
-    ...ruleOps(node, r.rules),
-  ]);
+  caseRouting(scenario, c).flatMap(({ node, routing }) => nodeRoutingOps(node, routing));
 
 /** The setup commands of every node, run last (after the case's sysctls and nft). */
 export const setupOps = (scenario: Scenario, c: Case): Op[] =>
-  caseRouting(scenario, c).flatMap(({ node, routing }) =>
-    routing.setup.map((s) => ({ node, argv: s.argv, why: `setup command of ${node} (${line(s.loc)})` })));
+  caseRouting(scenario, c).flatMap(({ node, routing }) => nodeSetupOps(node, routing));

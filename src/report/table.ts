@@ -17,6 +17,8 @@ const explanation = (c: CaseResult, explain: boolean): string => {
     if (explain || !p.delivered) for (const e of p.evidence) lines.push(`· ${e}`);
   }
   for (const e of c.expectations) if (!e.ok) lines.push(`✗ ${describeFailure(e)}`);
+  // --explain: the routes, rules, sysctls and setup commands the case applied, each with its reason.
+  if (explain && c.applied?.length) lines.push('applied:', ...c.applied.map((a) => `$ ${a}`));
   return lines.join('\n');
 };
 

@@ -12,8 +12,16 @@ export interface GraphDevice {
 export interface GraphNode {
   name: string;
   bridge?: string;
+  /** The node forwards packets (`forwarding: true` in the topology): drawn as a router. */
+  router?: boolean;
   devices: GraphDevice[];
 }
+
+/** A node's title in a drawing: its name, and whether it is a router or has a bridge. */
+export const nodeTitle = (node: GraphNode): string => {
+  const roles = [...(node.router ? ['router'] : []), ...(node.bridge === undefined ? [] : [`bridge ${node.bridge}`])];
+  return roles.length ? `${node.name} (${roles.join(', ')})` : node.name;
+};
 
 /**
  * A cable (veth pair) between two devices, a port's membership of its node's bridge, or a radio's
@@ -113,6 +121,7 @@ export const topologyGraph = (scenario: GraphScenario, probes: readonly DrawnPro
   for (const spec of scenario.nodes) {
     const node = nodeOf(spec.name);
     if (spec.bridge !== undefined) node.bridge = spec.bridge;
+    if (spec.routing?.forwarding) node.router = true;
     // lo matters where datagrams are sent from or seen; on a switch it is noise.
     if (hasAddresses.has(spec.name) || onPath.has(`${spec.name}:lo`)) device(`${spec.name}:lo`);
     if (spec.bridge !== undefined) device(`${spec.name}:${spec.bridge}`);

@@ -45,6 +45,8 @@ export interface CaseResult {
   error?: string;
   /** Set when the case is one cell of a matrix (src/model/matrix.ts). */
   matrix?: MatrixCell & { kernelPins?: { range: string; holds: boolean }[] };
+  /** With --explain: what the case applied besides its topology, `node: command  # why` (report/applied.ts). */
+  applied?: string[];
   durationMs: number;
 }
 

@@ -33,6 +33,8 @@ t.test('a router between two LANs: forwarding on and off, a source rule', { skip
   t.same(paths(byName('without a rule the second address leaves by main\'s default')), [through]);
   t.same(paths(byName('a source rule sends it out of eth1')), [['h1:eth1', 'r1:eth2', 'r1:eth1', 'h2:eth0']],
     'the rule in table wan changed the path');
+  t.same(paths(byName('the same rule from a recipe the file defines')), paths(byName('a source rule sends it out of eth1')),
+    'a recipe defined in the file (recipes:) does the same');
 });
 
 t.test('negative control: the forwarding-off case fails when the override says true', { skip: needsRoot }, async (t) => {

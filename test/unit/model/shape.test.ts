@@ -108,7 +108,7 @@ t.test('unknown keys are reported at the key, with the keys allowed there, at ev
     '        sctp: {}',
     '        expect: { delivered: true, not_via: [] }',
   )), [
-    problem(2, 1, 'colour', 'unknown key "colour" (allowed here: name, description, nodes, links, addresses, tables, cases)'),
+    problem(2, 1, 'colour', 'unknown key "colour" (allowed here: name, description, nodes, links, addresses, tables, recipes, cases)'),
     problem(4, 26, 'nodes.laptop.vlan', 'unknown key "vlan" (allowed here: bridge, forwarding, sysctl, routes, rules, default-rules, setup)'),
     problem(8, 5, 'cases.0.when',
       'unknown key "when" (allowed here: name, description, recipe, sysctl, nft, timeout-ms, nodes, probes, expect, matrix, cells)'),
