@@ -30,7 +30,7 @@ export interface ScenarioResult {
 export interface CaseOptions {
   /** `--explain`: drop reasons per probe window, or why they cannot be had. */
   drops?: DropTracer | { unavailable: string };
-  /** `--out DIR`: a pcap per device under DIR/<case>/. */
+  /** `--out DIR`: the case's own folder (DIR/<scenario>/<case>/, see src/cli/out-tree.ts), a pcap per device. */
   pcapDir?: string;
   /** The kernel the case runs on (uname -r), for kernel-pinned expectations; this one by default. */
   kernel?: string;

@@ -5,6 +5,9 @@ import { HostBackend } from '../backends/host.js';
 import { confinedTo, guardedRunner, isTeardownCommand, SIGNAL_EXIT, trapSignals, type GuardedRunner, type SignalTrap } from '../backends/interrupt.js';
 import { execaRunner } from '../backends/runner.js';
 import { defaultStateDir, StateFile } from '../backends/state.js';
+import { claimOut, freshOutTree, scenarioFolders, uniqueNames } from '../backends/out-tree.js';
+import { caseDirName } from '../probes/capture.js';
+import { join } from 'node:path';
 import { teardownRecorded } from '../backends/teardown.js';
 import { ScenarioError, UsageError } from '../errors.js';
 import { loadScenarioFile } from '../model/load.js';
@@ -15,7 +18,7 @@ import type { Shard } from '../plan/shard.js';
 import type { CaseResult } from '../verdict/verdict.js';
 import { defaultScenarioPath, type Output } from './io.js';
 import { runProgress, shardCases } from './run-ci.js';
-import { checkFormats, reportContext, writeReports, type Format } from './reports.js';
+import { checkFormats, REPORT_FILES, reportContext, writeReports, type Format } from './reports.js';
 import { kernelsOfRun } from '../backends/vm/kernel-spec.js';
 import { unsupportedCases } from '../backends/wireless/support.js';
 import { runOnKernels } from './kernels.js';
@@ -122,6 +125,18 @@ export const finishInterrupted = async (state: StateFile, runner: GuardedRunner,
   else io.err(stillRecorded(state));
 };
 
+/**
+ * Where a case's pcaps go under --out: DIR/<scenario file's name>/<case name>/, one folder per
+ * scenario file (two files with cases of the same names no longer share one), claimed in DIR's
+ * manifest before anything is written into it.
+ */
+export const outFolders = (scenarios: readonly Scenario[], files: readonly string[]) => {
+  const byScenario = scenarioFolders(files, Object.values(REPORT_FILES));
+  const byCase = scenarios.map((s) => uniqueNames(s.cases.map((c) => caseDirName(c.name))));
+  return (out: string, si: number, ci: number): string =>
+    join(claimOut(out, byScenario[si] ?? `scenario-${si}`), byCase[si]?.[ci] ?? `case-${ci}`);
+};
+
 /** `lab run`: exit 0 when every expectation held, 1 otherwise. */
 export const runCommand = async (opts: RunOptions, io: Output): Promise<number> => {
   const files = opts.files.length ? opts.files : [defaultScenarioPath()];
@@ -147,6 +162,10 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
   if (wireless.status === 'rejected') throw wireless.reason;
   const unsupported = wireless.value;
 
+  // A fresh tree per run: what the last run wrote into --out goes first (see out-tree.ts).
+  if (opts.out !== undefined && !opts.collect) freshOutTree(opts.out);
+  const caseFolder = outFolders(scenarios, files);
+
   const lab: { state?: StateFile; runner?: GuardedRunner } = {};
   const trap = trapRunSignals(lab, io);
   const runner = (lab.runner = guardedRunner(execaRunner(), trap.signal));
@@ -166,7 +185,6 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
   const jobs = opts.explain ? 1 : opts.jobs ?? Math.min(availableParallelism(), selected.length || 1);
   const limit = pLimit(Math.max(1, jobs));
   const caseOptions: CaseOptions = {
-    ...(opts.out ? { pcapDir: opts.out } : {}),
     ...(opts.explain ? { drops: await startDropTracer(runner, state, runId) } : {}),
   };
   const progress = runProgress(selected.length, io);
@@ -182,7 +200,8 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
           progress.started(`${si}/${ci}`, scenario.cases[ci]?.name ?? '');
           // Case indexes restart in every file: the scenario's place keeps namespace names apart.
           const prefix = si === 0 ? `lab-${runId}` : `lab-${runId}-s${si}`;
-          const result = await runCase(runner, backend, scenario, ci, prefix, caseOptions);
+          const pcapDir = opts.out !== undefined ? caseFolder(opts.out, si, ci) : undefined;
+          const result = await runCase(runner, backend, scenario, ci, prefix, { ...caseOptions, ...(pcapDir ? { pcapDir } : {}) });
           if (trap.signal.aborted) return;
           byCase.set(`${si}/${ci}`, result);
           progress.finished(`${si}/${ci}`, scenario.name, result);
