@@ -60,6 +60,10 @@ export const hostRequirements = async (runner: Runner, { tools = true }: { tools
   ];
 };
 
+/** tcpdump writes the pcaps of `--out`; lab runs without it otherwise. */
+export const tcpdumpCapability = (runner: Runner): Promise<Capability> =>
+  tool(runner, 'tcpdump (for --out pcaps)', ['tcpdump', '--version'], 'tcpdump');
+
 export const requireAll = (caps: readonly Capability[]): void => {
   const missing = caps.find((c) => !c.ok);
   if (missing) throw new CapabilityError(missing.name, missing.detail, missing.remedy);

@@ -1,6 +1,6 @@
 import { availableParallelism, release } from 'node:os';
 import pLimit from 'p-limit';
-import { hostRequirements, requireAll } from '../backends/capabilities.js';
+import { hostRequirements, requireAll, tcpdumpCapability } from '../backends/capabilities.js';
 import { HostBackend } from '../backends/host.js';
 import { confinedTo, guardedRunner, isTeardownCommand, SIGNAL_EXIT, trapSignals, type GuardedRunner, type SignalTrap } from '../backends/interrupt.js';
 import { execaRunner } from '../backends/runner.js';
@@ -159,6 +159,8 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
   ]);
   if (required.status === 'rejected') throw required.reason;
   requireAll(required.value);
+  // --out writes a pcap per device: without tcpdump, say so now (exit 3), not after the cases ran.
+  if (opts.out !== undefined && !toolsChecked) requireAll([await tcpdumpCapability(execaRunner())]);
   if (wireless.status === 'rejected') throw wireless.reason;
   const unsupported = wireless.value;
 
