@@ -126,6 +126,10 @@ export const main = async (given: readonly string[], io: Output = processOutput(
             array: true,
             describe: 'host, debian, a Debian release (6.1.0-57-amd64) or a PATH (.deb, extracted package, bzImage); repeat it to compare kernels side by side',
           })
+          .option('ignore-size-limit', {
+            type: 'boolean',
+            describe: "run even when the lab would not fit: lab refuses (exit 2) a run whose nodes at once need more memory or processes than this machine has free (docs/limits.md)",
+          })
           .option('skip-unsupported', {
             type: 'boolean',
             describe: 'skip (instead of failing with exit 3) the scenarios this kernel cannot run, e.g. wireless without mac80211_hwsim',
@@ -137,7 +141,8 @@ export const main = async (given: readonly string[], io: Output = processOutput(
           ...(a.shard !== undefined ? { shard: parseShard(a.shard) } : {}),
           ...(a.explain ? { explain: true } : {}),
           ...(a.backend !== undefined ? { backend: a.backend } : {}), kernels: a.kernel ?? [],
-          ...(a['skip-unsupported'] ? { skipUnsupported: true } : {}) }, io);
+          ...(a['skip-unsupported'] ? { skipUnsupported: true } : {}),
+          ...(a['ignore-size-limit'] ? { ignoreSizeLimit: true } : {}) }, io);
       },
     )
     .command(

@@ -22,6 +22,8 @@ import { checkFormats, REPORT_FILES, reportContext, writeReports, type Format } 
 import { kernelsOfRun } from '../backends/vm/kernel-spec.js';
 import { unsupportedCases } from '../backends/wireless/support.js';
 import { runOnKernels } from './kernels.js';
+import { estimateRun, sizeProblem } from './size-check.js';
+import { readHostLimits } from '../backends/host-limits.js';
 
 export interface RunOptions {
   files: string[];
@@ -39,6 +41,8 @@ export interface RunOptions {
   kernels?: string[];
   /** Skip the scenarios this kernel cannot run (wireless without hwsim) instead of exit 3. */
   skipUnsupported?: boolean;
+  /** Run even when the estimate says the machine cannot hold it (see size-check.ts). */
+  ignoreSizeLimit?: boolean;
   /** Hands the results over instead of writing reports (one kernel of a side-by-side run). */
   collect?: (results: ScenarioResult[]) => void;
 }
@@ -151,6 +155,13 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
     requireAll((await hostRequirements(execaRunner())).filter((c) => c.name !== 'root'));
     return runOnKernels(kernels, { ...opts, files }, scenarios, selected, io, runCommand);
   }
+  // Drop reasons are system-wide: one case at a time keeps each probe's window its own.
+  const jobs = opts.explain ? 1 : opts.jobs ?? Math.min(availableParallelism(), selected.length || 1);
+  // Before anything is built: a lab larger than the machine can hold is refused (exit 2).
+  if (!opts.ignoreSizeLimit) {
+    const problem = sizeProblem(estimateRun(scenarios, selected, jobs, opts.out !== undefined), readHostLimits(), jobs);
+    if (problem) throw new UsageError(problem);
+  }
   const toolsChecked = process.env['LAB_IN_VM'] === '1' && process.env['LAB_TOOLS_CHECKED'] === '1';
   // Side by side (loading hwsim takes seconds in a TCG guest); a missing requirement still wins.
   const [required, wireless] = await Promise.allSettled([
@@ -182,9 +193,7 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
   const backend = new HostBackend(runner, state);
   const results: ScenarioResult[] = scenarios.map((s) => ({ name: s.name, file: s.file, kernel: release(), cases: [] }));
   const byCase = new Map<string, CaseResult>();
-  // Drop reasons are system-wide: one case at a time keeps each probe's window its own.
   if (opts.explain && (opts.jobs ?? 1) > 1) io.err('--explain runs one case at a time (drop reasons are system-wide)\n');
-  const jobs = opts.explain ? 1 : opts.jobs ?? Math.min(availableParallelism(), selected.length || 1);
   const limit = pLimit(Math.max(1, jobs));
   const caseOptions: CaseOptions = {
     ...(opts.explain ? { drops: await startDropTracer(runner, state, runId) } : {}),
