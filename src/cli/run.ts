@@ -190,7 +190,7 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
     throw err;
   }
   const runId = state.runId;
-  const backend = new HostBackend(runner, state);
+  const backend = new HostBackend(runner, state, undefined, { signal: trap.signal, progress: (line) => io.err(`${line}\n`) });
   const results: ScenarioResult[] = scenarios.map((s) => ({ name: s.name, file: s.file, kernel: release(), cases: [] }));
   const byCase = new Map<string, CaseResult>();
   if (opts.explain && (opts.jobs ?? 1) > 1) io.err('--explain runs one case at a time (drop reasons are system-wide)\n');
