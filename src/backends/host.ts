@@ -1,6 +1,6 @@
 import { CapabilityError, CommandError } from '../errors.js';
 import type { CasePlan } from '../plan/plan.js';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { batchSteps, failedBatchLine, hostOrder, ipBatchInput, stepWaves, withoutFailedLine, type Step } from '../plan/batch.js';
 import { withCaptured } from '../plan/recipes.js';
@@ -11,7 +11,7 @@ import { NamespaceAgent } from './agent.js';
 import { timeScale } from './time-scale.js';
 import type { Command, CommandResult, Runner } from './runner.js';
 import { inNetns, runInNamespaces, type NsCommand } from './driver.js';
-import { netnsRunDir, type StateFile } from './state.js';
+import { namespaceInode, netnsRunDir, type StateFile } from './state.js';
 import { tracing } from './trace.js';
 
 export { inNetns };
@@ -399,8 +399,38 @@ const netnsBatch = (runner: Runner, verb: 'pids' | 'del', namespaces: readonly s
     timeoutMs: 10_000 + 20 * namespaces.length,
   });
 
-/** Kills every process inside these namespaces (one root batch of `netns pids`). */
+/**
+ * The processes whose network namespace is one of `inodes`: one pass over /proc. `ip netns pids`
+ * scans all of /proc for each namespace it is asked about; measured on linear,150 while its 300
+ * agents started, a batch of 300 took 16.5 s, and an interrupt waited for it.
+ */
+export const pidsInNamespaces = (inodes: ReadonlySet<number>, proc = '/proc'): number[] => {
+  const pids: number[] = [];
+  for (const name of readdirSync(proc)) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const ino = Number(/^net:\[(\d+)\]$/.exec(readlinkSync(join(proc, name, 'ns', 'net')))?.[1]);
+      if (inodes.has(ino)) pids.push(Number(name));
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return pids;
+};
+
+/** Kills every process inside these namespaces: one /proc pass when their handles are here, else one root batch of `netns pids`. */
 const killInside = async (runner: Runner, namespaces: readonly string[]): Promise<void> => {
+  const inodes = namespaces.map((ns) => namespaceInode(ns)?.split(':')[1]);
+  if (inodes.every((i) => i !== undefined)) {
+    for (const pid of pidsInNamespaces(new Set(inodes.map(Number)))) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    return;
+  }
   killAll((await netnsBatch(runner, 'pids', namespaces)).stdout);
 };
 
