@@ -50,9 +50,9 @@ t.test('SIGTERM stops a 300-node build within seconds; nothing is left', { skip:
   const took = performance.now() - sent;
   t.equal(r.exitCode, 143, stderr);
   t.notOk(r.signal, 'lab ended itself, it was not killed');
-  // Known gap: a SIGTERM while the agents start waits for the starts already handed to the
-  // forker (measured 13 s at 300 nodes, SIGTERM 1.2 s in); in the later phases it is 3-5 s.
-  t.ok(took < STOP_WITHIN_MS, `stopped ${Math.round(took)} ms after SIGTERM`, took < STOP_WITHIN_MS ? {} : { todo: 'agent starts in flight are waited for' });
+  // Before: 11.8-13 s here (every agent start already handed to the forker was waited for, then
+  // `ip netns pids` over 300 namespaces); after: 2.2 s at load average 49.
+  t.ok(took < STOP_WITHIN_MS, `stopped ${Math.round(took)} ms after SIGTERM`);
   t.same((await namespaces()).filter((n) => n.startsWith(`lab-${runId}-`)), [], 'no namespace of it left');
   t.same(readdirSync(stateDir), [], 'its state file is gone: nothing for lab clean');
 });
