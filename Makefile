@@ -3,23 +3,46 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-DEB_PACKAGES := iproute2 nftables socat iputils-ping tcpdump tshark
-# The VM backend (QEMU, a busybox initramfs, Debian kernels fetched with apt-get download) and
-# wireless scenarios (hwsim radios driven by iw, hostapd, wpa_supplicant; regulatory database).
-DEB_PACKAGES += qemu-system-x86 busybox-static kmod xz-utils cpio iw hostapd wpasupplicant wireless-regdb
+# What the default scenario needs (`make run`, the host backend): the rest is installed by the
+# target that needs it, and lab names the package and target when one is missing (exit 3,
+# src/backends/packages.ts). perl-base, util-linux and findutils are Essential on Debian.
+DEB_RUN := iproute2 nftables socat iputils-ping perl-base util-linux findutils
+# --out DIR: a pcap per device per case.
+DEB_PCAP := tcpdump
+# Wireless scenarios: hwsim radios driven by iw, hostapd and wpa_supplicant; regulatory database;
+# modprobe for mac80211_hwsim; tcpdump on the radios' monitor.
+DEB_WIRELESS := iw hostapd wpasupplicant wireless-regdb kmod tcpdump
+# The VM backend: QEMU, a busybox initramfs, Debian kernels fetched with apt-get download and read
+# with depmod/modprobe (kmod) and xz.
+DEB_VM := qemu-system-x86 busybox-static kmod xz-utils
+# The bench: Mininet and the bridge tools its lxbr switch needs.
+DEB_BENCH := mininet bridge-utils
+# The tests: all of the above but the bench; tshark reads the pcaps lab writes, cpio its initramfs, ps its processes.
+DEB_TEST := $(DEB_RUN) $(DEB_PCAP) $(DEB_WIRELESS) $(DEB_VM) tshark cpio procps
 TAP := node_modules/.bin/tap
 
-.PHONY: all deps deb npm build run test test-unit test-integration typecheck typecheck-tests schema clean distclean bench
+.PHONY: all deps deps-pcap deps-wireless deps-vm deps-bench deps-test npm build run test test-unit test-integration typecheck typecheck-tests schema docs clean distclean bench
 
 all: build
 
-deps: deb npm
+deps: npm
+	@$(call deb,$(DEB_RUN))
+deps-pcap:
+	@$(call deb,$(DEB_PCAP))
+deps-wireless:
+	@$(call deb,$(DEB_WIRELESS))
+deps-vm:
+	@$(call deb,$(DEB_VM))
+deps-bench:
+	@$(call deb,$(DEB_BENCH))
+deps-test: npm
+	@$(call deb,$(DEB_TEST))
 
 # Installs only what is missing, so a machine that has everything makes no network call.
-deb:
-	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+# tshark's debconf question (may non-root users capture?) is answered by DEBIAN_FRONTEND.
+deb = missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
-	  echo "installing Debian packages: $$missing"; \
+	  echo "installing Debian packages:" $$missing; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
@@ -44,11 +67,10 @@ typecheck-tests: npm
 run: deps build
 	./lab run
 
-# lab against Mininet, the raw ip -batch floor and its speed targets (the table goes in the README).
-# Only the bench installs Mininet (and the bridge tools its lxbr switch needs): a target-specific
-# addition, so `make run` and `make test` never do. BENCHFLAGS: e.g. --json, --quick, --linear 20,50.
-bench: DEB_PACKAGES += mininet bridge-utils
-bench: deps build
+# lab against Mininet, the raw ip -batch floor and its speed targets (docs/design/performance.md).
+# Only the bench installs Mininet (and the bridge tools its lxbr switch needs), so `make run` and
+# `make test` never do. BENCHFLAGS: e.g. --json, --quick, --linear 20,50.
+bench: deps deps-bench build
 	./lab bench $(BENCHFLAGS)
 
 # tap takes test files, not folders, as arguments.
@@ -58,17 +80,21 @@ tests = $(shell find test/$(1) -name '*.test.ts' | sort)
 # afterwards whatever the result: nothing is left in /tmp.
 suite = tmp=$$(mktemp -d /tmp/lab-suite-XXXXXX); rc=0; TMPDIR=$$tmp $(TAP) $(TAPFLAGS) $(1) || rc=$$?; rm -rf $$tmp; exit $$rc
 
-test: deps build typecheck-tests
+test: deps-test build typecheck-tests
 	@$(call suite,$(call tests,unit) $(call tests,integration))
 
 test-unit: npm typecheck-tests
 	@$(call suite,$(call tests,unit))
 
-test-integration: deps build
+test-integration: deps-test build
 	@$(call suite,$(call tests,integration))
 
 schema: npm
 	node --import tsx src/model/write-schema.ts
+
+# docs/reference/*.md from the code (src/docs/); test/unit/docs/reference.test.ts fails when stale.
+docs: npm
+	node --import tsx src/docs/generate.ts
 
 clean:
 	./lab clean 2>/dev/null || true

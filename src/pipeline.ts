@@ -6,10 +6,13 @@ import { CapabilityError } from './errors.js';
 import { expectationFor, kernelPins } from './model/matrix.js';
 import type { Scenario } from './model/types.js';
 import { planCase } from './plan/plan.js';
+import { appliedLines } from './report/applied.js';
 import { hostPort, runProbe } from './probes/probe.js';
 import { startCapture, type Capture } from './probes/capture.js';
 import { observeMedia, type MediumObserver } from './probes/medium.js';
 import type { DropTracer } from './probes/drops.js';
+import { selectLookups, type FibTracer } from './probes/fib-trace.js';
+import { lookupSelector } from './probes/route-query.js';
 import type { DeviceCount } from './probes/observe.js';
 import {
   caseStatus,
@@ -30,10 +33,14 @@ export interface ScenarioResult {
 export interface CaseOptions {
   /** `--explain`: drop reasons per probe window, or why they cannot be had. */
   drops?: DropTracer | { unavailable: string };
-  /** `--out DIR`: the case's own folder (DIR/<scenario>/<case>/, see src/cli/out-tree.ts), a pcap per device. */
+  /** The sender's route lookups per probe (fib tracepoints), or why they cannot be had. */
+  fib?: FibTracer | { unavailable: string };
+  /** `--out DIR`: the case's own folder (DIR/<scenario>/<case>/, see src/backends/out-tree.ts), a pcap per device. */
   pcapDir?: string;
   /** The kernel the case runs on (uname -r), for kernel-pinned expectations; this one by default. */
   kernel?: string;
+  /** `--explain`: the result lists what the case applied besides its topology (routes, rules, setup, ...). */
+  applied?: boolean;
 }
 
 /** Runs one case in a fresh copy of the topology and always tears it down. */
@@ -49,7 +56,10 @@ export const runCase = async (
   const plan = planCase(scenario, caseIndex, prefix);
   const kernel = options.kernel ?? release();
   const pins = kernelPins(plan.case, kernel);
-  const cell = plan.case.matrix ? { matrix: { ...plan.case.matrix, ...(pins.length ? { kernelPins: pins } : {}) } } : {};
+  const cell = {
+    ...(plan.case.matrix ? { matrix: { ...plan.case.matrix, ...(pins.length ? { kernelPins: pins } : {}) } } : {}),
+    ...(options.applied ? { applied: appliedLines(plan.ops) } : {}),
+  };
   const probes: ProbeResult[] = [];
   const expectations: ExpectationResult[] = [];
   try {
@@ -65,6 +75,8 @@ export const runCase = async (
       const radios = new Set(plan.topology.devices.filter((d) => d.kind === 'radio').map((d) => `${d.node}:${d.dev}`));
       const { drops } = options;
       for (const [i, pp] of plan.probes.entries()) {
+        const { fib } = options;
+        const fibMark = fib && 'mark' in fib ? fib.mark() : undefined;
         const probe = () => (medium as MediumObserver).window(i, () => runProbe(runner, backend, live, pp, i, observer));
         const run = drops && 'window' in drops
           ? await drops.window(probe).then(({ result, drops: reasons }) => {
@@ -73,12 +85,14 @@ export const runCase = async (
             })
           : await probe();
         if (drops && 'unavailable' in drops) run.observation.limits.push(drops.unavailable);
+        if (fib && 'since' in fib && fibMark !== undefined) run.observation.lookups = selectLookups(fib.since(fibMark), lookupSelector(pp.probe, pp.port));
+        if (fib && 'unavailable' in fib) run.observation.limits.push(fib.unavailable);
         observer = run.observer;
         const to = pp.probe.kind === 'icmp' ? pp.probe.to.address : hostPort(pp.probe.to.address, pp.port);
         const result = probeResult(pp.probe, to, run.observation, pp.receiverNode, pp.port, radios);
         probes.push(result);
         const expect = expectationFor(plan.case, pp.probe, kernel);
-        expectations.push(...judgeExpectations(pp.probe.name, expect, run.observation, result.cause ?? undefined));
+        expectations.push(...judgeExpectations(pp.probe.name, expect, run.observation, result.cause ?? undefined, result, pp.probe));
       }
     } finally {
       await capture?.stop();

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { AGENT_PL, parseProcCounters, sockaddrHex } from '../probes/agent.js';
 import { type Command, type CommandResult, type LiveProcess, lineReader, type Runner } from './runner.js';
 import { timeScale } from './time-scale.js';
+import type { ProbeAttributes } from '../model/types.js';
 import { tracing } from './trace.js';
 
 const hex = (s: string): string => Buffer.from(s, 'utf8').toString('hex');
@@ -22,6 +23,22 @@ export interface ListenRequest {
   port: number;
   marker: string;
   timeoutMs: number;
+}
+
+export interface SendRequest {
+  kind?: 'udp' | 'tcp' | 'icmp';
+  family: 4 | 6;
+  from: string;
+  to: string;
+  /** Ignored for icmp. */
+  port: number;
+  dev?: string;
+  payload: string;
+  /** tcp: how long the connect may take; icmp: how long to wait for the echo reply. */
+  timeoutMs?: number;
+  /** icmp: the echo identifier. */
+  echo?: number;
+  attributes?: ProbeAttributes;
 }
 
 export interface Listening {
@@ -157,24 +174,40 @@ export class NamespaceAgent {
   }
 
   /**
-   * Sends one UDP datagram from `from` (port chosen by the kernel; bound to `dev` as well when
-   * given) to `to`:`port`, the way `socat -u - UDP-SENDTO:…,bind=…` does, without starting it.
-   * Resolves with the kernel's complaint when the socket could not bind or send.
+   * Sends one probe from `from` (bound to `dev` as well when given; the source port is the
+   * kernel's unless `attributes.sport`) to `to`:`port`, with the socket attributes of the probe:
+   * a UDP datagram, a TCP connect (then the payload), or an ICMP echo request with identifier
+   * `echo`. Resolves once it is sent, with the kernel's complaint when it was refused; an echo
+   * also with `replied`, whether the echo reply came within `timeoutMs`.
    */
-  async send(req: { family: 4 | 6; from: string; to: string; port: number; dev?: string; payload: string }): Promise<{ error?: string }> {
+  send(req: SendRequest): { sent: Promise<{ error?: string }>; replied: Promise<boolean> } {
     const started = performance.now();
+    const kind = req.kind ?? 'udp';
+    const { tos, mark, uid, flowlabel, sport } = req.attributes ?? {};
+    const attrs = Object.entries({ tos, mark, uid, flowlabel, echo: req.echo })
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     const id = this.request('send', [
       req.family,
-      sockaddrHex(req.family, req.from, 0),
-      sockaddrHex(req.family, req.to, req.port),
+      sockaddrHex(req.family, req.from, kind === 'icmp' ? 0 : sport ?? 0),
+      sockaddrHex(req.family, req.to, kind === 'icmp' ? 0 : req.port, flowlabel),
       hex(req.dev ?? ''),
       hex(req.payload),
+      kind,
+      Math.round(req.timeoutMs ?? 1000),
+      attrs,
     ]);
-    const a = await this.answer(id);
-    if (TRACE) process.stderr.write(`[trace] agent ${this.netns} +${(performance.now() - started).toFixed(1)} ms: send udp ${req.from} → ${req.to}:${req.port}\n`);
-    if (!a) return { error: 'the namespace agent ended' };
-    const error = unhex(a[1]);
-    return error ? { error } : {};
+    const sent = this.answer(id, (e) => e === 'sent' || e === 'error').then((a) => {
+      if (TRACE) process.stderr.write(`[trace] agent ${this.netns} +${(performance.now() - started).toFixed(1)} ms: send ${kind} ${req.from} → ${req.to}:${req.port}\n`);
+      if (!a) return { error: 'the namespace agent ended' };
+      const error = unhex(a[1]);
+      return error ? { error } : {};
+    });
+    const replied = kind !== 'icmp'
+      ? Promise.resolve(false)
+      : sent.then((s) => (s.error ? false : this.answer(id, (e) => e === 'result').then((a) => a?.[1] === '1')));
+    return { sent, replied };
   }
 
   /** The contents of files inside the namespace's view (/proc/net, /proc/sys/net); '' when unreadable. */

@@ -3,6 +3,10 @@ import { CapabilityError } from '../errors.js';
 import type { Runner } from './runner.js';
 import { timeScale } from './time-scale.js';
 import { removeNamespace } from './host.js';
+import { deviceFeatureChecks } from './device-features.js';
+import { installHint } from './packages.js';
+import { onPath } from './wireless/support.js';
+import type { Scenario } from '../model/types.js';
 
 export interface Capability {
   name: string;
@@ -10,6 +14,8 @@ export interface Capability {
   detail: string;
   /** How to get it, when missing. */
   remedy: string;
+  /** Missing, it only skips the cases that use it (a device type): `lab doctor` still exits 0. */
+  optional?: boolean;
 }
 
 const tool = async (runner: Runner, name: string, argv: string[], pkg: string): Promise<Capability> => {
@@ -30,7 +36,7 @@ const tool = async (runner: Runner, name: string, argv: string[], pkg: string): 
     name,
     ok: r.exitCode === 0,
     detail: r.exitCode === 0 ? text : `\`${argv[0]}\` is not usable: ${text || `exit ${r.exitCode}`}`,
-    remedy: `install it: apt-get install ${pkg}`,
+    remedy: installHint(pkg),
   };
 };
 
@@ -64,6 +70,27 @@ export const hostRequirements = async (runner: Runner, { tools = true }: { tools
 export const tcpdumpCapability = (runner: Runner): Promise<Capability> =>
   tool(runner, 'tcpdump (for --out pcaps)', ['tcpdump', '--version'], 'tcpdump');
 
+/**
+ * Tools only some runs need, found on PATH without starting them: ping for ICMP probes of the
+ * selected cases, tcpdump for the pcaps of `--out`.
+ */
+export const runTools = (
+  scenarios: readonly Scenario[],
+  selected: readonly (readonly [number, number])[],
+  { pcaps }: { pcaps: boolean },
+  path?: string,
+): Capability[] => {
+  const icmp = selected.some(([si, ci]) => scenarios[si]?.cases[ci]?.probes.some((p) => p.kind === 'icmp'));
+  const needed: [tool: string, pkg: string, why: string][] = [
+    ...(icmp ? [['ping', 'iputils-ping', 'ICMP probes'] as [string, string, string]] : []),
+    ...(pcaps ? [['tcpdump', 'tcpdump', 'the pcaps of --out'] as [string, string, string]] : []),
+  ];
+  return needed.map(([tool, pkg, why]) => {
+    const found = onPath(tool, path);
+    return { name: tool, ok: found !== undefined, detail: found ? `installed (${found})` : `\`${tool}\` is not installed; ${why} need it`, remedy: installHint(pkg) };
+  });
+};
+
 export const requireAll = (caps: readonly Capability[]): void => {
   const missing = caps.find((c) => !c.ok);
   if (missing) throw new CapabilityError(missing.name, missing.detail, missing.remedy);
@@ -92,6 +119,11 @@ export const hostFeatures = async (runner: Runner): Promise<Capability[]> => {
     if (!(await attempt('netns', [['ip', 'netns', 'add', ns]], 'a kernel with CONFIG_NET_NS and root'))) return caps;
     await attempt('veth', [['ip', '-n', ns, 'link', 'add', 'name', 'probe0', 'type', 'veth', 'peer', 'name', 'probe1']], 'a kernel with CONFIG_VETH');
     await attempt('bridge', [['ip', '-n', ns, 'link', 'add', 'name', 'probebr', 'type', 'bridge']], 'a kernel with CONFIG_BRIDGE');
+    // The device types of `devices:` (src/plan/devices.ts names the same features in its ops' requires).
+    for (const f of deviceFeatureChecks(ns)) {
+      await attempt(f.name, [f.argv], f.remedy);
+      (caps[caps.length - 1] as Capability).optional = true;
+    }
     await attempt(
       'nft netdev ingress/egress',
       [exec(['nft', '-f', '-'])],

@@ -176,13 +176,13 @@ export const main = async (given: readonly string[], io: Output = processOutput(
         })
         .command(
           'show <name>',
-          'print the recipe as commands ready to paste on a real host',
+          'print the recipe (NAME, or FILE#NAME for one a scenario defines) as commands ready to paste on a real host',
           (yy) =>
             yy
               .positional('name', { type: 'string', demandOption: true })
               .option('param', { alias: 'p', type: 'string', array: true, describe: 'KEY=VALUE' }),
-          (a) => {
-            code = recipeShowCommand(a.name, a.param ?? [], io);
+          async (a) => {
+            code = await recipeShowCommand(a.name, a.param ?? [], io);
           },
         )
         .demandCommand(1, 'name a recipe subcommand: list or show'),

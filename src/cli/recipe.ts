@@ -1,6 +1,7 @@
 import { parse as parseYamlScalar } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { loadScenarioFile } from '../model/load.js';
 import { issueMessage } from '../model/messages.js';
 import { findRecipe, recipes } from '../recipes/index.js';
 import type { Recipe } from '../recipes/types.js';
@@ -43,11 +44,30 @@ export const parameterHelp = (recipe: Recipe<any>): string => {
   return `parameters of ${recipe.name} (--param KEY=VALUE):\n${lines.join('\n')}`;
 };
 
-export const recipeShowCommand = (name: string, pairs: readonly string[], io: Output): number => {
+/** A recipe the scenario FILE defines under recipes:. */
+const ownRecipe = async (file: string, name: string): Promise<Recipe<any>> => {
+  const own = (await loadScenarioFile(file)).recipes ?? [];
+  const recipe = own.find((r) => r.name === name);
+  if (!recipe) {
+    throw new UsageError(`${file} defines no recipe named ${JSON.stringify(name)}; it defines: ${own.map((r) => r.name).join(', ') || 'none'}`);
+  }
+  return recipe;
+};
+
+/** NAME from the catalog, or FILE#NAME: a recipe the scenario FILE defines (then a promise: the file is read). */
+export const recipeShowCommand = (name: string, pairs: readonly string[], io: Output): number | Promise<number> => {
+  const hash = name.lastIndexOf('#');
+  if (hash > 0) return ownRecipe(name.slice(0, hash), name.slice(hash + 1)).then((r) => showRecipe(r, pairs, io));
   const recipe = findRecipe(name);
   if (!recipe) {
-    throw new UsageError(`no recipe named ${JSON.stringify(name)}; known: ${recipes.map((r) => r.name).join(', ')}`);
+    throw new UsageError(`no recipe named ${JSON.stringify(name)}; known: ${recipes.map((r) => r.name).join(', ')} ` +
+      '(a recipe a scenario defines: FILE#NAME)');
   }
+  return showRecipe(recipe, pairs, io);
+};
+
+const showRecipe = (recipe: Recipe<any>, pairs: readonly string[], io: Output): number => {
+  const name = recipe.name;
   const parsed = recipe.params.safeParse(parseParams(pairs), { error: issueMessage });
   if (!parsed.success) {
     const problems = parsed.error.issues.flatMap((i) =>

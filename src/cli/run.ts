@@ -1,6 +1,6 @@
 import { availableParallelism, release } from 'node:os';
 import pLimit from 'p-limit';
-import { hostRequirements, requireAll, tcpdumpCapability } from '../backends/capabilities.js';
+import { hostRequirements, requireAll, runTools } from '../backends/capabilities.js';
 import { HostBackend } from '../backends/host.js';
 import { confinedTo, guardedRunner, isTeardownCommand, SIGNAL_EXIT, trapSignals, type GuardedRunner, type SignalTrap } from '../backends/interrupt.js';
 import { execaRunner } from '../backends/runner.js';
@@ -14,6 +14,8 @@ import { loadScenarioFile } from '../model/load.js';
 import type { Scenario } from '../model/types.js';
 import { runCase, type CaseOptions, type ScenarioResult } from '../pipeline.js';
 import { startDropTracer } from '../probes/drops.js';
+import { startFibTracer } from '../probes/fib-trace.js';
+import { needsRouteTrace } from '../probes/route-query.js';
 import type { Shard } from '../plan/shard.js';
 import type { CaseResult } from '../verdict/verdict.js';
 import { defaultScenarioPath, type Output } from './io.js';
@@ -152,7 +154,7 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
     // A guest runs this machine's tools (its root is the host's): a missing one is said here,
     // before a boot, and the guest does not ask again (each check is a process start, 0.5 s
     // and more under TCG).
-    requireAll((await hostRequirements(execaRunner())).filter((c) => c.name !== 'root'));
+    requireAll([...(await hostRequirements(execaRunner())).filter((c) => c.name !== 'root'), ...runTools(scenarios, selected, { pcaps: opts.out !== undefined })]);
     return runOnKernels(kernels, { ...opts, files }, scenarios, selected, io, runCommand);
   }
   // Drop reasons are system-wide: one case at a time keeps each probe's window its own.
@@ -169,9 +171,7 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
     unsupportedCases(execaRunner(), scenarios, selected, opts.skipUnsupported ?? false),
   ]);
   if (required.status === 'rejected') throw required.reason;
-  requireAll(required.value);
-  // --out writes a pcap per device: without tcpdump, say so now (exit 3), not after the cases ran.
-  if (opts.out !== undefined && !toolsChecked) requireAll([await tcpdumpCapability(execaRunner())]);
+  requireAll([...required.value, ...(toolsChecked ? [] : runTools(scenarios, selected, { pcaps: opts.out !== undefined }))]);
   if (wireless.status === 'rejected') throw wireless.reason;
   const unsupported = wireless.value;
 
@@ -196,7 +196,11 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
   if (opts.explain && (opts.jobs ?? 1) > 1) io.err('--explain runs one case at a time (drop reasons are system-wide)\n');
   const limit = pLimit(Math.max(1, jobs));
   const caseOptions: CaseOptions = {
-    ...(opts.explain ? { drops: await startDropTracer(runner, state, runId) } : {}),
+    ...(opts.explain ? { drops: await startDropTracer(runner, state, runId), applied: true } : {}),
+    // Which table answered a probe: only when an expectation asks about the route.
+    ...(selected.some(([si, ci]) => needsRouteTrace([scenarios[si]?.cases[ci]].filter((c) => c !== undefined)))
+      ? { fib: await startFibTracer(runner, state, runId) }
+      : {}),
   };
   const progress = runProgress(selected.length, io);
   try {
@@ -237,6 +241,7 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
     if (failed) throw failed.reason;
   } finally {
     if (caseOptions.drops && 'stop' in caseOptions.drops) await caseOptions.drops.stop();
+    if (caseOptions.fib && 'stop' in caseOptions.fib) await caseOptions.fib.stop();
     progress.stop();
     trap.release();
     if (!trap.caught) state.close();

@@ -7,6 +7,7 @@ import { teardownRecorded } from '../backends/teardown.js';
 import { UsageError } from '../errors.js';
 import type { Scenario } from '../model/types.js';
 import { planCase, type CasePlan } from '../plan/plan.js';
+import { appliedLines } from '../report/applied.js';
 import type { Output } from './io.js';
 import { finishInterrupted, loadAll, trapRunSignals } from './run.js';
 
@@ -52,6 +53,9 @@ export const describeUp = (id: string, scenario: Scenario, plan: CasePlan): stri
       });
     lines.push(`  ${node.padEnd(width)}  ${netns.padEnd(nsWidth)}  ${devices.join(', ')}`);
   }
+  // Routes, rules, sysctls, recipe and setup commands, each with why it is there.
+  const applied = appliedLines(plan.ops);
+  if (applied.length) lines.push('', 'applied:', ...applied.map((l) => `  ${l}`));
   const first = plan.namespaces[0];
   if (first) {
     const hints: [string, string][] = [

@@ -4,13 +4,17 @@ import type { Recipe } from '../recipes/types.js';
 import { canonicalAddress, formatTarget, parseProbeFrom, parseProbeTo, type Parsed } from './addresses.js';
 import { listOf } from './messages.js';
 import {
-  caseFields, deviceRefSchema, expectSchema, nodeNameSchema, probeKindSchemas, probeSchema, type RawProbe,
+  caseFields, deviceRefSchema, expectSchema, nodeNameSchema, probeKindSchemas, probeSchema, type RawProbe, type RawExpect,
 } from './schema.js';
 import { resolveMatrixCase } from './matrix.js';
+import { attributeProblems, probeAttributeFields, probeAttributes } from './probe-attributes.js';
+import { KERNEL_TABLES, resolveRouteExpectation } from './route-expectation.js';
 import { changedView, recipesChange } from './recipe-topology.js';
+import { resolveNodeOverrides } from './routing.js';
+import { isUserRecipe } from './user-recipes.js';
 import { formatPath, type KeyPath } from './source.js';
 import { isRecord, splitRef, valid, type ResolveContext, type Topology } from './topology.js';
-import { PROBE_KINDS, type Case, type Expectation, type Probe, type RecipeUse, type SysctlSetting } from './types.js';
+import { PROBE_KINDS, type Case, type Expectation, type Probe, type RecipeUse, type ReplyExpectation, type SysctlSetting } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 1000;
 
@@ -18,6 +22,8 @@ interface CaseContext extends ResolveContext {
   registry: readonly Recipe<any>[];
   fields: ReturnType<typeof caseFields>;
   topology: Topology;
+  /** `tables:` for the case's node overrides; undefined when unreadable. */
+  tables: Map<string, number> | undefined;
 }
 
 /** Every case, or undefined when any of them could not be resolved (problems were reported). */
@@ -26,9 +32,10 @@ export const resolveCases = (
   registry: readonly Recipe<any>[],
   topology: Topology,
   resolveCtx: ResolveContext,
+  tables: Map<string, number> | undefined = new Map(),
 ): Case[] | undefined => {
   if (!Array.isArray(raw)) return undefined;
-  const ctx: CaseContext = { ...resolveCtx, registry, topology, fields: caseFields(registry) };
+  const ctx: CaseContext = { ...resolveCtx, registry, topology, tables, fields: caseFields(registry) };
   const firstByName = new Map<string, KeyPath>();
   const cases = raw.map((item: unknown, i) => {
     const name = valid(ctx.fields.name, isRecord(item) ? item.name : undefined)?.value;
@@ -73,6 +80,7 @@ const resolveCase = (raw: Record<string, unknown>, path: KeyPath, outer: CaseCon
   const ctx = recipes ? withRecipeTopology(recipes, outer) : outer;
   const sysctls = resolveSysctls(raw.sysctl, [...path, 'sysctl'], ctx);
   const nft = resolveNft(raw.nft, [...path, 'nft'], ctx);
+  const nodes = resolveNodeOverrides(raw.nodes, [...path, 'nodes'], ctx);
   const expect = raw.expect === undefined
     ? { loc: ctx.source.at(path) }
     : resolveExpectation(raw.expect, [...path, 'expect'], ctx);
@@ -81,13 +89,14 @@ const resolveCase = (raw: Record<string, unknown>, path: KeyPath, outer: CaseCon
     : [];
   const allProbes = probes.every((p) => p !== undefined) && probes.length > 0 ? probes : undefined;
 
-  if (!name || !description || !timeout || !recipes || !sysctls || !nft || !expect || !allProbes) return undefined;
+  if (!name || !description || !timeout || !recipes || !sysctls || !nft || !nodes || !expect || !allProbes) return undefined;
   return {
     name: name.value,
     ...(description.value === undefined ? {} : { description: description.value }),
     recipes,
     sysctls,
     nft,
+    ...(Object.keys(nodes).length ? { nodes } : {}),
     probes: allProbes,
     expect,
     loc: ctx.source.at(path),
@@ -105,6 +114,7 @@ const resolveRecipes = (raw: unknown, path: KeyPath, ctx: CaseContext): RecipeUs
     const at = [...path, name];
     if (ctx.topology.complete) {
       for (const message of recipe.check(params.value, ctx.topology)) ctx.problems.at(at, message);
+      if (isUserRecipe(recipe)) recipe.checkUse(params.value, at, ctx);
     }
     return { name, params: params.value, loc: ctx.source.at(at) };
   });
@@ -147,16 +157,31 @@ const checkRefs = (raw: unknown, path: KeyPath, ctx: CaseContext): void => {
   });
 };
 
+const replyExpectation = (raw: NonNullable<RawExpect['reply']>): ReplyExpectation => ({
+  ...(raw.delivered === undefined ? {} : { delivered: raw.delivered }),
+  ...(raw.path ? { path: raw.path.map(splitRef) } : {}),
+  ...(raw.reason === undefined ? {} : { reason: raw.reason }),
+});
+
 const resolveExpectation = (raw: unknown, path: KeyPath, ctx: CaseContext): Expectation | undefined => {
   if (isRecord(raw)) for (const key of ['path', 'via', 'not-via']) checkRefs(raw[key], [...path, key], ctx);
+  if (isRecord(raw) && isRecord(raw.reply)) checkRefs(raw.reply.path, [...path, 'reply', 'path'], ctx);
   const expect = valid(expectSchema, raw)?.value;
   if (!expect) return undefined;
+  // Names from the scenario's `tables:` (main, local, default are always known).
+  const route = expect.route && resolveRouteExpectation(expect.route, ctx.tables ?? KERNEL_TABLES,
+    (key, message) => ctx.problems.at([...path, 'route', key], message));
+  if (expect.route && !route) return undefined;
   return {
     ...(expect.delivered === undefined ? {} : { delivered: expect.delivered }),
     ...(expect.reason === undefined ? {} : { reason: expect.reason }),
     ...(expect.path ? { path: expect.path.map(splitRef) } : {}),
     ...(expect.via ? { via: expect.via.map(splitRef) } : {}),
     ...(expect['not-via'] ? { notVia: expect['not-via'].map(splitRef) } : {}),
+    ...(expect.reply ? { reply: replyExpectation(expect.reply) } : {}),
+    ...(expect.handshake === undefined ? {} : { handshake: expect.handshake }),
+    ...(route ? { route } : {}),
+    ...(expect.reject ? { reject: expect.reject } : {}),
     loc: ctx.source.at(path),
   };
 };
@@ -186,14 +211,27 @@ const resolveProbe = (
   if (kind === 'icmp' && to?.port !== undefined) {
     ctx.problems.at([...kindPath, 'to'], `an icmp probe has no port: write ${to.address}`);
   }
+  const rawExpect = isRecord(raw) && isRecord(raw.expect) ? raw.expect : {};
+  if (kind === 'udp' && rawExpect.reply !== undefined) {
+    ctx.problems.at([...path, 'expect', 'reply'], 'a udp probe has no reply to expect: reply is for icmp and tcp probes');
+  }
+  if (kind !== 'tcp' && rawExpect.handshake !== undefined) {
+    ctx.problems.at([...path, 'expect', 'handshake'], `handshake is for tcp probes; this is ${kind}`);
+  }
   const expect = isRecord(raw) && raw.expect !== undefined
     ? resolveExpectation(raw.expect, [...path, 'expect'], ctx)
     : undefined;
 
   const probe: RawProbe | undefined = valid(probeSchema, raw)?.value;
   const given = probe?.[kind];
-  if (!probe || !given || !from || !to || (probe.expect && !expect)) return undefined;
+  // Each attribute on its own, so that one out of range does not hide a wrong combination.
+  const rawAttributes = Object.fromEntries(Object.entries(probeAttributeFields)
+    .map(([key, schema]) => [key, valid(schema, params[key])?.value]));
+  const attributeErrors = from ? attributeProblems(rawAttributes, kind, from.family) : [];
+  for (const [key, message] of attributeErrors) ctx.problems.at([...kindPath, key], message);
+  if (!probe || !given || !from || !to || (probe.expect && !expect) || attributeErrors.length) return undefined;
   if (kind === 'icmp' && to.port !== undefined) return undefined;
+  const attributes = probeAttributes(rawAttributes);
   const target = { address: to.address, ...(to.port === undefined ? {} : { port: to.port }) };
   return {
     kind,
@@ -203,6 +241,7 @@ const resolveProbe = (
     family: from.family,
     timeoutMs: given['timeout-ms'] ?? caseTimeout ?? DEFAULT_TIMEOUT_MS,
     listen: 'listen' in given ? given.listen ?? true : true,
+    ...(Object.keys(attributes).length ? { attributes } : {}),
     ...(expect ? { expect } : {}),
     loc: ctx.source.at(path),
   };

@@ -9,6 +9,7 @@ import { issueMessage } from './messages.js';
 import { resolveScenario } from './resolve.js';
 import { scenarioSchema } from './schema.js';
 import { Problems, SourceMap } from './source.js';
+import { readUserRecipes } from './user-recipes.js';
 import type { Scenario } from './types.js';
 
 export interface LoadOptions {
@@ -56,9 +57,14 @@ export const parseScenario = (text: string, file: string, options: LoadOptions =
 
   const source = new SourceMap(doc, lines);
   const problems = new Problems(file, source);
-  const shape = scenarioSchema(registry).safeParse(raw, { reportInput: true, error: issueMessage });
+  // Recipes the file defines join the registry: cases use them like the built-in ones.
+  const own = readUserRecipes(typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).recipes : undefined,
+    registry, file, source, problems);
+  const all = own.length ? [...registry, ...own] : registry;
+  const shape = scenarioSchema(all).safeParse(raw, { reportInput: true, error: issueMessage });
   if (!shape.success) problems.issues(shape.error.issues);
-  const scenario = resolveScenario(raw, file, registry, { problems, source });
+  const resolved = resolveScenario(raw, file, all, { problems, source });
+  const scenario = resolved && own.length ? { ...resolved, recipes: own } : resolved;
   if (problems.count > 0) throw new ScenarioError(problems.sorted());
   if (!scenario) {
     // Every reason for an unresolved part should have been reported; never hand out half a model.

@@ -1,6 +1,7 @@
 // Raw document → Scenario: every check that needs more than one value, all problems reported.
 import type { Recipe } from '../recipes/types.js';
 import { resolveCases } from './cases.js';
+import { resolveNodeRouting, resolveTables } from './routing.js';
 import { scenarioFields } from './schema.js';
 import { resolveTopology, valid, type ResolveContext } from './topology.js';
 import type { Scenario } from './types.js';
@@ -21,8 +22,15 @@ export const resolveScenario = (
   const name = valid(fields.name, doc.name);
   const description = valid(fields.description, doc.description);
   const topology = resolveTopology(doc, ctx);
-  const cases = resolveCases(doc.cases, registry, topology, ctx);
-  const { nodes, links, wireless, addresses } = topology;
+  const tables = resolveTables(doc.tables, ctx);
+  const routingCtx = { ...ctx, topology, tables };
+  const rawNodes = typeof doc.nodes === 'object' && doc.nodes !== null ? (doc.nodes as Record<string, unknown>) : {};
+  const nodes = topology.nodes.map((n) => {
+    const routing = resolveNodeRouting(rawNodes[n.name], n.name, routingCtx);
+    return routing ? { ...n, routing } : n;
+  });
+  const cases = resolveCases(doc.cases, registry, topology, ctx, tables);
+  const { links, wireless, addresses } = topology;
   if (!name || !description || !cases) return undefined;
   return {
     name: name.value,
@@ -32,6 +40,7 @@ export const resolveScenario = (
     links,
     ...(wireless.length ? { wireless } : {}),
     addresses,
+    ...(tables?.size ? { tables: Object.fromEntries(tables) } : {}),
     cases,
   };
 };

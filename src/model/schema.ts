@@ -4,11 +4,18 @@
 import { z } from 'zod';
 import { recipes as catalog } from '../recipes/index.js';
 import type { Recipe } from '../recipes/types.js';
+import { devicesSchema } from './device-schema.js';
 import { unknownRecipeMessage } from './messages.js';
-import { CAUSES, PROBE_KINDS, WIRELESS_MODES } from './types.js';
 import {
-  DEVICE_NAME, DEVICE_REF, NODE_NAME, SCENARIO_NAME, SYSCTL_KEY,
-  deviceNameProblem, deviceRefProblem, nodeNameProblem, scenarioNameProblem, sysctlKeyProblem,
+  nodeOverrideSchema, nodeRoutingFields, sysctlKeySchema, sysctlValueSchema, tablesSchema,
+} from './routing-schema.js';
+import { userRecipesSchema } from './user-recipes.js';
+import { CAUSES, PROBE_KINDS, WIRELESS_MODES } from './types.js';
+import { probeAttributeFields } from './probe-attributes.js';
+import { rejectSchema, routeExpectationSchema } from './route-expectation.js';
+import {
+  DEVICE_NAME, DEVICE_REF, NODE_NAME, SCENARIO_NAME,
+  deviceNameProblem, deviceRefProblem, nodeNameProblem, scenarioNameProblem,
 } from './names.js';
 
 /** A regex check whose message explains the rejected value. */
@@ -31,6 +38,8 @@ export const timeoutMsSchema = z.int({ error: TIMEOUT }).min(10, { error: TIMEOU
 export const nodeSpecSchema = z.strictObject({
   bridge: deviceNameSchema.optional()
     .describe('A bridge inside the node; every linked port of the node is enslaved to it.'),
+  devices: devicesSchema.optional(),
+  ...nodeRoutingFields,
 }).nullable();
 
 export const nodesSchema = z.record(nodeNameSchema, nodeSpecSchema)
@@ -76,13 +85,31 @@ export const addressesSchema = z.record(
   }),
 ).describe('Addresses by device (node:device).');
 
+export const replyExpectSchema = z.strictObject({
+  delivered: z.boolean().optional().describe(
+    'Whether the answer reached the sending node: icmp, the echo reply (what ping waits for); tcp, the ' +
+      'SYN-ACK (a RST, when nothing listens, is not one).'),
+  path: z.array(deviceRefSchema).optional()
+    .describe('Exactly these devices, in travel order, from the destination back to the sender.'),
+  reason: z.enum(CAUSES).optional()
+    .describe('Why the answer did not reach the sender: the request\'s own cause when it never arrived.'),
+}).describe('icmp and tcp: the answer to the probe (echo reply, SYN-ACK) on its way back.');
+
 export const expectSchema = z.strictObject({
-  delivered: z.boolean().optional().describe('Whether the datagram reaches the receiver.'),
+  delivered: z.boolean().optional().describe(
+    'Whether the probe reaches the destination: udp, the receiver got the marker; icmp, the echo request ' +
+      'reached the destination node\'s ICMP layer (IcmpInEchos / Icmp6InEchos moved there); tcp, the ' +
+      'listener accepted the connection and read the marker.'),
   reason: z.enum(CAUSES).optional()
     .describe('Why the datagram did not arrive, as the verdict finds it from the evidence.'),
   path: z.array(deviceRefSchema).optional().describe('Exactly these devices, in travel order.'),
   via: z.array(deviceRefSchema).optional().describe('Each of these devices must be on the path.'),
   'not-via': z.array(deviceRefSchema).optional().describe('None of these devices may be on the path.'),
+  reply: replyExpectSchema.optional(),
+  handshake: z.boolean().optional()
+    .describe('tcp: the connect completed: SYN, SYN-ACK and the final ACK (the sender\'s connect() returned success).'),
+  route: routeExpectationSchema.optional(),
+  reject: rejectSchema.optional(),
 });
 
 const probeTargetFields = {
@@ -92,6 +119,7 @@ const probeTargetFields = {
     .meta({ examples: ['192.0.2.2', '192.0.2.2:9000', '2001:db8::2', '[2001:db8::2]:9000'] }),
   dev: deviceNameSchema.optional().describe('Send out of this device of the sending node (SO_BINDTODEVICE).'),
   'timeout-ms': timeoutMsSchema.optional(),
+  ...probeAttributeFields,
 };
 
 const listenField = z.boolean().optional()
@@ -117,14 +145,7 @@ export const probeSchema = z.strictObject({
   error: `a probe has exactly one of: ${PROBE_KINDS.join(', ')}`,
 });
 
-export const sysctlKeySchema = named(SYSCTL_KEY, sysctlKeyProblem, 'sysctl key not allowed');
-
-export const sysctlValueSchema = z.union([z.number(), z.string(), z.boolean()], {
-  error: 'a sysctl value must be a number, text, or true/false',
-}).refine((v) => typeof v !== 'string' || !/[\u0000-\u001f\u007f]/.test(v), {
-  // It becomes an argv element: a NUL cannot be passed at all, a newline would be a second write.
-  error: 'a sysctl value may not contain control characters (NUL, newline, tab)',
-});
+export { sysctlKeySchema, sysctlValueSchema };
 
 export const sysctlSchema = z.record(nodeNameSchema, z.record(sysctlKeySchema, sysctlValueSchema))
   .describe('Sysctls per node, applied after the recipes: { NODE: { net.ipv4.KEY: VALUE } }.');
@@ -191,6 +212,9 @@ export const caseFields = (registry: readonly Recipe<any>[]) => ({
   nft: z.record(nodeNameSchema, z.string().min(1)).optional()
     .describe('An nftables ruleset per node (nft -f syntax), loaded after the sysctls: a firewall under test.'),
   'timeout-ms': timeoutMsSchema.optional(),
+  nodes: z.record(nodeNameSchema, nodeOverrideSchema).optional()
+    .describe('Routing of nodes in this case (forwarding, sysctl, routes, rules, default-rules, setup, replace): ' +
+      'lists add after the node\'s own unless named in replace; forwarding, default-rules keys and sysctl keys override.'),
   probes: z.array(probeSchema).min(1),
   expect: expectSchema.optional().describe('Expectations for every probe of the case.'),
   matrix: matrixSchema.optional(),
@@ -204,6 +228,8 @@ export const scenarioFields = (registry: readonly Recipe<any>[]) => ({
   nodes: nodesSchema,
   links: z.array(linkSchema).optional(),
   addresses: addressesSchema.optional(),
+  tables: tablesSchema.optional(),
+  recipes: userRecipesSchema.optional(),
   cases: z.array(z.strictObject(caseFields(registry))).min(1)
     .describe('Each case runs in a fresh copy of the topology.'),
 });

@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import type { RecipeScenarioView } from '../recipes/types.js';
 import { canonicalAddress, parseCidr } from './addresses.js';
+import { checkNodeDevices, readNodeDevices } from './devices.js';
 import { loopbackMisuseMessage, notADeviceMessage, undeclaredNodeMessage } from './messages.js';
 import { LOOPBACK } from './names.js';
 import { deviceRefSchema, linkSchema, nodeSpecSchema, wirelessLinkSchema } from './schema.js';
@@ -58,13 +59,15 @@ interface Devices {
   unsure: Set<string>;
   /** False when some link was unreadable: any node may then have more devices. */
   allLinksRead: boolean;
+  /** `node:dev` of each device a node's `devices:` creates → the path of its key. */
+  created: Map<string, KeyPath>;
 }
 
 const lineOf = (ctx: ResolveContext, path: KeyPath): string =>
   `${formatPath(path)}, line ${ctx.source.at(path).line}`;
 
 export const resolveTopology = (raw: Record<string, unknown>, ctx: ResolveContext): Topology => {
-  const devices: Devices = { declared: undefined, byNode: new Map(), unsure: new Set(), allLinksRead: true };
+  const devices: Devices = { declared: undefined, byNode: new Map(), unsure: new Set(), allLinksRead: true, created: new Map() };
   const nodes = readNodes(raw.nodes, devices, ctx);
   const wireless: WirelessLink[] = [];
   const links = readLinks(raw.links, devices, ctx, wireless);
@@ -86,6 +89,19 @@ export const resolveTopology = (raw: Record<string, unknown>, ctx: ResolveContex
     return false;
   };
 
+  const linkEnds = (node: string): string[] => [
+    ...links.flatMap((l) => l.ends),
+    ...wireless.flatMap((w) => w.radios),
+  ].filter((e) => e.node === node).map((e) => e.dev);
+  if (isRecord(raw.nodes)) {
+    checkNodeDevices(nodes, raw.nodes, {
+      problems: ctx.problems,
+      hasDevice: (node, dev) => devices.byNode.get(node)?.has(dev) ?? false,
+      devicesKnown,
+      devicesOf: (node) => [...(devices.byNode.get(node) ?? [])],
+      linkEnds,
+    });
+  }
   const addresses = readAddresses(raw.addresses, checkDevice, ctx);
   const addressesKnown = (node: string): boolean => !addresses.unsure.has(node) && !addresses.unsure.has('');
   return {
@@ -115,9 +131,16 @@ const readNodes = (raw: unknown, devices: Devices, ctx: ResolveContext): NodeSpe
     if (!parsed && !(isRecord(spec) && (bridge === undefined || typeof bridge === 'string'))) {
       devices.unsure.add(name);
     }
-    const node: NodeSpec = typeof bridge === 'string' ? { name, bridge } : { name };
+    const created = readNodeDevices(name, isRecord(spec) ? spec.devices : undefined, ctx.source);
+    if (!created.readable) devices.unsure.add(name);
+    const node: NodeSpec = {
+      name,
+      ...(typeof bridge === 'string' ? { bridge } : {}),
+      ...(created.specs.length ? { devices: created.specs } : {}),
+    };
     declared.set(name, node);
-    devices.byNode.set(name, new Set([LOOPBACK, ...(node.bridge ? [node.bridge] : [])]));
+    devices.byNode.set(name, new Set([LOOPBACK, ...(node.bridge ? [node.bridge] : []), ...created.created.keys()]));
+    for (const [dev, path] of created.created) devices.created.set(`${name}:${dev}`, path);
     if (node.bridge === LOOPBACK) ctx.problems.at(['nodes', name, 'bridge'], loopbackMisuseMessage('a bridge'));
     return node;
   });
@@ -219,6 +242,8 @@ const checkLinkEnd = (end: DeviceRef, text: string, devices: Devices, firstAt: s
   if (devices.declared && !node) return undeclaredNodeMessage(end.node, [...devices.declared.keys()]);
   if (end.dev === LOOPBACK) return loopbackMisuseMessage('a link end');
   if (node && end.dev === node.bridge) return `${text} is the bridge of ${end.node}; it cannot also be a link end`;
+  const created = devices.created.get(text);
+  if (created) return `${text} is created under ${formatPath(created)}; each device is defined once`;
   if (firstAt) return `${text} is already a link end (${firstAt}); each device is defined once`;
   devices.byNode.get(end.node)?.add(end.dev);
   return undefined;

@@ -49,9 +49,11 @@ export const failedBatchLine = (stderr: string): number | undefined => {
 export const stepWaves = (steps: readonly Step[]): Step[][] => {
   const waves: Step[][] = [];
   for (const step of steps) {
-    const wave = step.ops[0]?.wave;
+    // A single op (one that names a kernel feature, reads a value, takes input) runs alone, so that
+    // its failure is its own (a missing feature skips the case instead of failing a batch).
+    const wave = step.kind === 'single' ? undefined : step.ops[0]?.wave;
     const last = waves[waves.length - 1];
-    const lastWave = last?.[0]?.ops[0]?.wave;
+    const lastWave = last?.[0]?.kind === 'single' ? undefined : last?.[0]?.ops[0]?.wave;
     if (wave !== undefined && last && lastWave === wave) last.push(step);
     else waves.push([step]);
   }
@@ -60,20 +62,21 @@ export const stepWaves = (steps: readonly Step[]): Step[][] => {
 
 /**
  * A topology op that can run from the root namespace as one line of `ip -batch`, creating its
- * device straight inside the node's namespace (`link add NAME netns NS type …`): a bridge, or a
+ * device straight inside the node's namespace (`link add name NAME netns NS type …`): a bridge, or a
  * veth pair with both ends placed. Nothing ever appears in the root namespace. Undefined for any
  * other op.
  */
 export const rootLine = (op: Op, netnsOf: (node: string) => string): string | undefined => {
   if ((op.wave !== 1 && op.wave !== 2) || op.input !== undefined || op.capture !== undefined || op.requires !== undefined) return undefined;
   if (!op.argv.every(plainToken)) return undefined;
-  const [ip, link, add, name, type, kind, ...rest] = op.argv;
-  if (ip !== 'ip' || link !== 'link' || add !== 'add' || type !== 'type' || !name) return undefined;
+  const [ip, link, add, nameKw, name, type, kind, ...rest] = op.argv;
+  if (ip !== 'ip' || link !== 'link' || add !== 'add' || nameKw !== 'name' || type !== 'type' || !name) return undefined;
   const ns = netnsOf(op.node);
-  if (kind === 'bridge' && rest.length === 0) return `link add ${name} netns ${ns} type bridge`;
+  // `name NAME`: a device called like an ip keyword (up, mtu, help) is never read as one.
+  if (kind === 'bridge' && rest.length === 0) return `link add name ${name} netns ${ns} type bridge`;
   if (kind !== 'veth' || rest[0] !== 'peer' || rest[1] !== 'name' || !rest[2]) return undefined;
-  if (rest.length === 3) return `link add ${name} netns ${ns} type veth peer name ${rest[2]} netns ${ns}`;
-  if (rest.length === 5 && rest[3] === 'netns') return `link add ${name} netns ${ns} type veth peer name ${rest[2]} netns ${rest[4]}`;
+  if (rest.length === 3) return `link add name ${name} netns ${ns} type veth peer name ${rest[2]} netns ${ns}`;
+  if (rest.length === 5 && rest[3] === 'netns') return `link add name ${name} netns ${ns} type veth peer name ${rest[2]} netns ${rest[4]}`;
   return undefined;
 };
 

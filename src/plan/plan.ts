@@ -3,6 +3,7 @@ import type { SenderBinding } from '../recipes/types.js';
 import {
   boundProbe, caseRecipes, changedAddresses, changedTopology, topologyChangeOps, type CaseRecipes,
 } from './recipes.js';
+import { routingOps, setupOps } from './routing.js';
 import { nftOps, sysctlOps, topologyOf, topologyOps } from './topology.js';
 import type { Op, Topology } from './types.js';
 import { mediumMonitors, withRadios, wirelessOps, type MediumMonitor } from './wireless.js';
@@ -29,7 +30,7 @@ export interface CasePlan {
   /** node → namespace, in node order. Every namespace carries the run's prefix. */
   namespaces: { node: string; netns: string }[];
   topology: Topology;
-  /** Topology, then recipes, then case sysctls and nft rulesets, each inside its node's namespace. */
+  /** Topology, node routing, recipes, case sysctls and nft rulesets, setup commands; each inside its node's namespace. */
   ops: Op[];
   probes: ProbePlan[];
   /** The observer of each radio medium (wireless link); none without wireless links. */
@@ -93,10 +94,12 @@ export const planCase = (scenario: Scenario, caseIndex: number, prefix: string):
       ...wireless.radios,
       ...topologyOps(scenario, netnsOf),
       ...wireless.join,
+      ...routingOps(scenario, c),
       ...topologyChangeOps(recipes.change, netnsOf),
       ...recipes.ops,
       ...sysctlOps(c),
       ...nftOps(c),
+      ...setupOps(scenario, c),
     ],
     probes: planProbes(scenario, c, prefix, caseIndex, recipes),
     media: mediumMonitors(scenario),

@@ -20,7 +20,8 @@ export const recipeContext = (scenario: Pick<Scenario, 'addresses'>): RecipeCont
 export const caseRecipes = (scenario: Scenario, c: Case): CaseRecipes => {
   const result: CaseRecipes = { ops: [], senders: [], change: { nodes: [], moves: [] } };
   for (const use of c.recipes) {
-    const recipe = findRecipe(use.name);
+    // A recipe the scenario defines itself (recipes:), else the catalog's.
+    const recipe = scenario.recipes?.find((r) => r.name === use.name) ?? findRecipe(use.name);
     // The loader has checked the name; reaching this is a bug, not bad input.
     if (!recipe) throw new Error(`unknown recipe ${use.name} after validation`);
     const steps = recipe.steps(use.params, recipeContext(scenario));
@@ -75,10 +76,10 @@ export const changedAddresses = (addresses: readonly AddressAssignment[], change
  * created its namespace), then each device moved into the namespace of its new node.
  */
 export const topologyChangeOps = (change: TopologyChange, netnsOf: (node: string) => string): Op[] => [
-  ...change.nodes.map((node): Op => ({ node, argv: ['ip', 'link', 'set', 'lo', 'up'] })),
+  ...change.nodes.map((node): Op => ({ node, argv: ['ip', 'link', 'set', 'dev', 'lo', 'up'] })),
   ...change.moves.map((m): Op => ({
     node: m.device.node,
-    argv: ['ip', 'link', 'set', m.device.dev, 'netns', netnsOf(m.to)],
+    argv: ['ip', 'link', 'set', 'dev', m.device.dev, 'netns', netnsOf(m.to)],
     why: m.why,
   })),
 ];

@@ -1,4 +1,5 @@
 import type { Case, Scenario } from '../model/types.js';
+import { attributeOps, createOps, isUp, masterOf, vlanOps, withNodeDevices } from './devices.js';
 import type { Op, Topology, TopologyDevice } from './types.js';
 
 /** Every device of the scenario's topology, `lo` included, in declaration order per node. */
@@ -21,9 +22,10 @@ export const topologyOf = (scenario: Scenario): Topology => {
       });
     }
   }
+  const withCreated = withNodeDevices(devices, scenario.nodes);
   const order = new Map(scenario.nodes.map((n, i) => [n.name, i]));
-  devices.sort((x, y) => (order.get(x.node) ?? 0) - (order.get(y.node) ?? 0));
-  return { nodes: scenario.nodes.map((n) => n.name), devices };
+  withCreated.sort((x, y) => (order.get(x.node) ?? 0) - (order.get(y.node) ?? 0));
+  return { nodes: scenario.nodes.map((n) => n.name), devices: withCreated };
 };
 
 /**
@@ -37,31 +39,37 @@ export const topologyOps = (scenario: Scenario, netnsOf: (node: string) => strin
   const ops: Op[] = [];
   const ends = scenario.links.flatMap((l) => l.ends);
   for (const node of scenario.nodes) {
-    ops.push({ node: node.name, argv: ['ip', 'link', 'set', 'lo', 'up'], wave: 1 });
+    if (isUp(node, 'lo')) ops.push({ node: node.name, argv: ['ip', 'link', 'set', 'dev', 'lo', 'up'], wave: 1 });
     if (node.bridge) {
-      ops.push({ node: node.name, argv: ['ip', 'link', 'add', node.bridge, 'type', 'bridge'], wave: 1 });
+      ops.push({ node: node.name, argv: ['ip', 'link', 'add', 'name', node.bridge, 'type', 'bridge'], wave: 1 });
     }
   }
   for (const node of scenario.nodes) {
     for (const link of scenario.links.filter((l) => l.ends[0].node === node.name)) {
       const [a, b] = link.ends;
       const peer = a.node === b.node ? [] : ['netns', netnsOf(b.node)];
-      ops.push({ node: a.node, argv: ['ip', 'link', 'add', a.dev, 'type', 'veth', 'peer', 'name', b.dev, ...peer], wave: 2 });
+      ops.push({ node: a.node, argv: ['ip', 'link', 'add', 'name', a.dev, 'type', 'veth', 'peer', 'name', b.dev, ...peer], wave: 2 });
     }
   }
   for (const node of scenario.nodes) {
     const mine = ends.filter((e) => e.node === node.name);
     const op = (argv: string[]): Op => ({ node: node.name, argv, wave: 3 });
-    if (node.bridge) {
-      for (const end of mine) ops.push(op(['ip', 'link', 'set', end.dev, 'master', node.bridge]));
+    const inWave = (o: Op): Op => ({ ...o, wave: 3 });
+    // devices: created (each after the device it sits on), attributes, enslaving, port VLANs.
+    ops.push(...createOps(node).map(inWave), ...attributeOps(node).map(inWave));
+    const created = (node.devices ?? []).filter((d) => d.type).map((d) => d.name);
+    for (const dev of [...(node.bridge ? [node.bridge] : []), ...mine.map((e) => e.dev), ...created]) {
+      const master = masterOf(node, dev, mine.some((e) => e.dev === dev));
+      if (master) ops.push(op(['ip', 'link', 'set', 'dev', dev, 'master', master]));
     }
+    ops.push(...vlanOps(node).map(inWave));
     for (const a of scenario.addresses.filter((x) => x.ref.node === node.name)) {
       // IPv6 duplicate address detection would hold the address tentative for a second or more.
       const nodad = a.family === 6 ? ['nodad'] : [];
       ops.push(op(['ip', 'addr', 'add', a.cidr, 'dev', a.ref.dev, ...nodad]));
     }
-    if (node.bridge) ops.push(op(['ip', 'link', 'set', node.bridge, 'up']));
-    for (const end of mine) ops.push(op(['ip', 'link', 'set', end.dev, 'up']));
+    const up = [...(node.bridge ? [node.bridge] : []), ...mine.map((e) => e.dev), ...created].filter((dev) => isUp(node, dev));
+    for (const dev of up) ops.push(op(['ip', 'link', 'set', 'dev', dev, 'up']));
   }
   return ops;
 };

@@ -28,7 +28,11 @@ export interface Op {
 export interface TopologyDevice {
   node: string;
   dev: string;
-  kind: 'loopback' | 'veth' | 'bridge' | 'radio';
+  kind: 'loopback' | 'veth' | 'bridge' | 'radio' | 'dummy' | 'macvlan' | 'vxlan' | 'vlan';
+  /** macvlan, vlan: the lower device it sits on; vxlan: its underlay device (dev). */
+  lower?: string;
+  /** vxlan: its VNI (vxlan devices of one VNI reach each other over their underlay). */
+  vni?: number;
   /** For a veth end: the other end. */
   peer?: { node: string; dev: string };
   /** For a bridge port: the bridge it is enslaved to. */

@@ -219,9 +219,9 @@ export const wirelessOps = (scenario: Scenario, casePrefix: string, netnsOf: (no
       why: `hwsim radios for ${link.radios.map(formatRef).join(', ')} on the medium of this link only, and ${monitor} that only listens (the medium's observer)`,
     });
     link.radios.forEach((r, k) => {
-      if (r.node !== creator) radios.push({ node: r.node, argv: ['ip', 'link', 'set', moving(k), 'name', r.dev] });
+      if (r.node !== creator) radios.push({ node: r.node, argv: ['ip', 'link', 'set', 'dev', moving(k), 'name', r.dev] });
     });
-    join.push({ node: creator, argv: ['ip', 'link', 'set', dev, 'up'] });
+    join.push({ node: creator, argv: ['ip', 'link', 'set', 'dev', dev, 'up'] });
     join.push({ node: creator, argv: ['iw', 'dev', dev, 'set', 'freq', String(link.freq)], why: 'the observer listens on the link\'s channel' });
     const peers = String(link.radios.length - 1);
     // Radios per node, in the link's order.
@@ -236,7 +236,7 @@ export const wirelessOps = (scenario: Scenario, casePrefix: string, netnsOf: (no
         join.push({ node, argv: ['sh', '-c', START_STATIONS, 'sh', ...devs], input: supplicantConfig(link), why: `stations ${devs.map((d) => `${node}:${d}`).join(', ')}, associated` });
       }
     } else {
-      for (const [node, devs] of byNode) for (const dev of devs) join.push({ node, argv: ['ip', 'link', 'set', dev, 'up'] });
+      for (const [node, devs] of byNode) for (const dev of devs) join.push({ node, argv: ['ip', 'link', 'set', 'dev', dev, 'up'] });
       // Every node joins; the last one waits for its peers right away, the others after it joined.
       const nodes = [...byNode.keys()];
       const bssid = link.mode === 'ibss' ? ibssBssid(link.ssid, l) : '-';

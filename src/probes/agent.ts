@@ -23,9 +23,18 @@
 //                                                in pid 1's, or when its own could not be read
 //   write ID PATH_HEX VALUE_HEX …              → ID wrote ERROR_HEX… (empty: written), each
 //                                                file written in one write(2), as sysctl -w does
-//   send ID FAMILY FROM_SA_HEX TO_SA_HEX DEV_HEX PAYLOAD_HEX
-//                                              → ID sent ERROR_HEX (empty: sent): one UDP
-//                                                datagram from a bound socket (bound to DEV too)
+//   send ID FAMILY FROM_SA_HEX TO_SA_HEX DEV_HEX PAYLOAD_HEX [KIND TIMEOUT_MS ATTRS]
+//                                              → ID sent ERROR_HEX (empty: sent): a probe from a
+//                                                bound socket (bound to DEV too), in a child of
+//                                                its own: udp (one datagram, the default), tcp
+//                                                (a connect within TIMEOUT_MS, then the payload)
+//                                                or icmp (an echo request, id ATTRS' echo=, seq
+//                                                1); icmp then answers ID result 1|0: whether
+//                                                the echo reply came within TIMEOUT_MS. ATTRS:
+//                                                KEY=NUMBER,… of tos mark uid flowlabel echo
+//                                                (sport and the flow label travel in the
+//                                                socket addresses); ERROR names the call and
+//                                                the kernel's errno text ("sendto: …")
 // Prints `agent ready` once it reads requests; ends when stdin closes (listeners first). Started
 // with a socket path and a token (`perl -e AGENT_PL PATH TOKEN`), it connects to lab's unix
 // socket there, speaks the same protocol over it and says `agent ready TOKEN PID` first.
@@ -54,7 +63,7 @@ sub spawn_kid { my ($id, $work) = @_;
   close $w; $kids{$pid} = { fh => $r, buf => '' }; $pid }
 my ($SELF, %NR);
 sub nr { unless (%NR) { my $m = ''; if (open(my $f, '<', '/proc/self/exe')) { binmode $f; read($f, my $h, 20); $m = unpack('v', substr($h, 18, 2)) if length($h) == 20 }
-    %NR = $m eq '62' ? (setns => 308, unshare => 272, mount => 165, umount2 => 166) : $m eq '183' ? (setns => 268, unshare => 97, mount => 40, umount2 => 39) : (none => 0) }
+    %NR = $m eq '62' ? (setns => 308, unshare => 272, mount => 165, umount2 => 166, setfsuid => 122) : $m eq '183' ? (setns => 268, unshare => 97, mount => 40, umount2 => 39, setfsuid => 151) : (none => 0) }
   $NR{$_[0]} }
 sub enter_netns { my $name = shift;
   return 0 if $name =~ m{/} || $name =~ /^\.\.?$/ || !length $name || -e "/etc/netns/$name" || !nr('setns');
@@ -111,13 +120,55 @@ sub do_listen { my ($w, $id, $kind, $family, $sa, $marker, $timeout) = @_;
       my $got = sysread($c, my $buf, 65536); last unless $got; $data .= $buf;
       $done->(1, length $data) if index($data, $marker) >= 0 }
     close $c } }
-sub do_send { my ($id, $family, $from, $to, $dev, $payload) = @_;
-  my $r = sub { print "$id\tsent\t" . hx($_[0]) . "\n" };
-  socket(my $s, $family == 6 ? 10 : 2, 2, 0) or return $r->("$!");
-  if (length $dev) { setsockopt($s, 1, 25, $dev) or return $r->("$!") }
-  bind($s, $from) or return $r->("$!");
-  defined send($s, $payload, 0, $to) or return $r->("$!");
-  close $s; $r->('') }
+# Linux's generic values (x86_64 and arm64 alike) of what a probe's socket is given.
+my %K = (SOL_SOCKET => 1, SO_REUSEADDR => 2, SO_ERROR => 4, SO_BINDTODEVICE => 25, SO_MARK => 36,
+  SOL_IP => 0, IP_TOS => 1, SOL_IPV6 => 41, IPV6_FLOWINFO_SEND => 33, IPV6_TCLASS => 67,
+  SOCK_STREAM => 1, SOCK_DGRAM => 2, SOCK_RAW => 3, IPPROTO_ICMP => 1, IPPROTO_ICMPV6 => 58,
+  F_GETFL => 3, F_SETFL => 4, O_NONBLOCK => 2048, EINPROGRESS => 115, ETIMEDOUT => 110, EINTR => 4);
+sub probe_socket { my ($kind, $family, $dev, $a) = @_;
+  my ($type, $proto) = $kind eq 'tcp' ? ($K{SOCK_STREAM}, 6) : $kind eq 'udp' ? ($K{SOCK_DGRAM}, 17)
+    : ($K{SOCK_RAW}, $family == 6 ? $K{IPPROTO_ICMPV6} : $K{IPPROTO_ICMP});
+  # A socket belongs to its creator's fsuid (sock_alloc), which is what uidrange rules and
+  # meta skuid see. Only the fsuid changes, and only for the socket() call: unlike the euid it
+  # keeps the capabilities a raw socket, a mark and a device binding need.
+  if (defined $a->{uid}) { return (undef, 'uid: setfsuid is unknown on this machine') unless nr('setfsuid'); syscall(nr('setfsuid'), $a->{uid} + 0) }
+  my $made = socket(my $s, $family == 6 ? 10 : 2, $type, $proto); my $why = "$!";
+  syscall(nr('setfsuid'), 0) if defined $a->{uid};
+  return (undef, "socket: $why") unless $made;
+  my @opts = ([length $dev, $K{SOL_SOCKET}, $K{SO_BINDTODEVICE}, $dev, 'SO_BINDTODEVICE'],
+    [defined $a->{mark}, $K{SOL_SOCKET}, $K{SO_MARK}, pack('I', $a->{mark} || 0), 'SO_MARK'],
+    [defined $a->{tos}, $family == 6 ? ($K{SOL_IPV6}, $K{IPV6_TCLASS}) : ($K{SOL_IP}, $K{IP_TOS}), pack('i', $a->{tos} || 0), $family == 6 ? 'IPV6_TCLASS' : 'IP_TOS'],
+    [defined $a->{flowlabel}, $K{SOL_IPV6}, $K{IPV6_FLOWINFO_SEND}, pack('i', 1), 'IPV6_FLOWINFO_SEND'],
+    [$kind eq 'tcp', $K{SOL_SOCKET}, $K{SO_REUSEADDR}, pack('i', 1), 'SO_REUSEADDR']);
+  for my $o (@opts) { my ($on, $level, $name, $value, $what) = @$o; next unless $on; setsockopt($s, $level, $name, $value) or return (undef, "$what: $!") }
+  ($s, '') }
+sub icmp_sum { my $sum = 0; $sum += $_ for unpack('n*', $_[0] . (length($_[0]) % 2 ? "\0" : '')); $sum = ($sum >> 16) + ($sum & 0xffff) while $sum >> 16; ~$sum & 0xffff }
+sub do_send { my ($w, $id, $family, $from, $to, $dev, $payload, $kind, $timeout, $attrs) = @_;
+  my %a = map { split /=/, $_, 2 } grep { length } split /,/, $attrs;
+  my $sent = sub { print $w "$id\tsent\t" . hx($_[0]) . "\n"; exit 0 if length $_[0] || $kind ne 'icmp' };
+  my ($s, $err) = probe_socket($kind, $family, $dev, \%a); $sent->($err) unless $s;
+  bind($s, $from) or $sent->("bind: $!");
+  if ($kind eq 'udp') { defined send($s, $payload, 0, $to) or $sent->("sendto: $!"); $sent->('') }
+  if ($kind eq 'tcp') { my $flags = fcntl($s, $K{F_GETFL}, 0); fcntl($s, $K{F_SETFL}, $flags | $K{O_NONBLOCK});
+    if (!connect($s, $to)) { $sent->("connect: $!") unless $! == $K{EINPROGRESS};
+      my $win = ''; vec($win, fileno($s), 1) = 1; my $n = select(undef, my $wout = $win, undef, $timeout / 1000);
+      if ($n <= 0) { $! = $K{ETIMEDOUT}; $sent->("connect: $!") }
+      my $e = unpack('i', getsockopt($s, $K{SOL_SOCKET}, $K{SO_ERROR})); if ($e) { $! = $e; $sent->("connect: $!") } }
+    fcntl($s, $K{F_SETFL}, $flags); syswrite($s, $payload); close $s; $sent->('') }
+  my ($request, $reply) = $family == 6 ? (128, 129) : (8, 0);
+  my $msg = pack('CCnnn', $request, 0, 0, $a{echo} || 0, 1) . $payload;
+  # ICMPv6's checksum covers a pseudo-header: the kernel fills it in on a raw ICMPv6 socket.
+  substr($msg, 2, 2) = pack('n', icmp_sum($msg)) if $family == 4;
+  defined send($s, $msg, 0, $to) or $sent->("sendto: $!");
+  $sent->('');
+  my $deadline = now() + $timeout / 1000;
+  while ((my $left = $deadline - now()) > 0) { my $rin = ''; vec($rin, fileno($s), 1) = 1;
+    my $n = select(my $rout = $rin, undef, undef, $left); next if $n < 0 && $! == $K{EINTR}; last if $n <= 0;
+    defined recv($s, my $buf, 65535, 0) or next;
+    # A raw IPv4 socket reads the IP header too; IPv6 gives the ICMPv6 message alone.
+    my $at = $family == 4 ? (ord($buf) & 15) * 4 : 0; my ($type, $code, $sum, $echo, $seq) = unpack('CCnnn', substr($buf, $at));
+    if (defined $seq && $type == $reply && $echo == ($a{echo} || 0) && $seq == 1) { print $w "$id\tresult\t1\n"; exit 0 } }
+  print $w "$id\tresult\t0\n"; exit 0 }
 sub do_write { my ($id, @pv) = @_; my @err;
   while (@pv) { my ($path, $value) = splice(@pv, 0, 2);
     my $f; my $ok = open($f, '>', $path) && defined(syswrite($f, $value)); my $why = "$!"; close $f if $f; push @err, $ok ? '' : $why }
@@ -141,7 +192,8 @@ sub request { my @f = split /\t/, $_[0], -1; my ($op, $id) = (shift @f, shift @f
   elsif ($op eq 'read') { do_read($id, map { uh($_) } @f) }
   elsif ($op eq 'reap') { do_reap($id, uh($f[0])) }
   elsif ($op eq 'write') { do_write($id, map { uh($_) } @f) }
-  elsif ($op eq 'send') { my ($fam, @rest) = @f; do_send($id, $fam, map { uh($_) } @rest) } }
+  elsif ($op eq 'send') { my ($fam, $from, $to, $dev, $payload, $kind, $t, $attrs) = @f;
+    spawn_kid($id, sub { do_send($_[0], $id, $fam, (map { uh($_) } $from, $to, $dev, $payload), $kind || 'udp', $t || 1000, $attrs || '') }) } }
 sub main { $SIG{CHLD} = sub {}; $stdin_open = 1; my $in = '';
 if (@_) { my ($path, $token) = @_; socket(my $s, 1, 1, 0) or die "socket: $!\n"; connect($s, pack('S', 1) . $path) or die "connect $path: $!\n";
   open(STDIN, '<&', $s) or die "stdin: $!\n"; open(STDOUT, '>&', $s) or die "stdout: $!\n"; close $s; select(STDOUT); $| = 1;
@@ -172,8 +224,11 @@ if (!@ARGV && open(my $c, '<', '/proc/self/cmdline')) { local $/; my @a = split 
 main(@ARGV);
 `;
 
-/** The socket address perl's bind() takes (struct sockaddr_in / sockaddr_in6), as hex. */
-export const sockaddrHex = (family: 4 | 6, address: string, port: number): string => {
+/**
+ * The socket address perl's bind() takes (struct sockaddr_in / sockaddr_in6), as hex; an IPv6
+ * flow label goes in sin6_flowinfo, where sendto and connect take it (with IPV6_FLOWINFO_SEND).
+ */
+export const sockaddrHex = (family: 4 | 6, address: string, port: number, flowlabel?: number): string => {
   if (family === 4) {
     const b = Buffer.alloc(16);
     b.writeUInt16LE(2, 0);
@@ -184,6 +239,7 @@ export const sockaddrHex = (family: 4 | 6, address: string, port: number): strin
   const b = Buffer.alloc(28);
   b.writeUInt16LE(10, 0);
   b.writeUInt16BE(port, 2);
+  b.writeUInt32BE((flowlabel ?? 0) & 0xfffff, 4);
   ipv6Bytes(address).copy(b, 8);
   return b.toString('hex');
 };

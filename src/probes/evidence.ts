@@ -67,6 +67,13 @@ export const parseNstat = (stdout: string): Counters => {
 };
 
 /**
+ * IPv6 counters that are evidence and that housekeeping leaves alone: a router dropping a packet
+ * it may not forward (Ip6InAddrErrors) and ICMPv6 errors (Ip6InNoRoutes also moves for a router's
+ * own solicitations, so it is not one).
+ */
+const IPV6_EVIDENCE = /^(Ip6InAddrErrors|Icmp6OutDestUnreachs|Icmp6InDestUnreachs)$/;
+
+/**
  * Counters that moved between two readings, without IPv6 housekeeping noise (router
  * solicitations and MLD reports a new interface sends by itself).
  */
@@ -74,7 +81,7 @@ export const counterDeltas = (before: Counters, after: Counters): Counters => {
   const out: Counters = {};
   for (const [k, v] of Object.entries(after)) {
     const d = v - (before[k] ?? 0);
-    if (d !== 0 && !/^(Ip6|Icmp6)/.test(k) && !/Octets$/.test(k)) out[k] = d;
+    if (d !== 0 && (!/^(Ip6|Icmp6)/.test(k) || IPV6_EVIDENCE.test(k)) && !/Octets$/.test(k)) out[k] = d;
   }
   return out;
 };

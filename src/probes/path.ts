@@ -33,14 +33,38 @@ const wiredSuccessors = (p: Passage, byKey: Map<string, TopologyDevice>, topolog
     if (d.kind === 'bridge') {
       return sameNode.filter((o) => o.master === d.dev).map((o) => ({ key: keyOf(o), dir: 'tx' }));
     }
+    if (d.kind === 'macvlan') {
+      // Measured (nft netdev hooks, kernel 6.18): a macvlan's transmission is seen on its egress,
+      // then on its lower device's egress; in bridge mode a sibling on the same lower may take it.
+      const siblings = sameNode.filter((o) => o.kind === 'macvlan' && o.lower === d.lower && o.dev !== d.dev);
+      return [...siblings.map((o): Passage => ({ key: keyOf(o), dir: 'rx' })), ...(d.lower ? [{ key: `${d.node}:${d.lower}`, dir: 'tx' } as Passage] : [])];
+    }
+    if (d.kind === 'vxlan') {
+      // Measured: the inner datagram is seen on the sending vxlan's egress and the receiving one's
+      // ingress; on the underlay devices it is UDP to the vxlan port, which the probe's rule does not match.
+      return topology.devices
+        .filter((o) => o.kind === 'vxlan' && o.vni === d.vni && keyOf(o) !== p.key)
+        .map((o) => ({ key: keyOf(o), dir: 'rx' }));
+    }
+    if (d.kind === 'vlan' && d.lower) {
+      // Counted in a VM (Debian 6.1; this kernel has no 8021q): the probe on the vlan's egress and
+      // on its lower's (the tag travels out of band, so the rule still matches), as for a macvlan.
+      return [{ key: `${d.node}:${d.lower}`, dir: 'tx' }];
+    }
+    // A dummy sends nowhere.
     return [];
   }
+  // Measured: a frame received by a macvlan's (or vlan's) lower device is seen on the lower's
+  // ingress, then on the upper device's ingress.
+  const uppers = sameNode
+    .filter((o) => (o.kind === 'macvlan' || o.kind === 'vlan') && o.lower === d.dev)
+    .map((o): Passage => ({ key: keyOf(o), dir: 'rx' }));
   if (d.master) {
-    return sameNode
+    return [...uppers, ...sameNode
       .filter((o) => (o.master === d.master && o.dev !== d.dev) || o.dev === d.master)
-      .map((o) => ({ key: keyOf(o), dir: o.dev === d.master ? 'rx' : 'tx' }));
+      .map((o): Passage => ({ key: keyOf(o), dir: o.dev === d.master ? 'rx' : 'tx' }))];
   }
-  return sameNode.filter((o) => !o.master && o.dev !== d.dev).map((o) => ({ key: keyOf(o), dir: 'tx' }));
+  return [...uppers, ...sameNode.filter((o) => !o.master && o.dev !== d.dev).map((o): Passage => ({ key: keyOf(o), dir: 'tx' }))];
 };
 
 /**
@@ -88,7 +112,11 @@ export const derivePath = (topology: Topology, counts: DeviceCounts, senderNode:
     .filter((d) => d.node === senderNode)
     .map((d): Passage => ({ key: keyOf(d), dir: 'tx' }))
     .filter(seen);
-  for (const start of senderTx) if (!visited.has(id(start))) walk(start);
+  // A transmission that follows another one of the sender (a macvlan's lower after the macvlan) is
+  // not where the walk starts.
+  const followers = new Set(senderTx.flatMap((p) => successors(p, byKey, topology)).map(id));
+  const starts = [...senderTx.filter((p) => !followers.has(id(p))), ...senderTx.filter((p) => followers.has(id(p)))];
+  for (const start of starts) if (!visited.has(id(start))) walk(start);
   for (const d of topology.devices) {
     for (const dir of ['tx', 'rx'] as const) {
       const p = { key: keyOf(d), dir };

@@ -19,7 +19,11 @@ import {
 import { echoId, neighbourRules, probeLegs, type LegName } from './legs.js';
 import { parseObserver, type DeviceCount } from './observe.js';
 import { derivePath } from './path.js';
+import { hopQueries, type HopEvidence } from './hop-evidence.js';
+import { gatherHop } from './hops.js';
 import { timeScale } from '../backends/time-scale.js';
+import type { FibLookup } from './fib-trace.js';
+import { routeGetCommand } from './route-query.js';
 
 export interface LegObservation {
   name: LegName;
@@ -60,12 +64,21 @@ export interface ProbeObservation {
   inputSysctls?: Record<string, number>;
   /** Per node, the kernel counters that moved during the probe. */
   counters: Record<string, Counters>;
+  /** The sender's own route lookups (fib tracepoints), when a route expectation asked for them. */
+  lookups?: FibLookup[];
   /** skb:kfree_skb drop reasons seen during the probe window (with --explain). */
   dropReasons?: { reason: string; count: number }[];
   /** Nodes carrying a ruleset of the case's own (a firewall under test). */
   firewalled: string[];
   /** What lab itself did not get to see; said instead of guessed. */
   limits: string[];
+  /**
+   * icmp: the echo reply reached the sender (ping got it); tcp: the sender's connect completed
+   * (the SYN-ACK reached it and it sent the final ACK). Absent for udp.
+   */
+  answered?: boolean;
+  /** What the node where a leg stopped decided about it (a router that did not forward it; a reply never sent). */
+  hops?: HopEvidence[];
 }
 
 /** How long the receiver may take to bind before the probe counts as broken. */
@@ -74,18 +87,41 @@ const receiverReadyMs = (): number => 5_000 * timeScale();
 export const hostPort = (address: string, port: number): string =>
   address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 
-/** The sending command of a probe: socat for udp and tcp, ping for icmp. Sends `marker` once. */
+/**
+ * The sending command of a probe when its node's agent cannot send it (a link-local source, whose
+ * scope id sockaddrHex does not carry): socat for udp and tcp, ping for icmp. Sends `marker` once.
+ * The socket attributes socat cannot set before it sends (a mark, a flow label) are left out.
+ */
 export const senderArgv = (pp: ProbePlan): string[] => {
   const { kind, from, to, family, timeoutMs } = pp.probe;
+  const a = pp.probe.attributes ?? {};
+  // The socket's owner: ping and socat run as that user, keeping the capabilities a device
+  // binding (net_raw) and a mark (net_admin) need.
+  const asUser = a.uid === undefined ? [] : [
+    'setpriv', `--reuid=${a.uid}`, `--regid=${a.uid}`, '--clear-groups',
+    '--inh-caps=+net_raw,+net_admin,+net_bind_service', '--ambient-caps=+net_raw,+net_admin,+net_bind_service',
+  ];
   if (kind === 'icmp') {
     const seconds = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
-    return ['ping', `-${family}`, '-c', '1', '-W', seconds, '-e', String(echoId(pp)), '-I', from.dev ?? from.address, to.address];
+    // -I twice: the device, then the source address (ping takes each -I for what it is).
+    const source = from.dev ? ['-I', from.dev, '-I', from.address] : ['-I', from.address];
+    return [
+      ...asUser, 'ping', `-${family}`, '-c', '1', '-W', seconds, '-e', String(echoId(pp)), ...source,
+      ...(a.tos === undefined ? [] : ['-Q', String(a.tos)]),
+      ...(a.mark === undefined ? [] : ['-m', String(a.mark)]),
+      ...(a.flowlabel === undefined ? [] : ['-F', a.flowlabel.toString(16)]),
+      to.address,
+    ];
   }
-  const bind = family === 6 ? `[${from.address}]` : from.address;
-  const options = [`bind=${bind}`, ...(from.dev ? [`so-bindtodevice=${from.dev}`] : [])];
+  const host = family === 6 ? `[${from.address}]` : from.address;
+  const options = [
+    `bind=${a.sport === undefined ? host : `${host}:${a.sport}`}`,
+    ...(from.dev ? [`so-bindtodevice=${from.dev}`] : []),
+    ...(a.tos === undefined ? [] : [family === 6 ? `ipv6-tclass=${a.tos}` : `ip-tos=${a.tos}`]),
+  ];
   if (kind === 'tcp') options.push(`connect-timeout=${(timeoutMs / 1000).toFixed(3)}`);
   const address = kind === 'udp' ? `UDP${family}-SENDTO` : `TCP${family}`;
-  return ['socat', '-u', '-', `${address}:${hostPort(to.address, pp.port)},${options.join(',')}`];
+  return [...asUser, 'socat', '-u', '-', `${address}:${hostPort(to.address, pp.port)},${options.join(',')}`];
 };
 
 /** The tool's last complaint, without its own prefixes and syscall arguments. */
@@ -153,19 +189,26 @@ export const runProbe = async (
 
   let sendError: string | undefined;
   let delivered = false;
+  let answered: boolean | undefined;
   const senderAgent = live.agents.get(probe.from.node);
-  // A link-local source needs a scope id that sockaddrHex does not carry: socat binds that one.
-  if (ready && probe.kind === 'udp' && senderAgent && !/^fe80:|%/i.test(probe.from.address)) {
-    // The agent sends it: what socat would do (see senderArgv), without a process start.
-    const sent = await senderAgent.send({
+  // A link-local source needs a scope id that sockaddrHex does not carry: socat or ping sends that one.
+  if (ready && senderAgent && !/^fe80:|%/i.test(probe.from.address)) {
+    // The agent sends it, every kind: a socket with the probe's attributes, no process start, and
+    // the kernel's refusal at once (ping says nothing of one and waits its whole timeout).
+    const { sent, replied } = senderAgent.send({
+      kind: probe.kind,
       family: probe.family,
       from: probe.from.address,
       to: probe.to.address,
       port: pp.port,
       ...(probe.from.dev ? { dev: probe.from.dev } : {}),
       payload: `${pp.marker}\n`,
+      timeoutMs: probe.timeoutMs * timeScale(),
+      echo: echoId(pp),
+      ...(probe.attributes ? { attributes: probe.attributes } : {}),
     });
-    sendError = sent.error;
+    sendError = (await sent).error;
+    if (probe.kind === 'icmp') delivered = await replied;
   } else if (ready) {
     const sent = await live.run(probe.from.node, {
       argv: senderArgv(pp),
@@ -174,13 +217,16 @@ export const runProbe = async (
     });
     if (probe.kind === 'icmp') {
       // ping exits 1 when no reply came, 2 on an error of its own (no route, for one).
-      delivered = sent.exitCode === 0;
+      answered = sent.exitCode === 0;
       if (sent.exitCode > 1) sendError = lastLine(sent.stderr) || `ping exited with ${sent.exitCode}`;
     } else if (sent.exitCode !== 0) {
       sendError = lastLine(sent.stderr) || `socat exited with ${sent.exitCode}`;
     }
+    if (probe.kind === 'tcp') answered = sent.exitCode === 0;
   }
-  if (listening && ready) {
+  // Refused by the sender's own kernel: there is nothing to wait for.
+  if (sendError && listening) listening.close();
+  if (listening && ready && !sendError) {
     // The window opens when the sender is done, so a slow start elsewhere cannot eat into it.
     const window = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), probe.timeoutMs * timeScale()).unref());
     const got = await Promise.race([listening.result, window]);
@@ -193,10 +239,11 @@ export const runProbe = async (
   const sender = probe.from.node;
   const routeArgs = [...(probe.family === 6 ? ['-6'] : []), '-j', 'route', 'get', probe.to.address, 'from', probe.from.address];
   // The neighbour entry and the route decision in one ip process: `neigh show to A` and `route
-  // get A from B [oif DEV]`, each as alone (-force goes on past a refused route).
+  // get A from B [oif DEV] …` with the probe's attributes, each as alone (-force goes on past a
+  // refused route).
   const senderBatch = [
     `neigh show to ${probe.to.address}`,
-    `route get ${probe.to.address} from ${probe.from.address}${probe.from.dev ? ` oif ${probe.from.dev}` : ''}`,
+    routeGetCommand(probe, pp.port),
   ];
   const [readings, after, senderAnswers] = await Promise.all([
     Promise.all(nodes.map(async (node) => [node, await backend.readObserver(live, node)] as const)),
@@ -223,6 +270,12 @@ export const runProbe = async (
   });
 
   const counters = Object.fromEntries(nodes.map((n) => [n, counterDeltas(before[n] ?? {}, after[n] ?? {})]));
+  if (probe.kind === 'icmp') {
+    // Delivered: the echo request reached the destination's ICMP layer, whether or not an answer got back.
+    const echoes = probe.family === 6 ? 'Icmp6InEchos' : 'IcmpInEchos';
+    const rx = pp.receiverNode;
+    delivered = answered === true || (rx !== undefined && (after[rx]?.[echoes] ?? 0) > (before[rx]?.[echoes] ?? 0));
+  }
   const neighbours = neigh.exitCode === 0 ? parseNeigh(sender, neigh.stdout, probe.to.address) : [];
   const exchange = await neighbourExchange(live, probe.family, observer, previous, neighbours[0]);
   const prediction = parseRouteGet(predicted.exitCode, predicted.stdout, predicted.stderr);
@@ -247,6 +300,8 @@ export const runProbe = async (
     if (keys.length && values) inputSysctls = Object.fromEntries(keys.map((k, i) => [k, values[i] ?? 0]));
   }
   if (!rxNode) limits.push(`no node owns ${probe.to.address}, so nothing could receive it`);
+  const bridgePorts = new Set(topoDevices.filter((d) => d.master).map((d) => `${d.node}:${d.dev}`));
+  const hops = await Promise.all(hopQueries(probe, legs, rxNode, bridgePorts).map((q) => gatherHop(live, q, readSysctls)));
 
   const legZero = legs[0];
   return {
@@ -266,6 +321,8 @@ export const runProbe = async (
       counters,
       firewalled: live.plan.case.nft.map((n) => n.node),
       limits,
+      ...(answered === undefined ? {} : { answered }),
+      ...(hops.length ? { hops } : {}),
     },
   };
 };

@@ -75,7 +75,7 @@ export const netnsSplit: Recipe<NetnsSplitParams> = {
         argv: ['ip', 'addr', 'add', a.cidr, 'dev', p.nic, ...(a.family === 6 ? ['nodad'] : [])],
         ...(i === 0 ? { why: `the move flushed ${p.nic}'s address${cidrs.length > 1 ? 'es' : ''}: give ${cidrs.length > 1 ? 'them' : 'it'} back inside ${to}` } : {}),
       })),
-      { node: to, argv: ['ip', 'link', 'set', p.nic, 'up'], why: `the move left ${p.nic} down` },
+      { node: to, argv: ['ip', 'link', 'set', 'dev', p.nic, 'up'], why: `the move left ${p.nic} down` },
     ];
     return {
       ops,

@@ -47,10 +47,10 @@ export const renderRecipe = (recipe: Recipe<any>, steps: RecipeSteps): string =>
   if (steps.variables.length) out.push('');
   for (const node of steps.topology?.nodes ?? []) {
     out.push(`# ${node}: a network namespace of its own`, shellCommand(['ip', 'netns', 'add', node]));
-    out.push(shellCommand(['ip', '-n', node, 'link', 'set', 'lo', 'up']));
+    out.push(shellCommand(['ip', '-n', node, 'link', 'set', 'dev', 'lo', 'up']));
   }
   for (const move of steps.topology?.moves ?? []) {
-    out.push(`# ${move.why}`, shellCommand(['ip', 'link', 'set', move.device.dev, 'netns', move.to]));
+    out.push(`# ${move.why}`, shellCommand(['ip', 'link', 'set', 'dev', move.device.dev, 'netns', move.to]));
   }
   for (const op of steps.ops) {
     const why = [op.why, op.requires && `needs ${op.requires}`].filter(Boolean).join('; ');
@@ -64,7 +64,7 @@ export const renderRecipe = (recipe: Recipe<any>, steps: RecipeSteps): string =>
   }
   const undo = [
     ...[...steps.ops].reverse().flatMap((op) => (op.undo ? [shellCommand(argvOf({ ...op, argv: op.undo }), vars)] : [])),
-    ...(steps.topology?.moves ?? []).map((m) => shellCommand(['ip', '-n', m.to, 'link', 'set', m.device.dev, 'netns', '1'])),
+    ...(steps.topology?.moves ?? []).map((m) => shellCommand(['ip', '-n', m.to, 'link', 'set', 'dev', m.device.dev, 'netns', '1'])),
     ...(steps.topology?.nodes ?? []).map((node) => shellCommand(['ip', 'netns', 'del', node])),
   ];
   if (undo.length) {

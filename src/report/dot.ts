@@ -1,6 +1,6 @@
 // The topology in Graphviz dot (`lab graph --format dot | dot -Tsvg`), with each drawn probe's
 // path as numbered coloured arrows. Devices are named `node:dev`, nodes are clusters.
-import { EXPECTED_COLOUR, hopLabel, probeColour, topologyGraph, type DrawnProbe, type GraphScenario, type TopologyGraph } from './topology-graph.js';
+import { EXPECTED_COLOUR, hopLabel, nodeTitle, probeColour, topologyGraph, type DrawnProbe, type GraphScenario, type TopologyGraph } from './topology-graph.js';
 
 /** A dot double-quoted string. */
 const q = (text: string): string => `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')}"`;
@@ -13,7 +13,7 @@ export const renderDot = (g: TopologyGraph): string => {
     '  edge [fontname="Helvetica"];',
   ];
   g.nodes.forEach((node, n) => {
-    const title = node.bridge === undefined ? node.name : `${node.name} (bridge ${node.bridge})`;
+    const title = nodeTitle(node);
     lines.push(`  subgraph cluster_${n} {`, `    label=${q(title)};`);
     for (const d of node.devices) {
       const style = g.lost.has(d.ref)
@@ -28,7 +28,7 @@ export const renderDot = (g: TopologyGraph): string => {
   // A medium is an ellipse that its radios hang from.
   for (const m of g.media) lines.push(`  ${q(m.id)} [label=${q(m.label)}, shape=ellipse, style="dashed"];`);
   for (const e of g.edges) {
-    const style = e.kind === 'bridge-port' ? ', style=dashed' : e.kind === 'air' ? `, style=dotted${e.accessPoint ? ', label="AP"' : ''}` : '';
+    const style = e.kind === 'bridge-port' ? ', style=dashed' : e.kind === 'stacked' ? ', style=bold, label="on"' : e.kind === 'air' ? `, style=dotted${e.accessPoint ? ', label="AP"' : ''}` : '';
     lines.push(`  ${q(e.a)} -> ${q(e.b)} [dir=none${style}];`);
   }
   for (const h of g.hops) {

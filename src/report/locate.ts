@@ -71,7 +71,10 @@ export const locateCases = (scenario: Scenario, text: string | undefined): Locat
         const source = layers.findLast((e) => (e as Record<string, unknown>)[field] !== undefined) ?? c.expect;
         const at = source.loc ?? c.loc;
         const key = yamlKey(field);
-        expectations.set(`${probe.name}: ${key}`, finder?.keyAt(at, key) ?? at);
+        const where = finder?.keyAt(at, key) ?? at;
+        expectations.set(`${probe.name}: ${key}`, where);
+        // The reply is judged key by key (reply.delivered, ...): each points at its `reply:`.
+        if (field === 'reply') for (const sub of ['delivered', 'path', 'reason']) expectations.set(`${probe.name}: reply.${sub}`, where);
       }
     }
     locations.set(locationKey(scenario.file, c.name), { loc: c.loc, expectations });

@@ -1,6 +1,6 @@
 // The topology as a Mermaid flowchart (GitHub renders ```mermaid blocks in Markdown and job
 // summaries), with each drawn probe's path as numbered thick arrows.
-import { EXPECTED_COLOUR, hopLabel, probeColour, topologyGraph, type DrawnProbe, type GraphScenario, type TopologyGraph } from './topology-graph.js';
+import { EXPECTED_COLOUR, hopLabel, nodeTitle, probeColour, topologyGraph, type DrawnProbe, type GraphScenario, type TopologyGraph } from './topology-graph.js';
 
 /** Mermaid's entity for a double quote; nothing else in lab's names needs escaping. */
 const label = (text: string): string => `"${text.replaceAll('"', '#quot;')}"`;
@@ -9,7 +9,7 @@ export const renderMermaid = (g: TopologyGraph): string => {
   const ids = new Map<string, string>();
   const lines = ['flowchart LR'];
   g.nodes.forEach((node, n) => {
-    const title = node.bridge === undefined ? node.name : `${node.name} (bridge ${node.bridge})`;
+    const title = nodeTitle(node);
     lines.push(`  subgraph n${n}[${label(title)}]`);
     for (const d of node.devices) {
       const id = `d${ids.size}`;

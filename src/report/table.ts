@@ -17,13 +17,17 @@ const explanation = (c: CaseResult, explain: boolean): string => {
     if (explain || !p.delivered) for (const e of p.evidence) lines.push(`· ${e}`);
   }
   for (const e of c.expectations) if (!e.ok) lines.push(`✗ ${describeFailure(e)}`);
+  // --explain: the routes, rules, sysctls and setup commands the case applied, each with its reason.
+  if (explain && c.applied?.length) lines.push('applied:', ...c.applied.map((a) => `$ ${a}`));
   return lines.join('\n');
 };
 
 const pathCell = (c: CaseResult): string =>
   c.probes
     .map((p) => {
-      const path = p.path.length ? p.path.join(' → ') : '(none)';
+      const there = p.path.length ? p.path.join(' → ') : '(none)';
+      // The answer's way back under the request's, when the probe has one.
+      const path = p.reply ? `${there}\n↩ ${p.reply.path.length ? p.reply.path.join(' → ') : '(none)'}` : there;
       return c.probes.length > 1 ? `${p.name}:\n${path}` : path;
     })
     .join('\n');

@@ -22,7 +22,12 @@ const diagnostics = (s: ScenarioResult, c: CaseResult, locations: Locations | un
     severity: c.status === 'error' ? 'error' : 'fail',
     ...(at ? { at: { file: s.file, line: at.line, column: at.col } } : { at: { file: s.file } }),
     duration_ms: Math.round(c.durationMs),
-    probes: c.probes.map((p) => ({ name: p.name, delivered: p.delivered, path: p.path, explanation: p.explanation })),
+    probes: c.probes.map((p) => ({
+      name: p.name, delivered: p.delivered, path: p.path,
+      ...(p.reply ? { reply: { delivered: p.reply.delivered, path: p.reply.path, reason: p.reply.reason } } : {}),
+      ...(p.handshake === undefined ? {} : { handshake: p.handshake }),
+      explanation: p.explanation,
+    })),
     ...(failed.length
       ? { failed: failed.map((e) => ({ what: e.what, expected: e.expected, actual: e.actual })) }
       : {}),

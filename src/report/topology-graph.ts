@@ -12,15 +12,24 @@ export interface GraphDevice {
 export interface GraphNode {
   name: string;
   bridge?: string;
+  /** The node forwards packets (`forwarding: true` in the topology): drawn as a router. */
+  router?: boolean;
   devices: GraphDevice[];
 }
+
+/** A node's title in a drawing: its name, and whether it is a router or has a bridge. */
+export const nodeTitle = (node: GraphNode): string => {
+  const roles = [...(node.router ? ['router'] : []), ...(node.bridge === undefined ? [] : [`bridge ${node.bridge}`])];
+  return roles.length ? `${node.name} (${roles.join(', ')})` : node.name;
+};
 
 /**
  * A cable (veth pair) between two devices, a port's membership of its node's bridge, or a radio's
  * place on a medium (`b` is the medium's id).
  */
 export interface GraphEdge {
-  kind: 'cable' | 'bridge-port' | 'air';
+  /** stacked: a created device (macvlan, vlan, vxlan) and the device it sits on (`a` on `b`). */
+  kind: 'cable' | 'bridge-port' | 'air' | 'stacked';
   a: string;
   b: string;
   /** An air edge of the access point's radio. */
@@ -113,9 +122,11 @@ export const topologyGraph = (scenario: GraphScenario, probes: readonly DrawnPro
   for (const spec of scenario.nodes) {
     const node = nodeOf(spec.name);
     if (spec.bridge !== undefined) node.bridge = spec.bridge;
+    if (spec.routing?.forwarding) node.router = true;
     // lo matters where datagrams are sent from or seen; on a switch it is noise.
     if (hasAddresses.has(spec.name) || onPath.has(`${spec.name}:lo`)) device(`${spec.name}:lo`);
     if (spec.bridge !== undefined) device(`${spec.name}:${spec.bridge}`);
+    for (const d of spec.devices ?? []) if (d.type) device(`${spec.name}:${d.name}`);
   }
   const edges: GraphEdge[] = [];
   for (const link of scenario.links) {
@@ -136,13 +147,18 @@ export const topologyGraph = (scenario: GraphScenario, probes: readonly DrawnPro
     const security = link.mode === 'ap' ? (link.passphrase !== undefined ? ' (WPA2)' : ' (open)') : '';
     return { id, label: `${MODE_WORDS[link.mode]} ${link.ssid}${security}, ${link.freq} MHz` };
   });
-  // Every linked port of a node with a bridge is enslaved to it (radios are not).
-  for (const node of nodes.values()) {
-    if (node.bridge === undefined) continue;
+  // Every linked port of a node with a bridge is enslaved to it (radios are not), unless its
+  // `devices:` entry says `master: none` or names another bridge; created devices by their master.
+  for (const spec of scenario.nodes) {
+    const node = nodeOf(spec.name);
+    const entry = (dev: string) => spec.devices?.find((x) => x.name === dev);
     for (const d of node.devices) {
-      if (d.dev !== node.bridge && d.dev !== 'lo' && !edges.some((e) => e.kind === 'air' && e.a === d.ref)) {
-        edges.push({ kind: 'bridge-port', a: d.ref, b: `${node.name}:${node.bridge}` });
-      }
+      const e = entry(d.dev);
+      const linked = d.dev !== spec.bridge && d.dev !== 'lo' && !e?.type && !edges.some((x) => x.kind === 'air' && x.a === d.ref);
+      const master = e?.master === 'none' ? undefined : e?.master ?? (linked ? spec.bridge : undefined);
+      if (master !== undefined) edges.push({ kind: 'bridge-port', a: d.ref, b: `${spec.name}:${master}` });
+      const lower = e?.type ? e.link ?? e.dev : undefined;
+      if (lower !== undefined) edges.push({ kind: 'stacked', a: d.ref, b: `${spec.name}:${lower}` });
     }
   }
   for (const a of scenario.addresses) device(formatRef(a.ref)).addresses.push(a.cidr);

@@ -18,12 +18,18 @@ export const verdictLine = (c: CaseResult): string => {
 
 export const pathText = (p: ProbeResult): string => (p.path.length ? p.path.join(' → ') : '(no device)');
 
+/** The answer's way back, and whether it got there: `reply: b:eth0 → a:eth0 (delivered)`. */
+export const replyText = (p: ProbeResult): string =>
+  p.reply
+    ? `reply: ${p.reply.path.length ? p.reply.path.join(' → ') : '(no device)'} (${p.reply.delivered ? 'delivered' : `not delivered: ${p.reply.reason ?? 'UNKNOWN'}`})${p.handshake === undefined ? '' : `, handshake ${p.handshake ? 'completed' : 'not completed'}`}`
+    : '';
+
 /** Every probe and every expectation, one per line, for a report's detail section. */
 export const caseDetails = (c: CaseResult): string => {
   const lines: string[] = [];
   if (c.error !== undefined) lines.push(`error: ${c.error}`);
   for (const p of c.probes) {
-    lines.push(`${p.name}: ${pathText(p)}`, `  ${p.explanation}`);
+    lines.push(`${p.name}: ${pathText(p)}`, ...(p.reply ? [`  ${replyText(p)}`] : []), `  ${p.explanation}`);
   }
   for (const e of c.expectations) lines.push(`${e.ok ? '✓' : '✗'} ${e.what}${e.ok ? '' : ` — ${describeFailure(e)}`}`);
   return lines.join('\n');

@@ -3,6 +3,9 @@
 import type { Cause, Probe } from '../model/types.js';
 import { describeRoute } from '../probes/evidence.js';
 import type { ProbeObservation } from '../probes/probe.js';
+import { diagnoseHop, hopEvidenceLine } from './hop.js';
+import { lookupEvidence } from './route.js';
+import { senderCause } from './sender-causes.js';
 
 export interface Diagnosis {
   /** Undefined when the probe was delivered. */
@@ -42,6 +45,8 @@ export const evidenceLines = (probe: Probe, obs: ProbeObservation, receiverNode?
   const rx = receiverNode ?? '?';
   const lines: string[] = [];
   if (obs.prediction) lines.push(`route get on ${probe.from.node}: ${describeRoute(obs.prediction)}`);
+  const lookups = lookupEvidence(probe.from.node, obs.lookups);
+  if (lookups) lines.push(lookups);
   for (const leg of obs.legs.slice(1)) lines.push(`${leg.name} path: ${arrow(leg.path)}`);
   const ex = obs.exchange;
   if (ex) {
@@ -69,6 +74,7 @@ export const evidenceLines = (probe: Probe, obs: ProbeObservation, receiverNode?
     const moved = Object.entries(deltas).filter(([k]) => INTERESTING_COUNTER.test(k));
     if (moved.length) lines.push(`nstat on ${node}: ${moved.map(([k, v]) => `${k} +${v}`).join(', ')}`);
   }
+  for (const h of obs.hops ?? []) lines.push(hopEvidenceLine(h));
   for (const d of obs.dropReasons ?? []) lines.push(`kfree_skb: ${d.reason} ×${d.count}`);
   if (obs.sendError) lines.push(`sender: ${obs.sendError}`);
   if (obs.receiverError) lines.push(`receiver: ${obs.receiverError}`);
@@ -81,6 +87,12 @@ const INTERESTING_COUNTER = /ReversePath|NoPorts|InErrors|InAddrErrors|OutNoRout
 
 const moved = (obs: ProbeObservation, node: string | undefined, counter: RegExp): boolean =>
   node !== undefined && Object.entries(obs.counters[node] ?? {}).some(([k, v]) => counter.test(k) && v > 0);
+
+/** The cause the kernel gave at the node where the leg stopped, if it names one. */
+export const legCause = (obs: ProbeObservation, leg: 'request' | 'reply') => {
+  const hop = obs.hops?.find((h) => h.leg === leg);
+  return hop ? diagnoseHop(hop, obs.counters[hop.node]) : undefined;
+};
 
 /** The cause, or undefined when delivered. `receiverNode` owns the destination address. */
 export const diagnose = (
@@ -101,6 +113,11 @@ export const diagnose = (
     return { explanation, evidence };
   }
   if (obs.receiverError) return d('UNKNOWN', `the receiver could not listen: ${obs.receiverError}`);
+  // A router received it and did not pass it on (its ICMP error may have told the sender "unreachable").
+  const stopped = legCause(obs, 'request');
+  if (stopped) return d(stopped.cause, stopped.why);
+  const refused = senderCause(probe, obs);
+  if (refused) return d(refused.cause, refused.why);
 
   const reasons = (obs.dropReasons ?? []).map((r) => DROP_REASON_CAUSE[r.reason]).filter((c): c is Cause => !!c);
   const last = obs.path[obs.path.length - 1];
@@ -149,6 +166,9 @@ export const diagnose = (
       }
     }
   }
+  // The SYN arrived, the SYN-ACK never got back: the connection cannot complete.
+  const unanswered = probe.kind === 'tcp' && arrived ? legCause(obs, 'reply') : undefined;
+  if (unanswered) return d(unanswered.cause, `the SYN reached ${receiverNode}, but ${unanswered.why}`);
   if (arrived && (!probe.listen || moved(obs, receiverNode, /NoPorts|OutRsts|AttemptFails/) || reasons.includes('NO_LISTENER'))) {
     return d('NO_LISTENER', `it reached ${receiverNode}, where nothing listens on ${probe.kind} port ${port ?? probe.to.port ?? '?'}`);
   }

@@ -3,6 +3,8 @@ import type { RouteDecision } from '../probes/evidence.js';
 import type { MediumObservation } from '../probes/air.js';
 import type { NeighbourExchange, ProbeObservation } from '../probes/probe.js';
 import { diagnose } from './diagnose.js';
+import { assembleReply, handshakeOf, judgeReply, type ReplyResult } from './reply.js';
+import { judgeRoute } from './route.js';
 
 export interface ExpectationResult {
   what: string;
@@ -26,8 +28,10 @@ export interface ProbeResult {
   evidence: string[];
   /** What `ip route get` in the sending node predicted. */
   prediction: RouteDecision | null;
-  /** The answer's leg (ICMP echo reply, TCP SYN-ACK or RST); absent for UDP. */
-  reply?: { path: string[]; devices: Record<string, { tx: number; rx: number }> };
+  /** The answer (ICMP echo reply, TCP SYN-ACK; its path shows a RST too); absent for UDP. */
+  reply?: ReplyResult;
+  /** tcp: the connect completed (SYN, SYN-ACK, ACK). */
+  handshake?: boolean;
   /** The ARP or ND exchange for the destination, when there was one. */
   neighbour?: NeighbourExchange;
   /** What the radio media saw of the probe; only in cases with wireless links. */
@@ -45,6 +49,8 @@ export interface CaseResult {
   error?: string;
   /** Set when the case is one cell of a matrix (src/model/matrix.ts). */
   matrix?: MatrixCell & { kernelPins?: { range: string; holds: boolean }[] };
+  /** With --explain: what the case applied besides its topology, `node: command  # why` (report/applied.ts). */
+  applied?: string[];
   durationMs: number;
 }
 
@@ -57,8 +63,11 @@ export const effectiveExpectation = (caseExpect: Expectation, probe: Probe): Exp
 export const judgeExpectations = (
   probeName: string,
   expect: Expectation,
-  obs: Pick<ProbeObservation, 'delivered' | 'path'>,
+  obs: Pick<ProbeObservation, 'delivered' | 'path'> & Partial<Pick<ProbeObservation, 'prediction' | 'lookups'>>,
   cause?: Cause,
+  answer: Pick<ProbeResult, 'proto' | 'reply' | 'handshake'> = { proto: 'udp' },
+  /** The probe itself: needed by `route:` and `reject:` (src/verdict/route.ts). */
+  probe?: Probe,
 ): ExpectationResult[] => {
   const results: ExpectationResult[] = [];
   const onPath = new Set(obs.path);
@@ -100,6 +109,8 @@ export const judgeExpectations = (
       ok: expect.reason === cause,
     });
   }
+  results.push(...judgeReply(probeName, expect, answer));
+  if (probe) results.push(...judgeRoute(probeName, probe, expect, obs));
   return results;
 };
 
@@ -126,7 +137,10 @@ export const probeResult = (
 ): ProbeResult => {
   const diagnosis = diagnose(probe, obs, receiverNode, port, radios);
   const mismatch = predictionMismatch(probe.from.node, obs.prediction, obs.path);
-  const reply = obs.legs[1];
+  const reply = assembleReply(probe, obs, diagnosis.cause);
+  const handshake = handshakeOf(probe, obs);
+  // A request that arrived with an answer that did not get back: the explanation says both.
+  const explanation = obs.delivered && reply && !reply.delivered ? `${diagnosis.explanation}; ${reply.explanation}` : diagnosis.explanation;
   return {
     name: probe.name,
     proto: probe.kind,
@@ -135,11 +149,12 @@ export const probeResult = (
     delivered: obs.delivered,
     path: obs.path,
     devices: obs.devices,
-    explanation: mismatch ? `${diagnosis.explanation}; ${mismatch}` : diagnosis.explanation,
+    explanation: mismatch ? `${explanation}; ${mismatch}` : explanation,
     cause: diagnosis.cause ?? null,
     evidence: mismatch ? [...diagnosis.evidence, mismatch] : diagnosis.evidence,
     prediction: obs.prediction ?? null,
-    ...(reply ? { reply: { path: reply.path, devices: reply.devices } } : {}),
+    ...(reply ? { reply } : {}),
+    ...(handshake === undefined ? {} : { handshake }),
     ...(obs.exchange ? { neighbour: obs.exchange } : {}),
   };
 };

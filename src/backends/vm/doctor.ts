@@ -4,11 +4,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import type { Capability } from '../capabilities.js';
 import type { Runner } from '../runner.js';
-import { hwsimCapability } from '../wireless/support.js';
+import { hwsimCapability, onPath } from '../wireless/support.js';
 import { cachedAccel, kvmUsable, qemuVersion } from './accel.js';
 import { isStaticElf } from './bzimage.js';
 import { BUSYBOX } from './initramfs.js';
 import { cachedKernels } from './kernels.js';
+import { installHint } from '../packages.js';
 
 export const optionalCapabilities = async (runner: Runner, cacheDir: string): Promise<Capability[]> => {
   const hwsim = await hwsimCapability(runner, false);
@@ -28,7 +29,21 @@ export const optionalCapabilities = async (runner: Runner, cacheDir: string): Pr
       ? { name: 'VM acceleration', ok: true, detail: `${answer.accel.toUpperCase()} (${answer.reason}; checked ${answer.checkedAt})`, remedy: '' }
       : { name: 'VM acceleration', ok: true, detail: '/dev/kvm is there; the first VM run tries it and falls back to TCG', remedy: '' };
   const kernels = cachedKernels(cacheDir);
+  // Tools only some runs need, each with the package and make target that bring it.
+  const tools: [tool: string, pkg: string, use: string][] = [
+    ['ping', 'iputils-ping', 'ICMP probes'],
+    ['tcpdump', 'tcpdump', 'pcaps (--out), wireless media'],
+    ['iw', 'iw', 'wireless links'],
+    ['hostapd', 'hostapd', 'wireless mode ap'],
+    ['wpa_supplicant', 'wpasupplicant', 'wireless mode ap'],
+    ['depmod', 'kmod', 'the VM backend, hwsim'],
+  ];
+  const toolRows = tools.map(([tool, pkg, use]): Capability => {
+    const found = onPath(tool);
+    return { name: tool, ok: found !== undefined, detail: found ? `${found} (${use})` : `not installed: ${use} need it`, remedy: installHint(pkg) };
+  });
   return [
+    ...toolRows,
     { ...hwsim, name: 'hwsim (host kernel)' },
     {
       name: 'tracefs',
@@ -36,9 +51,9 @@ export const optionalCapabilities = async (runner: Runner, cacheDir: string): Pr
       detail: tracefs ? `mounted (${tracefs.replace(/\/trace$/, '')})` : 'not mounted: drop reasons (--explain) need it',
       remedy: 'mount -t tracefs nodev /sys/kernel/tracing',
     },
-    { name: 'qemu', ok: qemu !== undefined, detail: qemu ?? 'qemu-system-x86_64 is not installed: no VM backend', remedy: 'apt-get install qemu-system-x86' },
+    { name: 'qemu', ok: qemu !== undefined, detail: qemu ?? 'qemu-system-x86_64 is not installed: no VM backend', remedy: installHint('qemu-system-x86') },
     accel,
-    { name: 'busybox-static', ok: busybox, detail: busybox ? `${BUSYBOX} (static)` : `${BUSYBOX} is missing or dynamic: no VM initramfs`, remedy: 'apt-get install busybox-static' },
+    { name: 'busybox-static', ok: busybox, detail: busybox ? `${BUSYBOX} (static)` : `${BUSYBOX} is missing or dynamic: no VM initramfs`, remedy: installHint('busybox-static') },
     {
       name: 'cached kernels',
       ok: true,

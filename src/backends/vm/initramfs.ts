@@ -6,6 +6,7 @@ import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { CapabilityError } from '../../errors.js';
 import type { Runner } from '../runner.js';
+import { installHint } from '../packages.js';
 import { isStaticElf } from './bzimage.js';
 import { cpioArchive, S_IFDIR, S_IFREG, type CpioEntry } from './cpio.js';
 import { initScript } from './guest.js';
@@ -48,7 +49,7 @@ const moduleBytes = async (runner: Runner, path: string): Promise<Buffer> => {
   const tool = path.endsWith('.xz') ? 'xz' : path.endsWith('.zst') ? 'zstd' : undefined;
   if (!tool) throw new Error(`unknown module compression: ${path}`);
   const r = await runner.run({ argv: ['sh', '-c', `${tool} -dc < "$1" | base64 -w0`, 'sh', path], timeoutMs: 30_000 });
-  if (r.exitCode !== 0) throw new CapabilityError(tool, `cannot decompress ${path}: ${r.stderr.trim()}`, `apt-get install ${tool === 'xz' ? 'xz-utils' : 'zstd'}`);
+  if (r.exitCode !== 0) throw new CapabilityError(tool, `cannot decompress ${path}: ${r.stderr.trim()}`, installHint(tool === 'xz' ? 'xz-utils' : 'zstd'));
   return Buffer.from(r.stdout.trim(), 'base64');
 };
 
@@ -63,7 +64,7 @@ export const ensureInitramfs = async (runner: Runner, kernel: Kernel): Promise<s
     busybox = Buffer.alloc(0);
   }
   if (!isStaticElf(busybox)) {
-    throw new CapabilityError('busybox-static', `${BUSYBOX} is missing or not statically linked`, 'apt-get install busybox-static');
+    throw new CapabilityError('busybox-static', `${BUSYBOX} is missing or not statically linked`, installHint('busybox-static'));
   }
   const modules = await bootModules(runner, kernel);
   const names = modules.map(moduleName);

@@ -7,6 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CapabilityError, UsageError } from '../../errors.js';
 import type { Runner } from '../runner.js';
+import { installHint } from '../packages.js';
 import { bzImagePayload, bzImageVersion, hasPvhNote, isBzImage, releaseOf } from './bzimage.js';
 import { KERNEL_META, kernelsDir, type KernelMeta } from './cache.js';
 import { packageOf, parseMetaDepends, type KernelSpec } from './kernel-spec.js';
@@ -181,7 +182,7 @@ const extractDeb = async (deb: string, source: string, tmp: string, ctx: KernelC
   }
   for (const d of PRUNED_MODULE_DIRS) rmSync(join(root, 'lib/modules', release, 'kernel', d), { recursive: true, force: true });
   const dep = await run(ctx, ['depmod', '-b', root, release], 120_000);
-  if (dep.exitCode !== 0) throw new CapabilityError('depmod', failure('depmod', dep), 'install kmod: apt-get install kmod');
+  if (dep.exitCode !== 0) throw new CapabilityError('depmod', failure('depmod', dep), installHint('kmod'));
   return { release, source, image: await uncompressedOrSame(bz, tmp, ctx), modulesRoot: root };
 };
 

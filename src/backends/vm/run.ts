@@ -17,6 +17,10 @@ import type { KernelSpec } from './kernel-spec.js';
 import { ensureKernel, type Kernel } from './kernels.js';
 import { boot, consoleTail, QEMU, qemuArgv } from './qemu.js';
 import { tracing } from '../trace.js';
+import { installHint } from '../packages.js';
+import { onPath } from '../wireless/support.js';
+import { isStaticElf } from './bzimage.js';
+import { BUSYBOX } from './initramfs.js';
 
 export interface VmRunOptions {
   spec: KernelSpec;
@@ -54,10 +58,22 @@ export interface VmRun {
 export const jobTimeoutMs = (cases: number): number => Number(process.env['LAB_VM_TIMEOUT_MS'] ?? 60_000 + cases * 15_000);
 export const BOOT_TIMEOUT_MS = 60_000;
 
+/** The VM backend's tools, all checked before anything is fetched or booted (`make deps-vm`). */
 const requireQemu = async (runner: Runner): Promise<void> => {
   const r = await runner.run({ argv: [QEMU, '--version'], timeoutMs: 10_000 }).catch(() => undefined);
   if (!r || r.exitCode !== 0) {
-    throw new CapabilityError('qemu', `\`${QEMU}\` is not usable`, 'apt-get install qemu-system-x86');
+    throw new CapabilityError('qemu', `\`${QEMU}\` is not usable`, installHint('qemu-system-x86'));
+  }
+  let busybox = false;
+  try {
+    busybox = isStaticElf(readFileSync(BUSYBOX));
+  } catch {
+    busybox = false;
+  }
+  if (!busybox) throw new CapabilityError('busybox-static', `${BUSYBOX} is missing or not statically linked: the VM's initramfs needs it`, installHint('busybox-static'));
+  // depmod and modprobe (kmod) read the fetched kernel's modules.
+  for (const tool of ['depmod', 'modprobe']) {
+    if (!onPath(tool)) throw new CapabilityError(tool, `\`${tool}\` is not installed: the VM backend needs it for the guest kernel's modules`, installHint('kmod'));
   }
 };
 

@@ -8,6 +8,7 @@ import type { Scenario } from '../../model/types.js';
 import type { CaseResult } from '../../verdict/verdict.js';
 import type { Capability } from '../capabilities.js';
 import type { Runner } from '../runner.js';
+import { installHint } from '../packages.js';
 
 export const HWSIM = 'mac80211_hwsim';
 
@@ -34,12 +35,12 @@ export const hwsimCapability = async (runner: Runner, load: boolean): Promise<Ca
   if (load) {
     const r = await runner.run({ argv: ['modprobe', HWSIM, 'radios=0'], timeoutMs: 30_000 }).catch(() => undefined);
     if (r?.exitCode === 0) return { name, ok: true, detail: 'loaded now (modprobe mac80211_hwsim radios=0)', remedy: '' };
-    const why = !r ? 'modprobe is not installed (apt-get install kmod)' : `\`modprobe ${HWSIM} radios=0\` failed${r.stderr.trim() ? `: ${r.stderr.trim()}` : ''}`;
+    const why = !r ? `modprobe is not installed (${installHint('kmod')})` : `\`modprobe ${HWSIM} radios=0\` failed${r.stderr.trim() ? `: ${r.stderr.trim()}` : ''}`;
     return { name, ok: false, detail: `not loaded, and ${why}`, remedy };
   }
   const dry = await runner.run({ argv: ['modprobe', '-n', '-q', HWSIM], timeoutMs: 10_000 }).catch(() => undefined);
   if (!dry || dry.exitCode !== 0) {
-    const why = !dry ? 'modprobe is not installed (apt-get install kmod)' : `\`modprobe -n ${HWSIM}\` finds no module for this kernel${dry.stderr.trim() ? `: ${dry.stderr.trim()}` : ''}`;
+    const why = !dry ? `modprobe is not installed (${installHint('kmod')})` : `\`modprobe -n ${HWSIM}\` finds no module for this kernel${dry.stderr.trim() ? `: ${dry.stderr.trim()}` : ''}`;
     return { name, ok: false, detail: `not loaded, and ${why}`, remedy };
   }
   return { name, ok: true, detail: 'loadable (modprobe)', remedy: '' };
@@ -58,7 +59,7 @@ export const onPath = (name: string, path: string = process.env['PATH'] ?? ''): 
 
 const tool = (name: string, pkg: string, path?: string): Capability => {
   const found = onPath(name, path);
-  return { name, ok: found !== undefined, detail: found ? `installed (${found})` : `\`${name}\` is not installed`, remedy: `apt-get install ${pkg}` };
+  return { name, ok: found !== undefined, detail: found ? `installed (${found})` : `\`${name}\` is not installed`, remedy: installHint(pkg) };
 };
 
 /** What the wireless links of `scenarios` need besides hwsim. */

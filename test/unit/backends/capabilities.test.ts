@@ -1,5 +1,11 @@
 import t from 'tap';
-import { hostRequirements, requireAll } from '../../../src/backends/capabilities.js';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hostRequirements, requireAll, runTools } from '../../../src/backends/capabilities.js';
+import { CapabilityError } from '../../../src/errors.js';
+import type { Case, Probe } from '../../../src/model/types.js';
+import { seedCase, seedScenario } from '../fixtures.js';
+import { tempDir } from '../../tmp.js';
 import type { Command, Runner } from '../../../src/backends/runner.js';
 
 const fake = (missing: string[] = []) => {
@@ -30,7 +36,7 @@ t.test('a missing tool is named with the package that brings it', async (t) => {
   const { runner } = fake(['nft']);
   const caps = (await hostRequirements(runner)).filter((c) => c.name !== 'root');
   t.throws(() => requireAll(caps), /nftables/);
-  t.match(caps.find((c) => c.name === 'nftables'), { ok: false, remedy: 'install it: apt-get install nftables' });
+  t.match(caps.find((c) => c.name === 'nftables'), { ok: false, remedy: 'install it: apt-get install nftables (in a clone of lab: make deps)' });
 });
 
 t.test('a guest whose tools the host checked asks only for root: no process started', async (t) => {
@@ -38,4 +44,28 @@ t.test('a guest whose tools the host checked asks only for root: no process star
   const caps = await hostRequirements(runner, { tools: false });
   t.same(caps.map((c) => c.name), ['root']);
   t.same(asked, []);
+});
+
+/** A PATH with only these tools on it (empty executables). */
+const pathWith = (...tools: string[]): string => {
+  const dir = tempDir('lab-path-');
+  mkdirSync(dir, { recursive: true });
+  for (const tool of tools) {
+    writeFileSync(join(dir, tool), '#!/bin/sh\n');
+    chmodSync(join(dir, tool), 0o755);
+  }
+  return dir;
+};
+
+t.test('ping only for ICMP probes, tcpdump only for --out; a missing one names its package and make target', async (t) => {
+  const udp = seedScenario();
+  const icmpCase: Case = { ...seedCase(), probes: seedCase().probes.map((p): Probe => ({ ...p, kind: 'icmp' })) };
+  const icmp = seedScenario([seedCase(), icmpCase]);
+  t.same(runTools([udp], [[0, 0]], { pcaps: false }, pathWith()), [], 'the default scenario needs neither');
+  t.same(runTools([icmp], [[0, 0]], { pcaps: false }, pathWith()), [], 'an ICMP case that is not selected needs nothing');
+  const none = runTools([icmp], [[0, 1]], { pcaps: true }, pathWith());
+  t.same(none.map((c) => [c.name, c.ok]), [['ping', false], ['tcpdump', false]]);
+  t.throws(() => requireAll(none), new CapabilityError('ping', '`ping` is not installed; ICMP probes need it', 'install it: apt-get install iputils-ping (in a clone of lab: make deps)'));
+  t.match(none[1], { remedy: 'install it: apt-get install tcpdump (in a clone of lab: make deps-pcap)' });
+  t.same(runTools([icmp], [[0, 1]], { pcaps: true }, pathWith('ping', 'tcpdump')).map((c) => c.ok), [true, true], 'found on PATH');
 });

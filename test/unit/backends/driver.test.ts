@@ -25,7 +25,7 @@ const recorder = (fail?: (cmd: Command) => Partial<CommandResult> | undefined) =
 };
 
 const cmds = (n: number): NsCommand[] =>
-  Array.from({ length: n }, (_, i) => ({ netns: `lab-x-c0-n${i}`, argv: ['ip', '-batch', '-'], input: `link set lo up\naddr add 192.0.2.${i + 1}/24 dev eth0\n` }));
+  Array.from({ length: n }, (_, i) => ({ netns: `lab-x-c0-n${i}`, argv: ['ip', '-batch', '-'], input: `link set dev lo up\naddr add 192.0.2.${i + 1}/24 dev eth0\n` }));
 
 t.test('a handful of commands run as processes of their own', async (t) => {
   const { runner, seen } = recorder();

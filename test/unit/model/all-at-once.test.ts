@@ -27,7 +27,7 @@ const MANY = text(
 
 t.test('shape and reference problems all at once, sorted by position', async (t) => {
   t.strictSame(problemsOf(MANY), [
-    problem(3, 13, 'nodes.laptop.colour', 'unknown key "colour" (allowed here: bridge)'),
+    problem(3, 13, 'nodes.laptop.colour', 'unknown key "colour" (allowed here: bridge, devices, forwarding, sysctl, routes, rules, default-rules, setup)'),
     problem(7, 20, 'links.1.1', 'device name "port 1" may contain only letters, digits, "_", "." and "-" ' +
       'and must start with a letter or digit'),
     problem(10, 3, 'addresses.laptop:wlan5', 'laptop:wlan5 is not a device of laptop (it has: lo, wlan0, wlan1)'),
@@ -48,7 +48,7 @@ t.test('the error message lists every problem as file:line:col: path: message', 
   t.type(error, ScenarioError);
   t.equal((error as Error).message, [
     'test.yaml:3:8: cases: must have at least 1 item',
-    'test.yaml:4:1: extra: unknown key "extra" (allowed here: name, description, nodes, links, addresses, cases)',
+    'test.yaml:4:1: extra: unknown key "extra" (allowed here: name, description, nodes, links, addresses, tables, recipes, cases)',
   ].join('\n'));
 });
 

@@ -108,16 +108,16 @@ t.test('unknown keys are reported at the key, with the keys allowed there, at ev
     '        sctp: {}',
     '        expect: { delivered: true, not_via: [] }',
   )), [
-    problem(2, 1, 'colour', 'unknown key "colour" (allowed here: name, description, nodes, links, addresses, cases)'),
-    problem(4, 26, 'nodes.laptop.vlan', 'unknown key "vlan" (allowed here: bridge)'),
+    problem(2, 1, 'colour', 'unknown key "colour" (allowed here: name, description, nodes, links, addresses, tables, recipes, cases)'),
+    problem(4, 26, 'nodes.laptop.vlan', 'unknown key "vlan" (allowed here: bridge, devices, forwarding, sysctl, routes, rules, default-rules, setup)'),
     problem(8, 5, 'cases.0.when',
-      'unknown key "when" (allowed here: name, description, recipe, sysctl, nft, timeout-ms, probes, expect, matrix, cells)'),
+      'unknown key "when" (allowed here: name, description, recipe, sysctl, nft, timeout-ms, nodes, probes, expect, matrix, cells)'),
     problem(9, 64, 'cases.0.recipe.accept-local.speed',
       'unknown key "speed" (allowed here: node, out, in, both, accept_local, rp_filter, out_addr, in_addr)'),
-    problem(11, 55, 'cases.0.probes.0.udp.port', 'unknown key "port" (allowed here: from, to, dev, timeout-ms, listen)'),
+    problem(11, 55, 'cases.0.probes.0.udp.port', 'unknown key "port" (allowed here: from, to, dev, timeout-ms, tos, dscp, mark, sport, uid, flowlabel, listen)'),
     problem(12, 9, 'cases.0.probes.0.sctp', 'unknown key "sctp" (allowed here: name, udp, icmp, tcp, expect)'),
     problem(13, 36, 'cases.0.probes.0.expect.not_via',
-      'unknown key "not_via" (allowed here: delivered, reason, path, via, not-via)'),
+      'unknown key "not_via" (allowed here: delivered, reason, path, via, not-via, reply, handshake, route, reject)'),
   ]);
 });
 

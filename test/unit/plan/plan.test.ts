@@ -16,20 +16,20 @@ t.test('each node gets a namespace carrying the run prefix and the case index', 
 t.test('topology ops: lo up, bridge, veths created into the peer namespace, ports enslaved, addresses, links up', async (t) => {
   const plan = planCase(seedScenario(), 0, 'lab-x');
   t.same(show(plan.ops), [
-    'laptop: ip link set lo up',
-    'ap: ip link set lo up',
-    'ap: ip link add br0 type bridge',
-    'laptop: ip link add wlan0 type veth peer name port0 netns lab-x-c0-ap',
-    'laptop: ip link add wlan1 type veth peer name port1 netns lab-x-c0-ap',
+    'laptop: ip link set dev lo up',
+    'ap: ip link set dev lo up',
+    'ap: ip link add name br0 type bridge',
+    'laptop: ip link add name wlan0 type veth peer name port0 netns lab-x-c0-ap',
+    'laptop: ip link add name wlan1 type veth peer name port1 netns lab-x-c0-ap',
     'laptop: ip addr add 192.0.2.1/24 dev wlan0',
     'laptop: ip addr add 192.0.2.2/24 dev wlan1',
-    'laptop: ip link set wlan0 up',
-    'laptop: ip link set wlan1 up',
-    'ap: ip link set port0 master br0',
-    'ap: ip link set port1 master br0',
-    'ap: ip link set br0 up',
-    'ap: ip link set port0 up',
-    'ap: ip link set port1 up',
+    'laptop: ip link set dev wlan0 up',
+    'laptop: ip link set dev wlan1 up',
+    'ap: ip link set dev port0 master br0',
+    'ap: ip link set dev port1 master br0',
+    'ap: ip link set dev br0 up',
+    'ap: ip link set dev port0 up',
+    'ap: ip link set dev port1 up',
   ]);
 });
 
@@ -38,7 +38,7 @@ t.test('a cable between two NICs of one node needs no peer namespace', async (t)
   s.nodes = [{ name: 'pc' }];
   s.links = [{ kind: 'veth', ends: [{ node: 'pc', dev: 'eth0' }, { node: 'pc', dev: 'eth1' }] }];
   s.addresses = [];
-  t.ok(show(planCase(s, 0, 'lab-x').ops).includes('pc: ip link add eth0 type veth peer name eth1'));
+  t.ok(show(planCase(s, 0, 'lab-x').ops).includes('pc: ip link add name eth0 type veth peer name eth1'));
 });
 
 t.test('recipe ops follow the topology, case sysctls come last', async (t) => {
@@ -48,7 +48,7 @@ t.test('recipe ops follow the topology, case sysctls come last', async (t) => {
   });
   const ops = show(planCase(seedScenario([c]), 0, 'lab-x').ops);
   const route = ops.indexOf('laptop: ip route add 192.0.2.2/32 dev wlan0 src 192.0.2.1 table 100');
-  t.ok(route > ops.indexOf('ap: ip link set port1 up'), 'after the topology');
+  t.ok(route > ops.indexOf('ap: ip link set dev port1 up'), 'after the topology');
   t.equal(ops[ops.length - 1], 'laptop: sysctl -q -w net.ipv4.conf.all.rp_filter=1');
   t.ok(ops.indexOf('laptop: sysctl -q -w net.ipv4.conf.all.rp_filter=2') < ops.length - 1, 'the case sysctl overrides the recipe');
 });

@@ -27,10 +27,10 @@ t.test('netns-split: the new node gets a lab namespace and the move is an op in 
   const plan = planCase(split, 0, 'lab-x');
   t.same(plan.namespaces.map((n) => n.netns), ['lab-x-c0-laptop', 'lab-x-c0-ap', 'lab-x-c0-laptop-wlan1']);
   t.same(show(plan.ops).slice(14), [
-    'laptop-wlan1: ip link set lo up',
-    'laptop: ip link set wlan1 netns lab-x-c0-laptop-wlan1',
+    'laptop-wlan1: ip link set dev lo up',
+    'laptop: ip link set dev wlan1 netns lab-x-c0-laptop-wlan1',
     'laptop-wlan1: ip addr add 192.0.2.2/24 dev wlan1',
-    'laptop-wlan1: ip link set wlan1 up',
+    'laptop-wlan1: ip link set dev wlan1 up',
   ]);
 });
 

@@ -39,8 +39,8 @@ t.test('radios are created in the first radio’s namespace, moved, named, joine
     'laptop: perl -e <script> lab-abc-c0-w0r0 mesh0 7  lab-abc-c0-w0r1 mesh1 7  lab-abc-c0-w0m _medium0 6 ',
     // Radios of other nodes move there under a name of their own, then take the scenario's name.
     'ap: perl -e <script> lab-abc-c0-w1r0 wlan0 2  lab-abc-c0-w1r1 _w1r1 2 lab-abc-c0-laptop lab-abc-c0-w1r2 _w1r2 2 lab-abc-c0-laptop lab-abc-c0-w1m _medium1 6 ',
-    'laptop: ip link set _w1r1 name wlan0',
-    'laptop: ip link set _w1r2 name wlan1',
+    'laptop: ip link set dev _w1r1 name wlan0',
+    'laptop: ip link set dev _w1r2 name wlan1',
   ]);
   t.strictSame(plan.ops[0]?.argv.slice(3), [
     'lab-abc-c0-w0r0', 'mesh0', '7', '', 'lab-abc-c0-w0r1', 'mesh1', '7', '', 'lab-abc-c0-w0m', '_medium0', '6', '',
@@ -49,11 +49,11 @@ t.test('radios are created in the first radio’s namespace, moved, named, joine
   t.ok(first('ip addr add 192.0.2.1/24 dev wlan0') > first('name wlan0'), 'and after they have their names');
   // One process per node and step: both mesh radios join, then wait for their peer, in one script.
   t.ok(argvs.includes('laptop: sh -c <script> sh mesh 2417 m - 1 await mesh0 mesh1'));
-  t.ok(first('ip link set mesh1 up') < first('sh mesh 2417'), 'up before they join');
+  t.ok(first('ip link set dev mesh1 up') < first('sh mesh 2417'), 'up before they join');
   t.ok(argvs.includes('ap: sh -c <script> sh hostapd -B'));
   t.ok(argvs.includes('laptop: sh -c <script> sh wlan0 wlan1'), 'both stations, one config, then associated');
   t.equal(plan.ops.find((o) => o.argv[0] === 'perl')?.requires, 'mac80211_hwsim');
-  t.ok(first('iw dev _medium0 set freq 2417') > first('ip link set _medium0 up'), 'the observer listens on the link’s channel');
+  t.ok(first('iw dev _medium0 set freq 2417') > first('ip link set dev _medium0 up'), 'the observer listens on the link’s channel');
   t.ok(argvs.includes('ap: iw dev _medium1 set freq 2412'), 'in the namespace the link’s radios are created from');
   t.strictSame(plan.media, [
     { medium: 'w0', node: 'laptop', dev: '_medium0', freq: 2417, encrypted: false },

@@ -170,9 +170,9 @@ t.test('the agent sends a UDP datagram from a bound address, and says why it cou
   t.same((await a.answer(id)).slice(1), ['sent', ''], 'sent');
   t.same(await got, { text: 'MARK-3\n', from: '127.0.0.1' });
   const bad = a.send('send', [4, sockaddrHex(4, '192.0.2.77', 0), sockaddrHex(4, '127.0.0.1', port), '', hex('x')]);
-  t.equal(unhex((await a.answer(bad))[2]), 'Cannot assign requested address', 'an address the namespace does not have');
+  t.equal(unhex((await a.answer(bad))[2]), 'bind: Cannot assign requested address', 'an address the namespace does not have');
   const dev = a.send('send', [4, sockaddrHex(4, '127.0.0.1', 0), sockaddrHex(4, '127.0.0.1', port), hex('nosuchdev0'), hex('x')]);
-  t.equal(unhex((await a.answer(dev))[2]), 'No such device', 'a device the namespace does not have');
+  t.equal(unhex((await a.answer(dev))[2]), 'SO_BINDTODEVICE: No such device', 'a device the namespace does not have');
 });
 
 t.test('an input larger than a pipe holds reaches the command whole', async (t) => {

@@ -76,7 +76,22 @@ t.test('tcp connects with a timeout, icmp pings with the probe\'s echo id', asyn
     'ping', '-4', '-c', '1', '-W', '2', '-e', '47000', '-I', '192.0.2.1', '192.0.2.2',
   ]);
   t.same(senderArgv(probe({ kind: 'icmp', family: 6, from: { node: 'laptop', address: '2001:db8::1', dev: 'wlan0' }, to: { address: '2001:db8::2' } })), [
-    'ping', '-6', '-c', '1', '-W', '1', '-e', '47000', '-I', 'wlan0', '2001:db8::2',
+    // -I twice: the device, then the source (ping alone with a device ignored the address).
+    'ping', '-6', '-c', '1', '-W', '1', '-e', '47000', '-I', 'wlan0', '-I', '2001:db8::1', '2001:db8::2',
+  ]);
+});
+
+t.test('the fallback senders carry the attributes they can, and run as the uid', async (t) => {
+  const attributes = { tos: 16, mark: 7, uid: 1000, flowlabel: 0x12345 };
+  const asUser = [
+    'setpriv', '--reuid=1000', '--regid=1000', '--clear-groups',
+    '--inh-caps=+net_raw,+net_admin,+net_bind_service', '--ambient-caps=+net_raw,+net_admin,+net_bind_service',
+  ];
+  t.same(senderArgv(probe({ kind: 'icmp', family: 6, from: { node: 'laptop', address: '2001:db8::1' }, to: { address: '2001:db8::2' }, attributes })), [
+    ...asUser, 'ping', '-6', '-c', '1', '-W', '1', '-e', '47000', '-I', '2001:db8::1', '-Q', '16', '-m', '7', '-F', '12345', '2001:db8::2',
+  ]);
+  t.same(senderArgv(probe({ kind: 'udp', attributes: { tos: 16, sport: 1500 } })), [
+    'socat', '-u', '-', 'UDP4-SENDTO:192.0.2.2:47000,bind=192.0.2.1:1500,ip-tos=16',
   ]);
 });
 

@@ -12,14 +12,14 @@ t.test('the move is data; the ops give the addresses back inside the new node an
   t.same(opLines(steps.ops), [
     'laptop-wlan1: ip addr add 192.0.2.2/24 dev wlan1',
     'laptop-wlan1: ip addr add 2001:db8::2/64 dev wlan1 nodad',
-    'laptop-wlan1: ip link set wlan1 up',
+    'laptop-wlan1: ip link set dev wlan1 up',
   ]);
 });
 
 t.test('to names the namespace; addr replaces the scenario addresses', async (t) => {
   const steps = netnsSplit.steps(params({ to: 'rx', addr: '198.51.100.7/24' }), laptop);
   t.same(steps.topology?.nodes, ['rx']);
-  t.same(opLines(steps.ops), ['rx: ip addr add 198.51.100.7/24 dev wlan1', 'rx: ip link set wlan1 up']);
+  t.same(opLines(steps.ops), ['rx: ip addr add 198.51.100.7/24 dev wlan1', 'rx: ip link set dev wlan1 up']);
 });
 
 t.test('check: the NIC exists and has an address, the new node is new and fits a name', async (t) => {
@@ -38,10 +38,10 @@ t.test('recipe show creates the namespace, moves the NIC, runs the ops inside, a
   t.same(commands, [
     `NIC_CIDR=$(ip -4 -o addr show dev wlan1 | awk '{print $4; exit}')`,
     'ip netns add laptop-wlan1',
-    'ip -n laptop-wlan1 link set lo up',
-    'ip link set wlan1 netns laptop-wlan1',
+    'ip -n laptop-wlan1 link set dev lo up',
+    'ip link set dev wlan1 netns laptop-wlan1',
     'ip -n laptop-wlan1 addr add "$NIC_CIDR" dev wlan1',
-    'ip -n laptop-wlan1 link set wlan1 up',
+    'ip -n laptop-wlan1 link set dev wlan1 up',
   ]);
-  t.match(text, /#   ip -n laptop-wlan1 link set wlan1 netns 1\n#   ip netns del laptop-wlan1\n/);
+  t.match(text, /#   ip -n laptop-wlan1 link set dev wlan1 netns 1\n#   ip netns del laptop-wlan1\n/);
 });

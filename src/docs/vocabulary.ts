@@ -1,0 +1,50 @@
+// What the reference pages say about names the code defines without prose of its own: the
+// environment variables lab reads or sets, the exit codes and the causes of non-delivery. The
+// names themselves come from the code; test/unit/docs/reference.test.ts fails when the code has a
+// name this file does not describe (a new LAB_* variable, a new cause, a new exit code).
+
+export interface EnvVar {
+  name: string;
+  /** Who sets it: the user, CI, or lab itself for a program it starts. */
+  setBy: 'user' | 'CI' | 'lab';
+  default?: string;
+  meaning: string;
+}
+
+export const ENV_VARS: readonly EnvVar[] = [
+  { name: 'LAB_STATE_DIR', setBy: 'user', default: '/run/netns-lab', meaning: 'Where each run and kept lab records what it owns (one state file per run); `lab list`, `lab down` and `lab clean` read it.' },
+  { name: 'LAB_CACHE_DIR', setBy: 'user', default: '/var/cache/netns-lab', meaning: 'The VM backend\'s cache: fetched Debian kernels, initramfs images, the KVM-or-TCG answer.' },
+  { name: 'LAB_TRACE', setBy: 'user', meaning: '`1`: print every command lab runs with its start and duration (inside the VM too, over the console).' },
+  { name: 'LAB_TIME_SCALE', setBy: 'user', default: '1 (8 in a TCG guest, 2 under KVM)', meaning: 'Multiplies the readiness timeouts (agents, receivers) on a slow machine; probe timeouts, which are verdicts, are not scaled.' },
+  { name: 'LAB_VM_ACCEL', setBy: 'user', meaning: '`kvm` or `tcg`: skip the check of whether KVM boots and use this accelerator.' },
+  { name: 'LAB_VM_TIMEOUT_MS', setBy: 'user', default: '60000 + 15000 per case', meaning: 'How long a VM job may take before lab stops QEMU.' },
+  { name: 'NETNS_RUN_DIR', setBy: 'user', default: '/run/netns', meaning: 'Where named network namespaces live, as for iproute2 (`ip netns`).' },
+  { name: 'CI', setBy: 'CI', meaning: 'Set (as CI services do): progress is one plain line per case instead of a live line.' },
+  { name: 'TERM', setBy: 'user', meaning: '`dumb`: no live progress line.' },
+  { name: 'GITHUB_STEP_SUMMARY', setBy: 'CI', meaning: 'With `--format github`: the job summary (results table, paths drawn in Mermaid) is appended to this file.' },
+  { name: 'GITHUB_WORKSPACE', setBy: 'CI', meaning: 'With `--format github`: annotation file names are made relative to it.' },
+  { name: 'PATH', setBy: 'user', meaning: 'Where lab looks for ip, nft, socat, tcpdump, iw, hostapd, qemu-system-x86_64 and the shell of `lab shell`.' },
+  { name: 'LAB_ID', setBy: 'lab', meaning: 'In `lab shell`: the id of the kept lab.' },
+  { name: 'LAB_NODE', setBy: 'lab', meaning: 'In `lab shell`: the node the shell runs in.' },
+  { name: 'LAB_NETNS', setBy: 'lab', meaning: 'In `lab shell`: the network namespace of that node.' },
+  { name: 'LAB_IN_VM', setBy: 'lab', meaning: '`1` for the lab the VM backend runs inside its guest.' },
+  { name: 'LAB_TOOLS_CHECKED', setBy: 'lab', meaning: '`1` inside the guest: the host already checked the tools, the guest does not again.' },
+  { name: 'LAB_WRITE_CODE_CACHE', setBy: 'lab', meaning: '`1` while `make build` warms the bundle\'s V8 code cache.' },
+];
+
+export const EXIT_MEANINGS: Record<string, string> = {
+  ok: 'Every expectation held (for `lab run`); the command did what it was asked (other verbs).',
+  failed: 'An expectation failed, a case could not be built, or a command lab ran failed.',
+  usage: 'Bad input or usage: the message names the file, line, column and offending key (every problem at once), or the option.',
+  capability: 'This environment lacks a capability the scenario needs (root, a tool, a kernel feature): the message says which, and how to get it (e.g. the Debian package and its make target).',
+};
+
+export const CAUSE_MEANINGS: Record<string, string> = {
+  NEIGH_FAILED: 'Nothing left the sender: its neighbour entry for the next hop is INCOMPLETE/FAILED. When the receiving NIC heard the ARP/ND request, lab says which NIC and why it stayed silent (its input route check refuses the sender\'s address, with its accept_local/rp_filter).',
+  RPFILTER: 'It arrived, and the receiving node\'s reverse-path check dropped it (TcpExtIPReversePathFilter moved, or the input route check refuses the source with rp_filter set).',
+  MARTIAN_SOURCE: 'It arrived carrying a source address the receiving node owns, and accept_local is 0.',
+  NO_ROUTE: 'The sender was told "Network is unreachable", or `ip route get` says so.',
+  NO_LISTENER: 'It arrived where nothing listens (`listen: false`, UdpNoPorts, a TCP RST).',
+  FILTERED: 'The sender got "Operation not permitted", or it vanished in a node with the case\'s own `nft:` ruleset, or the kernel reports NETFILTER_DROP.',
+  UNKNOWN: 'Nothing above fits; lab does not guess.',
+};
