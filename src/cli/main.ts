@@ -107,7 +107,7 @@ export const main = async (given: readonly string[], io: Output = processOutput(
           .option('out', {
             alias: 'o',
             type: 'string',
-            describe: 'directory for report.json, report.tap, junit.xml and summary.md (github), and a pcap per device per case (<case>/<node>-<dev>.pcap)',
+            describe: 'directory for report.json, report.tap, junit.xml and summary.md (github), and a pcap per device per case (<scenario file>/<case>/<node>-<dev>.pcap); each run first removes what the last one wrote there (listed in DIR/.lab-out.json), nothing else',
           })
           .option('explain', {
             type: 'boolean',
