@@ -286,7 +286,8 @@ export const runProbe = async (
   let neighbours = neigh.exitCode === 0 ? parseNeigh(sender, neigh.stdout, probe.to.address) : [];
   if (hop.address !== probe.to.address) {
     const gw = await live.run(sender, { argv: ['ip', '-j', ...neighShowArgs(hop)] });
-    neighbours = gw.exitCode === 0 ? parseNeigh(sender, gw.stdout, hop.address) : [];
+    // Filtered by device, `ip -j neigh show … dev D` leaves the device out of each entry.
+    neighbours = gw.exitCode === 0 ? parseNeigh(sender, gw.stdout, hop.address).map((n) => ({ ...n, dev: n.dev ?? hop.dev ?? '?' })) : [];
   }
   const exchange = await neighbourExchange(live, probe.family, observer, previous, neighbours[0]);
 
