@@ -20,6 +20,7 @@ import {
 import { echoId, neighbourRules, probeLegs, type LegName } from './legs.js';
 import { parseObserver, type DeviceCount } from './observe.js';
 import { derivePath } from './path.js';
+import { parseRules, type RuleEntry } from './rule-list.js';
 import { hopQueries, type HopEvidence } from './hop-evidence.js';
 import { gatherHop } from './hops.js';
 import { timeScale } from '../backends/time-scale.js';
@@ -70,6 +71,8 @@ export interface ProbeObservation {
   counters: Record<string, Counters>;
   /** The sender's own route lookups (fib tracepoints), when a route expectation asked for them. */
   lookups?: FibLookup[];
+  /** The sender's policy rules (`ip rule show`), to name the rule that led to the deciding table. */
+  rules?: RuleEntry[];
   /** skb:kfree_skb drop reasons seen during the probe window (with --explain). */
   dropReasons?: { reason: string; count: number }[];
   /** Nodes carrying a ruleset of the case's own (a firewall under test). */
@@ -248,6 +251,7 @@ export const runProbe = async (
   const senderBatch = [
     `neigh show to ${probe.to.address}`,
     routeGetCommand(probe, pp.port),
+    'rule show',
   ];
   const [readings, after, senderAnswers] = await Promise.all([
     Promise.all(nodes.map(async (node) => [node, await backend.readObserver(live, node)] as const)),
@@ -257,7 +261,7 @@ export const runProbe = async (
       input: `${senderBatch.join('\n')}\n`,
     }),
   ]);
-  const [neigh, predicted] = splitJsonBatch(senderBatch.length, senderAnswers.stdout, senderAnswers.stderr) as [BatchAnswer, BatchAnswer];
+  const [neigh, predicted, ruleList] = splitJsonBatch(senderBatch.length, senderAnswers.stdout, senderAnswers.stderr) as [BatchAnswer, BatchAnswer, BatchAnswer];
   const observer = new Map<string, Map<string, DeviceCount>>();
   for (const [node, json] of readings) {
     const devs = topoDevices.filter((d) => d.node === node).map((d) => d.dev);
@@ -328,6 +332,7 @@ export const runProbe = async (
       neighbours,
       ...(exchange ? { exchange } : {}),
       prediction,
+      ...(ruleList.exitCode === 0 ? { rules: parseRules(ruleList.stdout) } : {}),
       ...(inputRoute ? { inputRoute } : {}),
       ...(inputSysctls ? { inputSysctls } : {}),
       ...(senderSysctls ? { senderSysctls } : {}),
