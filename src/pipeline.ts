@@ -37,7 +37,7 @@ export interface CaseOptions {
   drops?: DropTracer | { unavailable: string };
   /** The sender's route lookups per probe (fib tracepoints), or why they cannot be had. */
   fib?: FibTracer | { unavailable: string };
-  /** `--out DIR`: a pcap per device under DIR/<case>/. */
+  /** `--out DIR`: the case's own folder (DIR/<scenario>/<case>/, see src/backends/out-tree.ts), a pcap per device. */
   pcapDir?: string;
   /** The kernel the case runs on (uname -r), for kernel-pinned expectations; this one by default. */
   kernel?: string;

@@ -265,6 +265,11 @@ export class NamespaceAgent {
     return parseProcCounters(...(await this.read(COUNTER_FILES)));
   }
 
+  /** Kills the agent at once (an interrupt): requests waiting for an answer get none. */
+  kill(): void {
+    this.proc.kill();
+  }
+
   /** Ends the agent: stdin closes, it exits; killed if it does not. */
   async stop(): Promise<void> {
     this.proc.end?.();

@@ -66,6 +66,10 @@ export const hostRequirements = async (runner: Runner, { tools = true }: { tools
   ];
 };
 
+/** tcpdump writes the pcaps of `--out`; lab runs without it otherwise. */
+export const tcpdumpCapability = (runner: Runner): Promise<Capability> =>
+  tool(runner, 'tcpdump (for --out pcaps)', ['tcpdump', '--version'], 'tcpdump');
+
 /**
  * Tools only some runs need, found on PATH without starting them: ping for ICMP probes of the
  * selected cases, tcpdump for the pcaps of `--out`.

@@ -90,9 +90,24 @@ export const processStartTime = (pid: number): string | null => {
   }
 };
 
+/**
+ * Whether the process has ended but its parent has not reaped it yet (a zombie, state Z or X):
+ * a `lab run` killed by SIGKILL under a parent busy elsewhere stays one until that parent waits,
+ * and `lab list` showed it running all that while.
+ */
+export const hasEnded = (pid: number): boolean => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state === 'Z' || state === 'X';
+  } catch {
+    return true;
+  }
+};
+
 export const isOwnerAlive = (s: Pick<RunState, 'pid' | 'pidStart'>): boolean => {
   const start = processStartTime(s.pid);
-  return start !== null && (s.pidStart === null || start === s.pidStart);
+  return start !== null && (s.pidStart === null || start === s.pidStart) && !hasEnded(s.pid);
 };
 
 /**

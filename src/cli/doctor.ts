@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import { release } from 'node:os';
-import { hostFeatures, hostRequirements } from '../backends/capabilities.js';
+import { hostFeatures, hostRequirements, tcpdumpCapability } from '../backends/capabilities.js';
 import { execaRunner } from '../backends/runner.js';
 import type { Output } from './io.js';
 import { defaultCacheDir } from '../backends/vm/cache.js';
@@ -16,6 +16,9 @@ export const doctorCommand = async (io: Output): Promise<number> => {
     const detail = c.detail.split('\n')[0] ?? '';
     table.push([c.name, c.ok ? 'ok' : c.optional ? 'no' : 'MISSING', c.ok ? detail : `${detail}\n→ ${c.remedy}`]);
   }
+  // Needed by `lab run --out` only: shown, but lab runs without it.
+  const tcpdump = await tcpdumpCapability(runner);
+  table.push([tcpdump.name, tcpdump.ok ? 'ok' : 'no', tcpdump.ok ? tcpdump.detail : `${tcpdump.detail}\n→ ${tcpdump.remedy}`]);
   io.out(`kernel ${release()}\n${table.toString()}\n`);
   // Wireless and the VM backend are optional: they do not change the exit code.
   const optional = new Table({ head: ['optional', 'status', 'detail'], style: { head: [], border: [] }, wordWrap: true, colWidths: [28, 9, 70] });

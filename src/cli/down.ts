@@ -1,6 +1,6 @@
 import { guardedRunner } from '../backends/interrupt.js';
 import { execaRunner } from '../backends/runner.js';
-import { defaultStateDir, isOwnerAlive, livenessOf, readStates, StateFile, type StateEntry } from '../backends/state.js';
+import { defaultStateDir, findLab, isOwnerAlive, livenessOf, readStates, StateFile, type StateEntry } from '../backends/state.js';
 import { teardownRecorded } from '../backends/teardown.js';
 import { UsageError } from '../errors.js';
 import type { Output } from './io.js';
@@ -58,9 +58,13 @@ export const sharedWithOthers = (runId: string, dir: string = defaultStateDir())
 export const downCommand = async (opts: DownOptions, io: Output): Promise<number> => {
   if (opts.all && opts.labs.length) throw new UsageError('name labs or give --all, not both');
   if (!opts.all && opts.labs.length === 0) throw new UsageError('name the lab to tear down (lab list shows them), or give --all');
+  // A lab that is already gone is down: a note, and exit 0, so that scripts may say it twice.
+  const states = opts.all ? [] : readStates(defaultStateDir());
+  const gone = opts.labs.filter((id) => findLab(states, id) === undefined);
+  for (const id of gone) io.err(`lab ${id}: no such lab (already down, or never up); nothing to do\n`);
   const entries = opts.all
     ? readStates(defaultStateDir()).filter((e) => livenessOf(e.state, isOwnerAlive) === 'kept')
-    : opts.labs.map((id) => resolveLab(id));
+    : opts.labs.filter((id) => !gone.includes(id)).map((id) => resolveLab(id));
   if (opts.all && entries.length === 0) io.out('no kept labs\n');
   let ok = true;
   for (const entry of entries) ok = (await downOne(entry, io)) && ok;

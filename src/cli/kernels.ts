@@ -11,6 +11,7 @@ import type { ScenarioResult } from '../pipeline.js';
 import { kernelTable } from '../report/kernels.js';
 import { packageRoot, type Output } from './io.js';
 import { reportContext, writeReports } from './reports.js';
+import { freshOutTree } from '../backends/out-tree.js';
 import type { RunOptions } from './run.js';
 
 type RunCommand = (opts: RunOptions, io: Output) => Promise<number>;
@@ -32,6 +33,8 @@ export const runOnKernels = async (
 ): Promise<number> => {
   const all: ScenarioResult[] = [];
   const runner = execaRunner();
+  // One fresh tree for the whole side-by-side run; the host run inside only adds to it.
+  if (opts.out !== undefined) freshOutTree(opts.out);
   for (const spec of kernels) {
     if (spec.kind === 'host') {
       // The host run traps signals itself and tears down what it built.

@@ -15,6 +15,7 @@ import { parseShard } from '../plan/shard.js';
 import { GRAPH_FORMATS, graphCommand, type GraphFormat } from './graph.js';
 import { FORMATS, parseFormats } from './reports.js';
 import { validateCommand } from './validate.js';
+import { wholeNumber } from './numbers.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, capability: 3 } as const;
 
@@ -54,7 +55,33 @@ const EPILOG = `Examples:
 Exit codes: 0 every expectation held, 1 an expectation failed, 2 bad input or usage,
 3 this environment lacks a capability the scenario needs.`;
 
-export const main = async (argv: readonly string[], io: Output = processOutput()): Promise<number> => {
+/** lab's own options of `lab exec` that may come before the command, and whether each takes a value. */
+const EXEC_OPTIONS: Record<string, boolean> = { '--timeout': true, '--debug': false, '--help': false, '-h': false };
+
+/**
+ * `lab exec LAB NODE CMD...`: everything after NODE is the command's, options included, so
+ * `lab exec ID node ip -br addr` needs no `--` (yargs read -br as lab's own -b -r: "Unknown
+ * arguments: b, r"). Puts the `--` in where the user left it out; lab's own options before the
+ * command's first word (--timeout N) stay lab's.
+ */
+export const withExecSeparator = (argv: readonly string[]): string[] => {
+  if (argv[0] !== 'exec' || argv.includes('--')) return [...argv];
+  let positionals = 0;
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const name = arg.split('=')[0] as string;
+    if (name in EXEC_OPTIONS) {
+      if (EXEC_OPTIONS[name] && !arg.includes('=')) i += 1;
+      continue;
+    }
+    // LAB and NODE first; the next word starts the command.
+    if (++positionals === 3) return [...argv.slice(0, i), '--', ...argv.slice(i)];
+  }
+  return [...argv];
+};
+
+export const main = async (given: readonly string[], io: Output = processOutput()): Promise<number> => {
+  const argv = withExecSeparator(given);
   let code: number = EXIT.ok;
   // Only lab's own options: after `--` the words belong to the command `lab exec` runs.
   const dashDash = argv.indexOf('--');
@@ -70,7 +97,7 @@ export const main = async (argv: readonly string[], io: Output = processOutput()
         y
           .positional('files', { type: 'string', array: true, describe: 'scenario files' })
           .option('case', { type: 'string', array: true, describe: 'run only the case(s) with this name' })
-          .option('jobs', { alias: 'j', type: 'number', describe: 'cases run in parallel (default: cores)' })
+          .option('jobs', { alias: 'j', type: 'string', describe: 'cases run in parallel (default: cores)' })
           .option('format', {
             alias: 'f',
             type: 'string',
@@ -80,7 +107,7 @@ export const main = async (argv: readonly string[], io: Output = processOutput()
           .option('out', {
             alias: 'o',
             type: 'string',
-            describe: 'directory for report.json, report.tap, junit.xml and summary.md (github), and a pcap per device per case (<case>/<node>-<dev>.pcap)',
+            describe: 'directory for report.json, report.tap, junit.xml and summary.md (github), and a pcap per device per case (<scenario file>/<case>/<node>-<dev>.pcap); each run first removes what the last one wrote there (listed in DIR/.lab-out.json), nothing else',
           })
           .option('explain', {
             type: 'boolean',
@@ -99,20 +126,23 @@ export const main = async (argv: readonly string[], io: Output = processOutput()
             array: true,
             describe: 'host, debian, a Debian release (6.1.0-57-amd64) or a PATH (.deb, extracted package, bzImage); repeat it to compare kernels side by side',
           })
+          .option('ignore-size-limit', {
+            type: 'boolean',
+            describe: "run even when the lab would not fit: lab refuses (exit 2) a run whose nodes at once need more memory or processes than this machine has free (docs/limits.md)",
+          })
           .option('skip-unsupported', {
             type: 'boolean',
             describe: 'skip (instead of failing with exit 3) the scenarios this kernel cannot run, e.g. wireless without mac80211_hwsim',
           }),
       async (a) => {
-        if (a.jobs !== undefined && (!Number.isInteger(a.jobs) || a.jobs < 1)) {
-          throw new UsageError(`--jobs must be a positive integer, got ${a.jobs}`);
-        }
-        code = await runCommand({ files: a.files ?? [], cases: a.case ?? [], jobs: a.jobs,
+        const jobs = a.jobs === undefined ? undefined : wholeNumber('jobs', [a.jobs].flat().pop() ?? '');
+        code = await runCommand({ files: a.files ?? [], cases: a.case ?? [], jobs,
           formats: parseFormats([a.format].flat()), ...(a.out !== undefined ? { out: a.out } : {}),
           ...(a.shard !== undefined ? { shard: parseShard(a.shard) } : {}),
           ...(a.explain ? { explain: true } : {}),
           ...(a.backend !== undefined ? { backend: a.backend } : {}), kernels: a.kernel ?? [],
-          ...(a['skip-unsupported'] ? { skipUnsupported: true } : {}) }, io);
+          ...(a['skip-unsupported'] ? { skipUnsupported: true } : {}),
+          ...(a['ignore-size-limit'] ? { ignoreSizeLimit: true } : {}) }, io);
       },
     )
     .command(
@@ -215,7 +245,7 @@ Exit codes: 0 measured (a missed target is a result), 1 a measurement failed,
           .parserConfiguration({ 'populate--': true })
           .positional('lab', { type: 'string', demandOption: true, describe: 'lab id (or a unique start of it)' })
           .positional('node', { type: 'string', demandOption: true })
-          .positional('command', { type: 'string', array: true, describe: 'after --: the command and its arguments' })
+          .positional('command', { type: 'string', array: true, describe: 'the command and its arguments (everything after NODE; `--` before it is optional)' })
           .option('timeout', { type: 'number', describe: 'stop the command after this many seconds (exit 124)' }),
       async (a) => {
         const rest = ((a['--'] as unknown[] | undefined) ?? []).map(String);

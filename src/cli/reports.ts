@@ -5,7 +5,7 @@
 // $GITHUB_STEP_SUMMARY. json, tap and junit are documents: without --out, one of them alone may
 // have stdout; with --out they are written into DIR under fixed names (REPORT_FILES).
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { claimOut } from '../backends/out-tree.js';
 import { UsageError } from '../errors.js';
 import type { Scenario } from '../model/types.js';
 import type { ScenarioResult } from '../pipeline.js';
@@ -116,7 +116,7 @@ export const writeReports = async (
   for (const format of formats) {
     const text = render(format, ctx);
     if (isDocument(format) && out !== undefined) {
-      const file = join(out, REPORT_FILES[format]);
+      const file = claimOut(out, REPORT_FILES[format]);
       await writeFile(file, text);
       written.push(file);
     } else {
@@ -127,7 +127,7 @@ export const writeReports = async (
     const stepSummary = ctx.env['GITHUB_STEP_SUMMARY'];
     if (stepSummary) await appendFile(stepSummary, summary);
     if (out !== undefined) {
-      const file = join(out, REPORT_FILES.github);
+      const file = claimOut(out, REPORT_FILES.github);
       await writeFile(file, summary);
       written.push(file);
     }

@@ -6,6 +6,9 @@ import { HostBackend } from '../backends/host.js';
 import { confinedTo, guardedRunner, isTeardownCommand, SIGNAL_EXIT, trapSignals, type GuardedRunner, type SignalTrap } from '../backends/interrupt.js';
 import { execaRunner } from '../backends/runner.js';
 import { defaultStateDir, StateFile } from '../backends/state.js';
+import { claimOut, freshOutTree, scenarioFolders, uniqueNames } from '../backends/out-tree.js';
+import { caseDirName } from '../probes/capture.js';
+import { join } from 'node:path';
 import { teardownRecorded } from '../backends/teardown.js';
 import { ScenarioError, UsageError } from '../errors.js';
 import { loadScenarioFile } from '../model/load.js';
@@ -18,10 +21,12 @@ import type { Shard } from '../plan/shard.js';
 import type { CaseResult } from '../verdict/verdict.js';
 import { defaultScenarioPath, type Output } from './io.js';
 import { runProgress, shardCases } from './run-ci.js';
-import { checkFormats, reportContext, writeReports, type Format } from './reports.js';
+import { checkFormats, REPORT_FILES, reportContext, writeReports, type Format } from './reports.js';
 import { kernelsOfRun } from '../backends/vm/kernel-spec.js';
 import { unsupportedCases } from '../backends/wireless/support.js';
 import { runOnKernels } from './kernels.js';
+import { estimateRun, sizeProblem } from './size-check.js';
+import { readHostLimits } from '../backends/host-limits.js';
 
 export interface RunOptions {
   files: string[];
@@ -39,6 +44,8 @@ export interface RunOptions {
   kernels?: string[];
   /** Skip the scenarios this kernel cannot run (wireless without hwsim) instead of exit 3. */
   skipUnsupported?: boolean;
+  /** Run even when the estimate says the machine cannot hold it (see size-check.ts). */
+  ignoreSizeLimit?: boolean;
   /** Hands the results over instead of writing reports (one kernel of a side-by-side run). */
   collect?: (results: ScenarioResult[]) => void;
 }
@@ -125,6 +132,18 @@ export const finishInterrupted = async (state: StateFile, runner: GuardedRunner,
   else io.err(stillRecorded(state));
 };
 
+/**
+ * Where a case's pcaps go under --out: DIR/<scenario file's name>/<case name>/, one folder per
+ * scenario file (two files with cases of the same names no longer share one), claimed in DIR's
+ * manifest before anything is written into it.
+ */
+export const outFolders = (scenarios: readonly Scenario[], files: readonly string[]) => {
+  const byScenario = scenarioFolders(files, Object.values(REPORT_FILES));
+  const byCase = scenarios.map((s) => uniqueNames(s.cases.map((c) => caseDirName(c.name))));
+  return (out: string, si: number, ci: number): string =>
+    join(claimOut(out, byScenario[si] ?? `scenario-${si}`), byCase[si]?.[ci] ?? `case-${ci}`);
+};
+
 /** `lab run`: exit 0 when every expectation held, 1 otherwise. */
 export const runCommand = async (opts: RunOptions, io: Output): Promise<number> => {
   const files = opts.files.length ? opts.files : [defaultScenarioPath()];
@@ -139,6 +158,13 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
     requireAll([...(await hostRequirements(execaRunner())).filter((c) => c.name !== 'root'), ...runTools(scenarios, selected, { pcaps: opts.out !== undefined })]);
     return runOnKernels(kernels, { ...opts, files }, scenarios, selected, io, runCommand);
   }
+  // Drop reasons are system-wide: one case at a time keeps each probe's window its own.
+  const jobs = opts.explain ? 1 : opts.jobs ?? Math.min(availableParallelism(), selected.length || 1);
+  // Before anything is built: a lab larger than the machine can hold is refused (exit 2).
+  if (!opts.ignoreSizeLimit) {
+    const problem = sizeProblem(estimateRun(scenarios, selected, jobs, opts.out !== undefined), readHostLimits(), jobs);
+    if (problem) throw new UsageError(problem);
+  }
   const toolsChecked = process.env['LAB_IN_VM'] === '1' && process.env['LAB_TOOLS_CHECKED'] === '1';
   // Side by side (loading hwsim takes seconds in a TCG guest); a missing requirement still wins.
   const [required, wireless] = await Promise.allSettled([
@@ -149,6 +175,10 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
   requireAll([...required.value, ...(toolsChecked ? [] : runTools(scenarios, selected, { pcaps: opts.out !== undefined }))]);
   if (wireless.status === 'rejected') throw wireless.reason;
   const unsupported = wireless.value;
+
+  // A fresh tree per run: what the last run wrote into --out goes first (see out-tree.ts).
+  if (opts.out !== undefined && !opts.collect) freshOutTree(opts.out);
+  const caseFolder = outFolders(scenarios, files);
 
   const lab: { state?: StateFile; runner?: GuardedRunner } = {};
   const trap = trapRunSignals(lab, io);
@@ -161,15 +191,12 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
     throw err;
   }
   const runId = state.runId;
-  const backend = new HostBackend(runner, state);
+  const backend = new HostBackend(runner, state, undefined, { signal: trap.signal, progress: (line) => io.err(`${line}\n`) });
   const results: ScenarioResult[] = scenarios.map((s) => ({ name: s.name, file: s.file, kernel: release(), cases: [] }));
   const byCase = new Map<string, CaseResult>();
-  // Drop reasons are system-wide: one case at a time keeps each probe's window its own.
   if (opts.explain && (opts.jobs ?? 1) > 1) io.err('--explain runs one case at a time (drop reasons are system-wide)\n');
-  const jobs = opts.explain ? 1 : opts.jobs ?? Math.min(availableParallelism(), selected.length || 1);
   const limit = pLimit(Math.max(1, jobs));
   const caseOptions: CaseOptions = {
-    ...(opts.out ? { pcapDir: opts.out } : {}),
     ...(opts.explain ? { drops: await startDropTracer(runner, state, runId), applied: true } : {}),
     // Which table answered a probe: only when an expectation asks about the route.
     ...(selected.some(([si, ci]) => needsRouteTrace([scenarios[si]?.cases[ci]].filter((c) => c !== undefined)))
@@ -189,7 +216,8 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
           progress.started(`${si}/${ci}`, scenario.cases[ci]?.name ?? '');
           // Case indexes restart in every file: the scenario's place keeps namespace names apart.
           const prefix = si === 0 ? `lab-${runId}` : `lab-${runId}-s${si}`;
-          const result = await runCase(runner, backend, scenario, ci, prefix, caseOptions);
+          const pcapDir = opts.out !== undefined ? caseFolder(opts.out, si, ci) : undefined;
+          const result = await runCase(runner, backend, scenario, ci, prefix, { ...caseOptions, ...(pcapDir ? { pcapDir } : {}) });
           if (trap.signal.aborted) return;
           byCase.set(`${si}/${ci}`, result);
           progress.finished(`${si}/${ci}`, scenario.name, result);

@@ -9,7 +9,6 @@ import type { LiveProcess, Runner } from '../backends/runner.js';
 import { timeScale } from '../backends/time-scale.js';
 import type { MediumMonitor } from '../plan/wireless.js';
 import { crossedMedia, mediumObservation, type MediumObservation, type ProbeWindow } from './air.js';
-import { caseDirName } from './capture.js';
 import { parseRadiotapPcap } from './radiotap.js';
 
 export const mediumPcapName = (medium: string): string => `medium-${medium}.pcap`;
@@ -25,12 +24,13 @@ const NOTHING: MediumObserver = { window: (_i, probe) => probe(), stop: async ()
 
 /**
  * Starts tcpdump on every medium's monitor and waits until each listens. The pcaps go under
- * `outDir` when given, to a temporary directory otherwise (removed when the case is over).
+ * `caseDir` (the case's folder of `--out`) when given, to a temporary directory otherwise
+ * (removed when the case is over).
  */
-export const observeMedia = async (runner: Runner, live: LiveCase, outDir: string | undefined): Promise<MediumObserver> => {
+export const observeMedia = async (runner: Runner, live: LiveCase, caseDir: string | undefined): Promise<MediumObserver> => {
   const { media, probes } = live.plan;
   if (!media?.length || probes.length === 0) return NOTHING;
-  const dir = outDir !== undefined ? join(outDir, caseDirName(live.plan.case.name)) : mkdtempSync(join(tmpdir(), 'lab-medium-'));
+  const dir = caseDir ?? mkdtempSync(join(tmpdir(), 'lab-medium-'));
   mkdirSync(dir, { recursive: true });
   const dumps: { monitor: MediumMonitor; file: string; proc: LiveProcess }[] = media.map((monitor) => {
     const file = join(dir, mediumPcapName(monitor.medium));
@@ -79,7 +79,7 @@ export const observeMedia = async (runner: Runner, live: LiveCase, outDir: strin
       } catch {
         // The observation is an addition to the verdict, never a reason to lose it.
       } finally {
-        if (outDir === undefined) rmSync(dir, { recursive: true, force: true });
+        if (caseDir === undefined) rmSync(dir, { recursive: true, force: true });
       }
     },
   };

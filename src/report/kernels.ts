@@ -57,16 +57,18 @@ export const kernelTable = (results: readonly ScenarioResult[], opts: KernelTabl
   const { kernels, rows } = compareKernels(results);
   const width = Math.max(opts.width ?? 120, 80);
   const caseWidth = 30;
-  const kernelWidth = Math.max(20, Math.floor((width - caseWidth - 4 - 3 * kernels.length) / kernels.length));
+  const kernelWidth = Math.max(20, Math.floor((width - caseWidth - 2 - 3 * kernels.length) / kernels.length));
   const mark = (text: string, differs: boolean): string => (differs && opts.color ? `\x1b[1;33m${text}\x1b[0m` : text);
   const table = new Table({
-    head: ['case', '', ...kernels.map((k) => `kernel ${k}`)],
-    colWidths: [caseWidth, 4, ...kernels.map(() => kernelWidth)],
+    // The ≠ mark leads the case's own cell: a column of its own had no heading and was empty on
+    // every row where the kernels agree.
+    head: ['case', ...kernels.map((k) => `kernel ${k}`)],
+    colWidths: [caseWidth, ...kernels.map(() => kernelWidth)],
     wordWrap: true,
     style: { head: [], border: [] },
   });
   for (const row of rows) {
-    table.push([`${row.scenario} › ${row.case}`, row.differs ? mark('≠', true) : '', ...row.cells.map((c) => mark(kernelCell(c), row.differs))]);
+    table.push([`${row.differs ? `${mark('≠', true)} ` : ''}${row.scenario} › ${row.case}`, ...row.cells.map((c) => mark(kernelCell(c), row.differs))]);
   }
   const differing = rows.filter((r) => r.differs).length;
   const summary = differing === 0

@@ -41,7 +41,9 @@ const effective = (s: Record<string, number> | undefined, key: string, dev: stri
 };
 
 /** The evidence lines, whatever the outcome. */
-export const evidenceLines = (probe: Probe, obs: ProbeObservation): string[] => {
+export const evidenceLines = (probe: Probe, obs: ProbeObservation, receiverNode?: string): string[] => {
+  // The receiver's name: two nodes may both have an eth0.
+  const rx = receiverNode ?? '?';
   const lines: string[] = [];
   if (obs.prediction) lines.push(`route get on ${probe.from.node}: ${describeRoute(obs.prediction)}`);
   const lookups = lookupEvidence(probe.from.node, obs.lookups);
@@ -58,12 +60,12 @@ export const evidenceLines = (probe: Probe, obs: ProbeObservation): string[] => 
     if (!ex?.entry || n.dev !== ex.entry.dev) lines.push(`neighbour ${n.address} on ${n.node}:${n.dev}: ${n.state}`);
   }
   if (obs.inputRoute) {
-    lines.push(`route get on input (iif ${obs.inputRoute.dev}): ${describeRoute(obs.inputRoute.decision)}`);
+    lines.push(`route get on ${rx} input (iif ${obs.inputRoute.dev}): ${describeRoute(obs.inputRoute.decision)}`);
   }
   if (obs.inputSysctls && obs.inputRoute) {
     const dev = obs.inputRoute.dev;
     lines.push(
-      `on ${dev}: accept_local ${effective(obs.inputSysctls, 'accept_local', dev)} ` +
+      `on ${rx}:${dev}: accept_local ${effective(obs.inputSysctls, 'accept_local', dev)} ` +
         `(all ${obs.inputSysctls['all.accept_local']}, ${dev} ${obs.inputSysctls[`${dev}.accept_local`]}), ` +
         `rp_filter ${effective(obs.inputSysctls, 'rp_filter', dev)} ` +
         `(all ${obs.inputSysctls['all.rp_filter']}, ${dev} ${obs.inputSysctls[`${dev}.rp_filter`]})`,
@@ -102,7 +104,7 @@ export const diagnose = (
   /** The topology's radios (`node:dev`): a path through one went over the air, not a wire. */
   radios: ReadonlySet<string> = new Set(),
 ): Diagnosis => {
-  const evidence = [...evidenceLines(probe, obs), ...routeLocalnetEvidence(probe, obs, receiverNode)];
+  const evidence = [...evidenceLines(probe, obs, receiverNode), ...routeLocalnetEvidence(probe, obs, receiverNode)];
   const d = (cause: Cause, why: string): Diagnosis => ({ cause, explanation: `not delivered (${cause}): ${why}`, evidence });
   if (obs.delivered) {
     const wire = obs.path.filter((k) => !k.endsWith(':lo'));

@@ -51,6 +51,6 @@ t.test('each cause, from evidence, for real', { skip: needsRoot }, async (t) => 
   const rp = probes('strict rp_filter drops a source routed elsewhere')[0];
   t.ok(rp?.evidence.some((e) => /^nstat on b: .*TcpExtIPReversePathFilter \+1/.test(e)), 'the rp_filter counter moved on b');
   const martian = probes('a source address the receiver owns is a martian')[0];
-  t.ok(martian?.evidence.includes('route get on input (iif eth0): refused: Invalid argument'));
+  t.ok(martian?.evidence.includes('route get on b input (iif eth0): refused: Invalid argument'));
   t.match(probes('no route to a network nobody announced')[0]?.explanation, /Network is unreachable$/);
 });

@@ -24,7 +24,7 @@ t.test('pcaps per device, drop reasons per probe, nothing left in tracefs', { sk
   t.ok(evidence('a firewall drops it').includes('kfree_skb: NETFILTER_DROP ×1'));
   t.ok(evidence('strict rp_filter drops a source routed elsewhere').includes('kfree_skb: IP_RPFILTER ×1'));
 
-  const dir = join(out, 'a-firewall-drops-it');
+  const dir = join(out, 'why-not-delivered', 'a-firewall-drops-it');
   t.same(readdirSync(dir).sort(), ['a-eth0.pcap', 'a-eth1.pcap', 'a-lo.pcap', 'b-eth0.pcap', 'b-eth1.pcap', 'b-eth2.pcap', 'b-eth3.pcap', 'b-lo.pcap']);
   // tshark reads what tcpdump wrote: the ARP exchange and the probe datagram with its marker.
   const seen = await execa('tshark', ['-r', join(dir, 'b-eth0.pcap'), '-T', 'fields', '-e', 'frame.protocols', '-e', 'udp.dstport', '-e', 'data.text', '-o', 'data.show_as_text:TRUE'], { reject: false });

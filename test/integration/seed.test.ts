@@ -77,7 +77,7 @@ t.test('the default scenario, for real, as JSON', { skip: needsRoot }, async (t)
   t.same(refused.path, []);
   t.match(refused.explanation, /^not delivered \(NEIGH_FAILED\): neighbour 192\.0\.2\.2 on laptop:wlan0 is (INCOMPLETE|FAILED); laptop:wlan1 heard the ARP request but refuses its sender address 192\.0\.2\.1 \(accept_local 0, rp_filter 2\)/);
   t.equal((refused as { cause?: string }).cause, 'NEIGH_FAILED');
-  t.ok((refused as { evidence?: string[] }).evidence?.includes('route get on input (iif wlan1): refused: Invalid argument'), 'the input route check is part of the evidence');
+  t.ok((refused as { evidence?: string[] }).evidence?.includes('route get on laptop input (iif wlan1): refused: Invalid argument'), 'the input route check is part of the evidence');
 });
 
 t.test('the table names every case and its status', { skip: needsRoot }, async (t) => {

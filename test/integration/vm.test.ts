@@ -72,7 +72,7 @@ t.test('wireless seed over the air in a VM, next to the wired seed on the host k
   if (hostLacksHwsim) t.ok(entry('laptop-two-wlan', false)?.cases.every((c) => c.status === 'skip'), 'the host kernel has no hwsim');
   // The medium's pcap: radiotap headers, and the datagram once, from mesh0 to mesh1.
   const kernelDir = readdirSync(out).find((n) => n.startsWith('kernel-'));
-  const pcap = join(out, kernelDir ?? 'kernel-?', 'mesh-accept-local-sends-it-over-the-air', 'medium-w0.pcap');
+  const pcap = join(out, kernelDir ?? 'kernel-?', 'laptop-two-wlan', 'mesh-accept-local-sends-it-over-the-air', 'medium-w0.pcap');
   const shark = await execa('tshark', ['-r', pcap, '-Y', 'udp', '-T', 'fields', '-e', 'frame.protocols', '-e', 'wlan.ta', '-e', 'udp.dstport'], { reject: false });
   t.equal(shark.exitCode, 0, shark.stderr);
   const frames = shark.stdout.trim().split('\n').map((l) => l.split('\t'));

@@ -2,6 +2,7 @@
 // back its JSON report. Nothing stays behind: QEMU is killed on every path out, the share
 // directory is removed; the console log of the kernel's last boot is kept for diagnosis.
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { claimOut } from '../out-tree.js';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CapabilityError, UsageError } from '../../errors.js';
@@ -153,8 +154,8 @@ export const runInVm = async (o: VmRunOptions): Promise<VmRun> => {
     }
     if (o.out !== undefined) {
       mkdirSync(o.out, { recursive: true });
-      copyFileSync(consoleLog, join(o.out, `console-${kernel.release}.log`));
-      if (existsSync(join(share, ROOT_SYSCTLS_FILE))) copyFileSync(join(share, ROOT_SYSCTLS_FILE), join(o.out, `${kernel.release}-${ROOT_SYSCTLS_FILE}`));
+      copyFileSync(consoleLog, claimOut(o.out, `console-${kernel.release}.log`));
+      if (existsSync(join(share, ROOT_SYSCTLS_FILE))) copyFileSync(join(share, ROOT_SYSCTLS_FILE), claimOut(o.out, `${kernel.release}-${ROOT_SYSCTLS_FILE}`));
     }
     const tail = (): string => consoleTail(readFileSync(consoleLog, 'utf8'));
     if (o.signal?.aborted) throw new Error('interrupted');
@@ -170,7 +171,7 @@ export const runInVm = async (o: VmRunOptions): Promise<VmRun> => {
     const outDir = join(share, 'out');
     const reportFile = o.out !== undefined ? join(outDir, 'report.json') : join(share, JOB_FILES.stdout);
     if (o.out !== undefined && existsSync(outDir)) {
-      const kept = join(o.out, `kernel-${kernel.release}`);
+      const kept = claimOut(o.out, `kernel-${kernel.release}`);
       cpSync(outDir, kept, { recursive: true, filter: (src) => src !== join(outDir, 'report.json') });
     }
     const stdout = existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : '';

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -28,6 +29,17 @@ t.test('an owner is alive only if its pid runs and started when recorded', async
   t.ok(isOwnerAlive({ pid: process.pid, pidStart: processStartTime(process.pid) }));
   t.notOk(isOwnerAlive({ pid: process.pid, pidStart: 'not-the-start-time' }), 'a reused pid is not the owner');
   t.notOk(isOwnerAlive({ pid: 2 ** 22 + 1, pidStart: null }), 'no such process');
+});
+
+t.test('a killed owner is dead at once, even before its parent reaps it (a zombie)', async (t) => {
+  // perl forks a child, kills it and sleeps without waiting for it: the child stays a zombie.
+  const parent = spawn('perl', ['-e', '$| = 1; my $p = fork; if (!$p) { sleep 60; exit } kill 9, $p; print "$p\\n"; sleep 60'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => void parent.kill('SIGKILL'));
+  const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
+  while (!/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) await new Promise((r) => setTimeout(r, 5));
+  t.ok(processStartTime(pid), 'the zombie still has its /proc entry');
+  t.notOk(isOwnerAlive({ pid, pidStart: processStartTime(pid) }), 'but it is not alive');
+  t.equal(livenessOf({ pid, pidStart: processStartTime(pid), runId: 'x', startedAt: new Date().toISOString(), scenarios: [], namespaces: [] } as never), 'dead');
 });
 
 t.test('create picks a fresh id and never takes over the state file of another lab', async (t) => {

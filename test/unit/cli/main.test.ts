@@ -90,5 +90,5 @@ t.test('unknown commands and options are usage errors; --help exits 0', async (t
 t.test('--jobs must be a positive integer', async (t) => {
   const c = capture();
   t.equal(await main(['run', '--jobs', '0'], c.io), 2);
-  t.match(c.err.join(''), /--jobs must be a positive integer/);
+  t.match(c.err.join(''), /--jobs takes a whole number of at least 1/);
 });

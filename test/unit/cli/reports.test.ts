@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { OUT_MANIFEST } from '../../../src/backends/out-tree.js';
 import { checkFormats, parseFormats, REPORT_FILES, writeReports, type ReportContext } from '../../../src/cli/reports.js';
 import { locations, results, scenario } from '../report/fixtures.js';
 import { tempDir } from '../../tmp.js';
@@ -44,7 +45,8 @@ t.test('--out DIR: documents go to files with stable names, table and annotation
   const c = capture();
   const env = { GITHUB_STEP_SUMMARY: summary, GITHUB_WORKSPACE: '/work' };
   await writeReports(['table', 'json', 'tap', 'junit', 'github'], dir, context(env), c.io);
-  t.same(readdirSync(dir).sort(), [REPORT_FILES.junit, REPORT_FILES.json, REPORT_FILES.tap, REPORT_FILES.github].sort());
+  // And the manifest that tells the next run what is lab's (src/backends/out-tree.ts).
+  t.same(readdirSync(dir).sort(), [OUT_MANIFEST, REPORT_FILES.junit, REPORT_FILES.json, REPORT_FILES.tap, REPORT_FILES.github].sort());
   t.same(Object.keys(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'))), ['scenarios']);
   t.match(readFileSync(join(dir, 'report.tap'), 'utf8'), /^TAP version 14\n/);
   t.match(readFileSync(join(dir, 'junit.xml'), 'utf8'), /^<\?xml/);

@@ -18,10 +18,10 @@ t.test('drop reasons are counted per reason from the trace buffer, NOT_SPECIFIED
   t.same(parseDropTrace('# tracer: nop\n'), []);
 });
 
-t.test('pcaps go to DIR/<case>/<node>-<dev>.pcap, the case name made a safe directory name', async (t) => {
+t.test('pcaps go to <case folder>/<node>-<dev>.pcap, the case name made a safe directory name', async (t) => {
   t.equal(caseDirName('accept-local sends it over the wire'), 'accept-local-sends-it-over-the-wire');
   t.equal(caseDirName('strict rp_filter: refuses it / too!'), 'strict-rp_filter-refuses-it-too');
   t.equal(caseDirName('../..'), 'case', 'never a parent directory, never a slash');
   t.equal(caseDirName('.hidden'), 'hidden');
-  t.equal(pcapPath('/tmp/out', 'A b', 'laptop', 'wlan0'), '/tmp/out/a-b/laptop-wlan0.pcap');
+  t.equal(pcapPath('/tmp/out/s/a-b', 'laptop', 'wlan0'), '/tmp/out/s/a-b/laptop-wlan0.pcap');
 });

@@ -28,5 +28,10 @@ t.test('one row per case, one column per kernel; differences found by status and
   t.match(text, /kernel 6\.18 .* kernel 6\.1\.0-57-amd64/);
   t.match(text, /≠ 1 of 2 case\(s\) differ between kernels/);
   t.match(text, /not delivered; \(none\)/);
+  // Every column has a heading, and no column is empty on every row.
+  const head = text.split('\n')[1] ?? '';
+  const cells = head.split('│').slice(1, -1).map((c) => c.trim());
+  t.strictSame(cells, ['case', 'kernel 6.18', 'kernel 6.1.0-57-amd64'], 'every column is labelled');
+  t.match(text, /│ ≠ seed › differs/, 'the differing row is marked in its case cell');
   t.match(kernelTable([result('a', ['x:lo'], 'pass'), result('b', ['x:lo'], 'pass')]), /the 2 kernels agree on all 2 case\(s\)/);
 });
