@@ -25,6 +25,7 @@ import { gatherHop } from './hops.js';
 import { timeScale } from '../backends/time-scale.js';
 import type { FibLookup } from './fib-trace.js';
 import { routeGetCommand } from './route-query.js';
+import { neighShowArgs, nextHopOf } from './next-hop.js';
 
 export interface LegObservation {
   name: LegName;
@@ -283,9 +284,16 @@ export const runProbe = async (
     const rx = pp.receiverNode;
     delivered = answered === true || (rx !== undefined && (after[rx]?.[echoes] ?? 0) > (before[rx]?.[echoes] ?? 0));
   }
-  const neighbours = neigh.exitCode === 0 ? parseNeigh(sender, neigh.stdout, probe.to.address) : [];
-  const exchange = await neighbourExchange(live, probe.family, observer, previous, neighbours[0]);
   const prediction = parseRouteGet(predicted.exitCode, predicted.stdout, predicted.stderr);
+  // Via a gateway, the entry that matters is the gateway's (src/probes/next-hop.ts).
+  const hop = nextHopOf(probe.to.address, prediction);
+  let neighbours = neigh.exitCode === 0 ? parseNeigh(sender, neigh.stdout, probe.to.address) : [];
+  if (hop.address !== probe.to.address) {
+    const gw = await live.run(sender, { argv: ['ip', '-j', ...neighShowArgs(hop)] });
+    // Filtered by device, `ip -j neigh show … dev D` leaves the device out of each entry.
+    neighbours = gw.exitCode === 0 ? parseNeigh(sender, gw.stdout, hop.address).map((n) => ({ ...n, dev: n.dev ?? hop.dev ?? '?' })) : [];
+  }
+  const exchange = await neighbourExchange(live, probe.family, observer, previous, neighbours[0]);
 
   const limits: string[] = [];
   let inputRoute: ProbeObservation['inputRoute'];
