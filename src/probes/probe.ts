@@ -122,7 +122,7 @@ export const senderArgv = (pp: ProbePlan): string[] => {
   }
   const host = family === 6 ? `[${from.address}]` : from.address;
   const options = [
-    `bind=${a.sport === undefined ? host : `${host}:${a.sport}`}`,
+    `bind=${(pp.sport ?? a.sport) === undefined ? host : `${host}:${pp.sport ?? a.sport}`}`,
     ...(from.dev ? [`so-bindtodevice=${from.dev}`] : []),
     ...(a.tos === undefined ? [] : [family === 6 ? `ipv6-tclass=${a.tos}` : `ip-tos=${a.tos}`]),
   ];
@@ -212,10 +212,14 @@ export const runProbe = async (
       payload: `${pp.marker}\n`,
       timeoutMs: probe.timeoutMs * timeScale(),
       echo: echoId(pp),
-      ...(probe.attributes ? { attributes: probe.attributes } : {}),
+      // The source port lab picked (or the probe's own): the observer's rules match it.
+      ...(probe.attributes || pp.sport !== undefined ? { attributes: { ...probe.attributes, ...(pp.sport === undefined ? {} : { sport: pp.sport }) } } : {}),
     });
     sendError = (await sent).error;
-    if (probe.kind === 'icmp') delivered = await replied;
+    // The answer as the sender saw it: the echo reply (matching id and seq) within the window,
+    // or a completed connect (the SYN-ACK came back).
+    if (probe.kind === 'icmp') answered = await replied;
+    if (probe.kind === 'tcp') answered = !sendError;
   } else if (ready) {
     const sent = await live.run(probe.from.node, {
       argv: senderArgv(pp),
