@@ -87,7 +87,7 @@ export const runCase = async (
             })
           : await probe();
         if (drops && 'unavailable' in drops) run.observation.limits.push(drops.unavailable);
-        if (fib && 'since' in fib && fibMark !== undefined) run.observation.lookups = selectLookups(fib.since(fibMark), lookupSelector(pp.probe, pp.port));
+        if (fib && 'since' in fib && fibMark !== undefined) run.observation.lookups = selectLookups(fib.since(fibMark), lookupSelector(pp.probe, pp.port, pp.sport));
         if (fib && 'unavailable' in fib) run.observation.limits.push(fib.unavailable);
         observer = run.observer;
         const to = pp.probe.kind === 'icmp' ? pp.probe.to.address : hostPort(pp.probe.to.address, pp.port);

@@ -74,6 +74,12 @@ export interface LookupSelector {
   dst: string;
   /** The probe's unique destination port; absent for icmp. */
   dport?: number;
+  /**
+   * The source port the sender binds (unique per probe of a case): tells apart two cases that send
+   * between the same addresses and port side by side. A lookup made before the socket had its port
+   * prints 0 there and still counts.
+   */
+  sport?: number;
 }
 
 /**
@@ -86,7 +92,8 @@ export interface LookupSelector {
 export const selectLookups = (lookups: readonly FibLookup[], s: LookupSelector): FibLookup[] =>
   lookups.filter((l) =>
     l.iif === 1 && l.comm !== 'ip' && l.proto === s.proto && l.dst === s.dst && l.src === s.src &&
-    (s.dport === undefined || l.dport === s.dport));
+    (s.dport === undefined || l.dport === s.dport) &&
+    (s.sport === undefined || l.sport === s.sport || l.sport === 0));
 
 /**
  * Whether a lookup says "nothing here, the rules go on": EAGAIN for IPv4. IPv6 prints the null

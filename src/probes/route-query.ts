@@ -27,11 +27,12 @@ export const routeGetCommand = (probe: Probe, port: number): string => {
 };
 
 /** What picks this probe's lookups out of the fib tracepoints' (src/probes/fib-trace.ts). */
-export const lookupSelector = (probe: Probe, port: number): LookupSelector => ({
+export const lookupSelector = (probe: Probe, port: number, sport?: number): LookupSelector => ({
   proto: probeProto(probe),
   src: probe.from.address,
   dst: probe.to.address,
   ...(probe.kind === 'icmp' ? {} : { dport: port }),
+  ...(probe.kind === 'icmp' || sport === undefined ? {} : { sport }),
 });
 
 /** Whether any expectation of these cases is about the sender's routing decision (then lab traces lookups). */

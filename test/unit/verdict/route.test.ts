@@ -36,6 +36,9 @@ t.test('the fib trace: parsed, and one probe picked out by its port (udp) or its
   });
   const mine = selectLookups(all, lookupSelector(probe(), 47000));
   t.same(mine.map((l) => l.table), [255, 100], 'the reply and ip route get are not the probe');
+  // The source port tells apart another case sending between the same addresses and port.
+  t.same(selectLookups(all, lookupSelector(probe(), 47000, 55627)).map((l) => l.table), [255, 100], 'its own source port');
+  t.same(selectLookups(all, lookupSelector(probe(), 47000, 42001)), [], 'another sender\'s source port is not this probe');
   const v6 = selectLookups(all, lookupSelector(probe({ kind: 'icmp', family: 6, from: { node: 'a', address: '2001:db8::1' }, to: { address: '2001:db8:8::1' } }), 47001));
   t.same(v6.map((l) => [l.table, l.err]), [[255, -113], [254, -13]]);
 });
