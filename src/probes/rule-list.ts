@@ -11,6 +11,11 @@ export interface RuleEntry {
   action?: string;
   /** How `ip rule show` would print it, after the pref. */
   text: string;
+  /** Its `from` and `to` selectors, when not `all`. */
+  from?: { address: string; prefix: number };
+  to?: { address: string; prefix: number };
+  /** `not`: it matches what its selectors do not. */
+  not?: boolean;
 }
 
 const TABLE_IDS: Record<string, number> = { local: 255, main: 254, default: 253 };
@@ -21,6 +26,14 @@ export const ruleTableId = (table: string | undefined): number | undefined => {
   if (table in TABLE_IDS) return TABLE_IDS[table];
   return /^\d+$/.test(table) ? Number(table) : undefined;
 };
+
+const selector = (addr: unknown, len: unknown): { address: string; prefix: number } | undefined =>
+  typeof addr === 'string' && addr !== 'all'
+    ? { address: addr, prefix: typeof len === 'number' ? len : addr.includes(':') ? 128 : 32 }
+    : undefined;
+
+const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
 const prefix = (addr: unknown, len: unknown): string | undefined =>
   typeof addr === 'string' && addr !== 'all' ? (typeof len === 'number' ? `${addr}/${len}` : addr) : undefined;
@@ -65,6 +78,9 @@ export const parseRules = (json: string): RuleEntry[] => {
       ...(typeof r['table'] === 'string' ? { table: r['table'] } : {}),
       ...(typeof r['action'] === 'string' ? { action: r['action'] } : {}),
       text: describe(r),
+      ...optional('from', selector(r['src'], r['srclen'])),
+      ...optional('to', selector(r['dst'], r['dstlen'])),
+      ...(r['not'] !== undefined ? { not: true } : {}),
     }))
     .sort((a, b) => a.pref - b.pref);
 };

@@ -46,7 +46,7 @@ export const evidenceLines = (probe: Probe, obs: ProbeObservation, receiverNode?
   const rx = receiverNode ?? '?';
   const lines: string[] = [];
   if (obs.prediction) lines.push(`route get on ${probe.from.node}: ${describeRoute(obs.prediction)}`);
-  const lookups = lookupEvidence(probe.from.node, obs.lookups, obs.rules);
+  const lookups = lookupEvidence(probe.from.node, obs.lookups, obs.rules, { src: probe.from.address, dst: probe.to.address });
   if (lookups) lines.push(lookups);
   for (const leg of obs.legs.slice(1)) lines.push(`${leg.name} path: ${arrow(leg.path)}`);
   const ex = obs.exchange;

@@ -138,6 +138,7 @@ export const lookupEvidence = (
   node: string,
   lookups: readonly FibLookup[] | undefined,
   rules: readonly RuleEntry[] = [],
+  packet?: { src: string; dst: string },
 ): string | undefined => {
   if (!lookups) return undefined;
   if (lookups.length === 0) return `fib lookups on ${node}: none seen for this probe`;
@@ -148,7 +149,7 @@ export const lookupEvidence = (
   // Which rule led to the table that decided (src/verdict/rule-trace.ts).
   const deciding = decidingLookup(lookups);
   const decision = firstDecision(lookups);
-  const led = deciding ? describeRules(rulesLeadingTo(rules, decision)) : undefined;
+  const led = deciding ? describeRules(rulesLeadingTo(rules, decision, packet)) : undefined;
   const by = led && deciding ? `; table ${showTable(deciding.table)} by ${led}` : '';
   return `fib lookups on ${node}: ${first.join(', ')}${lookups.length > 6 ? `, … (${lookups.length})` : ''}${by}`;
 };

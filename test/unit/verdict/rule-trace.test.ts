@@ -50,6 +50,9 @@ t.test('the rule that led to the deciding table', async (t) => {
   t.match(describeRules(rulesLeadingTo(rules, [lookup(255, -11), lookup(100, 0, 'e1')])), /^one of rules 100 \(.*\), 190 \(/);
   // main's answer suppressed at 180, then main again at 32766: the second main lookup is rule 32766 only.
   t.same(rulesLeadingTo(rules, [lookup(255, -11), lookup(254, 0, 'e0'), lookup(254, 0, 'e0')]).map((r) => r.pref), [32766]);
+  // Known the packet, a rule whose from it is outside of cannot have fired: only rule 190 is left.
+  t.same(rulesLeadingTo(rules, [lookup(255, -11), lookup(100, 0, 'e1')], { src: '198.51.100.1', dst: '203.0.113.1' }).map((r) => r.pref), [190]);
+  t.same(rulesLeadingTo(rules, [lookup(255, -11), lookup(100, 0, 'e1')], { src: '192.0.2.7', dst: '203.0.113.1' }).map((r) => r.pref), [100, 190]);
   // Negative control: a lookup of a table no rule names is not explained.
   t.same(rulesLeadingTo(rules, [lookup(255, -11), lookup(77, 0, 'e1')]), []);
   t.same(rulesLeadingTo(rules, [lookup(99, -11), lookup(200, 0, 'e1')]), []);
