@@ -124,7 +124,7 @@ export const main = async (given: readonly string[], io: Output = processOutput(
           .option('kernel', {
             type: 'string',
             array: true,
-            describe: 'host, debian, a Debian release (6.1.0-57-amd64) or a PATH (.deb, extracted package, bzImage); repeat it to compare kernels side by side',
+            describe: 'host, debian, ubuntu, a release (6.1.0-57-amd64, 6.12.118+deb12-amd64, 6.8.0-49-generic: see `lab kernels`) or a PATH (.deb, extracted package, bzImage); repeat it to compare kernels side by side',
           })
           .option('ignore-size-limit', {
             type: 'boolean',
