@@ -92,3 +92,54 @@ export const nearReleases = (release: string, offered: readonly CatalogKernel[],
     .sort((a, b) => compareReleases(b, a))
     .slice(0, max);
 };
+
+/** One row of `lab kernels`: a kernel the package lists offer, the cache holds, or both. */
+export interface CatalogRow {
+  release: string;
+  series: string;
+  /** Undefined for a cached kernel given as a path (--kernel PATH). */
+  distro?: Distro;
+  flavour?: string;
+  /** The package lists offer it: `--kernel RELEASE` fetches it. */
+  fetchable: boolean;
+  /** Fetched (or prepared from a path) already: `--kernel` boots it without a download. */
+  cached: boolean;
+  /** Where a cached kernel came from: a package name, or the path it was given as. */
+  source?: string;
+}
+
+/** Default flavours: the ones a network lab boots; the others are shown with --all. */
+const DEFAULT_FLAVOURS = new Set(['amd64', 'generic']);
+
+/**
+ * The offered and the cached kernels as one list, by release. Cached kernels are always shown;
+ * offered ones of other flavours (cloud, rt, lowlatency) only with `all`.
+ */
+export const kernelCatalog = (
+  offered: readonly CatalogKernel[],
+  cached: readonly { release: string; source: string }[],
+  all = false,
+): CatalogRow[] => {
+  const rows = new Map<string, CatalogRow>();
+  for (const k of offered) {
+    if (!all && !DEFAULT_FLAVOURS.has(k.flavour)) continue;
+    rows.set(k.release, { release: k.release, series: k.series, distro: k.distro, flavour: k.flavour, fetchable: true, cached: false });
+  }
+  for (const c of cached) {
+    // A path kernel and a package kernel of one release are two rows: they are two cache entries.
+    const fromPackage = c.source.startsWith('linux-image-');
+    const key = fromPackage ? c.release : `${c.release}\0${c.source}`;
+    const had = rows.get(key);
+    if (had) {
+      rows.set(key, { ...had, cached: true, source: c.source });
+      continue;
+    }
+    const distro = fromPackage ? distroOf(c.release) : undefined;
+    const flavour = fromPackage ? flavourOf(c.release) : undefined;
+    rows.set(key, {
+      release: c.release, series: seriesOf(c.release), ...(distro ? { distro } : {}), ...(flavour ? { flavour } : {}),
+      fetchable: false, cached: true, source: c.source,
+    });
+  }
+  return [...rows.values()].sort((a, b) => compareReleases(a.release, b.release) || (a.source ?? '').localeCompare(b.source ?? ''));
+};
