@@ -15,7 +15,7 @@ const aptCache = (offline = false): Runner & { asked: string[][] } => {
   return {
     asked,
     async run(cmd) {
-      asked.push(cmd.argv);
+      asked.push([...cmd.argv]);
       const ok = !offline && cmd.argv[0] === 'apt-cache' && cmd.argv[1] === 'search';
       return { argv: cmd.argv, exitCode: ok ? 0 : 100, stdout: ok ? search : '', stderr: ok ? '' : 'E: no lists', durationMs: 0, timedOut: false };
     },
