@@ -48,7 +48,7 @@ const EPILOG = `Examples:
   lab validate scenarios/*.yaml
   lab recipe show accept-local --param node=laptop --param out=wlan0 --param in=wlan1
   lab doctor
-  lab kernels                               kernels --kernel can fetch (6.1, 6.12, Ubuntu's) and those cached
+  lab kernels                               the kernels --kernel can fetch, and those cached
   id=$(lab up scenarios/laptop-two-nics.yaml -q)   keep a lab up; then:
   lab exec $id laptop -- ip route get 192.0.2.2 from 192.0.2.1
   lab shell $id laptop ·  lab list ·  lab down $id ·  lab clean (what crashed runs left)
