@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { loadScenarioFile } from '../model/load.js';
 import { issueMessage } from '../model/messages.js';
+import { recipeOps } from '../plan/recipes.js';
 import { findRecipe, recipes } from '../recipes/index.js';
 import type { Recipe } from '../recipes/types.js';
 import { renderRecipe } from '../recipes/render.js';
@@ -77,6 +78,6 @@ const showRecipe = (recipe: Recipe<any>, pairs: readonly string[], io: Output): 
     throw new UsageError(`recipe ${name}: bad parameters\n${problems.join('\n')}\n${parameterHelp(recipe)}`);
   }
   const steps = recipe.steps(parsed.data, { addressesOf: () => [] });
-  io.out(renderRecipe(recipe, steps));
+  io.out(renderRecipe(recipe, { ...steps, ops: recipeOps(recipe.name, steps) }));
   return 0;
 };

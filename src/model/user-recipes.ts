@@ -6,8 +6,6 @@
 // A use is checked when the scenario is loaded: the recipe's keys with the case's values must
 // fit the topology (devices, subnets, tables), each problem reported at the recipe's definition.
 import { z } from 'zod';
-import type { Op } from '../plan/types.js';
-import { nodeRoutingOps } from '../plan/routing.js';
 import type { Recipe, RecipeSteps } from '../recipes/types.js';
 import { issueMessage, listOf } from './messages.js';
 import { NODE_NAME } from './names.js';
@@ -137,10 +135,6 @@ export interface UserRecipe extends Recipe<Params> {
 
 export const isUserRecipe = (r: Recipe<any>): r is UserRecipe => 'checkUse' in r;
 
-const opsOf = (name: string, routings: readonly { node: string; routing: NodeRouting }[]): Op[] =>
-  routings.flatMap(({ node, routing }) => nodeRoutingOps(node, routing, true))
-    .map((op) => ({ ...op, why: `recipe ${name}: ${op.why ?? ''}` }));
-
 const userRecipe = (name: string, def: Definition, file: string, source: SourceMap): UserRecipe => ({
   name,
   summary: def.summary ?? `defined in ${file}`,
@@ -161,9 +155,10 @@ const userRecipe = (name: string, def: Definition, file: string, source: SourceM
     }
   },
   steps(params): RecipeSteps {
-    // Checked when the scenario was loaded; here nothing is reported.
+    // Checked when the scenario was loaded; here nothing is reported. The routing keys stay data:
+    // the plan turns them into ops (recipeOps in src/plan/recipes.ts).
     const ctx: RoutingContext = { problems: new Problems(file, source), source, topology: NO_TOPOLOGY, tables: undefined };
-    return { ops: opsOf(name, expand(name, def, params, ctx, () => true)), variables: [] };
+    return { ops: [], variables: [], routing: expand(name, def, params, ctx, () => true) };
   },
 });
 

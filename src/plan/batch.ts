@@ -98,7 +98,9 @@ export const hostOrder = (ops: readonly Op[], netnsOf: (node: string) => string)
   for (const op of ops) {
     const line = rootLine(op, netnsOf);
     if (line) root.push({ line, op });
-    else if (op.wave !== undefined) topology.set(op.node, [...(topology.get(op.node) ?? []), { ...op, wave: 3 }]);
+    // A node's other topology ops join its last wave, except its sysctls (IPv6 DAD off, see
+    // noDadOps), which must all be written before any of the nodes' links comes up.
+    else if (op.wave !== undefined) topology.set(op.node, [...(topology.get(op.node) ?? []), { ...op, wave: batchable(op) === 'sysctl' ? 2 : 3 }]);
     else (topology.size === 0 && root.length === 0 ? before : after).push(op);
   }
   let joined = 0;
@@ -108,5 +110,6 @@ export const hostOrder = (ops: readonly Op[], netnsOf: (node: string) => string)
     batch.push({ ...op, wave: 3 });
     joined += 1;
   }
-  return { root, rest: [...before, ...[...topology.values()].flat(), ...after.slice(joined)] };
+  const waves = [...topology.values()].flat();
+  return { root, rest: [...before, ...waves.filter((op) => op.wave === 2), ...waves.filter((op) => op.wave === 3), ...after.slice(joined)] };
 };

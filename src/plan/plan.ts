@@ -10,11 +10,22 @@ import { mediumMonitors, withRadios, wirelessOps, type MediumMonitor } from './w
 
 /** Probe ports are picked from here upwards, skipping ports the scenario names itself. */
 export const FIRST_PROBE_PORT = 47000;
+/**
+ * The first source port lab gives a udp or tcp probe without `sport`: each probe of a case gets
+ * its own, so the observer counts its packets and not another probe's to the same port (a
+ * connect the kernel refused sends nothing, while a sibling's SYNs to :80 crossed the devices).
+ */
+export const FIRST_PROBE_SPORT = 42000;
 
 export interface ProbePlan {
   probe: Probe;
   /** The UDP port that identifies this probe's datagrams to the observers. */
   port: number;
+  /**
+   * udp and tcp: the source port the sender binds (the probe's `sport`, or one lab picked), which
+   * with `port` tells this probe's packets from another's to the same destination port.
+   */
+  sport?: number;
   /** Carried in the payload; the receiver only counts a datagram that carries it. */
   marker: string;
   /** The node that owns the destination address; undefined when no node does. */
@@ -56,6 +67,8 @@ export const planProbes = (
   const ownerOf = (address: string): string | undefined => addresses.find((a) => a.address === address)?.ref.node;
   const taken = new Set(c.probes.map((p) => p.to.port).filter((p): p is number => p !== undefined));
   let next = FIRST_PROBE_PORT;
+  const sports = new Set(c.probes.map((p) => p.attributes?.sport).filter((p): p is number => p !== undefined));
+  let nextSport = FIRST_PROBE_SPORT;
   return c.probes.map((written, i) => {
     const { probe, binding } = boundProbe(written, recipes.senders);
     let port = probe.to.port;
@@ -64,9 +77,16 @@ export const planProbes = (
       port = next++;
     }
     taken.add(port);
+    let sport = probe.attributes?.sport;
+    if (sport === undefined && probe.kind !== 'icmp') {
+      while (sports.has(nextSport) || taken.has(nextSport)) nextSport++;
+      sport = nextSport++;
+      sports.add(sport);
+    }
     return {
       probe,
       port,
+      ...(sport === undefined ? {} : { sport }),
       marker: `netns-lab ${prefix} c${caseIndex} p${i}`,
       receiverNode: ownerOf(probe.to.address),
       ...(binding ? { binding } : {}),

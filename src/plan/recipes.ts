@@ -2,7 +2,8 @@
 // topology the observers and the path derivation see), and sockets bound to a device (the probes).
 import type { AddressAssignment, Case, Probe, Scenario } from '../model/types.js';
 import { findRecipe } from '../recipes/index.js';
-import type { RecipeContext, SenderBinding, TopologyChange } from '../recipes/types.js';
+import type { RecipeContext, RecipeSteps, SenderBinding, TopologyChange } from '../recipes/types.js';
+import { nodeRoutingOps } from './routing.js';
 import type { Op, Topology, TopologyDevice } from './types.js';
 
 export interface CaseRecipes {
@@ -17,6 +18,13 @@ export const recipeContext = (scenario: Pick<Scenario, 'addresses'>): RecipeCont
     scenario.addresses.filter((a) => a.ref.node === node && a.ref.dev === dev),
 });
 
+/** A recipe's commands: its own ops, then those of the routing keys it resolved to, each saying which recipe. */
+export const recipeOps = (name: string, steps: RecipeSteps): Op[] => [
+  ...steps.ops,
+  ...(steps.routing ?? []).flatMap(({ node, routing }) => nodeRoutingOps(node, routing, true))
+    .map((op) => ({ ...op, why: `recipe ${name}: ${op.why ?? ''}` })),
+];
+
 export const caseRecipes = (scenario: Scenario, c: Case): CaseRecipes => {
   const result: CaseRecipes = { ops: [], senders: [], change: { nodes: [], moves: [] } };
   for (const use of c.recipes) {
@@ -25,7 +33,7 @@ export const caseRecipes = (scenario: Scenario, c: Case): CaseRecipes => {
     // The loader has checked the name; reaching this is a bug, not bad input.
     if (!recipe) throw new Error(`unknown recipe ${use.name} after validation`);
     const steps = recipe.steps(use.params, recipeContext(scenario));
-    result.ops.push(...steps.ops);
+    result.ops.push(...recipeOps(recipe.name, steps));
     result.senders.push(...(steps.senders ?? []));
     result.change.nodes.push(...(steps.topology?.nodes ?? []));
     result.change.moves.push(...(steps.topology?.moves ?? []));

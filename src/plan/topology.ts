@@ -51,6 +51,7 @@ export const topologyOps = (scenario: Scenario, netnsOf: (node: string) => strin
       ops.push({ node: a.node, argv: ['ip', 'link', 'add', 'name', a.dev, 'type', 'veth', 'peer', 'name', b.dev, ...peer], wave: 2 });
     }
   }
+  ops.push(...noDadOps(scenario));
   for (const node of scenario.nodes) {
     const mine = ends.filter((e) => e.node === node.name);
     const op = (argv: string[]): Op => ({ node: node.name, argv, wave: 3 });
@@ -72,6 +73,29 @@ export const topologyOps = (scenario: Scenario, netnsOf: (node: string) => strin
     for (const dev of up) ops.push(op(['ip', 'link', 'set', 'dev', dev, 'up']));
   }
   return ops;
+};
+
+/**
+ * Duplicate address detection off on every device, before any link comes up, in a scenario that
+ * has IPv6 addresses: their link-local addresses are usable at once, as `nodad` makes the others.
+ * Measured by hand (h1 — r1 — h2, r1 forwarding, kernel 6.18): with DAD, r1's link-local
+ * address on eth1 stayed tentative for ~1.6–2 s after the links came up (optimistic DAD alike),
+ * and while it is, the kernel sends no neighbour solicitation for a forwarded packet (its source
+ * is not r1's, and a tentative or optimistic link-local address may not be one), so the
+ * datagram from h1 to h2 waited until ~2.6 s; with accept_dad=0 set per device before the links
+ * came up, r1 solicited h2 and the datagram arrived at once. `default.accept_dad` would have to
+ * be set before the devices exist, which are created straight into the namespaces. An op of
+ * wave 2 that is not a device runs after the devices exist and before wave 3 (`hostOrder`).
+ */
+export const noDadOps = (scenario: Scenario): Op[] => {
+  if (!scenario.addresses.some((a) => a.family === 6)) return [];
+  const topology = topologyOf(scenario);
+  return scenario.nodes.flatMap((node) =>
+    topology.devices
+      .filter((d) => d.node === node.name && d.kind !== 'loopback')
+      // sysctl(8) spells a dot of a device name as a slash.
+      .map((d) => ({ node: node.name, argv: ['sysctl', '-q', '-w', `net.ipv6.conf.${d.dev.replace(/\./g, '/')}.accept_dad=0`], wave: 2 })),
+  );
 };
 
 export const sysctlOps = (c: Case): Op[] =>

@@ -29,8 +29,9 @@ export const carriesProbe = (frame: AirFrame, pp: ProbePlan): boolean => {
   if (!p || p.protocol === undefined) return false;
   const { kind, family } = pp.probe;
   if ((family === 4) !== (p.ethertype === 0x0800)) return false;
-  if (kind === 'udp') return p.protocol === 17 && p.dport === pp.port;
-  if (kind === 'tcp') return p.protocol === 6 && (p.dport === pp.port || p.sport === pp.port);
+  const ours = (sport?: number): boolean => pp.sport === undefined || sport === pp.sport;
+  if (kind === 'udp') return p.protocol === 17 && p.dport === pp.port && ours(p.sport);
+  if (kind === 'tcp') return p.protocol === 6 && ((p.dport === pp.port && ours(p.sport)) || (p.sport === pp.port && ours(p.dport)));
   const echo = family === 4 ? [8, 0] : [128, 129];
   return p.protocol === (family === 4 ? 1 : 58) && echo.includes(p.icmpType ?? -1) && p.icmpId === echoId(pp);
 };

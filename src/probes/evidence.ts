@@ -18,8 +18,20 @@ export const parseRouteGet = (exitCode: number, stdout: string, stderr: string):
     dev: text('dev') ?? '?',
     table: text('table') ?? 'main',
     ...(text('prefsrc') ?? text('from') ? { src: (text('prefsrc') ?? text('from')) as string } : {}),
-    ...(text('gateway') ? { gateway: text('gateway') as string } : {}),
+    ...(gatewayOf(r) ? { gateway: gatewayOf(r) as string } : {}),
   };
+};
+
+/**
+ * The gateway of a route in `ip -j` output: `gateway` for one of the route's own family, `via`
+ * ({family, host}) for an IPv4 route through an IPv6 gateway (`ip route add … via inet6 ADDR`;
+ * ip 6.1 prints `"via":{"family":"inet6","host":"2001:db8:1::2"}`, text "via inet6 2001:db8:1::2").
+ */
+const gatewayOf = (r: Record<string, unknown>): string | undefined => {
+  if (typeof r['gateway'] === 'string') return r['gateway'];
+  const via = r['via'];
+  if (via && typeof via === 'object' && typeof (via as { host?: unknown }).host === 'string') return (via as { host: string }).host;
+  return undefined;
 };
 
 /** What one command of an `ip -force -batch` said, as if it had run alone. */

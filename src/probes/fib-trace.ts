@@ -76,11 +76,17 @@ export interface LookupSelector {
   dport?: number;
 }
 
-/** The probe's own output lookups: from its sender (iif 1, lo), not `ip route get`'s. Pure. */
+/**
+ * The probe's own output lookups: from its sender (iif 1, lo), not `ip route get`'s. The source
+ * address counts for every kind (the sender binds it, so its lookups carry it): cases run in
+ * parallel in namespaces of their own, tracefs sees them all, and two cases' probes can share a
+ * destination and a port (policy-routing: 2001:db8:a::1 and 2001:db8:b::1 both to
+ * [2001:db8:e::10]:47001, one answered by main, the other by table 200). Pure.
+ */
 export const selectLookups = (lookups: readonly FibLookup[], s: LookupSelector): FibLookup[] =>
   lookups.filter((l) =>
-    l.iif === 1 && l.comm !== 'ip' && l.proto === s.proto && l.dst === s.dst &&
-    (s.dport === undefined ? l.src === s.src : l.dport === s.dport));
+    l.iif === 1 && l.comm !== 'ip' && l.proto === s.proto && l.dst === s.dst && l.src === s.src &&
+    (s.dport === undefined || l.dport === s.dport));
 
 /**
  * Whether a lookup says "nothing here, the rules go on": EAGAIN for IPv4. IPv6 prints the null
@@ -91,11 +97,30 @@ export const selectLookups = (lookups: readonly FibLookup[], s: LookupSelector):
 const goesOn = (l: FibLookup): boolean => l.err === -11 || (l.flowlabel !== undefined && l.err === -113);
 
 /**
- * The lookup that decided: the first that did not say "go on", among the first decision's
- * lookups (a TCP connect looks up more than once).
+ * The first routing decision's lookups: one per rule the kernel tried, in rule order, until a
+ * table's answer stood. A decision starts again at the first rule's table (a TCP connect, a
+ * retransmission, a second datagram decide again), so the first decision ends before the first
+ * table comes round again. Pure.
  */
-export const decidingLookup = (lookups: readonly FibLookup[]): FibLookup | undefined =>
-  lookups.find((l) => !goesOn(l));
+export const firstDecision = (lookups: readonly FibLookup[]): FibLookup[] => {
+  const first = lookups[0];
+  if (!first) return [];
+  const again = lookups.findIndex((l, i) => i > 0 && l.table === first.table);
+  return lookups.slice(0, again === -1 ? lookups.length : again);
+};
+
+/**
+ * The lookup that decided: the last of the first decision, since the rules stop at the first
+ * answer that stands. An answer can be printed and still not stand: a rule's
+ * suppress_prefixlength throws it away after the lookup (err 0 in the trace) and the rules go on
+ * (measured: `ip -6 rule add pref 100 table main suppress_prefixlength 0`, pref 200 table 200:
+ * local -113, main 0 dev eth1, 200 0 dev eth0; `ip route get` says table 200). When the decision
+ * ends on "go on" (no table had a route), no table decided.
+ */
+export const decidingLookup = (lookups: readonly FibLookup[]): FibLookup | undefined => {
+  const last = firstDecision(lookups).at(-1);
+  return last && !goesOn(last) ? last : undefined;
+};
 
 /** Numbers of the kernel's errno values a route lookup gives. */
 export const LOOKUP_ERRORS: Record<number, string> = {

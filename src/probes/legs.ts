@@ -18,14 +18,17 @@ export const echoId = (pp: ProbePlan): number => pp.port;
 export const probeLegs = (pp: ProbePlan, index: number): Leg[] => {
   const id = (leg: LegName): string => `p${index}:${leg}`;
   const { kind, family } = pp.probe;
+  // The source port too when lab knows it: another probe of the case may go to the same port.
+  const out = (proto: string): string => `${pp.sport === undefined ? '' : `${proto} sport ${pp.sport} `}${proto} dport ${pp.port}`;
+  const back = (proto: string): string => `${proto} sport ${pp.port}${pp.sport === undefined ? '' : ` ${proto} dport ${pp.sport}`}`;
   if (kind === 'udp') {
-    return [{ name: 'datagram', id: id('datagram'), match: `meta l4proto udp udp dport ${pp.port}` }];
+    return [{ name: 'datagram', id: id('datagram'), match: `meta l4proto udp ${out('udp')}` }];
   }
   if (kind === 'tcp') {
     return [
-      { name: 'syn', id: id('syn'), match: `meta l4proto tcp tcp dport ${pp.port} tcp flags & (syn | ack) == syn` },
+      { name: 'syn', id: id('syn'), match: `meta l4proto tcp ${out('tcp')} tcp flags & (syn | ack) == syn` },
       // The answer to the SYN: a SYN-ACK from a listener, or a RST when there is none.
-      { name: 'syn-ack', id: id('syn-ack'), match: `meta l4proto tcp tcp sport ${pp.port} tcp flags & (syn | rst) != 0` },
+      { name: 'syn-ack', id: id('syn-ack'), match: `meta l4proto tcp ${back('tcp')} tcp flags & (syn | rst) != 0` },
     ];
   }
   const icmp = family === 6 ? 'icmpv6' : 'icmp';

@@ -20,11 +20,13 @@ import {
 import { echoId, neighbourRules, probeLegs, type LegName } from './legs.js';
 import { parseObserver, type DeviceCount } from './observe.js';
 import { derivePath } from './path.js';
+import { parseRules, type RuleEntry } from './rule-list.js';
 import { hopQueries, type HopEvidence } from './hop-evidence.js';
 import { gatherHop } from './hops.js';
 import { timeScale } from '../backends/time-scale.js';
 import type { FibLookup } from './fib-trace.js';
 import { routeGetCommand } from './route-query.js';
+import { neighShowArgs, nextHopOf } from './next-hop.js';
 
 export interface LegObservation {
   name: LegName;
@@ -69,6 +71,8 @@ export interface ProbeObservation {
   counters: Record<string, Counters>;
   /** The sender's own route lookups (fib tracepoints), when a route expectation asked for them. */
   lookups?: FibLookup[];
+  /** The sender's policy rules (`ip rule show`), to name the rule that led to the deciding table. */
+  rules?: RuleEntry[];
   /** skb:kfree_skb drop reasons seen during the probe window (with --explain). */
   dropReasons?: { reason: string; count: number }[];
   /** Nodes carrying a ruleset of the case's own (a firewall under test). */
@@ -118,7 +122,7 @@ export const senderArgv = (pp: ProbePlan): string[] => {
   }
   const host = family === 6 ? `[${from.address}]` : from.address;
   const options = [
-    `bind=${a.sport === undefined ? host : `${host}:${a.sport}`}`,
+    `bind=${(pp.sport ?? a.sport) === undefined ? host : `${host}:${pp.sport ?? a.sport}`}`,
     ...(from.dev ? [`so-bindtodevice=${from.dev}`] : []),
     ...(a.tos === undefined ? [] : [family === 6 ? `ipv6-tclass=${a.tos}` : `ip-tos=${a.tos}`]),
   ];
@@ -208,10 +212,14 @@ export const runProbe = async (
       payload: `${pp.marker}\n`,
       timeoutMs: probe.timeoutMs * timeScale(),
       echo: echoId(pp),
-      ...(probe.attributes ? { attributes: probe.attributes } : {}),
+      // The source port lab picked (or the probe's own): the observer's rules match it.
+      ...(probe.attributes || pp.sport !== undefined ? { attributes: { ...probe.attributes, ...(pp.sport === undefined ? {} : { sport: pp.sport }) } } : {}),
     });
     sendError = (await sent).error;
-    if (probe.kind === 'icmp') delivered = await replied;
+    // The answer as the sender saw it: the echo reply (matching id and seq) within the window,
+    // or a completed connect (the SYN-ACK came back).
+    if (probe.kind === 'icmp') answered = await replied;
+    if (probe.kind === 'tcp') answered = !sendError;
   } else if (ready) {
     const sent = await live.run(probe.from.node, {
       argv: senderArgv(pp),
@@ -247,6 +255,7 @@ export const runProbe = async (
   const senderBatch = [
     `neigh show to ${probe.to.address}`,
     routeGetCommand(probe, pp.port),
+    'rule show',
   ];
   const [readings, after, senderAnswers] = await Promise.all([
     Promise.all(nodes.map(async (node) => [node, await backend.readObserver(live, node)] as const)),
@@ -256,7 +265,7 @@ export const runProbe = async (
       input: `${senderBatch.join('\n')}\n`,
     }),
   ]);
-  const [neigh, predicted] = splitJsonBatch(senderBatch.length, senderAnswers.stdout, senderAnswers.stderr) as [BatchAnswer, BatchAnswer];
+  const [neigh, predicted, ruleList] = splitJsonBatch(senderBatch.length, senderAnswers.stdout, senderAnswers.stderr) as [BatchAnswer, BatchAnswer, BatchAnswer];
   const observer = new Map<string, Map<string, DeviceCount>>();
   for (const [node, json] of readings) {
     const devs = topoDevices.filter((d) => d.node === node).map((d) => d.dev);
@@ -279,9 +288,16 @@ export const runProbe = async (
     const rx = pp.receiverNode;
     delivered = answered === true || (rx !== undefined && (after[rx]?.[echoes] ?? 0) > (before[rx]?.[echoes] ?? 0));
   }
-  const neighbours = neigh.exitCode === 0 ? parseNeigh(sender, neigh.stdout, probe.to.address) : [];
-  const exchange = await neighbourExchange(live, probe.family, observer, previous, neighbours[0]);
   const prediction = parseRouteGet(predicted.exitCode, predicted.stdout, predicted.stderr);
+  // Via a gateway, the entry that matters is the gateway's (src/probes/next-hop.ts).
+  const hop = nextHopOf(probe.to.address, prediction);
+  let neighbours = neigh.exitCode === 0 ? parseNeigh(sender, neigh.stdout, probe.to.address) : [];
+  if (hop.address !== probe.to.address) {
+    const gw = await live.run(sender, { argv: ['ip', '-j', ...neighShowArgs(hop)] });
+    // Filtered by device, `ip -j neigh show … dev D` leaves the device out of each entry.
+    neighbours = gw.exitCode === 0 ? parseNeigh(sender, gw.stdout, hop.address).map((n) => ({ ...n, dev: n.dev ?? hop.dev ?? '?' })) : [];
+  }
+  const exchange = await neighbourExchange(live, probe.family, observer, previous, neighbours[0]);
 
   const limits: string[] = [];
   let inputRoute: ProbeObservation['inputRoute'];
@@ -320,6 +336,7 @@ export const runProbe = async (
       neighbours,
       ...(exchange ? { exchange } : {}),
       prediction,
+      ...(ruleList.exitCode === 0 ? { rules: parseRules(ruleList.stdout) } : {}),
       ...(inputRoute ? { inputRoute } : {}),
       ...(inputSysctls ? { inputSysctls } : {}),
       ...(senderSysctls ? { senderSysctls } : {}),

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Op } from '../plan/types.js';
-import type { AddressAssignment, DeviceRef } from '../model/types.js';
+import type { AddressAssignment, DeviceRef, NodeRouting } from '../model/types.js';
 
 /** What a recipe may know about the scenario it is applied to. */
 export interface RecipeContext {
@@ -52,6 +52,11 @@ export interface TopologyChange {
 
 export interface RecipeSteps {
   ops: Op[];
+  /**
+   * Per-node routing keys (a recipe the scenario defines, `recipes:`), resolved: data, which the
+   * plan turns into ops after `ops` (recipeOps in src/plan/recipes.ts).
+   */
+  routing?: { node: string; routing: NodeRouting }[];
   variables: RecipeVariable[];
   senders?: SenderBinding[];
   topology?: TopologyChange;

@@ -46,7 +46,7 @@ export const evidenceLines = (probe: Probe, obs: ProbeObservation, receiverNode?
   const rx = receiverNode ?? '?';
   const lines: string[] = [];
   if (obs.prediction) lines.push(`route get on ${probe.from.node}: ${describeRoute(obs.prediction)}`);
-  const lookups = lookupEvidence(probe.from.node, obs.lookups);
+  const lookups = lookupEvidence(probe.from.node, obs.lookups, obs.rules);
   if (lookups) lines.push(lookups);
   for (const leg of obs.legs.slice(1)) lines.push(`${leg.name} path: ${arrow(leg.path)}`);
   const ex = obs.exchange;
@@ -54,7 +54,7 @@ export const evidenceLines = (probe: Probe, obs: ProbeObservation, receiverNode?
     const who = ex.entry?.lladdr ? `${ex.entry.lladdr}${ex.entry.owner ? ` (${ex.entry.owner})` : ''}` : 'nobody';
     const asked = ex.askedOn.length ? `asked on ${ex.askedOn.join(', ')}` : 'no request seen';
     const answered = ex.answeredBy.length ? `; replies sent by ${ex.answeredBy.join(', ')}` : '';
-    lines.push(`${ex.protocol.toUpperCase()} for ${probe.to.address}: ${asked}${answered}; answer: ${who}${ex.entry ? ` [${ex.entry.state}]` : ''}`);
+    lines.push(`${ex.protocol.toUpperCase()} for ${ex.entry?.address ?? probe.to.address}: ${asked}${answered}; answer: ${who}${ex.entry ? ` [${ex.entry.state}]` : ''}`);
   }
   for (const n of obs.neighbours) {
     if (!ex?.entry || n.dev !== ex.entry.dev) lines.push(`neighbour ${n.address} on ${n.node}:${n.dev}: ${n.state}`);

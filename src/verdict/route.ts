@@ -3,7 +3,9 @@
 // lookups (which table answered). Pure.
 import type { Expectation, Probe, RejectKind, RouteExpectation } from '../model/types.js';
 import { KERNEL_TABLES } from '../model/route-expectation.js';
-import { decidingLookup, LOOKUP_ERRORS, type FibLookup } from '../probes/fib-trace.js';
+import { decidingLookup, firstDecision, LOOKUP_ERRORS, type FibLookup } from '../probes/fib-trace.js';
+import type { RuleEntry } from '../probes/rule-list.js';
+import { describeRules, rulesLeadingTo } from './rule-trace.js';
 import type { RouteDecision } from '../probes/evidence.js';
 import type { ExpectationResult } from './verdict.js';
 
@@ -132,12 +134,21 @@ export const judgeRoute = (
 };
 
 /** One evidence line: the lookups the kernel made for the probe, in order. */
-export const lookupEvidence = (node: string, lookups: readonly FibLookup[] | undefined): string | undefined => {
+export const lookupEvidence = (
+  node: string,
+  lookups: readonly FibLookup[] | undefined,
+  rules: readonly RuleEntry[] = [],
+): string | undefined => {
   if (!lookups) return undefined;
   if (lookups.length === 0) return `fib lookups on ${node}: none seen for this probe`;
   const first = lookups.slice(0, 6).map((l) => {
     const outcome = l.err === 0 ? `dev ${l.dev}${l.gateway ? ` via ${l.gateway}` : ''}` : LOOKUP_ERRORS[l.err] ?? `err ${l.err}`;
     return `table ${showTable(l.table)} → ${outcome}`;
   });
-  return `fib lookups on ${node}: ${first.join(', ')}${lookups.length > 6 ? `, … (${lookups.length})` : ''}`;
+  // Which rule led to the table that decided (src/verdict/rule-trace.ts).
+  const deciding = decidingLookup(lookups);
+  const decision = firstDecision(lookups);
+  const led = deciding ? describeRules(rulesLeadingTo(rules, decision)) : undefined;
+  const by = led && deciding ? `; table ${showTable(deciding.table)} by ${led}` : '';
+  return `fib lookups on ${node}: ${first.join(', ')}${lookups.length > 6 ? `, … (${lookups.length})` : ''}${by}`;
 };

@@ -23,11 +23,13 @@ t.test('route: follows the attributes, reject: and the causes name the refusal',
   for (const c of r.cases) t.equal(c.status, 'pass', `${c.name} ${c.error ?? ''}`);
   const probe = (name: string): Probe | undefined => r.cases.flatMap((c) => c.probes).find((p) => p.name === name);
   // The kernel's own lookups say which table answered.
-  t.ok(probe('mark')?.evidence.includes('fib lookups on a: table local (255) → EAGAIN, table 100 → dev e1'), 'mark: table 100 answered');
+  t.ok(probe('mark')?.evidence.includes('fib lookups on a: table local (255) → EAGAIN, table 100 → dev e1; table 100 by rule 100 (from all fwmark 0x7 lookup 100)'), 'mark: table 100 answered, led there by the fwmark rule');
+  t.ok(probe('plain')?.evidence.some((e) => e.endsWith('; table main (254) by rule 32766 (from all lookup main)')), 'plain: main, by the main rule');
   t.ok(probe('uid')?.evidence.some((e) => e.startsWith('fib lookups on a: table local (255) → EAGAIN, table 300 → dev e1')), 'uid: table 300');
   t.match(probe('blackhole udp')?.explanation, /blackhole \(table main \(254\)\): Invalid argument; the sender was told: sendto: Invalid argument$/);
   t.match(probe('prohibit rule udp')?.explanation, /a's route decision is prohibit: Permission denied/);
-  t.match(probe('loopback source udp')?.explanation, /sendto: Invalid argument \(EINVAL\) \(a loopback source on e1/);
+  // A loopback source on a NIC is refused with EINVAL because route_localnet is 0: the cause names that knob.
+  t.match(probe('loopback source udp')?.explanation, /^not delivered \(ROUTE_LOCALNET\): a refused to send from 127\.0\.0\.5 \(sendto: Invalid argument\)/);
   const route = r.cases[0]?.expectations.find((e) => e.what === 'mark: route');
   t.same(route, { what: 'mark: route', expected: 'dev e1 table wan (100)', actual: 'dev e1 src 192.0.2.1 table 100', ok: true });
 });

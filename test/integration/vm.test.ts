@@ -80,7 +80,7 @@ t.test('wireless seed over the air in a VM, next to the wired seed on the host k
   t.match(frames[0]?.[0], /^radiotap:wlan_radio:wlan:/, 'radiotap, then 802.11');
 
   // One table, a column per kernel.
-  t.match(r.stdout, /│ case +│ +│ kernel \S+ +│ kernel \S+-amd64 +│/);
+  t.match(r.stdout, /│ case +│ kernel \S+ +│ kernel \S+-amd64 +│/);
   t.match(r.stdout, /laptop-two-wlan › mesh,/);
   t.match(r.stdout, hostLacksHwsim ? /≠ 4 of 5 case\(s\) differ between kernels/ : /case\(s\)/);
   // Kept for diagnosis: the console; left behind: nothing.

@@ -25,6 +25,11 @@ t.test('route decisions and refusals', async (t) => {
   const no = parseRouteGet(2, '', 'RTNETLINK answers: Network is unreachable\n');
   t.same(no, { ok: false, error: 'Network is unreachable' });
   t.equal(describeRoute(no), 'refused: Network is unreachable');
+  // Hand (kernel 6.18, ip 6.1): `ip route add 203.0.113.0/24 via inet6 2001:db8:1::2`, then
+  // `ip -j route get 203.0.113.1 from 198.51.100.1` prints the gateway as "via", not "gateway".
+  const v6gw = parseRouteGet(0, '[{"dst":"203.0.113.1","from":"198.51.100.1","via":{"family":"inet6","host":"2001:db8:1::2"},"dev":"eth0","flags":[],"uid":0,"cache":[]}]', '');
+  t.same(v6gw, { ok: true, type: 'unicast', dev: 'eth0', table: 'main', src: '198.51.100.1', gateway: '2001:db8:1::2' }, 'an IPv6 gateway of an IPv4 route');
+  t.equal(describeRoute(v6gw), 'dev eth0 table main src 198.51.100.1 via 2001:db8:1::2');
 });
 
 t.test('neighbour entries of the probed address only; counters that moved, without IPv6 chatter', async (t) => {
