@@ -7,6 +7,7 @@ import { LIST_FORMATS, listCommand, type ListFormat } from './list.js';
 import { shellCommand } from './shell.js';
 import { upCommand } from './up.js';
 import { doctorCommand } from './doctor.js';
+import { kernelsListCommand } from './kernels-list.js';
 import { benchCommand, benchOptions } from './bench.js';
 import { processOutput, type Output } from './io.js';
 import { recipeListCommand, recipeShowCommand } from './recipe.js';
@@ -47,6 +48,7 @@ const EPILOG = `Examples:
   lab validate scenarios/*.yaml
   lab recipe show accept-local --param node=laptop --param out=wlan0 --param in=wlan1
   lab doctor
+  lab kernels                               the kernels --kernel can fetch, and those cached
   id=$(lab up scenarios/laptop-two-nics.yaml -q)   keep a lab up; then:
   lab exec $id laptop -- ip route get 192.0.2.2 from 192.0.2.1
   lab shell $id laptop ·  lab list ·  lab down $id ·  lab clean (what crashed runs left)
@@ -124,7 +126,7 @@ export const main = async (given: readonly string[], io: Output = processOutput(
           .option('kernel', {
             type: 'string',
             array: true,
-            describe: 'host, debian, a Debian release (6.1.0-57-amd64) or a PATH (.deb, extracted package, bzImage); repeat it to compare kernels side by side',
+            describe: 'host, debian, ubuntu, a release (6.1.0-57-amd64, 6.12.118+deb12-amd64, 6.8.0-49-generic: see `lab kernels`) or a PATH (.deb, extracted package, bzImage); repeat it to compare kernels side by side',
           })
           .option('ignore-size-limit', {
             type: 'boolean',
@@ -217,6 +219,17 @@ Exit codes: 0 measured (a missed target is a result), 1 a measurement failed,
     .command('doctor', 'show what this host can do', {}, async () => {
       code = await doctorCommand(io);
     })
+    .command(
+      'kernels',
+      'list the kernels --kernel can fetch (apt-cache) and those already cached, with release and series',
+      (y) =>
+        y
+          .option('json', { type: 'boolean', default: false, describe: 'print the JSON document instead of the table' })
+          .option('all', { type: 'boolean', default: false, describe: 'also the cloud, rt and lowlatency flavours' }),
+      async (a) => {
+        code = await kernelsListCommand({ json: a.json, all: a.all }, io);
+      },
+    )
     .command(
       'clean',
       'remove what labs whose process is gone left behind (never live runs or kept labs)',

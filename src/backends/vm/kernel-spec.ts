@@ -1,29 +1,37 @@
 // `--kernel host|debian|VERSION|PATH`: which kernel a run uses, before anything is fetched.
 import { UsageError } from '../../errors.js';
+import { distroOf } from './kernel-catalog.js';
+
+export { parseMetaDepends } from './kernel-catalog.js';
 
 export type KernelSpec =
   /** The running kernel, with the host backend. */
   | { kind: 'host' }
   /** Debian's current kernel: the one the linux-image-amd64 meta-package depends on. */
   | { kind: 'debian' }
-  /** A Debian kernel package by release, e.g. 6.1.0-57-amd64 (package linux-image-6.1.0-57-amd64). */
+  /** Ubuntu's current kernel: the one the linux-image-generic meta-package depends on. */
+  | { kind: 'ubuntu' }
+  /**
+   * A kernel by release: Debian's (6.1.0-57-amd64, 6.12.118+deb12-amd64: package linux-image-R) or
+   * Ubuntu's (6.8.0-49-generic: linux-image-R, linux-modules-R, linux-modules-extra-R).
+   */
   | { kind: 'release'; release: string }
   /** A kernel package file (.deb), an extracted package tree, or a bzImage. */
   | { kind: 'path'; path: string };
 
 const RELEASE = /^\d+\.\d+[0-9a-z.+~-]*$/;
-const FLAVOUR = /-(amd64|cloud-amd64|rt-amd64)$/;
 
 export const KERNEL_SPEC_HINT =
-  '--kernel takes host (the running kernel), debian (Debian\'s current kernel, in a VM), a Debian kernel ' +
-  'release such as 6.1.0-57-amd64, or a path to a linux-image .deb, an extracted package tree or a bzImage';
+  '--kernel takes host (the running kernel), debian or ubuntu (that distribution\'s current kernel, in a VM), ' +
+  'a kernel release such as 6.1.0-57-amd64, 6.12.118+deb12-amd64 or 6.8.0-49-generic (`lab kernels` lists them), or a path to a linux-image .deb, an extracted package tree or a bzImage';
 
 export const parseKernelSpec = (text: string): KernelSpec => {
   const t = text.trim();
   if (t === 'host') return { kind: 'host' };
   if (t === 'debian') return { kind: 'debian' };
+  if (t === 'ubuntu') return { kind: 'ubuntu' };
   if (t.includes('/') || t.endsWith('.deb')) return { kind: 'path', path: t };
-  if (RELEASE.test(t)) return { kind: 'release', release: FLAVOUR.test(t) ? t : `${t}-amd64` };
+  if (RELEASE.test(t)) return { kind: 'release', release: distroOf(t) ? t : `${t}-amd64` };
   throw new UsageError(`--kernel ${JSON.stringify(text)} is not a kernel; ${KERNEL_SPEC_HINT}`);
 };
 
@@ -60,9 +68,5 @@ export const kernelsOfRun = (backend: 'host' | 'vm' | undefined, kernels: readon
   return unique;
 };
 
-/** The Debian package that ships `release`. */
+/** The image package of `release` (Ubuntu's modules are in more packages: packagesOf). */
 export const packageOf = (release: string): string => `linux-image-${release}`;
-
-/** The release the meta-package depends on, from `apt-cache depends linux-image-amd64`. */
-export const parseMetaDepends = (output: string): string | undefined =>
-  /Depends:\s*linux-image-(\d[^\s]*)/.exec(output)?.[1];

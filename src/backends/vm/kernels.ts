@@ -1,4 +1,4 @@
-// Kernels for the VM: Debian packages fetched with `apt-get download`, extracted and cached, or
+// Kernels for the VM: Debian or Ubuntu packages fetched with `apt-get download`, extracted and cached, or
 // a kernel the user points at. Each cached kernel is a directory under kernels/ that appears
 // complete or not at all (built under a temporary name, renamed when done).
 import { createHash } from 'node:crypto';
@@ -10,7 +10,8 @@ import type { Runner } from '../runner.js';
 import { installHint } from '../packages.js';
 import { bzImagePayload, bzImageVersion, hasPvhNote, isBzImage, releaseOf } from './bzimage.js';
 import { KERNEL_META, kernelsDir, type KernelMeta } from './cache.js';
-import { packageOf, parseMetaDepends, type KernelSpec } from './kernel-spec.js';
+import { distroOf, META_PACKAGE, nearReleases, packagesOf, parseImageSearch, parseMetaDepends, SEARCH_PATTERN, type Distro } from './kernel-catalog.js';
+import type { KernelSpec } from './kernel-spec.js';
 
 export interface Kernel extends KernelMeta {
   /** The cache directory of this kernel (initramfs, console log). */
@@ -69,6 +70,8 @@ export const ensureKernel = async (spec: KernelSpec, ctx: KernelContext): Promis
       throw new Error('the host kernel does not run in a VM');
     case 'debian':
       return ensurePackage(await debianRelease(ctx), ctx);
+    case 'ubuntu':
+      return ensurePackage(await distroRelease('ubuntu', ctx), ctx);
     case 'release':
       return ensurePackage(spec.release, ctx);
     case 'path':
@@ -78,20 +81,25 @@ export const ensureKernel = async (spec: KernelSpec, ctx: KernelContext): Promis
 
 /** apt's package lists: `apt-get update` replaces files in it, which changes its mtime. */
 export const APT_LISTS = '/var/lib/apt/lists';
-const DEBIAN_RELEASE_FILE = 'debian-release.json';
+const releaseFile = (distro: Distro): string => `${distro}-release.json`;
+
+/** Debian's current kernel release (linux-image-amd64). */
+export const debianRelease = (ctx: KernelContext, lists: string = APT_LISTS): Promise<string> => distroRelease('debian', ctx, lists);
 
 /**
- * Debian's current kernel release, from the linux-image-amd64 meta-package. The answer is kept
- * until the package lists change: apt-cache takes 1-2 s here, a good part of a wireless run's budget.
+ * A distribution's current kernel release, from its meta-package (linux-image-amd64 on Debian,
+ * linux-image-generic on Ubuntu). The answer is kept until the package lists change: apt-cache
+ * takes 1-2 s here, a good part of a wireless run's budget.
  */
-export const debianRelease = async (ctx: KernelContext, lists: string = APT_LISTS): Promise<string> => {
+export const distroRelease = async (distro: Distro, ctx: KernelContext, lists: string = APT_LISTS): Promise<string> => {
+  const meta = META_PACKAGE[distro];
   let listsMtime: number | undefined;
   try {
     listsMtime = statSync(lists).mtimeMs;
   } catch {
     listsMtime = undefined;
   }
-  const known = join(ctx.cacheDir, DEBIAN_RELEASE_FILE);
+  const known = join(ctx.cacheDir, releaseFile(distro));
   if (listsMtime !== undefined) {
     try {
       const c = JSON.parse(readFileSync(known, 'utf8')) as { listsMtime?: number; release?: string };
@@ -100,7 +108,7 @@ export const debianRelease = async (ctx: KernelContext, lists: string = APT_LIST
       // Not asked yet.
     }
   }
-  const r = await run(ctx, ['apt-cache', 'depends', 'linux-image-amd64'], 30_000);
+  const r = await run(ctx, ['apt-cache', 'depends', meta], 30_000);
   const release = r.exitCode === 0 ? parseMetaDepends(r.stdout) : undefined;
   if (release) {
     if (listsMtime !== undefined) {
@@ -109,14 +117,15 @@ export const debianRelease = async (ctx: KernelContext, lists: string = APT_LIST
     }
     return release;
   }
-  // Offline, or no package lists: a cached Debian kernel still answers.
-  const cached = cachedKernels(ctx.cacheDir).filter((k) => k.source.startsWith('linux-image-'));
+  // Offline, or no package lists: a cached kernel of that distribution still answers.
+  const cached = cachedKernels(ctx.cacheDir).filter((k) => k.source.startsWith('linux-image-') && distroOf(k.release) === distro);
   const newest = cached.sort((a, b) => b.fetchedAt.localeCompare(a.fetchedAt))[0];
   if (newest) return newest.release;
+  const name = distro === 'debian' ? 'Debian' : 'Ubuntu';
   throw new CapabilityError(
-    'Debian kernel',
-    r.exitCode === 0 ? 'apt-cache does not know linux-image-amd64' : failure('`apt-cache depends linux-image-amd64`', r),
-    'run `apt-get update` (Debian or Ubuntu package lists with the linux-image-amd64 package are needed), or pass --kernel PATH',
+    `${name} kernel`,
+    r.exitCode === 0 ? `apt-cache does not know ${meta}` : failure(`\`apt-cache depends ${meta}\``, r),
+    `run \`apt-get update\` (${name} package lists with the ${meta} package are needed), or pass --kernel PATH`,
   );
 };
 
@@ -148,32 +157,53 @@ const build = async (name: string, ctx: KernelContext, make: (tmp: string) => Pr
   return made;
 };
 
+/** The kernel releases the package lists offer (`lab kernels`, and the near misses of a wrong --kernel). */
+export const offeredKernels = async (ctx: Pick<KernelContext, 'runner'>): Promise<ReturnType<typeof parseImageSearch>> => {
+  const r = await ctx.runner.run({ argv: ['apt-cache', 'search', '--names-only', SEARCH_PATTERN], timeoutMs: 30_000 });
+  return r.exitCode === 0 ? parseImageSearch(r.stdout) : [];
+};
+
 const ensurePackage = async (release: string, ctx: KernelContext): Promise<Kernel> =>
   build(release, ctx, async (tmp) => {
-    const pkg = packageOf(release);
-    ctx.say(`fetching ${pkg} (apt-get download)…`);
-    const r = await run(ctx, ['apt-get', 'download', '-q', '-o', 'APT::Sandbox::User=root', pkg], 600_000, tmp);
+    const pkgs = packagesOf(release);
+    ctx.say(`fetching ${pkgs.join(', ')} (apt-get download)…`);
+    const r = await run(ctx, ['apt-get', 'download', '-q', '-o', 'APT::Sandbox::User=root', ...pkgs], 600_000, tmp);
     if (r.exitCode !== 0) {
       if (/Unable to locate package|has no installation candidate|Can't select/.test(r.stderr)) {
+        const near = nearReleases(release, await offeredKernels(ctx));
         throw new UsageError(
-          `--kernel ${release}: Debian has no package ${pkg}; list the available ones with ` +
-            "`apt-cache search --names-only '^linux-image-[0-9].*-amd64$'` (after apt-get update)",
+          `--kernel ${release}: the package lists have no ${pkgs.join(' / ')}` +
+            (near.length > 0 ? `; the nearest are ${near.join(', ')}` : '') + '; `lab kernels` lists what can be fetched (after apt-get update)',
         );
       }
-      throw new CapabilityError('kernel download', failure(`\`apt-get download ${pkg}\``, r), 'check that Debian package repositories are reachable and run `apt-get update`');
+      throw new CapabilityError('kernel download', failure(`\`apt-get download ${pkgs.join(' ')}\``, r), 'check that the package repositories are reachable and run `apt-get update`');
     }
-    const deb = readdirSync(tmp).find((n) => n.endsWith('.deb'));
-    if (!deb) throw new CapabilityError('kernel download', `apt-get download ${pkg} left no .deb`, 'run `apt-get update` and try again');
-    return extractDeb(join(tmp, deb), pkg, tmp, ctx);
+    const debs = readdirSync(tmp).filter((n) => n.endsWith('.deb')).map((n) => join(tmp, n));
+    if (debs.length !== pkgs.length) {
+      throw new CapabilityError('kernel download', `apt-get download ${pkgs.join(' ')} left ${debs.length} .deb file(s), expected ${pkgs.length}`, 'run `apt-get update` and try again');
+    }
+    return extractDebs(debs, pkgs[0] as string, tmp, ctx);
   });
 
 /** dpkg-deb -x, prune, depmod, vmlinux; the .deb is removed afterwards. */
-const extractDeb = async (deb: string, source: string, tmp: string, ctx: KernelContext): Promise<Omit<KernelMeta, 'fetchedAt'>> => {
+const extractDeb = (deb: string, source: string, tmp: string, ctx: KernelContext): Promise<Omit<KernelMeta, 'fetchedAt'>> =>
+  extractDebs([deb], source, tmp, ctx);
+
+/**
+ * The packages of one kernel extracted over each other (Ubuntu: image, modules, modules-extra),
+ * then pruned, depmod'ed, vmlinux extracted; downloaded .debs are removed afterwards. A package
+ * that keeps its modules in usr/lib/modules (merged /usr) has them moved to lib/modules, where
+ * the guest binds them from.
+ */
+const extractDebs = async (debs: readonly string[], source: string, tmp: string, ctx: KernelContext): Promise<Omit<KernelMeta, 'fetchedAt'>> => {
   const root = join(tmp, 'root');
-  ctx.say(`extracting ${basename(deb)}…`);
-  const x = await run(ctx, ['dpkg-deb', '-x', deb, root], 300_000);
-  if (x.exitCode !== 0) throw new CapabilityError('kernel package', failure(`\`dpkg-deb -x ${deb}\``, x), 'check that the file is a Debian kernel package');
-  if (deb.startsWith(tmp)) rmSync(deb, { force: true });
+  for (const deb of debs) {
+    ctx.say(`extracting ${basename(deb)}…`);
+    const x = await run(ctx, ['dpkg-deb', '-x', deb, root], 300_000);
+    if (x.exitCode !== 0) throw new CapabilityError('kernel package', failure(`\`dpkg-deb -x ${deb}\``, x), 'check that the file is a kernel package');
+    if (deb.startsWith(tmp)) rmSync(deb, { force: true });
+  }
+  mergeUsrModules(root);
   const releases = existsSync(join(root, 'lib/modules')) ? readdirSync(join(root, 'lib/modules')) : [];
   const release = releases[0];
   const bz = release ? join(root, 'boot', `vmlinuz-${release}`) : undefined;
@@ -184,6 +214,23 @@ const extractDeb = async (deb: string, source: string, tmp: string, ctx: KernelC
   const dep = await run(ctx, ['depmod', '-b', root, release], 120_000);
   if (dep.exitCode !== 0) throw new CapabilityError('depmod', failure('depmod', dep), installHint('kmod'));
   return { release, source, image: await uncompressedOrSame(bz, tmp, ctx), modulesRoot: root };
+};
+
+/** ROOT/usr/lib/modules/R → ROOT/lib/modules/R (and usr/boot is not a thing, so boot/ stays). */
+const mergeUsrModules = (root: string): void => {
+  const usr = join(root, 'usr/lib/modules');
+  if (existsSync(usr)) moveInto(usr, join(root, 'lib/modules'));
+};
+
+/** Moves the tree `from` into `to`, merging directories that both have (packages split one tree). */
+const moveInto = (from: string, to: string): void => {
+  if (!existsSync(to)) {
+    mkdirSync(dirname(to), { recursive: true });
+    renameSync(from, to);
+    return;
+  }
+  for (const n of readdirSync(from)) moveInto(join(from, n), join(to, n));
+  rmSync(from, { recursive: true, force: true });
 };
 
 /**
