@@ -26,6 +26,15 @@ t.test('its first scenario is docs/examples/two-hosts.yaml, at most 15 lines, an
   t.equal(await main(['validate', file], { out: (s) => void out.push(s), err: (s) => void out.push(s) }), 0, out.join(''));
 });
 
+t.test('the routing guide\'s router is docs/examples/two-lans.yaml, and valid', async (t) => {
+  const guide = readFileSync(join(ROOT, 'docs', 'guides', 'routing.md'), 'utf8');
+  const block = /## A router between two LANs[\s\S]*?```yaml\n([\s\S]*?)```/.exec(guide)?.[1];
+  const file = join(ROOT, 'docs', 'examples', 'two-lans.yaml');
+  t.equal(block, readFileSync(file, 'utf8'));
+  const out: string[] = [];
+  t.equal(await main(['validate', file], { out: (s) => void out.push(s), err: (s) => void out.push(s) }), 0, out.join(''));
+});
+
 /** Relative Markdown links [text](target) of a page, without the #fragment. */
 const links = (text: string): string[] =>
   [...text.replace(/```[\s\S]*?```/g, '').matchAll(/\]\(([^)\s]+)\)/g)]
