@@ -72,3 +72,18 @@ export const scenarioFile = (yaml: string, name = 'scenario.yaml'): string => {
   writeFileSync(file, yaml);
   return file;
 };
+
+/** `lab run FILE --format json`: its exit code, the first scenario's cases (typed by the caller) and stderr. */
+export const runCases = async <C>(file: string): Promise<{ exitCode: number | undefined; cases: C[]; stderr: string }> => {
+  const r = await lab(['run', file, '--format', 'json']);
+  return { exitCode: r.exitCode, cases: JSON.parse(String(r.stdout)).scenarios[0].cases as C[], stderr: String(r.stderr) };
+};
+
+/** Why a case did not pass, with each probe's explanation and evidence: what a reader needs. */
+export const whyNotPassed = (c: {
+  expectations: { what: string; ok: boolean; expected: unknown; actual: unknown }[];
+  probes: { name: string; explanation: string; evidence: string[] }[];
+}): string => [
+  ...c.expectations.filter((e) => !e.ok).map((e) => `${e.what}: expected ${JSON.stringify(e.expected)}, saw ${JSON.stringify(e.actual)}`),
+  ...c.probes.map((p) => `${p.name}: ${p.explanation}\n  ${p.evidence.join('\n  ')}`),
+].join('\n');

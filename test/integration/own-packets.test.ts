@@ -5,22 +5,16 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { tempDir } from '../tmp.js';
-import { lab, needsRoot, ROOT } from './helpers.js';
+import { lab, needsRoot, ROOT, runCases, whyNotPassed } from './helpers.js';
 
 interface Probe { name: string; delivered: boolean; path: string[]; explanation: string; evidence: string[]; handshake?: boolean; reply?: { delivered: boolean } }
 interface Case { name: string; status: string; probes: Probe[]; expectations: { what: string; ok: boolean; expected: unknown; actual: unknown }[] }
 
 const FIXTURE = join(ROOT, 'test', 'integration', 'fixtures', 'own-packets.yaml');
 
-const run = async (file: string): Promise<{ exitCode: number | undefined; cases: Case[]; stderr: string }> => {
-  const r = await lab(['run', file, '--format', 'json']);
-  return { exitCode: r.exitCode, cases: JSON.parse(String(r.stdout)).scenarios[0].cases as Case[], stderr: String(r.stderr) };
-};
+const run = (file: string) => runCases<Case>(file);
 
-const why = (c: Case): string => [
-  ...c.expectations.filter((e) => !e.ok).map((e) => `${e.what}: expected ${JSON.stringify(e.expected)}, saw ${JSON.stringify(e.actual)}`),
-  ...c.probes.map((p) => `${p.name}: ${p.explanation}\n  ${p.evidence.join('\n  ')}`),
-].join('\n');
+const why = whyNotPassed;
 
 t.test('a refused probe has no path of a sibling to the same port; replies and handshakes as the sender saw them', { skip: needsRoot }, async (t) => {
   const { exitCode, cases, stderr } = await run(FIXTURE);

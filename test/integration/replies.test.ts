@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { tempDir } from '../tmp.js';
-import { lab, needsRoot, ROOT } from './helpers.js';
+import { lab, needsRoot, ROOT, runCases, whyNotPassed } from './helpers.js';
 
 interface Reply { delivered: boolean; path: string[]; reason: string | null; explanation: string }
 interface Probe { name: string; proto: string; delivered: boolean; cause: string | null; explanation: string; evidence: string[]; reply?: Reply; handshake?: boolean }
@@ -14,16 +14,9 @@ interface Case { name: string; status: string; probes: Probe[]; expectations: { 
 
 const FIXTURES = join(ROOT, 'test', 'integration', 'fixtures');
 
-const run = async (file: string): Promise<{ exitCode: number | undefined; cases: Case[]; stderr: string }> => {
-  const r = await lab(['run', file, '--format', 'json']);
-  return { exitCode: r.exitCode, cases: JSON.parse(String(r.stdout)).scenarios[0].cases as Case[], stderr: String(r.stderr) };
-};
+const run = (file: string) => runCases<Case>(file);
 
-/** Why a case did not pass, with each probe's explanation and evidence: what a reader needs. */
-const why = (c: Case): string => [
-  ...c.expectations.filter((e) => !e.ok).map((e) => `${e.what}: expected ${JSON.stringify(e.expected)}, saw ${JSON.stringify(e.actual)}`),
-  ...c.probes.map((p) => `${p.name}: ${p.explanation}\n  ${p.evidence.join('\n  ')}`),
-].join('\n');
+const why = whyNotPassed;
 
 t.test('replies and router-side causes through h1 — r — h2', { skip: needsRoot }, async (t) => {
   const { exitCode, cases, stderr } = await run(join(FIXTURES, 'replies-router.yaml'));
