@@ -90,7 +90,7 @@ test-integration: deps-test build
 	@$(call suite,$(call tests,integration))
 
 schema: npm
-	node --import tsx src/model/write-schema.ts
+	node --import tsx src/docs/write-schema.ts
 
 # docs/reference/*.md from the code (src/docs/); test/unit/docs/reference.test.ts fails when stale.
 docs: npm

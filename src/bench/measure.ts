@@ -7,7 +7,7 @@ import { removeNamespace, type HostBackend } from '../backends/host.js';
 import type { Command, CommandResult, Runner } from '../backends/runner.js';
 import type { StateFile } from '../backends/state.js';
 import { CommandError } from '../errors.js';
-import { loadScenarioFile, parseScenario } from '../model/load.js';
+import { loadScenarioFile, parseScenario } from '../recipes/scenario.js';
 import { runCase } from '../pipeline.js';
 import { planCase } from '../plan/plan.js';
 import { floorBatch, linearScenarioText } from './linear.js';

@@ -1,7 +1,7 @@
 import { parse as parseYamlScalar } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { loadScenarioFile } from '../model/load.js';
+import { loadScenarioFile } from '../recipes/scenario.js';
 import { issueMessage } from '../model/messages.js';
 import { recipeOps } from '../plan/recipes.js';
 import { findRecipe, recipes } from '../recipes/index.js';

@@ -11,7 +11,7 @@ import { caseDirName } from '../probes/capture.js';
 import { join } from 'node:path';
 import { teardownRecorded } from '../backends/teardown.js';
 import { ScenarioError, UsageError } from '../errors.js';
-import { loadScenarioFile } from '../model/load.js';
+import { loadScenarioFile } from '../recipes/scenario.js';
 import type { Scenario } from '../types/scenario.js';
 import { runCase, type CaseOptions } from '../pipeline.js';
 import type { ScenarioResult, CaseResult } from '../types/result.js';

@@ -11,7 +11,7 @@ import { EXIT, main } from '../cli/main.js';
 import { DEFAULT_SCENARIO, packageRoot } from '../cli/io.js';
 import { FORMATS } from '../cli/reports.js';
 import { SIGNAL_EXIT } from '../backends/interrupt.js';
-import { scenarioJsonSchema } from '../model/json-schema.js';
+import { scenarioJsonSchema } from '../recipes/scenario.js';
 import { CAUSES } from '../types/scenario.js';
 import { recipes } from '../recipes/index.js';
 import { typeDeclarations } from './report-types.js';

@@ -1,11 +1,13 @@
 // The JSON Schema of scenario files, for editors and other tools; generated from the validator.
 import { z } from 'zod';
+import type { Recipe } from '../types/recipe.js';
 import { scenarioSchema } from './schema.js';
 
 export const SCENARIO_SCHEMA_ID = 'urn:netns-lab:scenario';
 
-export const scenarioJsonSchema = (): object => {
-  const { $schema, ...rest } = z.toJSONSchema(scenarioSchema(), { io: 'input' });
+/** `recipe:` lists the recipes of `registry` (the catalog: src/recipes/scenario.ts). */
+export const scenarioJsonSchema = (registry: readonly Recipe<any>[]): object => {
+  const { $schema, ...rest } = z.toJSONSchema(scenarioSchema(registry), { io: 'input' });
   return {
     $schema,
     $id: SCENARIO_SCHEMA_ID,
@@ -14,6 +16,3 @@ export const scenarioJsonSchema = (): object => {
     ...rest,
   };
 };
-
-/** The text of schema/scenario.schema.json. */
-export const scenarioJsonSchemaText = (): string => `${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`;

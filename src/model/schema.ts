@@ -2,7 +2,6 @@
 // The validator and the published JSON Schema (schema/scenario.schema.json) both come from here.
 // Checks that need more than one value (does this device exist?) live in resolve.ts.
 import { z } from 'zod';
-import { recipes as catalog } from '../recipes/index.js';
 import type { Recipe } from '../types/recipe.js';
 import { devicesSchema } from './device-schema.js';
 import { unknownRecipeMessage } from './messages.js';
@@ -234,8 +233,8 @@ export const scenarioFields = (registry: readonly Recipe<any>[]) => ({
     .describe('Each case runs in a fresh copy of the topology.'),
 });
 
-/** The whole raw document; recipe parameters come from the registry (the catalog by default). */
-export const scenarioSchema = (registry: readonly Recipe<any>[] = catalog) =>
+/** The whole raw document; recipe parameters come from the registry (the catalog: src/recipes/scenario.ts). */
+export const scenarioSchema = (registry: readonly Recipe<any>[]) =>
   z.strictObject(scenarioFields(registry));
 
 export type RawScenario = z.input<ReturnType<typeof scenarioSchema>>;

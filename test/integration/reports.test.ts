@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import t from 'tap';
 import { Parser, type FinalResults } from 'tap-parser';
-import { loadScenarioFile } from '../../src/model/load.js';
+import { loadScenarioFile } from '../../src/recipes/scenario.js';
 import { parseMermaid } from '../unit/report/mermaid-parse.js';
 import { seedYaml } from '../unit/fixtures.js';
 import { lab, needsRoot, scenarioFile, SEED, userEnv } from './helpers.js';

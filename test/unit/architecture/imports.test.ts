@@ -92,9 +92,6 @@ const KNOWN: Record<string, string> = {
   // probes: the observers are installed by plan ops like any other.
   'src/backends/host.ts -> src/probes/legs.ts (backends -> probes)': 'probes',
   'src/backends/host.ts -> src/probes/observe.ts (backends -> probes)': 'probes',
-  // layers: the recipe catalog reaches model/ by a parameter.
-  'src/model/load.ts -> src/recipes/index.ts (model -> recipes)': 'layers',
-  'src/model/schema.ts -> src/recipes/index.ts (model -> recipes)': 'layers',
   // probes: probes/ declares ProbeHost (src/probes/host.ts); the pipeline passes the backend in.
   'src/probes/capture.ts -> src/backends/host.ts (probes -> backends)': 'probes',
   'src/probes/capture.ts -> src/backends/runner.ts (probes -> backends)': 'probes',

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { checkLinearSize, floorBatch, linearScenarioText } from '../../../src/bench/linear.js';
-import { parseScenario } from '../../../src/model/load.js';
+import { parseScenario } from '../../../src/recipes/scenario.js';
 import { planCase } from '../../../src/plan/plan.js';
 
 t.test('linear,N is N hosts and N bridged switches in a chain, valid for the real loader', async (t) => {

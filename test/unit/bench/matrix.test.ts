@@ -1,6 +1,6 @@
 import t from 'tap';
 import { checkMatrixCells, matrixScenarioText } from '../../../src/bench/matrix.js';
-import { parseScenario } from '../../../src/model/load.js';
+import { parseScenario } from '../../../src/recipes/scenario.js';
 
 t.test('the bench matrix expands to the number of cells asked for, every cell a case of its own', async (t) => {
   const s = parseScenario(matrixScenarioText(100), 'bench-matrix-100');

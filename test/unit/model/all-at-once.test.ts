@@ -1,7 +1,7 @@
 // Every problem of a file is reported in one go, in file order, without follow-up noise.
 import t from 'tap';
 import { ScenarioError } from '../../../src/errors.js';
-import { parseScenario } from '../../../src/model/load.js';
+import { parseScenario } from '../../../src/recipes/scenario.js';
 import { FILE, problem, problemsOf, text } from './fixtures/helpers.js';
 
 const MANY = text(

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import t from 'tap';
 import { parse as parseYaml, stringify } from 'yaml';
 import { ScenarioError } from '../../../src/errors.js';
-import { parseScenario } from '../../../src/model/load.js';
+import { parseScenario } from '../../../src/recipes/scenario.js';
 import { DEVICE_NAME, NODE_NAME } from '../../../src/model/names.js';
 import type { Scenario } from '../../../src/types/scenario.js';
 import { planCase } from '../../../src/plan/plan.js';

@@ -2,7 +2,7 @@
 // with a clear message at file:line:col — never another exception, never a scenario.
 import t from 'tap';
 import { formatProblem, ScenarioError, type ScenarioProblem } from '../../../src/errors.js';
-import { parseScenario } from '../../../src/model/load.js';
+import { parseScenario } from '../../../src/recipes/scenario.js';
 import { baseText, hostileCorpus, type Category } from './corpus.js';
 
 const FILE = 'hostile.yaml';

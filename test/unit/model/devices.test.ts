@@ -1,6 +1,6 @@
 // `devices:` of a node: what loads, and every problem at once with file:line:col.
 import t from 'tap';
-import { parseScenario } from '../../../src/model/load.js';
+import { parseScenario } from '../../../src/recipes/scenario.js';
 import { FILE, problemsOf, text } from './fixtures/helpers.js';
 
 const CASE = ['cases:', '  - name: c', '    probes: [ { udp: { from: h1:192.0.2.1, to: 192.0.2.2 } } ]'];

@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import t from 'tap';
-import { scenarioJsonSchema, scenarioJsonSchemaText } from '../../../src/model/json-schema.js';
+import { scenarioJsonSchema, scenarioJsonSchemaText } from '../../../src/recipes/scenario.js';
 
 const COMMITTED = new URL('../../../schema/scenario.schema.json', import.meta.url);
 
 t.test('schema/scenario.schema.json is the one generated from the validator', async (t) => {
   const committed = await readFile(COMMITTED, 'utf8');
   t.equal(committed, scenarioJsonSchemaText(),
-    'regenerate it with: node --import tsx src/model/write-schema.ts');
+    'regenerate it with: node --import tsx src/docs/write-schema.ts');
 });
 
 t.test('the JSON Schema describes the input side: defaults are optional, names have patterns', async (t) => {

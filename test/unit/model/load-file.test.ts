@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { ScenarioError } from '../../../src/errors.js';
-import { loadScenarioFile } from '../../../src/model/load.js';
+import { loadScenarioFile } from '../../../src/recipes/scenario.js';
 
 const problemsOfFile = async (file: string) => {
   try {

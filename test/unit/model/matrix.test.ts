@@ -5,7 +5,7 @@ import { acceptLocalParams } from '../../../src/recipes/accept-local.js';
 import { recipes } from '../../../src/recipes/index.js';
 import { seedCase } from '../fixtures.js';
 import { problem, problemsOf, withCases } from './fixtures/helpers.js';
-import { parseScenario } from '../../../src/model/load.js';
+import { parseScenario } from '../../../src/recipes/scenario.js';
 
 const loc = { line: 1, col: 1 };
 const ref = (text: string) => ({ node: text.split(':')[0] ?? '', dev: text.split(':')[1] ?? '' });

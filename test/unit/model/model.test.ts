@@ -1,6 +1,6 @@
 import t from 'tap';
 import { z } from 'zod';
-import { parseScenario } from '../../../src/model/load.js';
+import { parseScenario } from '../../../src/recipes/scenario.js';
 import type { Recipe } from '../../../src/types/recipe.js';
 import { recipes } from '../../../src/recipes/index.js';
 import { FILE, problem, problemsOf, text, withCases } from './fixtures/helpers.js';

@@ -1,6 +1,6 @@
 // Probe attributes and route:/reject: expectations: every validation message, and the model.
 import t from 'tap';
-import { parseScenario } from '../../../src/model/load.js';
+import { parseScenario } from '../../../src/recipes/scenario.js';
 import { FILE, problem, problemsOf, text, TOPOLOGY, withCases } from './fixtures/helpers.js';
 
 t.test('each attribute out of range, or where its kind or family has no such thing, is reported at its key', async (t) => {

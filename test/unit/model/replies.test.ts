@@ -1,7 +1,7 @@
 // reply: and handshake: expectations (issue 14 item 4): resolved into the model, refused where the
 // probe kind has no reply or no handshake, every problem at once with its position.
 import t from 'tap';
-import { parseScenario } from '../../../src/model/load.js';
+import { parseScenario } from '../../../src/recipes/scenario.js';
 import { seedYaml } from '../fixtures.js';
 import { problem, problemsOf, withCases } from './fixtures/helpers.js';
 

@@ -1,6 +1,6 @@
 // Routing keys of nodes and of cases' node overrides: every problem at once, at its key.
 import t from 'tap';
-import { parseScenario } from '../../../src/model/load.js';
+import { parseScenario } from '../../../src/recipes/scenario.js';
 import { FILE, problem, problemsOf, text } from './fixtures/helpers.js';
 
 /** Every check of the routing keys, one mistake per line (lines are 1-based as in the file). */

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { loadScenarioFile } from '../../../src/model/load.js';
+import { loadScenarioFile } from '../../../src/recipes/scenario.js';
 import type { DeviceRef, Probe } from '../../../src/types/scenario.js';
 
 const SEED = 'scenarios/laptop-two-nics.yaml';

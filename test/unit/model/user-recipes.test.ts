@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { recipeShowCommand } from '../../../src/cli/recipe.js';
-import { parseScenario } from '../../../src/model/load.js';
+import { parseScenario } from '../../../src/recipes/scenario.js';
 import { planCase } from '../../../src/plan/plan.js';
 import { tempDir } from '../../tmp.js';
 import { FILE, problem, problemsOf, text } from './fixtures/helpers.js';

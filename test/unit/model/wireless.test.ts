@@ -1,7 +1,7 @@
 // Wireless links in scenario files: radios are devices defined once, and each mode's own rules,
 // every problem reported at once.
 import t from 'tap';
-import { parseScenario } from '../../../src/model/load.js';
+import { parseScenario } from '../../../src/recipes/scenario.js';
 import { FILE, problem, problemsOf, text } from './fixtures/helpers.js';
 
 const scenario = (...links: string[]): string =>

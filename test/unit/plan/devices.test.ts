@@ -2,7 +2,7 @@
 // observers hook, the path through macvlan and vxlan, and device names that are ip keywords.
 import fc from 'fast-check';
 import t from 'tap';
-import { parseScenario } from '../../../src/model/load.js';
+import { parseScenario } from '../../../src/recipes/scenario.js';
 import { batchSteps, ipBatchInput } from '../../../src/plan/batch.js';
 import { planCase } from '../../../src/plan/plan.js';
 import { derivePath } from '../../../src/probes/path.js';

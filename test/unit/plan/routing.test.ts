@@ -1,7 +1,7 @@
 // The routing ops of a case: plan data only (no root). Order per node: forwarding and sysctls,
 // routes, default rules, rules; recipes and case sysctls/nft after them; setup commands last.
 import t from 'tap';
-import { parseScenario } from '../../../src/model/load.js';
+import { parseScenario } from '../../../src/recipes/scenario.js';
 import { planCase } from '../../../src/plan/plan.js';
 import { mergeRouting } from '../../../src/plan/routing.js';
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { describeUp } from '../../../src/cli/up.js';
-import { parseScenario } from '../../../src/model/load.js';
+import { parseScenario } from '../../../src/recipes/scenario.js';
 import { planCase } from '../../../src/plan/plan.js';
 import { appliedLines } from '../../../src/report/applied.js';
 import { tableReport } from '../../../src/report/table.js';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseScenario } from '../../../src/model/load.js';
+import { parseScenario } from '../../../src/recipes/scenario.js';
 import { topologyGraph } from '../../../src/report/topology-graph.js';
 import { FILE, text } from '../model/fixtures/helpers.js';
 

@@ -1,5 +1,5 @@
 // A scenario loaded by the real loader (so source positions are real) and hand-made results for it.
-import { parseScenario } from '../../../src/model/load.js';
+import { parseScenario } from '../../../src/recipes/scenario.js';
 import type { Scenario } from '../../../src/types/scenario.js';
 import type { ScenarioResult, CaseResult, ProbeResult } from '../../../src/types/result.js';
 import { locateCases, type Locations } from '../../../src/report/locate.js';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseScenario } from '../../../src/model/load.js';
+import { parseScenario } from '../../../src/recipes/scenario.js';
 import { locateCases, locationKey } from '../../../src/report/locate.js';
 import { FILE, LINES, locations, scenario, YAML } from './fixtures.js';
 

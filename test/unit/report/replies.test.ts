@@ -1,6 +1,6 @@
 // Reply and handshake expectations in every report: the answer's path, expected and actual.
 import t from 'tap';
-import { parseScenario } from '../../../src/model/load.js';
+import { parseScenario } from '../../../src/recipes/scenario.js';
 import { githubAnnotations } from '../../../src/report/github.js';
 import { jsonReport } from '../../../src/report/json.js';
 import { junitReport } from '../../../src/report/junit.js';

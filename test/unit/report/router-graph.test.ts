@@ -1,7 +1,7 @@
 // lab graph draws a node with forwarding: true as a router.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { parseScenario } from '../../../src/model/load.js';
+import { parseScenario } from '../../../src/recipes/scenario.js';
 import { dotTopology } from '../../../src/report/dot.js';
 import { mermaidTopology } from '../../../src/report/mermaid.js';
 import { nodeTitle, topologyGraph } from '../../../src/report/topology-graph.js';
