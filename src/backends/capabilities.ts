@@ -4,8 +4,7 @@ import type { Runner } from './runner.js';
 import { timeScale } from './time-scale.js';
 import { removeNamespace } from './host.js';
 import { deviceFeatureChecks } from './device-features.js';
-import { installHint } from './packages.js';
-import { onPath } from './wireless/support.js';
+import { installHint, onPath } from './packages.js';
 import type { Scenario } from '../types/scenario.js';
 
 export interface Capability {

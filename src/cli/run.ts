@@ -24,6 +24,7 @@ import { runProgress, shardCases } from './run-ci.js';
 import { checkFormats, REPORT_FILES, reportContext, writeReports, type Format } from './reports.js';
 import { kernelsOfRun } from '../backends/vm/kernel-spec.js';
 import { unsupportedCases } from '../backends/wireless/support.js';
+import { skippedCase } from '../verdict/skipped.js';
 import { runOnKernels } from './kernels.js';
 import { estimateRun, sizeProblem } from './size-check.js';
 import { readHostLimits } from '../backends/host-limits.js';
@@ -212,7 +213,7 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
           if (trap.signal.aborted) return;
           const scenario = scenarios[si] as Scenario;
           const skipped = unsupported.get(`${si}/${ci}`);
-          if (skipped) return void byCase.set(`${si}/${ci}`, skipped);
+          if (skipped !== undefined) return void byCase.set(`${si}/${ci}`, skippedCase(scenario.cases[ci]?.name ?? '', skipped));
           progress.started(`${si}/${ci}`, scenario.cases[ci]?.name ?? '');
           // Case indexes restart in every file: the scenario's place keeps namespace names apart.
           const prefix = si === 0 ? `lab-${runId}` : `lab-${runId}-s${si}`;

@@ -4,12 +4,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import type { Capability } from '../capabilities.js';
 import type { Runner } from '../runner.js';
-import { hwsimCapability, onPath } from '../wireless/support.js';
+import { hwsimCapability } from '../wireless/support.js';
 import { cachedAccel, kvmUsable, qemuVersion } from './accel.js';
 import { isStaticElf } from './bzimage.js';
 import { BUSYBOX } from './initramfs.js';
 import { cachedKernels } from './kernels.js';
-import { installHint } from '../packages.js';
+import { installHint, onPath } from '../packages.js';
 
 export const optionalCapabilities = async (runner: Runner, cacheDir: string): Promise<Capability[]> => {
   const hwsim = await hwsimCapability(runner, false);

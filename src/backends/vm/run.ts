@@ -16,8 +16,7 @@ import type { KernelSpec } from './kernel-spec.js';
 import { ensureKernel, type Kernel } from './kernels.js';
 import { boot, consoleTail, QEMU, qemuArgv } from './qemu.js';
 import { tracing } from '../trace.js';
-import { installHint } from '../packages.js';
-import { onPath } from '../wireless/support.js';
+import { installHint, onPath } from '../packages.js';
 import { isStaticElf } from './bzimage.js';
 import { BUSYBOX } from './initramfs.js';
 

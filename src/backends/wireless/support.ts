@@ -1,14 +1,12 @@
 // Can this kernel run wireless scenarios? mac80211_hwsim loaded, built in, or loadable; and the
 // tools the modes need. Asked once per run, before anything is built.
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { CapabilityError } from '../../errors.js';
 import type { Scenario } from '../../types/scenario.js';
-import type { CaseResult } from '../../types/result.js';
 import type { Capability } from '../capabilities.js';
 import type { Runner } from '../runner.js';
-import { installHint } from '../packages.js';
+import { installHint, onPath } from '../packages.js';
 
 export const HWSIM = 'mac80211_hwsim';
 
@@ -46,17 +44,6 @@ export const hwsimCapability = async (runner: Runner, load: boolean): Promise<Ca
   return { name, ok: true, detail: 'loadable (modprobe)', remedy: '' };
 };
 
-/** `name` as the shell would find it on PATH, without starting it (under TCG a start costs 0.2-0.5 s). */
-export const onPath = (name: string, path: string = process.env['PATH'] ?? ''): string | undefined =>
-  path.split(':').filter(Boolean).map((dir) => join(dir, name)).find((file) => {
-    try {
-      accessSync(file, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-
 const tool = (name: string, pkg: string, path?: string): Capability => {
   const found = onPath(name, path);
   return { name, ok: found !== undefined, detail: found ? `installed (${found})` : `\`${name}\` is not installed`, remedy: installHint(pkg) };
@@ -72,16 +59,17 @@ export const wirelessTools = (scenarios: readonly Scenario[], path?: string): Ca
 };
 
 /**
- * The cases that cannot run on this kernel, as skipped results, when `skip` is set; without it,
- * the first missing capability is a CapabilityError (exit 3). Cases of wired scenarios always run.
+ * The cases that cannot run on this kernel (`scenario/case` index → why), when `skip` is set; the
+ * caller reports them as skipped. Without `skip`, the first missing capability is a
+ * CapabilityError (exit 3). Cases of wired scenarios always run.
  */
 export const unsupportedCases = async (
   runner: Runner,
   scenarios: readonly Scenario[],
   selected: readonly [number, number][],
   skip: boolean,
-): Promise<Map<string, CaseResult>> => {
-  const skipped = new Map<string, CaseResult>();
+): Promise<Map<string, string>> => {
+  const skipped = new Map<string, string>();
   const wireless = scenarios.filter((s) => (s.wireless ?? []).length > 0);
   if (wireless.length === 0) return skipped;
   const caps = [await hwsimCapability(runner, true), ...wirelessTools(wireless)];
@@ -91,14 +79,7 @@ export const unsupportedCases = async (
   for (const [si, ci] of selected) {
     const s = scenarios[si];
     if (!s || !(s.wireless ?? []).length) continue;
-    skipped.set(`${si}/${ci}`, {
-      name: s.cases[ci]?.name ?? '',
-      status: 'skip',
-      probes: [],
-      expectations: [],
-      error: `${missing.name}: ${missing.detail}`,
-      durationMs: 0,
-    });
+    skipped.set(`${si}/${ci}`, `${missing.name}: ${missing.detail}`);
   }
   return skipped;
 };
