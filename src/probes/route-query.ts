@@ -2,7 +2,7 @@
 // get` with the same source, device, tos, mark, protocol, ports and uid (a policy rule can match
 // any of them). Pure.
 import type { Case, Probe } from '../types/scenario.js';
-import type { LookupSelector } from './fib-trace.js';
+import type { LookupSelector } from './fib-lookups.js';
 
 /** The protocol number of a probe kind in its family. */
 export const probeProto = (probe: Pick<Probe, 'kind' | 'family'>): number =>

@@ -3,7 +3,7 @@
 // lookups (which table answered). Pure.
 import type { Expectation, Probe, RejectKind, RouteExpectation } from '../types/scenario.js';
 import { KERNEL_TABLES } from '../model/route-expectation.js';
-import { decidingLookup, firstDecision, LOOKUP_ERRORS } from '../probes/fib-trace.js';
+import { decidingLookup, firstDecision, LOOKUP_ERRORS } from '../probes/fib-lookups.js';
 import type { FibLookup, RuleEntry, RouteDecision } from '../types/observation.js';
 import { describeRules, rulesLeadingTo } from './rule-trace.js';
 import type { ExpectationResult } from '../types/result.js';

@@ -8,7 +8,7 @@
 // its whole -W); the agent's own sockets do. Pure.
 import type { Cause, Probe } from '../types/scenario.js';
 import type { ProbeObservation } from '../types/observation.js';
-import { decidingLookup } from '../probes/fib-trace.js';
+import { decidingLookup } from '../probes/fib-lookups.js';
 import { rejectOf, showTable } from './route.js';
 
 /** The errno names of the messages the kernel's refusals print (strerror, glibc). */

@@ -68,18 +68,37 @@ const resolveSpecifier = (from: string, spec: string, known: ReadonlySet<string>
   return candidates.find((c) => known.has(c)) ?? base;
 };
 
+const specifiers = (file: string): string[] =>
+  ts.preProcessFile(readFileSync(join(ROOT, file), 'utf8'), true, true).importedFiles.map((f) => f.fileName);
+
 /** Every import of lab's own in src/: relative specifiers, including `import type` and `export … from`. */
 const sourceEdges = (files: readonly string[]): Edge[] => {
   const known = new Set(files);
-  return files.flatMap((from) => {
-    const text = readFileSync(join(ROOT, from), 'utf8');
-    const info = ts.preProcessFile(text, true, true);
-    return info.importedFiles
-      .map((f) => f.fileName)
+  return files.flatMap((from) =>
+    specifiers(from)
       .filter((spec) => spec.startsWith('.'))
       .map((spec) => ({ from, to: resolveSpecifier(from, spec, known) }))
-      .filter((e) => e.to.startsWith('src/'));
-  });
+      .filter((e) => e.to.startsWith('src/')));
+};
+
+/**
+ * verdict/ and report/ take only pure helpers from probes/: a probes file they import reaches,
+ * through its own imports, no Node module (node:fs, node:child_process, ...) and no backend.
+ * The impure files it reaches, each named with the chain that leads there.
+ */
+const impureReach = (start: string, edges: readonly Edge[], nodeImports: (file: string) => string[]): string[] => {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (file: string, chain: string[]): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const here = [...chain, file];
+    if (file.startsWith('src/backends/')) out.push(here.join(' -> '));
+    for (const m of nodeImports(file)) out.push(`${here.join(' -> ')} -> ${m}`);
+    for (const e of edges) if (e.from === file) visit(e.to, here);
+  };
+  visit(start, []);
+  return out;
 };
 
 /**
@@ -152,4 +171,14 @@ t.test('every import points down the layer table', async (t) => {
   t.same(unexpected, [], `imports against docs/architecture.md's layers:\n${unexpected.join('\n')}`);
   const gone = Object.keys(KNOWN).filter((v) => !found.includes(v));
   t.same(gone, [], 'KNOWN entries that no longer occur: remove them');
+});
+
+t.test('verdict/ and report/ take only pure helpers from probes/', async (t) => {
+  const nodeImports = (file: string): string[] =>
+    files.includes(file) ? specifiers(file).filter((s) => s.startsWith('node:') || /^(fs|child_process|os|net|dgram)$/.test(s)) : [];
+  const used = [...new Set(edges.filter((e) => /^src\/(verdict|report)\//.test(e.from) && e.to.startsWith('src/probes/')).map((e) => e.to))];
+  t.ok(used.length > 0, `verdict and report use ${used.join(', ')}`);
+  t.same(used.flatMap((f) => impureReach(f, edges, nodeImports)), [], 'impure probes files reached from verdict/ or report/');
+  // Negative control: the tracer (node:fs, a backend's runner) is reported.
+  t.ok(impureReach('src/probes/fib-trace.ts', edges, nodeImports).some((c) => c.endsWith('node:fs')), 'fib-trace.ts is seen to reach node:fs');
 });

@@ -3,7 +3,7 @@
 // and whose neighbour entry tells a datagram's fate (the gateway's).
 import t from 'tap';
 import type { Probe } from '../../../src/types/scenario.js';
-import { decidingLookup, firstDecision, parseFibTrace, selectLookups } from '../../../src/probes/fib-trace.js';
+import { decidingLookup, firstDecision, parseFibTrace, selectLookups } from '../../../src/probes/fib-lookups.js';
 import { parseRouteGet } from '../../../src/probes/evidence.js';
 import { neighShowArgs, nextHopOf } from '../../../src/probes/next-hop.js';
 import { lookupSelector } from '../../../src/probes/route-query.js';

@@ -1,7 +1,7 @@
 // route:/reject: verdicts and the sender-side causes, from evidence text measured on kernel 6.18.
 import t from 'tap';
 import type { Probe } from '../../../src/types/scenario.js';
-import { parseFibTrace, selectLookups } from '../../../src/probes/fib-trace.js';
+import { parseFibTrace, selectLookups } from '../../../src/probes/fib-lookups.js';
 import { parseRouteGet } from '../../../src/probes/evidence.js';
 import type { ProbeObservation } from '../../../src/types/observation.js';
 import { routeGetCommand, lookupSelector } from '../../../src/probes/route-query.js';
