@@ -182,3 +182,10 @@ t.test('verdict/ and report/ take only pure helpers from probes/', async (t) => 
   // Negative control: the tracer (node:fs, a backend's runner) is reported.
   t.ok(impureReach('src/probes/fib-trace.ts', edges, nodeImports).some((c) => c.endsWith('node:fs')), 'fib-trace.ts is seen to reach node:fs');
 });
+
+t.test('docs/architecture.md lists the same layers and folders as this test', async (t) => {
+  const doc = readFileSync(join(ROOT, 'docs', 'architecture.md'), 'utf8');
+  const rows = doc.split('\n').filter((l) => /^\| [\d.]+ \| src\//.test(l));
+  const documented = rows.map((l) => (l.split('|')[2] ?? '').match(/src\/[\w./-]*/g)?.sort() ?? []);
+  t.same(documented, LAYERS.map((l) => [...l.paths].sort()), 'the rank table of docs/architecture.md, top down');
+});
