@@ -71,8 +71,8 @@ export class NamespaceAgent {
 
   /**
    * Starts the agent inside `netns` and waits until it reads requests. It is one more command of
-   * `runner` (forked by the perl process, not by Node: a spawn costs Node's thread ~7 ms, two
-   * per case), which lasts as long as the agent; the agent connects back to lab's unix socket.
+   * `runner` (forked by the perl process, not by Node: a spawn costs Node's thread about 2.5 ms
+   * of CPU, docs/design/performance.md; two per case), which lasts as long as the agent; the agent connects back to lab's unix socket.
    * The perl process does the `ip netns exec` itself and forks a copy of itself for the agent
    * (src/probes/agent.ts); plainRunner runs the command as it reads.
    */

@@ -52,7 +52,7 @@ export const hostRequirements = async (runner: Runner, { tools = true }: { tools
       detail: root ? 'running as root' : 'creating network namespaces needs root',
       remedy: 'run lab as root (sudo ./lab ...)',
     },
-    // Side by side: in a TCG guest each start costs 0.3-0.5 s.
+    // Side by side: in a TCG guest each start costs 0.2-0.5 s.
     ...(!tools ? [] : await Promise.all([
       tool(runner, 'iproute2', ['ip', '-V'], 'iproute2'),
       tool(runner, 'nftables', ['nft', '--version'], 'nftables'),

@@ -1,5 +1,5 @@
 // Commands inside many namespaces at the cost of few processes of lab's own. Starting a process
-// costs lab's one thread about 3 ms here (measured: 100 spawns of `true` from Node, 290–440 ms),
+// costs lab's one thread about 2.5 ms of CPU here (docs/design/performance.md),
 // so a topology of 100 namespaces cannot afford one per namespace. One `xargs` per lane runs
 // them instead, each as `nsenter --net=/run/netns/NS COMMAND`, forked in C while lab waits; two
 // lanes side by side use both cores. nsenter only joins the network namespace: `ip netns exec`

@@ -3,7 +3,7 @@
 // namespace); the floor is the same namespaces and veth pairs made by a single `ip -batch`.
 
 /** Host addresses come from one documentation /24: .1 … .N. */
-export const MAX_LINEAR = 250;
+const MAX_LINEAR = 250;
 
 export const checkLinearSize = (n: number): string | undefined =>
   Number.isInteger(n) && n >= 2 && n <= MAX_LINEAR ? undefined : `linear,N needs an integer N from 2 to ${MAX_LINEAR}, got ${n}`;
@@ -35,7 +35,7 @@ export const linearScenarioText = (n: number): string => {
   return `${lines.join('\n')}\n`;
 };
 
-export interface FloorBatch {
+interface FloorBatch {
   /** Every namespace the batch creates, to be recorded before it runs. */
   namespaces: string[];
   /** `ip -batch -` input that creates the namespaces and the veth pairs (straight into them). */

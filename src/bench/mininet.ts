@@ -36,7 +36,7 @@ export const completedIn = (output: string): number | undefined => {
 };
 
 /** The global settings Mininet's fixLimits() raises when it can. */
-export const MININET_SYSCTLS = [
+const MININET_SYSCTLS = [
   'fs.file-max',
   'net.core.wmem_max',
   'net.core.rmem_max',

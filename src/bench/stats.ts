@@ -28,7 +28,7 @@ export const roundTo = (value: number, decimals: number): number => {
 };
 
 /** CPU time between two readings of /proc/stat's `cpu` line, in jiffies (USER_HZ: 100 a second). */
-export interface CpuTime {
+interface CpuTime {
   /** user, nice, system, irq and softirq: the time the machine's cores worked. */
   busy: number;
   /** Taken by the hypervisor for other guests: neither busy nor idle here. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../cli/io.js';
 import { allPages } from './pages.js';
 
-export const REFERENCE_DIR = join(packageRoot(), 'docs', 'reference');
+const REFERENCE_DIR = join(packageRoot(), 'docs', 'reference');
 
 const check = process.argv.includes('--check');
 const stale: string[] = [];

@@ -37,7 +37,7 @@ export interface JsonSchema {
   minLength?: number;
 }
 
-export interface KeyRow {
+interface KeyRow {
   /** The key's name as written in a file. */
   key: string;
   type: string;
@@ -68,7 +68,7 @@ const recordKey = (s: JsonSchema): string => {
 };
 
 /** The type as a reader writes it: `string`, `integer 10..60000`, `[DEV, DEV]`, `mapping NODE → …`. */
-export const typeOf = (s: JsonSchema | boolean | undefined): string => {
+const typeOf = (s: JsonSchema | boolean | undefined): string => {
   if (s === undefined || s === true) return 'any';
   if (s === false) return 'nothing';
   if (s.const !== undefined) return JSON.stringify(s.const);
@@ -107,13 +107,13 @@ const exampleInText = (d: string | undefined): unknown => {
  * knowing none. Only a single word right after "default" at the start of a parenthesis or clause,
  * so "the default route" or "(default: the kernel's, off)" give none.
  */
-export const defaultInText = (d: string | undefined): unknown => {
+const defaultInText = (d: string | undefined): unknown => {
   const m = /(?:^|[(;,] ?)default:? ([^\s,;()]+)(?=[),]|\.(?:\s|$)|$)/i.exec(d ?? '');
   return m ? scalar(m[1]!.replace(/[.:]$/, '')) : undefined;
 };
 
 /** An example value: the schema's own examples, default, const or enum, else one the description gives. */
-export const exampleOf = (s: JsonSchema | boolean | undefined): unknown => {
+const exampleOf = (s: JsonSchema | boolean | undefined): unknown => {
   if (s === undefined || typeof s === 'boolean') return undefined;
   if (s.examples?.length) return s.examples[0];
   if (s.const !== undefined) return s.const;
@@ -145,7 +145,7 @@ export const exampleOf = (s: JsonSchema | boolean | undefined): unknown => {
 };
 
 /** Where the schema sits in a file (`cases[].recipe.accept-local`), and examples found in real files. */
-export interface WalkOptions {
+interface WalkOptions {
   prefix?: string;
   /** By key path: values seen in shipped scenarios, preferred to made-up ones when short. */
   examples?: ReadonlyMap<string, unknown>;
@@ -227,7 +227,3 @@ export const examplesIn = (root: JsonSchema, docs: readonly unknown[], prefix = 
   for (const d of docs) walk(root, d, prefix);
   return found;
 };
-
-/** Every key path the schema allows (for the coverage test): `cases[].probes[].udp.from`. */
-export const keyPaths = (root: JsonSchema): string[] =>
-  sections(root).flatMap((s) => s.rows.map((r) => (s.path ? `${s.path}.${r.key}` : r.key)));

@@ -3,7 +3,7 @@
 // names themselves come from the code; test/unit/docs/reference.test.ts fails when the code has a
 // name this file does not describe (a new LAB_* variable, a new cause, a new exit code).
 
-export interface EnvVar {
+interface EnvVar {
   name: string;
   /** Who sets it: the user, CI, or lab itself for a program it starts. */
   setBy: 'user' | 'CI' | 'lab';

@@ -27,7 +27,7 @@ export const parseIp = (text: string): Parsed<IpAddress> => {
 export const canonicalAddress = (ip: IpAddress): string =>
   ip.family === 4 ? ip.address : new URL(`http://[${ip.address}]/`).hostname.slice(1, -1);
 
-export interface Cidr extends IpAddress {
+interface Cidr extends IpAddress {
   prefix: number;
 }
 
@@ -50,7 +50,7 @@ export const parseCidr = (text: string): Parsed<Cidr> => {
   return ok({ ...ip.value, prefix });
 };
 
-export interface ProbeSource extends IpAddress {
+interface ProbeSource extends IpAddress {
   node: string;
 }
 
@@ -68,7 +68,7 @@ export const parseProbeFrom = (text: string): Parsed<ProbeSource> => {
   return ok({ node, ...ip.value });
 };
 
-export interface ProbeTarget extends IpAddress {
+interface ProbeTarget extends IpAddress {
   port?: number;
 }
 

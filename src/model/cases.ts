@@ -16,7 +16,7 @@ import { formatPath, type KeyPath } from './source.js';
 import { isRecord, splitRef, valid, type ResolveContext, type Topology } from './topology.js';
 import { PROBE_KINDS, type Case, type Expectation, type Probe, type RecipeUse, type ReplyExpectation, type SysctlSetting } from '../types/scenario.js';
 
-export const DEFAULT_TIMEOUT_MS = 1000;
+const DEFAULT_TIMEOUT_MS = 1000;
 
 interface CaseContext extends ResolveContext {
   registry: readonly Recipe<any>[];

@@ -7,7 +7,7 @@ import { Lexer, LineCounter, Parser, type CST } from 'yaml';
 import type { ScenarioProblem } from '../errors.js';
 
 /** Far deeper than any scenario needs (about eight levels), far shallower than the stack allows. */
-export const MAX_NESTING = 64;
+const MAX_NESTING = 64;
 
 type Item = { key?: CST.Token | null; value?: CST.Token | null };
 
@@ -36,7 +36,7 @@ const lexicallyTooDeepAt = (text: string, max: number): number | undefined => {
 };
 
 /** The offset of the first collection nested deeper than `max`, or undefined. */
-export const tooDeepAt = (text: string, max: number = MAX_NESTING): number | undefined => {
+const tooDeepAt = (text: string, max: number = MAX_NESTING): number | undefined => {
   const early = lexicallyTooDeepAt(text, max);
   if (early !== undefined) return early;
   const pending: { token: CST.Token; depth: number }[] = [];

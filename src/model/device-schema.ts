@@ -7,13 +7,13 @@ import { DEVICE_TYPES, MACVLAN_MODES } from '../types/scenario.js';
 const deviceName = z.string().regex(DEVICE_NAME, { error: (iss) => deviceNameProblem(String(iss.input)) ?? 'invalid device name' });
 
 /** 68 is the smallest MTU IPv4 allows (RFC 791); 65535 the largest an Ethernet-like device takes (ETH_MAX_MTU). */
-export const MTU_MIN = 68;
-export const MTU_MAX = 65535;
+const MTU_MIN = 68;
+const MTU_MAX = 65535;
 const MTU = `an MTU is a whole number of bytes from ${MTU_MIN} to ${MTU_MAX}`;
 
 /** A unicast Ethernet address; the kernel refuses a multicast one (lowest bit of the first octet set). */
-export const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
-export const macProblem = (mac: string): string | undefined => {
+const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
+const macProblem = (mac: string): string | undefined => {
   if (!MAC.test(mac)) return `${JSON.stringify(mac)} is not a MAC address; write six hex octets, e.g. "02:00:00:00:00:01"`;
   if ((parseInt(mac.slice(0, 2), 16) & 1) === 1) return `${mac} is a multicast address; a device's own address must be unicast`;
   if (/^0{2}(:0{2}){5}$/.test(mac)) return '00:00:00:00:00:00 cannot be a device\'s address';
@@ -60,5 +60,3 @@ export const deviceSpecSchema = z.strictObject({
 
 export const devicesSchema = z.record(deviceName, deviceSpecSchema)
   .describe('Devices of the node by name: created ones (with type) and attributes of any device (link ends, lo, created).');
-
-export type RawDeviceSpec = z.output<typeof deviceSpecSchema>;

@@ -12,7 +12,7 @@ import type { DeviceSpec, DeviceType, NodeSpec } from '../types/scenario.js';
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The keys that create a device of each type (the attributes mtu, mac, up, master, vlans apply to any device). */
-export const TYPE_KEYS: Record<DeviceType, readonly string[]> = {
+const TYPE_KEYS: Record<DeviceType, readonly string[]> = {
   dummy: [],
   macvlan: ['link', 'mode'],
   vxlan: ['id', 'local', 'remote', 'group', 'dev', 'dstport'],
@@ -25,7 +25,7 @@ const VNI_MAX = 16777215;
 /** vxlan's IANA port; the kernel's own default (8472) predates it, and iproute2 warns when none is given. */
 export const VXLAN_PORT = 4789;
 
-export interface NodeDevices {
+interface NodeDevices {
   /** Names of the devices the node creates, with the path of their key. */
   created: Map<string, KeyPath>;
   /** The readable entries, in file order. */
@@ -72,7 +72,7 @@ export const readNodeDevices = (node: string, raw: unknown, source: SourceMap): 
   return result;
 };
 
-export interface DeviceCheckContext {
+interface DeviceCheckContext {
   problems: Problems;
   /** Whether the node has the device (link ends, lo, its bridge, created devices). */
   hasDevice(node: string, dev: string): boolean;
@@ -196,10 +196,10 @@ const isMulticast = (address: string): boolean =>
   isIP(address) === 4 ? Number(address.split('.')[0]) >= 224 && Number(address.split('.')[0]) <= 239 : /^ff/i.test(address);
 
 /** The devices a created device needs first (its lower or underlay device). */
-export const dependsOn = (d: DeviceSpec): string[] => [d.link, d.dev].filter((x): x is string => x !== undefined && x !== d.name);
+const dependsOn = (d: DeviceSpec): string[] => [d.link, d.dev].filter((x): x is string => x !== undefined && x !== d.name);
 
 /** A cycle among created devices' link/dev, if any (names in order, the first repeated at the end). */
-export const dependencyCycle = (specs: readonly DeviceSpec[]): string[] | undefined => {
+const dependencyCycle = (specs: readonly DeviceSpec[]): string[] | undefined => {
   const byName = new Map(specs.filter((d) => d.type).map((d) => [d.name, d]));
   for (const start of byName.keys()) {
     const trail = [start];

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Recipe } from '../types/recipe.js';
 import { scenarioSchema } from './schema.js';
 
-export const SCENARIO_SCHEMA_ID = 'urn:netns-lab:scenario';
+const SCENARIO_SCHEMA_ID = 'urn:netns-lab:scenario';
 
 /** `recipe:` lists the recipes of `registry` (the catalog: src/recipes/scenario.ts). */
 export const scenarioJsonSchema = (registry: readonly Recipe<any>[]): object => {

@@ -6,7 +6,7 @@ export type { KernelVersion, KernelRange } from '../types/scenario.js';
 
 const COMPARATOR = /^(>=|<=|>|<|=)?(\d+(?:\.\d+){0,2})$/;
 
-export const KERNEL_RANGE_HINT =
+const KERNEL_RANGE_HINT =
   'a kernel range is one or more comparisons like ">=6.1 <6.8", a version like "6.18" (every 6.18.x), ' +
   'or alternatives joined by "||"';
 

@@ -10,7 +10,7 @@ import type { KeyPath } from './source.js';
 import { isRecord, valid, type ResolveContext, type Topology } from './topology.js';
 
 /** What a dimension's values set. */
-export type MatrixTarget =
+type MatrixTarget =
   | { kind: 'recipe'; recipe: string; param: string }
   | { kind: 'sysctl'; node: string; key: string };
 
@@ -52,7 +52,7 @@ const override = (rule: CellRule): ExpectationOverride => ({
   loc: rule.loc,
 });
 
-export interface Expansion {
+interface Expansion {
   cases: Case[];
   /** Combinations a recipe refuses (its schema or its check), one line each, without repeats. */
   problems: string[];
@@ -145,7 +145,7 @@ export const kernelPins = (c: Case, kernel: string): { range: string; holds: boo
 
 // ── Resolution ──────────────────────────────────────────────────────────────────────────────
 
-export interface MatrixContext extends ResolveContext {
+interface MatrixContext extends ResolveContext {
   registry: readonly Recipe<any>[];
   /** The case's topology, as its recipes leave it. */
   topology: Topology;

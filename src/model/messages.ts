@@ -2,7 +2,7 @@
 import type { z } from 'zod';
 
 /** What a YAML value is, in the words a scenario author would use. */
-export const describeValue = (value: unknown): string => {
+const describeValue = (value: unknown): string => {
   if (value === null) return 'nothing (null)';
   if (Array.isArray(value)) return 'a list';
   switch (typeof value) {
@@ -26,11 +26,11 @@ const EXPECTED: Record<string, string> = {
   null: 'nothing (null)',
 };
 
-export const expectedText = (expected: string): string => EXPECTED[expected] ?? expected;
+const expectedText = (expected: string): string => EXPECTED[expected] ?? expected;
 
 export const listOf = (items: readonly string[]): string => (items.length ? items.join(', ') : 'none');
 
-export const unknownKeyMessage = (key: string, allowed: readonly string[]): string =>
+const unknownKeyMessage = (key: string, allowed: readonly string[]): string =>
   `unknown key ${JSON.stringify(key)} (allowed here: ${listOf(allowed)})`;
 
 export const unknownRecipeMessage = (name: string, known: readonly string[]): string =>

@@ -30,7 +30,7 @@ export const probeAttributeFields = {
     .describe('The IPv6 flow label (20 bits; sin6_flowinfo with IPV6_FLOWINFO_SEND): udp, icmp, tcp; IPv6 only.'),
 };
 
-export type RawProbeAttributes = {
+type RawProbeAttributes = {
   [K in keyof typeof probeAttributeFields]?: number | undefined;
 };
 
@@ -56,13 +56,3 @@ export const probeAttributes = (raw: RawProbeAttributes): ProbeAttributes => {
     ...(raw.flowlabel === undefined ? {} : { flowlabel: raw.flowlabel }),
   };
 };
-
-/** `key VALUE` words for lines like `route get`: the attributes that are set, hex where ip prints hex. */
-export const describeAttributes = (a: ProbeAttributes): string =>
-  [
-    a.tos === undefined ? '' : `tos 0x${a.tos.toString(16)}`,
-    a.mark === undefined ? '' : `mark 0x${a.mark.toString(16)}`,
-    a.sport === undefined ? '' : `sport ${a.sport}`,
-    a.uid === undefined ? '' : `uid ${a.uid}`,
-    a.flowlabel === undefined ? '' : `flowlabel 0x${a.flowlabel.toString(16)}`,
-  ].filter(Boolean).join(' ');

@@ -13,11 +13,11 @@ export const KERNEL_TABLES: ReadonlyMap<string, number> = new Map([
 ]);
 
 /** The route types `ip route` knows (rtnl_rtntype_n2a). */
-export const ROUTE_DECISION_TYPES = [
+const ROUTE_DECISION_TYPES = [
   'unicast', 'local', 'broadcast', 'multicast', 'anycast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'nat',
 ] as const;
 
-export const tableSchema = z.union([z.int().min(0).max(0xffffffff), z.string().min(1)], {
+const tableSchema = z.union([z.int().min(0).max(0xffffffff), z.string().min(1)], {
   error: 'a table is a number (0-4294967295) or a name (main, local, default, or one of `tables:`)',
 }).describe('A routing table: a number, main, local, default, or a name from the top-level tables: map.');
 
@@ -35,7 +35,7 @@ export const rejectSchema = z.enum(REJECT_KINDS)
     'blackhole (EINVAL for IPv4, silently dropped for IPv6), no-route (ENETUNREACH: no route at all).');
 
 /** The number of a table as written, or a message naming the known tables. */
-export const resolveTable = (
+const resolveTable = (
   written: number | string,
   names: ReadonlyMap<string, number> = KERNEL_TABLES,
 ): { ok: true; table: TableRef } | { ok: false; error: string } => {

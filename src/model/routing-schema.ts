@@ -21,12 +21,12 @@ export const sysctlValueSchema = z.union([z.number(), z.string(), z.boolean()], 
 });
 
 /** A name usable in `tables:`; main, local and default are always known. */
-export const TABLE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+const TABLE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 const TABLE = 'a table is a number from 1 to 4294967295, or a name from tables: (main, local and default are always known)';
 
-export const tableIdSchema = z.int({ error: TABLE }).min(1, { error: TABLE }).max(U32, { error: TABLE });
+const tableIdSchema = z.int({ error: TABLE }).min(1, { error: TABLE }).max(U32, { error: TABLE });
 
-export const tableRefSchema = z.union([tableIdSchema, z.string().regex(TABLE_NAME, { error: TABLE })], { error: TABLE })
+const tableRefSchema = z.union([tableIdSchema, z.string().regex(TABLE_NAME, { error: TABLE })], { error: TABLE })
   .describe('A routing table: a number, or a name defined under tables: (main, local and default are always known).');
 
 export const tablesSchema = z.record(
@@ -37,7 +37,7 @@ export const tablesSchema = z.record(
 
 const address = (what: string) => z.string().describe(what);
 
-export const nextHopSchema = z.strictObject({
+const nextHopSchema = z.strictObject({
   via: address('The gateway of this next hop (an address in the subnet of an address of the node, unless onlink).').optional(),
   dev: deviceName.optional().describe('The device of this next hop.'),
   weight: z.int().min(1).max(256).optional().describe('Relative weight, 1 to 256 (default 1).'),

@@ -13,7 +13,7 @@ import { isRecord, valid, type ResolveContext, type Topology } from './topology.
 import type { AddressAssignment, DefaultRules, NextHop, NodeOverride, NodeRouting, Route, Rule, RuleAction, SetupCommand, TableRef } from '../types/scenario.js';
 
 /** Tables every kernel has; `tables:` cannot redefine them. */
-export const BUILTIN_TABLES: Readonly<Record<string, number>> = { main: 254, local: 255, default: 253 };
+const BUILTIN_TABLES: Readonly<Record<string, number>> = { main: 254, local: 255, default: 253 };
 
 export interface RoutingContext extends ResolveContext {
   topology: Topology;
@@ -50,7 +50,7 @@ const addressBits = (ip: IpAddress): bigint => {
 };
 
 /** Whether `ip` is inside the subnet of an address assignment (same family, same prefix bits). */
-export const inSubnet = (ip: IpAddress, a: Pick<AddressAssignment, 'address' | 'prefix' | 'family'>): boolean => {
+const inSubnet = (ip: IpAddress, a: Pick<AddressAssignment, 'address' | 'prefix' | 'family'>): boolean => {
   if (ip.family !== a.family) return false;
   const width = BigInt(a.family === 4 ? 32 : 128);
   const shift = width - BigInt(a.prefix);
@@ -360,4 +360,4 @@ export const resolveNodeOverrides = (
   return ok ? out : undefined;
 };
 
-export const emptyRouting = (): NodeRouting => ({ sysctls: [], routes: [], rules: [], defaultRules: {}, setup: [] });
+const emptyRouting = (): NodeRouting => ({ sysctls: [], routes: [], rules: [], defaultRules: {}, setup: [] });

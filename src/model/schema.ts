@@ -24,14 +24,14 @@ const named = (re: RegExp, problem: (s: string) => string | undefined, fallback:
 export const nodeNameSchema = named(NODE_NAME, nodeNameProblem, 'invalid node name')
   .describe('A node (network namespace): letters, digits, "_" and "-", at most 15 characters.');
 
-export const deviceNameSchema = named(DEVICE_NAME, deviceNameProblem, 'invalid device name')
+const deviceNameSchema = named(DEVICE_NAME, deviceNameProblem, 'invalid device name')
   .describe('A network device name: letters, digits, "_", "." and "-", at most 15 characters (IFNAMSIZ).');
 
 export const deviceRefSchema = named(DEVICE_REF, deviceRefProblem, 'invalid device reference')
   .describe('A device as node:device, e.g. laptop:wlan0. lo exists in every node.');
 
 const TIMEOUT = 'must be a whole number of milliseconds from 10 to 60000';
-export const timeoutMsSchema = z.int({ error: TIMEOUT }).min(10, { error: TIMEOUT }).max(60000, { error: TIMEOUT })
+const timeoutMsSchema = z.int({ error: TIMEOUT }).min(10, { error: TIMEOUT }).max(60000, { error: TIMEOUT })
   .describe('How long to wait for a probe datagram, in milliseconds (default 1000).');
 
 export const nodeSpecSchema = z.strictObject({
@@ -41,15 +41,15 @@ export const nodeSpecSchema = z.strictObject({
   ...nodeRoutingFields,
 }).nullable();
 
-export const nodesSchema = z.record(nodeNameSchema, nodeSpecSchema)
+const nodesSchema = z.record(nodeNameSchema, nodeSpecSchema)
   .describe('The nodes, by name; each is a network namespace.');
 
-export const vethLinkSchema = z.tuple([deviceRefSchema, deviceRefSchema], {
+const vethLinkSchema = z.tuple([deviceRefSchema, deviceRefSchema], {
   error: 'a link is a list of exactly two ends, e.g. [laptop:wlan0, ap:port0]',
 }).describe('A veth pair; both ends may be in one node.');
 
 /** Channels 1-11: usable for beacons without a regulatory domain (the world domain forbids initiating on 12-13 and 5 GHz). */
-export const WIRELESS_FREQS = [2412, 2417, 2422, 2427, 2432, 2437, 2442, 2447, 2452, 2457, 2462] as const;
+const WIRELESS_FREQS = [2412, 2417, 2422, 2427, 2432, 2437, 2442, 2447, 2452, 2457, 2462] as const;
 const FREQ = `must be a 2.4 GHz channel frequency from 2412 (channel 1) to 2462 (channel 11), in steps of 5 MHz`;
 
 export const wirelessLinkSchema = z.strictObject({
@@ -74,17 +74,17 @@ export const linkSchema = z.union([vethLinkSchema, wirelessLinkSchema], {
     : 'a link is a list of exactly two ends, e.g. [laptop:wlan0, ap:port0], or a wireless link { type: wireless, radios: [...] }',
 }).describe('A veth pair [a:dev, b:dev], or mac80211_hwsim radios { type: wireless, radios: [...] }.');
 
-export const cidrSchema = z.string()
+const cidrSchema = z.string()
   .describe('An address with its prefix length, e.g. 192.0.2.1/24 or 2001:db8::1/64.');
 
-export const addressesSchema = z.record(
+const addressesSchema = z.record(
   deviceRefSchema,
   z.union([cidrSchema, z.array(cidrSchema).min(1)], {
     error: 'must be an address with prefix length (192.0.2.1/24) or a list of them',
   }),
 ).describe('Addresses by device (node:device).');
 
-export const replyExpectSchema = z.strictObject({
+const replyExpectSchema = z.strictObject({
   delivered: z.boolean().optional().describe(
     'Whether the answer reached the sending node: icmp, the echo reply (what ping waits for); tcp, the ' +
       'SYN-ACK (a RST, when nothing listens, is not one).'),
@@ -124,9 +124,9 @@ const probeTargetFields = {
 const listenField = z.boolean().optional()
   .describe('Start a receiver on the destination (default true); false shows what happens with no listener.');
 
-export const udpSchema = z.strictObject({ ...probeTargetFields, listen: listenField });
-export const tcpSchema = z.strictObject({ ...probeTargetFields, listen: listenField });
-export const icmpSchema = z.strictObject({
+const udpSchema = z.strictObject({ ...probeTargetFields, listen: listenField });
+const tcpSchema = z.strictObject({ ...probeTargetFields, listen: listenField });
+const icmpSchema = z.strictObject({
   ...probeTargetFields,
   to: z.string().describe('The address to ping (no port).').meta({ examples: ['192.0.2.2', '2001:db8::2'] }),
 });
@@ -146,11 +146,11 @@ export const probeSchema = z.strictObject({
 
 export { sysctlKeySchema, sysctlValueSchema };
 
-export const sysctlSchema = z.record(nodeNameSchema, z.record(sysctlKeySchema, sysctlValueSchema))
+const sysctlSchema = z.record(nodeNameSchema, z.record(sysctlKeySchema, sysctlValueSchema))
   .describe('Sysctls per node, applied after the recipes: { NODE: { net.ipv4.KEY: VALUE } }.');
 
 /** `recipe:` — one key per recipe of the catalog, its value that recipe's parameters. */
-export const recipeUseSchema = (registry: readonly Recipe<any>[]) => {
+const recipeUseSchema = (registry: readonly Recipe<any>[]) => {
   const names = registry.map((r) => r.name);
   return z.strictObject(
     Object.fromEntries(registry.map((r) => [r.name, r.params.optional().describe(r.summary)])),
@@ -163,19 +163,19 @@ export const recipeUseSchema = (registry: readonly Recipe<any>[]) => {
 };
 
 /** A value a matrix dimension takes: what a recipe parameter or a sysctl would be given. */
-export const matrixValueSchema = z.union([z.number(), z.string(), z.boolean()], {
+const matrixValueSchema = z.union([z.number(), z.string(), z.boolean()], {
   error: 'a matrix value is a number, text or true/false',
 });
 
 /** `RECIPE.PARAM` (accept-local.rp_filter) or `NODE:SYSCTL` (laptop:net.ipv4.conf.all.rp_filter). */
-export const matrixTargetSchema = z.string().min(1)
+const matrixTargetSchema = z.string().min(1)
   .describe('What the values set: RECIPE.PARAM (a parameter of a recipe of the case) or NODE:KEY (a sysctl).')
   .meta({ examples: ['accept-local.rp_filter', 'laptop:net.ipv4.conf.wlan1.rp_filter'] });
 
 const MATRIX_DIMENSION = 'a matrix dimension is a list of values (its name then says what they set), or ' +
   '{ set: RECIPE.PARAM or NODE:SYSCTL (or a list of them), values: [...] or { LABEL: VALUE, ... } }';
 
-export const matrixDimensionSchema = z.union([
+const matrixDimensionSchema = z.union([
   z.array(matrixValueSchema).min(1),
   z.strictObject({
     set: z.union([matrixTargetSchema, z.array(matrixTargetSchema).min(1)], {
@@ -187,11 +187,11 @@ export const matrixDimensionSchema = z.union([
   }),
 ], { error: MATRIX_DIMENSION });
 
-export const matrixSchema = z.record(z.string().min(1), matrixDimensionSchema)
+const matrixSchema = z.record(z.string().min(1), matrixDimensionSchema)
   .describe('Runs the case once per combination of values (a cell), each in a fresh topology. The last ' +
     'dimension becomes the columns of the matrix table, the others its rows.');
 
-export const cellRuleSchema = z.strictObject({
+const cellRuleSchema = z.strictObject({
   where: z.record(z.string().min(1), z.union([matrixValueSchema, z.array(matrixValueSchema).min(1)])).optional()
     .describe('The cells it applies to: DIMENSION: value (or a list of values), and kernel: RANGE (e.g. ">=6.1 <6.8").'),
   description: z.string().optional().describe('Why these cells differ.'),
@@ -200,7 +200,7 @@ export const cellRuleSchema = z.strictObject({
     .describe('By probe name: merged over that probe\'s expectations in these cells.'),
 });
 
-export const cellsSchema = z.array(cellRuleSchema).min(1)
+const cellsSchema = z.array(cellRuleSchema).min(1)
   .describe('Expectations that differ in some cells (or on some kernels); later entries win.');
 
 export const caseFields = (registry: readonly Recipe<any>[]) => ({
@@ -237,6 +237,5 @@ export const scenarioFields = (registry: readonly Recipe<any>[]) => ({
 export const scenarioSchema = (registry: readonly Recipe<any>[]) =>
   z.strictObject(scenarioFields(registry));
 
-export type RawScenario = z.input<ReturnType<typeof scenarioSchema>>;
 export type RawProbe = z.output<typeof probeSchema>;
 export type RawExpect = z.output<typeof expectSchema>;

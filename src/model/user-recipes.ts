@@ -17,11 +17,11 @@ import type { NodeRouting } from '../types/scenario.js';
 
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PLACEHOLDER = /\$\{([^}]*)\}/g;
-export const USER_RECIPE_NAME = /^[a-z][a-z0-9-]{0,63}$/;
+const USER_RECIPE_NAME = /^[a-z][a-z0-9-]{0,63}$/;
 
 const paramValue = z.union([z.string(), z.number(), z.boolean()]);
 
-export const paramSpecSchema = z.strictObject({
+const paramSpecSchema = z.strictObject({
   type: z.enum(['string', 'number', 'boolean']).optional()
     .describe('The value\'s type; default: the type of default, else string.'),
   default: paramValue.optional().describe('The value when a case does not give one; without it the parameter is required.'),
@@ -34,7 +34,7 @@ const recipeNodeSchema = z.strictObject(
   Object.fromEntries(Object.keys(nodeRoutingFields).map((k) => [k, anyValue.optional()])),
 ).describe('The routing keys of a node entry (forwarding, sysctl, routes, rules, default-rules, setup), with ${PARAM} in any value.');
 
-export const userRecipeSchema = z.strictObject({
+const userRecipeSchema = z.strictObject({
   summary: z.string().optional().describe('One line for lab recipe show.'),
   description: z.string().optional(),
   params: z.record(z.string().regex(PARAM_NAME, { error: 'a parameter name is letters, digits and "_"' }), paramSpecSchema)
@@ -58,7 +58,7 @@ const substituteText = (text: string, params: Params): unknown => {
   return text.replace(PLACEHOLDER, (all, name: string) => (name in params ? String(params[name]) : all));
 };
 
-export const substitute = (value: unknown, params: Params): unknown => {
+const substitute = (value: unknown, params: Params): unknown => {
   if (typeof value === 'string') return substituteText(value, params);
   if (Array.isArray(value)) return value.map((v) => substitute(v, params));
   if (isRecord(value)) {
@@ -128,7 +128,7 @@ const expand = (
     return routing ? [{ node, routing }] : [];
   });
 
-export interface UserRecipe extends Recipe<Params> {
+interface UserRecipe extends Recipe<Params> {
   /** Checks a use against the scenario: problems at the definition, and one at the use that names it. */
   checkUse(params: Params, usePath: KeyPath, ctx: RoutingContext): void;
 }

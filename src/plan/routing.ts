@@ -29,7 +29,7 @@ export const mergeRouting = (base: NodeRouting | undefined, over: NodeOverride |
 };
 
 /** Each node's routing in this case, in node order; nodes without any are left out. */
-export const caseRouting = (scenario: Scenario, c: Case): { node: string; routing: NodeRouting }[] =>
+const caseRouting = (scenario: Scenario, c: Case): { node: string; routing: NodeRouting }[] =>
   scenario.nodes.flatMap((n) => {
     const routing = mergeRouting(n.routing, c.nodes?.[n.name]);
     return routing ? [{ node: n.name, routing }] : [];
@@ -43,7 +43,7 @@ const sysctl = (node: string, key: string, value: string, why: string): Op => ({
   node, argv: ['sysctl', '-q', '-w', `${key}=${value}`], why,
 });
 
-export const forwardingOps = (node: string, on: boolean): Op[] => {
+const forwardingOps = (node: string, on: boolean): Op[] => {
   const v = on ? '1' : '0';
   const why = on ? `${node} forwards packets between its devices (a router)` : `${node} does not forward packets (forwarding: false)`;
   return [
@@ -66,7 +66,7 @@ const hopArgs = (h: { via?: string; dev?: string; onlink?: boolean }): string[] 
   ...(h.onlink ? ['onlink'] : []),
 ];
 
-export const routeArgv = (r: Route): string[] => [
+const routeArgv = (r: Route): string[] => [
   ...ip(r.family), 'route', 'add', ...(r.type === 'unicast' ? [] : [r.type]), r.to,
   ...(r.nexthops
     ? r.nexthops.flatMap((h) => ['nexthop', ...hopArgs(h), ...(h.weight === undefined ? [] : ['weight', String(h.weight)])])
@@ -85,7 +85,7 @@ const routeWhy = (node: string, r: Route): string => {
   return `route of ${node}${where}: ${to} ${how} (${line(r.loc)})`;
 };
 
-export const routeOps = (node: string, routes: readonly Route[]): Op[] =>
+const routeOps = (node: string, routes: readonly Route[]): Op[] =>
   routes.map((r) => ({
     node,
     argv: routeArgv(r),
@@ -124,7 +124,7 @@ const ruleWhy = (node: string, r: Rule, family: 4 | 6): string => {
     `${match ? `packets matching ${match}` : 'every packet'} ${what} (${line(r.loc)})`;
 };
 
-export const ruleOps = (node: string, rules: readonly Rule[]): Op[] =>
+const ruleOps = (node: string, rules: readonly Rule[]): Op[] =>
   rules.flatMap((r) => r.families.map((family): Op => {
     const args = [...selectorArgs(r), ...actionArgs(r)];
     return {
@@ -138,7 +138,7 @@ export const ruleOps = (node: string, rules: readonly Rule[]): Op[] =>
 /** The kernel's own rules and where each family has them (IPv6 has no `default` rule). */
 const KERNEL_RULES = { local: { pref: 0, families: [4, 6] }, main: { pref: 32766, families: [4, 6] }, default: { pref: 32767, families: [4] } } as const;
 
-export const defaultRuleOps = (node: string, d: DefaultRules): Op[] =>
+const defaultRuleOps = (node: string, d: DefaultRules): Op[] =>
   (['local', 'main', 'default'] as const).flatMap((table) => {
     const change = d[table];
     if (change === undefined) return [];

@@ -13,7 +13,7 @@ export const acceptLocalV6Params = z.strictObject({
   in_addr: z.ipv6().optional().describe("The receiving NIC's address (default: its first IPv6 address)."),
 });
 
-export type AcceptLocalV6Params = z.output<typeof acceptLocalV6Params>;
+type AcceptLocalV6Params = z.output<typeof acceptLocalV6Params>;
 
 export const acceptLocalV6: Recipe<AcceptLocalV6Params> = {
   name: 'accept-local-v6',

@@ -18,7 +18,7 @@ export const acceptLocalParams = z.strictObject({
   in_addr: z.ipv4().optional().describe("The receiving NIC's address (default: its first IPv4 address)."),
 });
 
-export type AcceptLocalParams = z.output<typeof acceptLocalParams>;
+type AcceptLocalParams = z.output<typeof acceptLocalParams>;
 
 /** Routing tables and rule priorities the recipe uses; kept clear of the kernel's 0/32766/32767. */
 export const ACCEPT_LOCAL_TABLE = { out: 100, reverse: 101, localPref: 1000 } as const;

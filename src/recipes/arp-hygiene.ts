@@ -16,7 +16,7 @@ export const arpHygieneParams = z.strictObject({
     .describe('1: answer only if the way back to the asker leaves by the NIC asked on (off by default: it silences every NIC with accept-local one way).'),
 });
 
-export type ArpHygieneParams = z.output<typeof arpHygieneParams>;
+type ArpHygieneParams = z.output<typeof arpHygieneParams>;
 
 export const arpHygiene: Recipe<ArpHygieneParams> = {
   name: 'arp-hygiene',

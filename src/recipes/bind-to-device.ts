@@ -17,7 +17,7 @@ export const bindToDeviceParams = z.strictObject({
   in_addr: z.ipv4().optional().describe("The receiving NIC's address (default: its first IPv4 address)."),
 });
 
-export type BindToDeviceParams = z.output<typeof bindToDeviceParams>;
+type BindToDeviceParams = z.output<typeof bindToDeviceParams>;
 
 const binding = (node: string, from: string, dev: string, to: string): SenderBinding => ({
   node,

@@ -10,11 +10,11 @@ export const accept0or1 = z.union([z.literal(0), z.literal(1)]);
 export const rpFilterValue = z.union([z.literal(0), z.literal(1), z.literal(2)]);
 
 /** The first address of `family` the scenario assigns to `node:dev`. */
-export const firstAddress = (ctx: RecipeContext, node: string, dev: string, family: 4 | 6): string | undefined =>
+const firstAddress = (ctx: RecipeContext, node: string, dev: string, family: 4 | 6): string | undefined =>
   ctx.addressesOf(node, dev).find((a) => a.family === family)?.address;
 
 /** The address given, the one the scenario assigns, or a shell variable derived on the host. */
-export const addressOrVariable = (
+const addressOrVariable = (
   given: string | undefined,
   ctx: RecipeContext,
   node: string,
@@ -34,7 +34,7 @@ export const addressOrVariable = (
 };
 
 /** Problems with the NICs a recipe names: the node, each device, an address of `family` unless given. */
-export const checkNics = (
+const checkNics = (
   scenario: RecipeScenarioView,
   node: string,
   nics: readonly (readonly [role: string, dev: string, given: string | undefined])[],
@@ -53,7 +53,7 @@ export const checkNics = (
 };
 
 /** The sending and receiving NIC of a recipe, each with an address given or not. */
-export interface NicPair {
+interface NicPair {
   node: string;
   out: string;
   in: string;

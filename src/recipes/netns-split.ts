@@ -21,10 +21,10 @@ export const netnsSplitParams = z.strictObject({
     .describe('The address to give the NIC again after the move (the kernel flushes it), e.g. 192.0.2.2/24; default: the ones the scenario assigns.'),
 });
 
-export type NetnsSplitParams = z.output<typeof netnsSplitParams>;
+type NetnsSplitParams = z.output<typeof netnsSplitParams>;
 
 /** The new node's name: `to`, or NODE-NIC. */
-export const splitTarget = (p: NetnsSplitParams): string => p.to ?? `${p.node}-${p.nic}`;
+const splitTarget = (p: NetnsSplitParams): string => p.to ?? `${p.node}-${p.nic}`;
 
 export const netnsSplit: Recipe<NetnsSplitParams> = {
   name: 'netns-split',

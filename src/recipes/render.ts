@@ -3,7 +3,7 @@ import type { Recipe, RecipeSteps } from '../types/recipe.js';
 const SAFE = /^[A-Za-z0-9_./:=@%+,-]+$/;
 
 /** One argv token as POSIX shell text; `$NAME` of a recipe variable stays expandable. */
-export const shellToken = (token: string, variables: ReadonlySet<string>): string => {
+const shellToken = (token: string, variables: ReadonlySet<string>): string => {
   if (SAFE.test(token)) return token;
   const usesVariable = [...variables].some((v) => token.includes(`$${v}`));
   if (usesVariable) return `"${token.replace(/["\\`]/g, '\\$&')}"`;

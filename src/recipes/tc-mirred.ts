@@ -18,7 +18,7 @@ export const tcMirredParams = z.strictObject({
   in_addr: z.ipv4().optional().describe("The receiving NIC's address (default: its first IPv4 address)."),
 });
 
-export type TcMirredParams = z.output<typeof tcMirredParams>;
+type TcMirredParams = z.output<typeof tcMirredParams>;
 
 export const PEDIT = 'the tc pedit action (CONFIG_NET_ACT_PEDIT)';
 export const MIRRED = 'the tc u32 classifier and mirred action (CONFIG_NET_CLS_U32, CONFIG_NET_ACT_MIRRED)';

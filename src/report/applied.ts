@@ -4,7 +4,7 @@ import type { Op } from '../types/plan.js';
 import { shellCommand } from '../recipes/render.js';
 
 /** The ops after the topology: those the topology builder did not group into waves. */
-export const appliedOps = (ops: readonly Op[]): Op[] => ops.filter((op) => op.wave === undefined);
+const appliedOps = (ops: readonly Op[]): Op[] => ops.filter((op) => op.wave === undefined);
 
 /** `node: command  # why`, the command as it would be typed inside the node. */
 export const appliedLines = (ops: readonly Op[]): string[] =>

@@ -5,7 +5,7 @@ import { EXPECTED_COLOUR, hopLabel, nodeTitle, probeColour, topologyGraph, type 
 /** A dot double-quoted string. */
 const q = (text: string): string => `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')}"`;
 
-export const renderDot = (g: TopologyGraph): string => {
+const renderDot = (g: TopologyGraph): string => {
   const lines = [
     `digraph ${q(g.name)} {`,
     '  graph [rankdir=LR, fontname="Helvetica"];',

@@ -13,7 +13,7 @@ import { countCases, countsText, failureText, isFailure, pathText, verdictLine }
 const escapeData = (s: string): string => s.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
 const escapeProperty = (s: string): string => escapeData(s).replaceAll(':', '%3A').replaceAll(',', '%2C');
 
-export interface AnnotationOptions {
+interface AnnotationOptions {
   /** Annotations name files relative to the repository (GITHUB_WORKSPACE); the run's cwd otherwise. */
   workspace?: string;
   cwd?: string;
@@ -75,7 +75,7 @@ const crossedTheWire = (c: CaseResult): boolean => c.probes.some((p) => p.path.s
 /** Diagrams drawn at most, so that the summary stays far below GitHub's 1 MiB per step. */
 export const MAX_DRAWN = { failed: 20, passing: 10 } as const;
 
-export interface SummaryOptions {
+interface SummaryOptions {
   /** Shown in the heading, e.g. `1/3`, so the jobs of a sharded matrix can be told apart. */
   shard?: string;
 }

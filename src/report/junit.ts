@@ -6,7 +6,7 @@ import { locationKey, type Locations } from './locate.js';
 import { caseDetails, countCases, verdictLine } from './verdict-text.js';
 
 /** Characters XML 1.0 cannot carry at all are dropped; markup characters are escaped. */
-export const xmlText = (text: string): string =>
+const xmlText = (text: string): string =>
   text
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')

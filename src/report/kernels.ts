@@ -5,7 +5,7 @@ import type { ScenarioResult, CaseResult } from '../types/result.js';
 const STATUS: Record<CaseResult['status'], string> = { pass: '✓ pass', fail: '✗ FAIL', skip: '- skip', error: '! ERROR' };
 
 /** What a kernel did with a case, in a few words: the status and each probe's path. */
-export const kernelCell = (c: CaseResult | undefined): string => {
+const kernelCell = (c: CaseResult | undefined): string => {
   if (!c) return '(not run)';
   const lines = [STATUS[c.status]];
   if (c.status === 'error' || c.status === 'skip') lines.push(c.error ?? '');
@@ -20,7 +20,7 @@ export const kernelCell = (c: CaseResult | undefined): string => {
 const behaviour = (c: CaseResult | undefined): string =>
   c ? JSON.stringify([c.status, c.probes.map((p) => [p.delivered, p.path])]) : 'none';
 
-export interface KernelComparison {
+interface KernelComparison {
   kernels: string[];
   rows: { scenario: string; case: string; cells: (CaseResult | undefined)[]; differs: boolean }[];
 }
@@ -46,7 +46,7 @@ export const compareKernels = (results: readonly ScenarioResult[]): KernelCompar
   return { kernels, rows };
 };
 
-export interface KernelTableOptions {
+interface KernelTableOptions {
   width?: number;
   /** ANSI colour for the rows that differ (a terminal). */
   color?: boolean;

@@ -3,7 +3,7 @@
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { Expectation, Scenario, SourceLoc } from '../types/scenario.js';
 
-export interface CaseLocation {
+interface CaseLocation {
   loc: SourceLoc;
   /** By the result's `what`, e.g. `udp 192.0.2.1 → 192.0.2.2: path`. */
   expectations: Map<string, SourceLoc>;

@@ -60,7 +60,7 @@ const legend = (width: number): string[] => {
   return lines;
 };
 
-export interface MatrixTableOptions {
+interface MatrixTableOptions {
   width?: number;
   /** The kernel the cells ran on: failures name it. */
   kernel?: string;

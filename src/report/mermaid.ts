@@ -5,7 +5,7 @@ import { EXPECTED_COLOUR, hopLabel, nodeTitle, probeColour, topologyGraph, type 
 /** Mermaid's entity for a double quote; nothing else in lab's names needs escaping. */
 const label = (text: string): string => `"${text.replaceAll('"', '#quot;')}"`;
 
-export const renderMermaid = (g: TopologyGraph): string => {
+const renderMermaid = (g: TopologyGraph): string => {
   const ids = new Map<string, string>();
   const lines = ['flowchart LR'];
   g.nodes.forEach((node, n) => {

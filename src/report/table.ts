@@ -33,7 +33,7 @@ const pathCell = (c: CaseResult): string =>
     })
     .join('\n');
 
-export interface TableOptions {
+interface TableOptions {
   /** Terminal width; the explanation column wraps to fit. */
   width?: number;
   /** Show the evidence of every probe, not only of those that did not arrive. */

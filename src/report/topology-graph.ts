@@ -3,14 +3,14 @@
 import { formatRef } from '../model/refs.js';
 import type { Scenario } from '../types/scenario.js';
 
-export interface GraphDevice {
+interface GraphDevice {
   /** `node:dev`, as reports name it. */
   ref: string;
   dev: string;
   addresses: string[];
 }
 
-export interface GraphNode {
+interface GraphNode {
   name: string;
   bridge?: string;
   /** The node forwards packets (`forwarding: true` in the topology): drawn as a router. */
@@ -28,7 +28,7 @@ export const nodeTitle = (node: GraphNode): string => {
  * A cable (veth pair) between two devices, a port's membership of its node's bridge, or a radio's
  * place on a medium (`b` is the medium's id).
  */
-export interface GraphEdge {
+interface GraphEdge {
   /** stacked: a created device (macvlan, vlan, vxlan) and the device it sits on (`a` on `b`). */
   kind: 'cable' | 'bridge-port' | 'air' | 'stacked';
   a: string;
@@ -38,7 +38,7 @@ export interface GraphEdge {
 }
 
 /** A wireless link: the medium its radios share, drawn as a node of its own. */
-export interface GraphMedium {
+interface GraphMedium {
   /** `w0` for the scenario's first wireless link, as in reports and pcap names. */
   id: string;
   /** `mesh lab-mesh, 2412 MHz`; `WPA2` when the access point has a passphrase. */
@@ -55,7 +55,7 @@ export interface DrawnProbe {
 }
 
 /** One step of a drawn probe, from one device to the next. */
-export interface Hop {
+interface Hop {
   probe: number;
   step: number;
   from: string;
@@ -193,6 +193,6 @@ export const EXPECTED_COLOUR = '#6e7781';
 export const probeLetter = (probe: number): string => String.fromCharCode(65 + (probe % 26));
 
 /** Colours of the drawn probes, in order; readable on GitHub's light and dark themes. */
-export const PROBE_COLOURS = ['#d1242f', '#0969da', '#1a7f37', '#bf8700', '#8250df'] as const;
+const PROBE_COLOURS = ['#d1242f', '#0969da', '#1a7f37', '#bf8700', '#8250df'] as const;
 
 export const probeColour = (probe: number): string => PROBE_COLOURS[probe % PROBE_COLOURS.length] as string;

@@ -3,7 +3,7 @@ import type { ScenarioResult, CaseResult, ExpectationResult, ProbeResult } from 
 import { describeFailure } from '../verdict/verdict.js';
 
 /** The probe an expectation result is about: `what` is `PROBE: KEY`. */
-export const expectationProbe = (e: ExpectationResult): string => e.what.slice(0, Math.max(0, e.what.lastIndexOf(': ')));
+const expectationProbe = (e: ExpectationResult): string => e.what.slice(0, Math.max(0, e.what.lastIndexOf(': ')));
 
 /** Why one expectation failed, naming the probe when the case has several. */
 export const failureText = (c: CaseResult, e: ExpectationResult): string =>
@@ -19,7 +19,7 @@ export const verdictLine = (c: CaseResult): string => {
 export const pathText = (p: ProbeResult): string => (p.path.length ? p.path.join(' → ') : '(no device)');
 
 /** The answer's way back, and whether it got there: `reply: b:eth0 → a:eth0 (delivered)`. */
-export const replyText = (p: ProbeResult): string =>
+const replyText = (p: ProbeResult): string =>
   p.reply
     ? `reply: ${p.reply.path.length ? p.reply.path.join(' → ') : '(no device)'} (${p.reply.delivered ? 'delivered' : `not delivered: ${p.reply.reason ?? 'UNKNOWN'}`})${p.handshake === undefined ? '' : `, handshake ${p.handshake ? 'completed' : 'not completed'}`}`
     : '';
@@ -37,7 +37,7 @@ export const caseDetails = (c: CaseResult): string => {
 
 export const isFailure = (c: CaseResult): boolean => c.status === 'fail' || c.status === 'error';
 
-export interface Counts {
+interface Counts {
   total: number;
   pass: number;
   fail: number;

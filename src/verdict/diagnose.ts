@@ -8,7 +8,7 @@ import { lookupEvidence } from './route.js';
 import { senderCause } from './sender-causes.js';
 import { routeLocalnet, routeLocalnetEvidence } from './route-localnet.js';
 
-export interface Diagnosis {
+interface Diagnosis {
   /** Undefined when the probe was delivered. */
   cause?: Cause;
   /** One line: what happened, and the main piece of evidence. */
@@ -20,7 +20,7 @@ export interface Diagnosis {
 const arrow = (path: readonly string[]): string => (path.length ? path.join(' → ') : 'no device');
 
 /** Kernel drop reasons (skb:kfree_skb) that name one of our causes. */
-export const DROP_REASON_CAUSE: Record<string, Cause> = {
+const DROP_REASON_CAUSE: Record<string, Cause> = {
   NEIGH_FAILED: 'NEIGH_FAILED',
   NEIGH_QUEUEFULL: 'NEIGH_FAILED',
   IP_RPFILTER: 'RPFILTER',
@@ -41,7 +41,7 @@ const effective = (s: Record<string, number> | undefined, key: string, dev: stri
 };
 
 /** The evidence lines, whatever the outcome. */
-export const evidenceLines = (probe: Probe, obs: ProbeObservation, receiverNode?: string): string[] => {
+const evidenceLines = (probe: Probe, obs: ProbeObservation, receiverNode?: string): string[] => {
   // The receiver's name: two nodes may both have an eth0.
   const rx = receiverNode ?? '?';
   const lines: string[] = [];

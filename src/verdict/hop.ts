@@ -5,7 +5,7 @@ import type { Cause } from '../types/scenario.js';
 import type { Counters, CoveringRoute, HopEvidence } from '../types/observation.js';
 import { describeCoveringRoute } from '../probes/hop-evidence.js';
 
-export interface HopCause {
+interface HopCause {
   cause: Cause;
   /** Names the node and the knob or route at fault. */
   why: string;

@@ -9,7 +9,7 @@ import { describeRules, rulesLeadingTo } from './rule-trace.js';
 import type { ExpectationResult } from '../types/result.js';
 
 /** The table number of `ip route get`'s `table` (main, local, default or a number). */
-export const tableNumber = (text: string): number | undefined => KERNEL_TABLES.get(text) ?? (/^\d+$/.test(text) ? Number(text) : undefined);
+const tableNumber = (text: string): number | undefined => KERNEL_TABLES.get(text) ?? (/^\d+$/.test(text) ? Number(text) : undefined);
 
 /** How a table is shown: its number, with the kernel's name when it has one. */
 export const showTable = (id: number): string => {
@@ -45,7 +45,7 @@ export const rejectOf = (probe: Probe, prediction: RouteDecision | undefined, lo
 };
 
 /** The decision in the words of a `route:` expectation. */
-export interface ActualRoute {
+interface ActualRoute {
   table?: number;
   dev?: string;
   via?: string;
@@ -76,7 +76,7 @@ export const actualRoute = (probe: Probe, prediction: RouteDecision | undefined,
   };
 };
 
-export const describeActualRoute = (r: ActualRoute): string =>
+const describeActualRoute = (r: ActualRoute): string =>
   [
     r.type && r.type !== 'unicast' ? r.type : '',
     r.dev ? `dev ${r.dev}` : '',
@@ -86,7 +86,7 @@ export const describeActualRoute = (r: ActualRoute): string =>
     r.refused ? `refused: ${r.refused}` : '',
   ].filter(Boolean).join(' ');
 
-export const describeExpectedRoute = (e: RouteExpectation): string =>
+const describeExpectedRoute = (e: RouteExpectation): string =>
   [
     e.type ? `type ${e.type}` : '',
     e.dev ? `dev ${e.dev}` : '',
@@ -96,7 +96,7 @@ export const describeExpectedRoute = (e: RouteExpectation): string =>
   ].filter(Boolean).join(' ');
 
 /** Every key the expectation gives matches the decision. */
-export const routeMatches = (e: RouteExpectation, a: ActualRoute): boolean =>
+const routeMatches = (e: RouteExpectation, a: ActualRoute): boolean =>
   (e.table === undefined || e.table.id === a.table) &&
   (e.dev === undefined || e.dev === a.dev) &&
   (e.via === undefined || e.via === a.via) &&

@@ -1,8 +1,9 @@
-// The lab that runs inside the VM, as one file with a V8 code cache. Node resolving and reading
-// ~500 modules over 9p under TCG costs tens of seconds (measured: `lab --help` 38 s from dist/, 10 s bundled, on a
-// loaded host); one bundle is read in one go. It sits in dist/probes/ so that the paths lab
-// derives from its own location (the package root, the probe agent and receiver scripts next to
-// it) are the same as from dist/.
+// lab as one file with a V8 code cache: what the VM's guest runs, and ./lab on the host too
+// (make-bundle.ts). Node resolving and reading ~500 modules over 9p under TCG costs tens of
+// seconds (measured: `lab --help` 38 s from dist/, 10 s bundled, on a loaded host); one bundle is
+// read in one go. It sits in dist/probes/, one folder below dist/ like dist/cli/'s files, so the
+// package root lab derives from its own location (packageRoot in src/cli/io.ts: two folders up)
+// is the same as from dist/.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -71,7 +72,7 @@ export const guestEntry = async (runner: Runner, packageRoot: string): Promise<s
   const r = await runner.run({
     argv: [
       esbuild, entry, '--bundle', '--platform=node', '--format=cjs', '--target=node20', `--outfile=${tmp}`, '--log-level=error',
-      // lab finds its package root from its own location: the bundle's, which sits where dist/cli's files would.
+      // lab finds its package root from its own location: the bundle's, one folder below dist/ like dist/cli's files.
       '--define:import.meta.url=__labImportMetaUrl',
       "--banner:js=var __labImportMetaUrl = require('url').pathToFileURL(__filename).href;",
     ],
