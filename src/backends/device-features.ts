@@ -2,7 +2,7 @@
 // doctor's scratch namespace (after its veth check created probe0 there, the lower device).
 import { DEVICE_FEATURES, VLAN_FILTERING_FEATURE } from '../plan/devices.js';
 
-export interface FeatureCheck {
+interface FeatureCheck {
   name: string;
   argv: string[];
   remedy: string;

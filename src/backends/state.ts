@@ -21,7 +21,7 @@ export type LabKind = 'run' | 'kept';
 export type LabStatus = 'building' | 'running' | 'up' | 'stopping' | 'tearing-down';
 
 /** A process outside the lab's namespaces that the lab started (qemu, a trace reader). */
-export interface OwnedProcess {
+interface OwnedProcess {
   pid: number;
   /** /proc/PID/stat start time, so that a reused pid is never killed. */
   pidStart: string | null;
@@ -29,7 +29,7 @@ export interface OwnedProcess {
 }
 
 /** A filesystem lab mounted (tracefs, a 9p share); unmounted unless another live lab records it too. */
-export interface OwnedMount {
+interface OwnedMount {
   target: string;
   what: string;
 }
@@ -39,7 +39,7 @@ export interface OwnedMount {
  * `enable`: an enable file it set to 1 (set back to 0 unless another live lab records it too).
  * Prefer an instance per run: tracefs is global, and instances keep runs apart.
  */
-export interface TracefsUse {
+interface TracefsUse {
   kind: 'instance' | 'enable';
   path: string;
 }
@@ -77,7 +77,7 @@ export interface RunState {
   tracefs?: TracefsUse[];
 }
 
-export const STATE_VERSION = 2;
+const STATE_VERSION = 2;
 
 export const processStartTime = (pid: number): string | null => {
   try {
@@ -95,7 +95,7 @@ export const processStartTime = (pid: number): string | null => {
  * a `lab run` killed by SIGKILL under a parent busy elsewhere stays one until that parent waits,
  * and `lab list` showed it running all that while.
  */
-export const hasEnded = (pid: number): boolean => {
+const hasEnded = (pid: number): boolean => {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
@@ -134,9 +134,9 @@ export const namespaceInode = (netns: string, dir: string = netnsRunDir()): stri
 };
 
 /** Run ids are the lab ids users type: short, lower-case hex. */
-export const newRunId = (): string => randomBytes(3).toString('hex');
+const newRunId = (): string => randomBytes(3).toString('hex');
 
-export type StateInit = Omit<RunState, 'namespaces' | 'pidStart' | 'startedAt' | 'version'> &
+type StateInit = Omit<RunState, 'namespaces' | 'pidStart' | 'startedAt' | 'version'> &
   Partial<Pick<RunState, 'namespaces'>>;
 
 /** The state file of one lab, rewritten (atomically) whenever the lab creates or frees something. */

@@ -3,10 +3,10 @@
 // Pure: bytes in, frames out. Only what hwsim media carry is decoded: data frames with an LLC/SNAP
 // header, with or without QoS, four addresses and a mesh control field; no A-MSDU, no decryption.
 
-export const LINKTYPE_IEEE802_11_RADIOTAP = 127;
+const LINKTYPE_IEEE802_11_RADIOTAP = 127;
 
 /** The IP packet (or ARP message) a data frame carries, as far as probes need it. */
-export interface FramePacket {
+interface FramePacket {
   ethertype: number;
   /** IP protocol number (17 udp, 6 tcp, 1 icmp, 58 icmpv6); undefined for ARP and others. */
   protocol?: number;
@@ -58,7 +58,7 @@ const transport = (b: Buffer, at: number, protocol: number, out: FramePacket): v
 };
 
 /** The packet after the LLC/SNAP header at `at`. */
-export const parsePacket = (b: Buffer, at: number): FramePacket | undefined => {
+const parsePacket = (b: Buffer, at: number): FramePacket | undefined => {
   const ethertype = snapType(b, at);
   if (ethertype === undefined) return undefined;
   const ip = at + 8;

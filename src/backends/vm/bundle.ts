@@ -17,7 +17,7 @@ const jsFiles = (dir: string): string[] =>
       : /\.c?js$/.test(e.name) && !e.name.startsWith(BUNDLE_PREFIX) ? [join(dir, e.name)] : [],
   );
 
-export const BUNDLE_PREFIX = 'lab-vm-';
+const BUNDLE_PREFIX = 'lab-vm-';
 export const LOADER = 'lab-vm-loader.cjs';
 
 /**
@@ -27,7 +27,7 @@ export const LOADER = 'lab-vm-loader.cjs';
  * the cache). The cache is made on the host by the same node binary (V8 refuses a cache from
  * another version or other flags, and then simply compiles).
  */
-export const LOADER_SOURCE = `'use strict';
+const LOADER_SOURCE = `'use strict';
 const fs = require('fs');
 const path = require('path');
 const vm = require('vm');

@@ -4,9 +4,9 @@
 // decompression of a bzImage takes seconds (measured: 8 s for Debian's xz-compressed 6.1 kernel),
 // so the VM backend extracts vmlinux once and caches it.
 
-export type PayloadFormat = 'gzip' | 'xz' | 'zstd' | 'lzma' | 'lz4' | 'bzip2' | 'lzo';
+type PayloadFormat = 'gzip' | 'xz' | 'zstd' | 'lzma' | 'lz4' | 'bzip2' | 'lzo';
 
-export interface Payload {
+interface Payload {
   offset: number;
   length: number;
   format: PayloadFormat;

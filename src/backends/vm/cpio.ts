@@ -12,7 +12,6 @@ export interface CpioEntry {
 
 export const S_IFDIR = 0o040000;
 export const S_IFREG = 0o100000;
-export const S_IFLNK = 0o120000;
 
 const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
 const pad4 = (n: number): number => (4 - (n % 4)) % 4;
