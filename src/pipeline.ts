@@ -17,8 +17,6 @@ import { lookupSelector } from './probes/route-query.js';
 import type { DeviceCount } from './types/observation.js';
 import { caseStatus, judgeExpectations, probeResult } from './verdict/verdict.js';
 import type { CaseResult, ExpectationResult, ProbeResult } from './types/result.js';
-// moved to src/types/result.ts (re-exported here during the move only)
-export type { ScenarioResult } from './types/result.js';
 
 export interface CaseOptions {
   /** `--explain`: drop reasons per probe window, or why they cannot be had. */

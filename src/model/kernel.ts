@@ -1,8 +1,6 @@
 // Kernel ranges for expectations recorded on some kernels only: `>=6.1 <6.8`, `6.18`, `<6.8 || >=6.10`.
 // Semver-ish, compared against the numeric head of `uname -r` (6.18.44-fc-v657 → 6.18.44).
 import type { KernelRange, KernelComparator as Comparator, KernelVersion } from '../types/scenario.js';
-// moved to src/types/scenario.ts (re-exported here during the move only)
-export type { KernelVersion, KernelRange } from '../types/scenario.js';
 
 const COMPARATOR = /^(>=|<=|>|<|=)?(\d+(?:\.\d+){0,2})$/;
 

@@ -6,8 +6,6 @@ import { routingOps, setupOps } from './routing.js';
 import { nftOps, sysctlOps, topologyOf, topologyOps } from './topology.js';
 import type { Op, ProbePlan, CasePlan } from '../types/plan.js';
 import { mediumMonitors, withRadios, wirelessOps } from './wireless.js';
-// moved to src/types/plan.ts (re-exported here during the move only)
-export type { ProbePlan, CasePlan } from '../types/plan.js';
 
 /** Probe ports are picked from here upwards, skipping ports the scenario names itself. */
 export const FIRST_PROBE_PORT = 47000;

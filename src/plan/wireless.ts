@@ -14,8 +14,6 @@ import { createHash, pbkdf2Sync } from 'node:crypto';
 import { formatRef } from '../model/refs.js';
 import type { Scenario, WirelessLink } from '../types/scenario.js';
 import type { Op, Topology, TopologyDevice, MediumMonitor } from '../types/plan.js';
-// moved to src/types/plan.ts (re-exported here during the move only)
-export type { MediumMonitor } from '../types/plan.js';
 
 /**
  * perl -e HWSIM_RADIOS PHY DEV TYPE NETNS [PHY DEV TYPE NETNS]…: for each quadruple, a radio named

@@ -3,8 +3,6 @@ import type { ProbePlan, Topology, MediumMonitor } from '../types/plan.js';
 import { echoId } from './legs.js';
 import type { AirFrame } from './radiotap.js';
 import type { MediumObservation } from '../types/observation.js';
-// moved to src/types/observation.ts (re-exported here during the move only)
-export type { MediumObservation } from '../types/observation.js';
 
 /** Wall-clock span of one probe, ms since the epoch. */
 export interface ProbeWindow {

@@ -6,8 +6,6 @@ import { join } from 'node:path';
 import type { Runner } from '../backends/runner.js';
 import type { StateFile } from '../backends/state.js';
 import type { DropCount } from '../types/observation.js';
-// moved to src/types/observation.ts (re-exported here during the move only)
-export type { DropCount } from '../types/observation.js';
 
 export const TRACEFS = '/sys/kernel/tracing';
 

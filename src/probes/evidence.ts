@@ -1,7 +1,5 @@
 // Parsers for the evidence gathered around a probe. Pure: text in, data out.
 import type { RouteDecision, Counters, NeighEntry } from '../types/observation.js';
-// moved to src/types/observation.ts (re-exported here during the move only)
-export type { RouteDecision, Counters, NeighEntry } from '../types/observation.js';
 
 export const parseRouteGet = (exitCode: number, stdout: string, stderr: string): RouteDecision => {
   if (exitCode !== 0) {

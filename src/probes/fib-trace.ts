@@ -12,10 +12,6 @@ import type { StateFile } from '../backends/state.js';
 import { TRACEFS } from './drops.js';
 import type { FibLookup } from '../types/observation.js';
 import { parseFibTrace } from './fib-lookups.js';
-// moved to src/types/observation.ts (re-exported here during the move only)
-export type { FibLookup } from '../types/observation.js';
-// moved to src/probes/fib-lookups.ts (re-exported here during the move only)
-export { decidingLookup, firstDecision, LOOKUP_ERRORS, parseFibTrace, selectLookups, type LookupSelector } from './fib-lookups.js';
 
 export interface FibTracer {
   /** Where the lookups seen so far end: the start of a probe's window. */

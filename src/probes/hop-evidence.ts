@@ -2,8 +2,6 @@
 // verdict reads when a request stops at a router, or a reply never gets back. Pure: types and
 // parsers only; src/probes/hops.ts gathers it.
 import type { CoveringRoute } from '../types/observation.js';
-// moved to src/types/observation.ts (re-exported here during the move only)
-export type { CoveringRoute, HopEvidence } from '../types/observation.js';
 
 const prefixLength = (dst: string): number => (dst === 'default' ? 0 : Number(dst.split('/')[1] ?? 128));
 

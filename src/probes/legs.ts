@@ -3,8 +3,6 @@
 import type { ProbePlan } from '../types/plan.js';
 import type { ObserverRule } from './observe.js';
 import type { LegName } from '../types/observation.js';
-// moved to src/types/observation.ts (re-exported here during the move only)
-export type { LegName } from '../types/observation.js';
 
 export interface Leg {
   name: LegName;

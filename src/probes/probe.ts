@@ -15,8 +15,6 @@ import { gatherHop } from './hops.js';
 import { timeScale } from '../backends/time-scale.js';
 import { routeGetCommand } from './route-query.js';
 import { neighShowArgs, nextHopOf } from './next-hop.js';
-// moved to src/types/observation.ts (re-exported here during the move only)
-export type { LegObservation, NeighbourExchange, ProbeObservation } from '../types/observation.js';
 
 /** How long the receiver may take to bind before the probe counts as broken. */
 const receiverReadyMs = (): number => 5_000 * timeScale();

@@ -2,8 +2,6 @@
 // decision so that the report can say which rule led to the table that answered. Pure. The JSON
 // keys are iproute2 6.1's (measured: `ip -j rule show` of rules with every selector lab writes).
 import type { RuleEntry } from '../types/observation.js';
-// moved to src/types/observation.ts (re-exported here during the move only)
-export type { RuleEntry } from '../types/observation.js';
 
 const TABLE_IDS: Record<string, number> = { local: 255, main: 254, default: 253 };
 

@@ -6,8 +6,6 @@ import { reachedNode } from '../probes/hop-evidence.js';
 import type { ProbeObservation } from '../types/observation.js';
 import { legCause } from './diagnose.js';
 import type { ExpectationResult, ReplyResult } from '../types/result.js';
-// moved to src/types/result.ts (re-exported here during the move only)
-export type { ReplyResult } from '../types/result.js';
 
 const arrow = (path: readonly string[]): string => (path.length ? path.join(' → ') : 'no device');
 

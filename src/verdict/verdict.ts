@@ -5,8 +5,6 @@ import { diagnose } from './diagnose.js';
 import { assembleReply, handshakeOf, judgeReply } from './reply.js';
 import type { ProbeResult, ExpectationResult, CaseStatus } from '../types/result.js';
 import { judgeRoute } from './route.js';
-// moved to src/types/result.ts (re-exported here during the move only)
-export type { ExpectationResult, ProbeResult, CaseStatus, CaseResult } from '../types/result.js';
 
 /** The probe's expectations: the case's, with the probe's own keys taking precedence. */
 export const effectiveExpectation = (caseExpect: Expectation, probe: Probe): Expectation => ({
