@@ -1,5 +1,6 @@
 import yargs from './yargs-cjs.cjs';
-import { CapabilityError, CommandError, ScenarioError, UsageError } from '../errors.js';
+import { CapabilityError, CommandError, Interrupted, ScenarioError, UsageError } from '../errors.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
 import { cleanCommand } from './clean.js';
 import { downCommand } from './down.js';
 import { execCommand } from './exec.js';
@@ -18,14 +19,7 @@ import { FORMATS, parseFormats } from './reports.js';
 import { validateCommand } from './validate.js';
 import { wholeNumber } from './numbers.js';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, capability: 3 } as const;
-
-/** The only place errors become exit codes. */
-export const exitCodeFor = (err: unknown): number => {
-  if (err instanceof ScenarioError || err instanceof UsageError) return EXIT.usage;
-  if (err instanceof CapabilityError) return EXIT.capability;
-  return EXIT.failed;
-};
+export { EXIT, exitCodeFor };
 
 const describe = (err: unknown, debug: boolean): string => {
   if (!(err instanceof Error)) return String(err);
@@ -315,7 +309,8 @@ Exit codes: 0 measured (a missed target is a result), 1 a measurement failed,
     });
     return helped ? EXIT.ok : code;
   } catch (err) {
-    io.err(`${describe(err, debug)}\n`);
+    // An interrupted lab has said what it tore down; its exit code says the rest.
+    if (!(err instanceof Interrupted)) io.err(`${describe(err, debug)}\n`);
     return exitCodeFor(err);
   }
 };

@@ -3,7 +3,7 @@ import { ScenarioError } from '../errors.js';
 import { execaRunner, type Runner } from '../backends/runner.js';
 import { kernelCheckItems } from '../model/kernel-checks.js';
 import type { Output } from './io.js';
-import { loadAll } from './run.js';
+import { loadAll } from './load.js';
 import { kernelProblems } from './validate-kernel.js';
 
 /**
