@@ -15,7 +15,7 @@ import { execaRunner, type Runner } from '../backends/runner.js';
 import { defaultStateDir, StateFile, type KeptLab, type LabKind, type LabStatus } from '../backends/state.js';
 import { teardownRecorded } from '../backends/teardown.js';
 import { Interrupted } from '../errors.js';
-import { finishInterrupted, stillRecorded, trapLabSignals, type Say, type TrappedLab } from './signals.js';
+import { finishInterrupted, stillRecorded, trapLabSignals, type Say, type TeardownSeams, type TrappedLab } from './signals.js';
 
 export interface Lab {
   /** Refuses to build anything once the lab is interrupted; knows what is in flight. */
@@ -50,11 +50,12 @@ export interface LabOptions {
    * the process there with that signal's exit code. Nothing else in the session exits.
    */
   exit: (signal: NodeJS.Signals) => void;
-  /** Seams for tests: the process runner, the state directory, the backend and the signal trap. */
+  /** Seams for tests: the process runner, the state directory, the backend, the signal trap, the teardown's view of the system. */
   runner?: Runner;
   stateDir?: string;
   backend?: (runner: Runner, state: StateFile, hooks: BuildHooks) => HostBackend;
   trap?: typeof trapSignals;
+  teardown?: TeardownSeams;
 }
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -62,7 +63,8 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
 export const withLab = async <T>(options: LabOptions, body: (lab: Lab) => Promise<T>): Promise<T> => {
   const { say } = options;
   const trapped: TrappedLab = {};
-  const trap = trapLabSignals(trapped, say, options.exit, options.trap);
+  const seams = options.teardown ?? {};
+  const trap = trapLabSignals(trapped, say, options.exit, options.trap, seams);
   const raw = options.runner ?? execaRunner();
   const runner = (trapped.runner = guardedRunner(raw, trap.signal));
   let state: StateFile;
@@ -111,7 +113,7 @@ export const withLab = async <T>(options: LabOptions, body: (lab: Lab) => Promis
     }
     if (trap.caught && !trapped.kept) {
       // The exit code says which signal ended the lab, even when the teardown fails.
-      await finishInterrupted(state, runner, say).catch((err: unknown) =>
+      await finishInterrupted(state, runner, say, seams).catch((err: unknown) =>
         say(`could not finish the teardown: ${message(err)}; run \`lab clean\`\n`),
       );
       throw new Interrupted(trap.caught);
@@ -119,7 +121,7 @@ export const withLab = async <T>(options: LabOptions, body: (lab: Lab) => Promis
     if (!trapped.kept) {
       // What the body did not take down itself (a failed build, the bench's quiet namespace).
       if (state.ownsAnything) {
-        const report = await teardownRecorded(state, { runner });
+        const report = await teardownRecorded(state, { ...seams, runner });
         for (const f of report.failed) say(`could not remove ${f}\n`);
       }
       if (!state.ownsAnything) state.close();

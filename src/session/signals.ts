@@ -2,7 +2,10 @@
 // second one stops waiting for commands in flight. Used by withLab (lab.ts) only.
 import { confinedTo, isTeardownCommand, trapSignals, type GuardedRunner, type SignalTrap } from '../backends/interrupt.js';
 import type { StateFile } from '../backends/state.js';
-import { teardownRecorded } from '../backends/teardown.js';
+import { teardownRecorded, type TeardownDeps } from '../backends/teardown.js';
+
+/** How teardowns look at the system (tests pass fakes); the runner is the lab's. */
+export type TeardownSeams = Omit<TeardownDeps, 'runner' | 'keepAbsent'>;
 
 /** Where the session's messages go: stderr in the CLI. */
 export type Say = (text: string) => void;
@@ -30,6 +33,7 @@ export const trapLabSignals = (
   say: Say,
   exit: (first: NodeJS.Signals) => void,
   trap: typeof trapSignals = trapSignals,
+  seams: TeardownSeams = {},
 ): SignalTrap => {
   const trapped: SignalTrap = trap(
     (sig) => {
@@ -48,7 +52,7 @@ export const trapLabSignals = (
           const busy = (r?.inFlightCommands() ?? []).some(
             (c) => !s || !(confinedTo(c.argv, s.prefix) || isTeardownCommand(c.argv, c.input)),
           );
-          if (s && r) await teardownRecorded(s, { runner: r, keepAbsent: busy }).catch(() => undefined);
+          if (s && r) await teardownRecorded(s, { ...seams, runner: r, keepAbsent: busy }).catch(() => undefined);
           if (s && ((!busy && !s.ownsAnything) || s.closed)) s.close();
           else if (busy) say('commands were still in flight: run `lab clean` to remove anything they made\n');
           else if (s) say(stillRecorded(s));
@@ -65,9 +69,9 @@ export const trapLabSignals = (
 };
 
 /** After an interrupt: waits for commands in flight, removes what is still recorded, closes the state file. */
-export const finishInterrupted = async (state: StateFile, runner: GuardedRunner, say: Say): Promise<void> => {
+export const finishInterrupted = async (state: StateFile, runner: GuardedRunner, say: Say, seams: TeardownSeams = {}): Promise<void> => {
   await runner.idle();
-  const report = await teardownRecorded(state, { runner });
+  const report = await teardownRecorded(state, { ...seams, runner });
   for (const f of report.failed) say(`could not remove ${f}\n`);
   if (!state.ownsAnything) state.close();
   else say(stillRecorded(state));
