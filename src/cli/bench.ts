@@ -1,8 +1,6 @@
 // `lab bench`: lab against Mininet and the raw `ip -batch` floor, the default scenario's per-case
 // latency, a matrix with --jobs 1 and 2, the wireless VM scenario; one run, one table (or JSON).
 import { availableParallelism, loadavg, release } from 'node:os';
-import { hostRequirements, requireAll } from '../backends/capabilities.js';
-import { execaRunner } from '../backends/runner.js';
 import { checkLinearSize } from '../bench/linear.js';
 import { checkMatrixCells } from '../bench/matrix.js';
 import {
@@ -11,7 +9,7 @@ import {
 import { renderTable, type BenchDocument } from '../bench/report.js';
 import { median, percentile, roundTo } from '../bench/stats.js';
 import { CapabilityError, UsageError } from '../errors.js';
-import { withLab } from '../session/index.js';
+import { requireHost, withLab } from '../session/index.js';
 import { exitOnSecondSignal } from './exit-codes.js';
 import { packageRoot, type Output } from './io.js';
 
@@ -91,7 +89,7 @@ const sec = (v: number | undefined): number | null => (v === undefined ? null : 
 
 /** `lab bench`: 0 when it measured what it could, 1 when a measurement failed, 3 without root or tools. */
 export const benchCommand = async (opts: BenchOptions, io: Output): Promise<number> => {
-  requireAll(await hostRequirements(execaRunner()));
+  await requireHost();
   const machine = `kernel ${release()}, ${availableParallelism()} cores, load average ${(loadavg()[0] ?? 0).toFixed(1)} at start`;
   // Every measurement removes what it made; withLab removes anything still recorded (the
   // namespace the cool-down probes the kernel from), and everything on SIGINT/SIGTERM.

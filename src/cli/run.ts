@@ -1,12 +1,8 @@
 import { availableParallelism, release } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { hostRequirements, requireAll, runTools } from '../backends/capabilities.js';
-import { execaRunner } from '../backends/runner.js';
 import { claimOut, freshOutTree, scenarioFolders, uniqueNames } from '../backends/out-tree.js';
 import { kernelsOfRun } from '../backends/vm/kernel-spec.js';
-import { unsupportedCases } from '../backends/wireless/support.js';
-import { readHostLimits } from '../backends/host-limits.js';
 import { UsageError } from '../errors.js';
 import type { Scenario } from '../model/types.js';
 import { runCase, type CaseOptions, type ScenarioResult } from '../pipeline.js';
@@ -15,7 +11,7 @@ import { caseDirName } from '../probes/capture.js';
 import { startDropTracer } from '../probes/drops.js';
 import { startFibTracer } from '../probes/fib-trace.js';
 import { needsRouteTrace } from '../probes/route-query.js';
-import { withLab } from '../session/index.js';
+import { checkRunHost, hostLimits, requireGuestTools, withLab } from '../session/index.js';
 import type { CaseResult } from '../verdict/verdict.js';
 import { exitOnSecondSignal } from './exit-codes.js';
 import { defaultScenarioPath, type Output } from './io.js';
@@ -49,26 +45,20 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
     // A guest runs this machine's tools (its root is the host's): a missing one is said here,
     // before a boot, and the guest does not ask again (each check is a process start, 0.5 s
     // and more under TCG).
-    requireAll([...(await hostRequirements(execaRunner())).filter((c) => c.name !== 'root'), ...runTools(scenarios, selected, { pcaps: opts.out !== undefined })]);
+    await requireGuestTools(scenarios, selected, { pcaps: opts.out !== undefined });
     return runOnKernels(kernels, { ...opts, files }, scenarios, selected, io, runCommand);
   }
   // Drop reasons are system-wide: one case at a time keeps each probe's window its own.
   const jobs = opts.explain ? 1 : opts.jobs ?? Math.min(availableParallelism(), selected.length || 1);
   // Before anything is built: a lab larger than the machine can hold is refused (exit 2).
   if (!opts.ignoreSizeLimit) {
-    const problem = sizeProblem(estimateRun(scenarios, selected, jobs, opts.out !== undefined), readHostLimits(), jobs);
+    const problem = sizeProblem(estimateRun(scenarios, selected, jobs, opts.out !== undefined), hostLimits(), jobs);
     if (problem) throw new UsageError(problem);
   }
   const toolsChecked = process.env['LAB_IN_VM'] === '1' && process.env['LAB_TOOLS_CHECKED'] === '1';
-  // Side by side (loading hwsim takes seconds in a TCG guest); a missing requirement still wins.
-  const [required, wireless] = await Promise.allSettled([
-    hostRequirements(execaRunner(), { tools: !toolsChecked }),
-    unsupportedCases(execaRunner(), scenarios, selected, opts.skipUnsupported ?? false),
-  ]);
-  if (required.status === 'rejected') throw required.reason;
-  requireAll([...required.value, ...(toolsChecked ? [] : runTools(scenarios, selected, { pcaps: opts.out !== undefined }))]);
-  if (wireless.status === 'rejected') throw wireless.reason;
-  const unsupported = wireless.value;
+  const unsupported = await checkRunHost(scenarios, selected, {
+    pcaps: opts.out !== undefined, skipUnsupported: opts.skipUnsupported ?? false, toolsChecked,
+  });
 
   // A fresh tree per run: what the last run wrote into --out goes first (see out-tree.ts).
   if (opts.out !== undefined && !opts.collect) freshOutTree(opts.out);

@@ -1,10 +1,8 @@
-import { hostRequirements, requireAll } from '../backends/capabilities.js';
-import { execaRunner } from '../backends/runner.js';
 import { UsageError } from '../errors.js';
 import type { Scenario } from '../model/types.js';
 import { planCase, type CasePlan } from '../plan/plan.js';
 import { appliedLines } from '../report/applied.js';
-import { withLab } from '../session/index.js';
+import { requireHost, withLab } from '../session/index.js';
 import { exitOnSecondSignal } from './exit-codes.js';
 import type { Output } from './io.js';
 import { loadAll } from './load.js';
@@ -76,7 +74,7 @@ export const upCommand = async (opts: UpOptions, io: Output): Promise<number> =>
   const [scenario] = await loadAll([opts.file]);
   if (!scenario) throw new UsageError('name a scenario file');
   const caseIndex = pickCase(scenario, opts.case);
-  requireAll(await hostRequirements(execaRunner()));
+  await requireHost();
 
   // Recorded as kept from the start, 'building' until it is up (lab list shows it so).
   const session = { scenarios: [scenario.file], kind: 'kept' as const, status: 'building' as const, say: (text: string) => io.err(text), exit: exitOnSecondSignal };
