@@ -1,7 +1,7 @@
 // Reading scenario files for a command, and picking the cases it runs.
 import { ScenarioError, UsageError } from '../errors.js';
 import { loadScenarioFile } from '../model/load.js';
-import type { Scenario } from '../model/types.js';
+import type { Scenario } from '../types/scenario.js';
 
 /** Loads every file first: bad input stops the run before any namespace exists. */
 export const loadAll = async (files: readonly string[]): Promise<Scenario[]> => {

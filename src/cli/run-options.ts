@@ -1,5 +1,5 @@
 // What `lab run` takes: shared by run.ts and kernels.ts (the side-by-side run calls back into it).
-import type { ScenarioResult } from '../pipeline.js';
+import type { ScenarioResult } from '../types/result.js';
 import type { Shard } from '../plan/shard.js';
 import type { Format } from './reports.js';
 

@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
-import type { Scenario } from '../model/types.js';
-import { planCase, type CasePlan } from '../plan/plan.js';
+import type { Scenario } from '../types/scenario.js';
+import { planCase } from '../plan/plan.js';
+import type { CasePlan } from '../types/plan.js';
 import { appliedLines } from '../report/applied.js';
 import { requireHost, withLab } from '../session/index.js';
 import { exitOnSecondSignal } from './exit-codes.js';

@@ -6,8 +6,8 @@ import { execaRunner, type Runner } from '../backends/runner.js';
 import { defaultCacheDir } from '../backends/vm/cache.js';
 import { optionalCapabilities } from '../backends/vm/doctor.js';
 import { unsupportedCases } from '../backends/wireless/support.js';
-import type { Scenario } from '../model/types.js';
-import type { CaseResult } from '../verdict/verdict.js';
+import type { Scenario } from '../types/scenario.js';
+import type { CaseResult } from '../types/result.js';
 
 export type { Capability, HostLimits };
 
