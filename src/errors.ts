@@ -68,3 +68,16 @@ export class CapabilityError extends Error {
     this.remedy = remedy;
   }
 }
+
+/**
+ * A signal (SIGINT, SIGTERM, SIGHUP) stopped the lab; thrown once what it built is torn down.
+ * src/cli turns it into 128+signal.
+ */
+export class Interrupted extends Error {
+  readonly signal: NodeJS.Signals;
+  constructor(signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`);
+    this.name = 'Interrupted';
+    this.signal = signal;
+  }
+}

@@ -1,12 +1,6 @@
 // `lab bench`: lab against Mininet and the raw `ip -batch` floor, the default scenario's per-case
 // latency, a matrix with --jobs 1 and 2, the wireless VM scenario; one run, one table (or JSON).
 import { availableParallelism, loadavg, release } from 'node:os';
-import { hostRequirements, requireAll } from '../backends/capabilities.js';
-import { HostBackend } from '../backends/host.js';
-import { guardedRunner, SIGNAL_EXIT, type GuardedRunner } from '../backends/interrupt.js';
-import { execaRunner } from '../backends/runner.js';
-import { defaultStateDir, StateFile } from '../backends/state.js';
-import { teardownRecorded } from '../backends/teardown.js';
 import { checkLinearSize } from '../bench/linear.js';
 import { checkMatrixCells } from '../bench/matrix.js';
 import {
@@ -15,8 +9,9 @@ import {
 import { renderTable, type BenchDocument } from '../bench/report.js';
 import { median, percentile, roundTo } from '../bench/stats.js';
 import { CapabilityError, UsageError } from '../errors.js';
+import { requireHost, withLab } from '../session/index.js';
+import { exitOnSecondSignal } from './exit-codes.js';
 import { packageRoot, type Output } from './io.js';
-import { finishInterrupted, trapRunSignals } from './run.js';
 
 export const BENCH_PARTS = ['linear', 'seed', 'matrix', 'vm'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
@@ -94,31 +89,24 @@ const sec = (v: number | undefined): number | null => (v === undefined ? null : 
 
 /** `lab bench`: 0 when it measured what it could, 1 when a measurement failed, 3 without root or tools. */
 export const benchCommand = async (opts: BenchOptions, io: Output): Promise<number> => {
-  requireAll(await hostRequirements(execaRunner()));
+  await requireHost();
   const machine = `kernel ${release()}, ${availableParallelism()} cores, load average ${(loadavg()[0] ?? 0).toFixed(1)} at start`;
-  const lab: { state?: StateFile; runner?: GuardedRunner } = {};
-  const trap = trapRunSignals(lab, io);
-  const raw = execaRunner();
-  const runner = (lab.runner = guardedRunner(raw, trap.signal));
-  let state: StateFile;
-  try {
-    state = lab.state = StateFile.create(defaultStateDir(), { pid: process.pid, scenarios: ['lab bench'] });
-  } catch (err) {
-    trap.release();
-    throw err;
-  }
-  const env: BenchEnv = {
-    runner,
-    raw,
-    state,
-    backend: new HostBackend(runner, state),
-    prefix: state.prefix,
-    signal: trap.signal,
-    root: packageRoot(),
-    log: (line) => io.err(`${line}\n`),
-  };
-  io.err(`lab bench: ${machine}; everything it creates is named ${state.prefix}-… (state: ${state.path})\n`);
+  // Every measurement removes what it made; withLab removes anything still recorded (the
+  // namespace the cool-down probes the kernel from), and everything on SIGINT/SIGTERM.
+  const measured = await withLab({ scenarios: ['lab bench'], say: (text) => io.err(text), exit: exitOnSecondSignal }, async (lab) => {
+    const { runner, raw, state, backend, signal } = lab;
+    const env: BenchEnv = {
+      runner, raw, state, backend, prefix: state.prefix, signal, root: packageRoot(), log: (line) => io.err(`${line}\n`),
+    };
+    io.err(`lab bench: ${machine}; everything it creates is named ${state.prefix}-… (state: ${state.path})\n`);
+    return measure(env, opts, io);
+  });
+  io.out(opts.json ? `${JSON.stringify(measured.doc, null, 2)}\n` : renderTable(measured.doc, { machine, seedSamples: measured.seedSamples, notes: measured.notes }));
+  return measured.failed ? 1 : 0;
+};
 
+/** Every part asked for, one after the other; a part that fails is noted and the next one runs. */
+const measure = async (env: BenchEnv, opts: BenchOptions, io: Output) => {
   const doc: BenchDocument = {
     linear: opts.linear.map((n) => ({ n, lab_s: null, mininet_s: null, floor_s: null })),
     seed_case_ms: { median: null, p95: null },
@@ -133,11 +121,11 @@ export const benchCommand = async (opts: BenchOptions, io: Output): Promise<numb
   };
   /** Runs one measurement: its value, or undefined with the reason noted. */
   const attempt = async <T>(what: string, measure: () => Promise<T>): Promise<T | undefined> => {
-    if (trap.signal.aborted) return undefined;
+    if (env.signal.aborted) return undefined;
     try {
       return await measure();
     } catch (err) {
-      if (trap.signal.aborted) return undefined;
+      if (env.signal.aborted) return undefined;
       const cannot = err instanceof NotHere || err instanceof CapabilityError;
       if (!cannot) failed = true;
       note(`${what}: ${cannot ? 'cannot run here' : 'failed'}: ${message(err)}`);
@@ -147,62 +135,45 @@ export const benchCommand = async (opts: BenchOptions, io: Output): Promise<numb
   for (const [part, why] of Object.entries(opts.skipped)) note(`${part}: ${why}`);
 
   let seedSamples = 'not run';
-  try {
-    if (opts.parts.includes('linear')) {
-      const noMininet = opts.mininet ? await mininetMissing(raw) : 'left out by --no-mininet';
-      if (noMininet) note(`Mininet: ${noMininet}`);
-      for (const row of doc.linear) {
-        const n = row.n;
-        const labRuns = await attempt(`linear,${n} with lab`, () => labLinear(env, n, opts.repeat));
-        row.lab_s = sec(labRuns && median(labRuns));
-        if (row.lab_s !== null) io.err(`linear,${n}: lab ${row.lab_s} s (median of ${opts.repeat})\n`);
-        const floorRuns = await attempt(`linear,${n} floor`, () => floorLinear(env, n, opts.repeat));
-        row.floor_s = sec(floorRuns && median(floorRuns));
-        if (row.floor_s !== null) io.err(`linear,${n}: floor ${row.floor_s} s (median of ${opts.repeat})\n`);
-        if (!noMininet) {
-          row.mininet_s = sec(await attempt(`linear,${n} with Mininet`, () => mininetLinear(env, n)));
-          if (row.mininet_s !== null) io.err(`linear,${n}: Mininet ${row.mininet_s} s\n`);
-        }
+  if (opts.parts.includes('linear')) {
+    const noMininet = opts.mininet ? await mininetMissing(env.raw) : 'left out by --no-mininet';
+    if (noMininet) note(`Mininet: ${noMininet}`);
+    for (const row of doc.linear) {
+      const n = row.n;
+      const labRuns = await attempt(`linear,${n} with lab`, () => labLinear(env, n, opts.repeat));
+      row.lab_s = sec(labRuns && median(labRuns));
+      if (row.lab_s !== null) io.err(`linear,${n}: lab ${row.lab_s} s (median of ${opts.repeat})\n`);
+      const floorRuns = await attempt(`linear,${n} floor`, () => floorLinear(env, n, opts.repeat));
+      row.floor_s = sec(floorRuns && median(floorRuns));
+      if (row.floor_s !== null) io.err(`linear,${n}: floor ${row.floor_s} s (median of ${opts.repeat})\n`);
+      if (!noMininet) {
+        row.mininet_s = sec(await attempt(`linear,${n} with Mininet`, () => mininetLinear(env, n)));
+        if (row.mininet_s !== null) io.err(`linear,${n}: Mininet ${row.mininet_s} s\n`);
       }
     }
-    if (opts.parts.includes('seed')) {
-      const seed = await attempt('default scenario per case', () => seedCases(env, opts.repeat, opts.seedCases));
-      if (seed) {
-        const which = seed.cases === seed.of ? `${seed.cases} cases` : `the first ${seed.cases} of ${seed.of} cases`;
-        seedSamples = `${which} × ${opts.repeat} run${opts.repeat === 1 ? '' : 's'}`;
-        const m = median(seed.samples);
-        const p = percentile(seed.samples, 95);
-        doc.seed_case_ms = { median: m === undefined ? null : roundTo(m, 1), p95: p === undefined ? null : roundTo(p, 1) };
-        io.err(`default scenario: per case median ${Math.round(m ?? 0)} ms, p95 ${Math.round(p ?? 0)} ms (${seedSamples})\n`);
-      }
-    }
-    if (opts.parts.includes('matrix')) {
-      const m = await attempt(`${opts.cells}-cell matrix`, () => matrixRuns(env, opts.cells, Math.min(opts.repeat, MATRIX_ROUNDS)));
-      if (m) {
-        doc.matrix = {
-          cells: opts.cells, jobs1_s: sec(m.jobs1), jobs2_s: sec(m.jobs2),
-          rounds: m.rounds, jobs1_cores: roundTo(m.jobs1Cores, 2), jobs2_cores: roundTo(m.jobs2Cores, 2),
-        };
-      }
-    }
-    if (opts.parts.includes('vm')) {
-      doc.vm_wireless_s = sec(await attempt('wireless scenario on the VM backend', () => vmWireless(env)));
-    }
-  } finally {
-    if (trap.caught) {
-      await finishInterrupted(state, runner, io);
-    } else {
-      // Every measurement removes what it made; anything still recorded is removed here.
-      if (state.ownsAnything) {
-        const report = await teardownRecorded(state, { runner });
-        for (const f of report.failed) io.err(`could not remove ${f}\n`);
-      }
-      if (!state.ownsAnything) state.close();
-    }
-    trap.release();
   }
-  if (trap.caught) return SIGNAL_EXIT[trap.caught] ?? 1;
-
-  io.out(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : renderTable(doc, { machine, seedSamples, notes }));
-  return failed ? 1 : 0;
+  if (opts.parts.includes('seed')) {
+    const seed = await attempt('default scenario per case', () => seedCases(env, opts.repeat, opts.seedCases));
+    if (seed) {
+      const which = seed.cases === seed.of ? `${seed.cases} cases` : `the first ${seed.cases} of ${seed.of} cases`;
+      seedSamples = `${which} × ${opts.repeat} run${opts.repeat === 1 ? '' : 's'}`;
+      const m = median(seed.samples);
+      const p = percentile(seed.samples, 95);
+      doc.seed_case_ms = { median: m === undefined ? null : roundTo(m, 1), p95: p === undefined ? null : roundTo(p, 1) };
+      io.err(`default scenario: per case median ${Math.round(m ?? 0)} ms, p95 ${Math.round(p ?? 0)} ms (${seedSamples})\n`);
+    }
+  }
+  if (opts.parts.includes('matrix')) {
+    const m = await attempt(`${opts.cells}-cell matrix`, () => matrixRuns(env, opts.cells, Math.min(opts.repeat, MATRIX_ROUNDS)));
+    if (m) {
+      doc.matrix = {
+        cells: opts.cells, jobs1_s: sec(m.jobs1), jobs2_s: sec(m.jobs2),
+        rounds: m.rounds, jobs1_cores: roundTo(m.jobs1Cores, 2), jobs2_cores: roundTo(m.jobs2Cores, 2),
+      };
+    }
+  }
+  if (opts.parts.includes('vm')) {
+    doc.vm_wireless_s = sec(await attempt('wireless scenario on the VM backend', () => vmWireless(env)));
+  }
+  return { doc, seedSamples, notes, failed };
 };

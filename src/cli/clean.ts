@@ -1,8 +1,4 @@
-import { guardedRunner } from '../backends/interrupt.js';
-import { execaRunner } from '../backends/runner.js';
-import { defaultStateDir, isOwnerAlive, livenessOf, namespaceInode, readStates, StateFile, type RunState } from '../backends/state.js';
-import { teardownRecorded } from '../backends/teardown.js';
-import { sharedWithOthers } from './down.js';
+import { forgetLab, isOwnerAlive, livenessOf, namespaceIdentity, readLabs, tearDownLab, type RunState } from '../session/index.js';
 import type { Output } from './io.js';
 
 /** What `lab clean` would do with one lab, and why. */
@@ -33,12 +29,11 @@ export const decide = (s: RunState, alive: (s: RunState) => boolean, exists: (ne
  * live lab records them too). Live runs, kept labs, and anything not recorded are never touched.
  */
 export const cleanCommand = async (io: Output, opts: { dryRun?: boolean } = {}): Promise<number> => {
-  const dir = defaultStateDir();
-  const runner = guardedRunner(execaRunner(), new AbortController().signal);
-  const exists = (ns: string): boolean => namespaceInode(ns) !== undefined;
+  const exists = (ns: string): boolean => namespaceIdentity(ns) !== undefined;
   let removed = 0;
   let failed = 0;
-  for (const { path, state } of readStates(dir)) {
+  for (const entry of readLabs()) {
+    const { path, state } = entry;
     const d = decide(state, isOwnerAlive, exists);
     if (d.action === 'keep') {
       io.out(`left lab ${state.runId} alone: ${d.why}\n`);
@@ -50,13 +45,12 @@ export const cleanCommand = async (io: Output, opts: { dryRun?: boolean } = {}):
       continue;
     }
     if (d.action === 'forget') {
-      StateFile.adopt(path, state, 'tearing-down').close();
+      forgetLab(entry);
       io.out(`forgot lab ${state.runId}: ${d.why}\n`);
       continue;
     }
     // This process owns the dead lab while it cleans, so a concurrent clean or down leaves it be.
-    const owned = StateFile.adopt(path, state, 'tearing-down');
-    const report = await teardownRecorded(owned, { runner, sharedElsewhere: sharedWithOthers(state.runId, dir) });
+    const { report, remains } = await tearDownLab(entry);
     for (const r of report.removed) {
       removed++;
       io.out(`removed ${r} (lab ${state.runId}: ${d.why})\n`);
@@ -66,8 +60,7 @@ export const cleanCommand = async (io: Output, opts: { dryRun?: boolean } = {}):
       failed++;
       io.err(`could not remove ${r} (lab ${state.runId})\n`);
     }
-    if (owned.ownsAnything) io.err(`lab ${state.runId}: some resources remain recorded in ${path}\n`);
-    else owned.close();
+    if (remains) io.err(`lab ${state.runId}: some resources remain recorded in ${path}\n`);
   }
   if (!opts.dryRun) io.out(removed ? `${removed} resource(s) removed\n` : 'nothing to clean\n');
   return failed ? 1 : 0;

@@ -8,7 +8,7 @@ import { dotTopology } from '../report/dot.js';
 import { mermaidTopology } from '../report/mermaid.js';
 import { drawnProbes, type DrawnProbe } from '../report/topology-graph.js';
 import type { Output } from './io.js';
-import { loadAll } from './run.js';
+import { loadAll } from './load.js';
 
 export const GRAPH_FORMATS = ['mermaid', 'dot'] as const;
 export type GraphFormat = (typeof GRAPH_FORMATS)[number];

@@ -1,11 +1,7 @@
 // `lab kernels`: the kernels `--kernel RELEASE` can fetch (from the package lists, via apt-cache)
 // and those already cached, with release and series.
 import Table from 'cli-table3';
-import type { Runner } from '../backends/runner.js';
-import { execaRunner } from '../backends/runner.js';
-import { defaultCacheDir } from '../backends/vm/cache.js';
-import { kernelCatalog, type CatalogRow } from '../backends/vm/kernel-catalog.js';
-import { cachedKernels, offeredKernels } from '../backends/vm/kernels.js';
+import { defaultKernelsContext, kernelRows, type CatalogRow, type KernelsContext } from '../session/index.js';
 import type { Output } from './io.js';
 
 export interface KernelsListOptions {
@@ -15,10 +11,7 @@ export interface KernelsListOptions {
 }
 
 /** What the command reads: the runner apt-cache runs through, and the cache directory. */
-export interface KernelsListContext {
-  runner: Runner;
-  cacheDir: string;
-}
+export type KernelsListContext = KernelsContext;
 
 const yes = (b: boolean): string => (b ? 'yes' : '-');
 
@@ -34,16 +27,15 @@ export const kernelsTable = (rows: readonly CatalogRow[]): string => {
 export const kernelsListCommand = async (
   opts: KernelsListOptions,
   io: Output,
-  ctx: KernelsListContext = { runner: execaRunner(), cacheDir: defaultCacheDir() },
+  ctx: KernelsListContext = defaultKernelsContext(),
 ): Promise<number> => {
-  const offered = await offeredKernels(ctx);
-  const rows = kernelCatalog(offered, cachedKernels(ctx.cacheDir), opts.all);
+  const { rows, offeredAny } = await kernelRows(ctx, opts.all);
   if (opts.json) {
     io.out(`${JSON.stringify({ cacheDir: ctx.cacheDir, kernels: rows }, null, 2)}\n`);
     return 0;
   }
   io.out(`${kernelsTable(rows)}\n`);
-  if (offered.length === 0) io.err('the package lists offer no kernel image (run `apt-get update`; Debian and Ubuntu lists are read)\n');
+  if (!offeredAny) io.err('the package lists offer no kernel image (run `apt-get update`; Debian and Ubuntu lists are read)\n');
   io.err(`cache: ${ctx.cacheDir}; \`lab run --kernel RELEASE\` fetches one${opts.all ? '' : '; --all adds the cloud, rt and lowlatency flavours'}\n`);
   return 0;
 };

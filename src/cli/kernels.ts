@@ -12,7 +12,7 @@ import { kernelTable } from '../report/kernels.js';
 import { packageRoot, type Output } from './io.js';
 import { reportContext, writeReports } from './reports.js';
 import { freshOutTree } from '../backends/out-tree.js';
-import type { RunOptions } from './run.js';
+import type { RunOptions } from './run-options.js';
 
 type RunCommand = (opts: RunOptions, io: Output) => Promise<number>;
 

@@ -1,5 +1,5 @@
 // Finding labs by id, and describing them: shared by up, exec, shell, list, down and clean.
-import { defaultStateDir, findLab, livenessOf, namespaceInode, readStates, type Liveness, type RunState, type StateEntry } from '../backends/state.js';
+import { findLab, livenessOf, namespaceIdentity, readLabs, type Liveness, type RunState, type StateEntry } from '../session/index.js';
 import { UsageError } from '../errors.js';
 
 /** A lab as `lab list` shows it. */
@@ -49,8 +49,8 @@ const known = (entries: readonly StateEntry[]): string =>
   entries.length ? `labs: ${entries.map((e) => e.state.runId).join(', ')} (see lab list)` : 'there are no labs (lab up FILE makes one)';
 
 /** The lab named `id` (or a unique prefix of its id); a usage error naming the labs otherwise. */
-export const resolveLab = (id: string, dir: string = defaultStateDir()): StateEntry => {
-  const entries = readStates(dir);
+export const resolveLab = (id: string, dir?: string): StateEntry => {
+  const entries = readLabs(dir);
   const found = findLab(entries, id);
   if (found === undefined) throw new UsageError(`no lab ${JSON.stringify(id)}; ${known(entries)}`);
   if (Array.isArray(found)) {
@@ -71,7 +71,7 @@ export const nodeNamespace = (entry: StateEntry, node: string): string => {
     throw new UsageError(`lab ${s.runId} has no node ${JSON.stringify(node)}; its nodes: ${s.lab.nodes.map((n) => n.node).join(', ')}`);
   }
   const created = s.namespaceInodes?.[entryNode.netns];
-  const now = namespaceInode(entryNode.netns);
+  const now = namespaceIdentity(entryNode.netns);
   if (now === undefined || (created !== undefined && created !== now)) {
     throw new UsageError(`the namespace ${entryNode.netns} of node ${node} is gone; \`lab down ${s.runId}\` removes the rest`);
   }

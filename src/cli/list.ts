@@ -1,4 +1,4 @@
-import { defaultStateDir, isOwnerAlive, readStates } from '../backends/state.js';
+import { isOwnerAlive, readLabs } from '../session/index.js';
 import { formatAge, summarize, type LabSummary } from './labs.js';
 import type { Output } from './io.js';
 
@@ -28,7 +28,7 @@ export const listTable = (labs: readonly LabSummary[]): string => {
  * progress; a kept lab that is up has none ("kept").
  */
 export const listCommand = (format: ListFormat, io: Output, now: number = Date.now()): number => {
-  const labs = readStates(defaultStateDir()).map((e) => summarize(e, now, isOwnerAlive));
+  const labs = readLabs().map((e) => summarize(e, now, isOwnerAlive));
   labs.sort((a, b) => b.ageMs - a.ageMs);
   io.out(format === 'json' ? `${JSON.stringify({ labs }, null, 2)}\n` : listTable(labs));
   return 0;

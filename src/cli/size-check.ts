@@ -7,7 +7,7 @@
 // estimate uses the larger figure: a lab that size thrashes, and an estimate that is too low is
 // the one that takes the machine down.
 import type { Scenario } from '../types/scenario.js';
-import type { HostLimits } from '../backends/host-limits.js';
+import type { HostLimits } from '../session/index.js';
 
 export const MB = 1024 * 1024;
 

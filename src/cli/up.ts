@@ -1,16 +1,12 @@
-import { hostRequirements, requireAll } from '../backends/capabilities.js';
-import { HostBackend } from '../backends/host.js';
-import { guardedRunner, SIGNAL_EXIT, type GuardedRunner } from '../backends/interrupt.js';
-import { execaRunner } from '../backends/runner.js';
-import { defaultStateDir, StateFile } from '../backends/state.js';
-import { teardownRecorded } from '../backends/teardown.js';
 import { UsageError } from '../errors.js';
 import type { Scenario } from '../types/scenario.js';
 import { planCase } from '../plan/plan.js';
 import type { CasePlan } from '../types/plan.js';
 import { appliedLines } from '../report/applied.js';
+import { requireHost, withLab } from '../session/index.js';
+import { exitOnSecondSignal } from './exit-codes.js';
 import type { Output } from './io.js';
-import { finishInterrupted, loadAll, trapRunSignals } from './run.js';
+import { loadAll } from './load.js';
 
 export interface UpOptions {
   file: string;
@@ -79,47 +75,18 @@ export const upCommand = async (opts: UpOptions, io: Output): Promise<number> =>
   const [scenario] = await loadAll([opts.file]);
   if (!scenario) throw new UsageError('name a scenario file');
   const caseIndex = pickCase(scenario, opts.case);
-  requireAll(await hostRequirements(execaRunner()));
+  await requireHost();
 
-  const lab: { state?: StateFile; runner?: GuardedRunner } = {};
-  const trap = trapRunSignals(lab, io);
-  try {
-    const runner = (lab.runner = guardedRunner(execaRunner(), trap.signal));
-    const state = (lab.state = StateFile.create(defaultStateDir(), {
-      pid: process.pid,
-      scenarios: [scenario.file],
-      kind: 'kept',
-      status: 'building',
-    }));
+  // Recorded as kept from the start, 'building' until it is up (lab list shows it so).
+  const session = { scenarios: [scenario.file], kind: 'kept' as const, status: 'building' as const, say: (text: string) => io.err(text), exit: exitOnSecondSignal };
+  return withLab(session, async ({ backend, state, keep }) => {
     const plan = planCase(scenario, caseIndex, state.prefix);
-    const backend = new HostBackend(runner, state);
-    try {
-      // A kept lab is the topology only: the namespace agents would keep lab up from exiting.
-      await backend.detach(await backend.up(plan));
-    } catch (err) {
-      // up() has taken down what it built; whatever is still recorded goes too.
-      if (trap.caught) {
-        await finishInterrupted(state, runner, io);
-        return SIGNAL_EXIT[trap.caught] ?? 1;
-      }
-      await teardownRecorded(state, { runner });
-      if (!state.ownsAnything) state.close();
-      throw err;
-    }
-    if (trap.caught) {
-      await finishInterrupted(state, runner, io);
-      return SIGNAL_EXIT[trap.caught] ?? 1;
-    }
-    state.keep({
-      scenario: scenario.name,
-      file: scenario.file,
-      case: plan.case.name,
-      caseIndex,
-      nodes: plan.namespaces,
-    });
+    // A kept lab is the topology only: the namespace agents would keep lab up from exiting.
+    // When up() fails it has taken down what it built; withLab removes whatever is still recorded.
+    await backend.detach(await backend.up(plan));
+    // Interrupted while it built: withLab tears it down instead.
+    if (!keep({ scenario: scenario.name, file: scenario.file, case: plan.case.name, caseIndex, nodes: plan.namespaces })) return 1;
     io.out(opts.quiet ? `${state.runId}\n` : describeUp(state.runId, scenario, plan));
     return 0;
-  } finally {
-    trap.release();
-  }
+  });
 };

@@ -2,11 +2,8 @@
 // namespace, nft rulesets parsed there with `nft -c`. Root only: without it they are skipped and
 // the output says so. The scratch namespace carries a prefix of its own and is recorded in a state
 // file like a run's, so `lab clean` finds it if validate is killed.
-import { randomBytes } from 'node:crypto';
 import type { ScenarioProblem } from '../errors.js';
-import { removeNamespace } from '../backends/host.js';
-import type { Runner } from '../backends/runner.js';
-import { defaultStateDir, StateFile } from '../backends/state.js';
+import { withScratchNamespace, type Runner } from '../session/index.js';
 import { formatPath } from '../model/source.js';
 import { scratchKey, type KernelCheckItem } from '../model/kernel-checks.js';
 
@@ -40,14 +37,8 @@ export const nftComplaint = (stderr: string, firstLine: number | undefined): str
 export const kernelProblems = async (runner: Runner, items: readonly { file: string; item: KernelCheckItem }[]): Promise<KernelVerdict> => {
   if (items.length === 0) return { problems: [] };
   if (process.getuid?.() !== 0) return { skipped: 'sysctl keys and nft rulesets were not checked against the kernel (that needs root: a scratch namespace)' };
-  const state = StateFile.create(defaultStateDir(), { pid: process.pid, scenarios: [...new Set(items.map((i) => i.file))] }, (id) => `lab-${id}`);
-  const scratch = `${state.prefix}-validate-${randomBytes(2).toString('hex')}`;
-  state.own(scratch);
-  const problems: ScenarioProblem[] = [];
-  try {
-    const add = await runner.run({ argv: ['ip', 'netns', 'add', scratch] });
-    if (add.exitCode !== 0) return { skipped: `no scratch namespace (${add.stderr.trim()}): sysctl keys and nft rulesets were not checked` };
-    state.created(scratch);
+  const checked = await withScratchNamespace(runner, [...new Set(items.map((i) => i.file))], async (scratch) => {
+    const problems: ScenarioProblem[] = [];
     const sysctls = items.filter((i): i is { file: string; item: Extract<KernelCheckItem, { kind: 'sysctl' }> } => i.item.kind === 'sysctl');
     if (sysctls.length) {
       // Every setting written, in file order, in one sysctl: it goes on past a refusal and names each.
@@ -64,10 +55,8 @@ export const kernelProblems = async (runner: Runner, items: readonly { file: str
       if (r.exitCode === 0) continue;
       problems.push(problem(file, item, `nft rejects the ruleset: ${nftComplaint(r.stderr, item.firstLine)}`));
     }
-  } finally {
-    await removeNamespace(runner, scratch).catch(() => undefined);
-    state.release(scratch);
-    state.close();
-  }
-  return { problems };
+    return problems;
+  });
+  if ('unavailable' in checked) return { skipped: `no scratch namespace (${checked.unavailable}): sysctl keys and nft rulesets were not checked` };
+  return { problems: checked.value };
 };

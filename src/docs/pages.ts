@@ -7,7 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
-import { EXIT, main } from '../cli/main.js';
+import { EXIT } from '../cli/exit-codes.js';
+import { main } from '../cli/main.js';
 import { DEFAULT_SCENARIO, packageRoot } from '../cli/io.js';
 import { FORMATS } from '../cli/reports.js';
 import { SIGNAL_EXIT } from '../backends/interrupt.js';
@@ -141,7 +142,7 @@ export const flagsIn = (helpText: string): string[] =>
 export const cliPage = async (): Promise<Page> => {
   const commands = await allCommands();
   const text = [
-    GENERATED('the yargs definitions in src/cli/main.ts (each section is `lab … --help`)'),
+    GENERATED('the yargs definitions in src/cli/commands/ (each section is `lab … --help`)'),
     '# Command line',
     '',
     '| command | what it does | options |',
@@ -241,7 +242,7 @@ export const environmentPage = (): Page => {
 
 export const exitCodesPage = (): Page => {
   const text = [
-    GENERATED('EXIT in src/cli/main.ts and SIGNAL_EXIT in src/backends/interrupt.ts'),
+    GENERATED('EXIT in src/cli/exit-codes.ts and SIGNAL_EXIT in src/backends/interrupt.ts'),
     '# Exit codes',
     '',
     '| code | name | meaning |',

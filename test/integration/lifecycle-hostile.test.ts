@@ -70,5 +70,5 @@ t.test('--debug adds the stack trace', { skip: needsRoot }, async (t) => {
   t.equal(debug.exitCode, 2);
   t.notMatch(String(plain.stderr), /^\s+at /m);
   t.match(String(debug.stderr), /debug\.yaml:2:8: nodes: must be a mapping/);
-  t.match(String(debug.stderr), /^\s+at .*\(file:.*dist\/cli\/run\.js:\d+:\d+\)/m, 'the stack shows where');
+  t.match(String(debug.stderr), /^\s+at .*\(file:.*dist\/cli\/load\.js:\d+:\d+\)/m, 'the stack shows where');
 });

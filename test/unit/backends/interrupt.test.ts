@@ -3,7 +3,7 @@ import t from 'tap';
 import { HostBackend } from '../../../src/backends/host.js';
 import { confinedTo, guardedRunner, INTERRUPTED, isTeardownCommand } from '../../../src/backends/interrupt.js';
 import { StateFile } from '../../../src/backends/state.js';
-import { finishInterrupted } from '../../../src/cli/run.js';
+import { finishInterrupted } from '../../../src/session/index.js';
 import { planCase } from '../../../src/plan/plan.js';
 import { seedScenario } from '../fixtures.js';
 import { FakeHost } from './fake-host.js';
@@ -84,7 +84,7 @@ t.test('a namespace being created when the signal arrives is waited for and remo
   stop.abort();
   // What the old handler did at this instant: delete what is recorded. The adds were still running.
   await t.rejects(building, /interrupted/, 'the case stops instead of building on');
-  await finishInterrupted(state, runner, quiet);
+  await finishInterrupted(state, runner, quiet.err);
   t.same([...host.namespaces], [], 'the namespaces created after the signal are gone too');
   t.same(readdirSync(dir).filter((f) => f.endsWith('.json')), [], 'and the state file with it');
   const adds = host.log.filter((a) => a[1] === 'netns' && a[2] === 'add');

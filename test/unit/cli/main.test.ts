@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { exitCodeFor, main } from '../../../src/cli/main.js';
-import { CapabilityError, CommandError, ScenarioError, UsageError } from '../../../src/errors.js';
+import { exitCodeFor } from '../../../src/cli/exit-codes.js';
+import { main } from '../../../src/cli/main.js';
+import { CapabilityError, CommandError, Interrupted, ScenarioError, UsageError } from '../../../src/errors.js';
 import { tempDir } from '../../tmp.js';
 
 const capture = () => {
@@ -16,6 +17,9 @@ t.test('errors map to the contract exit codes', async (t) => {
   t.equal(exitCodeFor(new UsageError('x')), 2);
   t.equal(exitCodeFor(new CapabilityError('root', 'no', 'sudo')), 3);
   t.equal(exitCodeFor(new CommandError(['ip'], 1, 'boom')), 1);
+  t.equal(exitCodeFor(new Interrupted('SIGINT')), 130, 'an interrupted lab: 128+signal');
+  t.equal(exitCodeFor(new Interrupted('SIGTERM')), 143);
+  t.equal(exitCodeFor(new Interrupted('SIGHUP')), 129);
 });
 
 t.test('recipe show prints the commands for a real host', async (t) => {

@@ -1,6 +1,7 @@
 // Issue 15, point 8: the small things that cost a new user time, each with the message it gives.
 import t from 'tap';
-import { main, withExecSeparator } from '../../../src/cli/main.js';
+import { main } from '../../../src/cli/main.js';
+import { withExecSeparator } from '../../../src/cli/commands/exec.js';
 import { tempDir } from '../../tmp.js';
 
 const capture = () => {

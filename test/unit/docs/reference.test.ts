@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { z } from 'zod';
-import { EXIT } from '../../../src/cli/main.js';
+import { EXIT } from '../../../src/cli/exit-codes.js';
 import { allPages, scenarioPage } from '../../../src/docs/pages.js';
 import { CAUSE_MEANINGS, ENV_VARS, EXIT_MEANINGS } from '../../../src/docs/vocabulary.js';
 import { scenarioJsonSchema } from '../../../src/recipes/scenario.js';
@@ -64,7 +64,9 @@ t.test('every key of the scenario schema, and of each recipe, is in the referenc
 /** The options src/cli defines with yargs: `.option('NAME'` and `alias: 'X'`. */
 const cliOptions = (): string[] => {
   const dir = join(ROOT, 'src', 'cli');
-  const src = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+  // One module per verb under src/cli/commands/.
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  const src = files.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
   return [...new Set([...src.matchAll(/\.option\(\s*'([a-z][\w-]*)'/g)].map((m) => m[1]!))];
 };
 

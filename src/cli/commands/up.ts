@@ -1,0 +1,14 @@
+// `lab up FILE`: one case's topology, built and kept.
+import { upCommand } from '../up.js';
+import { labCommand } from './command.js';
+
+export const up = labCommand({
+  command: 'up <file>',
+  describe: "build one case's topology and keep it (its recipe and sysctls applied); prints the lab id",
+  builder: (y) =>
+    y
+      .positional('file', { type: 'string', demandOption: true, describe: 'scenario file' })
+      .option('case', { type: 'string', describe: 'the case to build (default: the first)' })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print only the lab id' }),
+  handler: (a, io) => upCommand({ file: a.file, case: a.case, quiet: a.quiet }, io),
+});

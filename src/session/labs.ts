@@ -1,0 +1,74 @@
+// Labs by their state files, for the commands that work on labs other than their own (lab list,
+// down, clean, exec, shell): reading them, telling live from kept from dead, and taking one over
+// to tear it down. The state file format and the teardown stay in backends/.
+import { guardedRunner } from '../backends/interrupt.js';
+import { execaRunner, type Runner } from '../backends/runner.js';
+import {
+  defaultStateDir, findLab, isOwnerAlive, livenessOf, namespaceInode, readStates, StateFile,
+  type Liveness, type RunState, type StateEntry,
+} from '../backends/state.js';
+import { teardownRecorded, type TeardownReport } from '../backends/teardown.js';
+
+export type { Liveness, RunState, StateEntry, TeardownReport };
+/** Pure functions of a state file's contents (and of whether its owner process lives). */
+export { findLab, isOwnerAlive, livenessOf };
+
+/** Every lab with a state file in `dir` (the default: LAB_STATE_DIR or /run/netns-lab). */
+export const readLabs = (dir: string = defaultStateDir()): StateEntry[] => readStates(dir);
+
+/** "dev:inode" of a namespace's handle, undefined when there is no namespace of that name. */
+export const namespaceIdentity = (netns: string): string | undefined => namespaceInode(netns);
+
+/** Paths that another lab that is alive or kept records too: shared, so left in place. */
+export const sharedWithOthers = (runId: string, dir: string = defaultStateDir()) => (path: string): boolean =>
+  readStates(dir).some(
+    ({ state: o }) =>
+      o.runId !== runId &&
+      livenessOf(o, isOwnerAlive) !== 'dead' &&
+      [...(o.mounts ?? []).map((m) => m.target), ...(o.tracefs ?? []).map((t) => t.path)].includes(path),
+  );
+
+export interface LabTeardown {
+  report: TeardownReport;
+  /** Something could not be removed: it stays recorded in the state file at `path`. */
+  remains: boolean;
+  path: string;
+}
+
+export interface TeardownOptions {
+  /** The state directory whose other labs may share a mount or tracefs path (default: the lab's). */
+  dir?: string;
+  /**
+   * Called on SIGINT/SIGTERM/SIGHUP while the teardown runs, which finishes first (half a lab
+   * is worse than the second it takes); without it signals act as usual.
+   */
+  holdSignals?: (sig: NodeJS.Signals) => void;
+  runner?: Runner;
+}
+
+/**
+ * Takes the lab over (this process becomes its owner, status tearing-down, so a concurrent
+ * `lab down` or `lab clean` leaves it be), removes what its state file records (only the very
+ * namespaces and processes it made; mounts and tracefs paths another live lab records stay), and
+ * removes the state file when nothing remains.
+ */
+export const tearDownLab = async (entry: StateEntry, opts: TeardownOptions = {}): Promise<LabTeardown> => {
+  const hold = opts.holdSignals;
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const owned = StateFile.adopt(entry.path, entry.state, 'tearing-down');
+  if (hold) for (const sig of signals) process.on(sig, hold);
+  try {
+    const report = await teardownRecorded(owned, {
+      runner: guardedRunner(opts.runner ?? execaRunner(), new AbortController().signal),
+      sharedElsewhere: sharedWithOthers(entry.state.runId, opts.dir ?? defaultStateDir()),
+    });
+    const remains = owned.ownsAnything;
+    if (!remains) owned.close();
+    return { report, remains, path: owned.path };
+  } finally {
+    if (hold) for (const sig of signals) process.off(sig, hold);
+  }
+};
+
+/** A lab none of whose namespaces exists any more: only its state file goes. */
+export const forgetLab = (entry: StateEntry): void => StateFile.adopt(entry.path, entry.state, 'tearing-down').close();
