@@ -716,12 +716,14 @@ sub serve {
   if (@args) { connect_back(@args) }
   else { print "agent\tready\n" }
   while ($requests_open || %children || %commands) {
+    # First, as it answers (and closes) commands past their deadline: a closed handle in the
+    # select set would fail it (EBADF) and end the agent.
+    my $wait = %commands ? next_wait() : undef;
+    next unless %commands || %children || $requests_open;
     my $rin = '';
     vec($rin, fileno(STDIN), 1) = 1 if $requests_open;
     vec($rin, fileno($_->{fh}), 1) = 1 for values %children;
     for my $c (values %commands) { vec($rin, fileno($_), 1) = 1 for grep { defined } @{ $c->{fh} } }
-    my $wait = %commands ? next_wait() : undef;
-    next unless %commands || %children || $requests_open;
     my $n = select(my $ready = $rin, undef, undef, $wait);
     if ($n < 0) {
       last unless $! == EINTR;

@@ -93,6 +93,9 @@ t.test('the agent runs commands with their input, exit code, stdout and stderr',
   t.match(m?.fields.stderr, /^\/nonexistent\/tool: No such file or directory\n$/, 'what a shell says, and no warning of perl\'s');
   t.same([s?.fields.exitCode, s?.fields.timedOut], [-1, true], 'a command over its timeout is killed and says so');
   t.same(e?.fields, { exitCode: 127, timedOut: false, stdout: '', stderr: 'empty argv' }, 'nothing to run');
+  // Seen failing before: the killed command's closed pipes stayed in the agent's select set, whose
+  // EBADF ended the agent at its next turn.
+  t.same((await a.answer('read', a.send('read', { paths: ['/nonexistent'] }))).fields, { contents: [''] }, 'the agent answers after a command timed out');
 });
 
 t.test('the agent reads files, unreadable ones as empty', async (t) => {
