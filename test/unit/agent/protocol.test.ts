@@ -1,7 +1,7 @@
 // The agent's protocol is one table on each side: src/agent/protocol.ts for lab, %REQUESTS and
 // %REPLIES in src/agent/agent.pl for the agent. They must be the same, field by field.
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { AGENT_PL } from '../../../src/agent/programs.js';
@@ -66,4 +66,21 @@ t.test('replies are read by the table, by field name', async (t) => {
   t.equal(replyHead('agent\tready'), undefined, 'the greeting is no reply');
   t.same(parseGreeting('agent\tready\tabc\t42'), { token: 'abc', pid: 42 });
   t.equal(parseGreeting('agent\tgone\tabc\t42'), undefined);
+});
+
+/** The protocol block of docs/agent-protocol.md, drawn from the table: OP ID FIELD…, then → ID EVENT FIELD… per reply. */
+const drawn = (requests: Record<string, readonly string[]>, replies: Record<string, Record<string, readonly string[]>>): string =>
+  Object.entries(requests)
+    .map(([op, fields]) =>
+      [[op, 'ID', ...fields].join(' '), ...Object.entries(replies[op] ?? {}).map(([event, f]) => `  → ${['ID', event, ...f].join(' ')}`)].join('\n'),
+    )
+    .join('\n');
+
+t.test('docs/agent-protocol.md shows the table as it is', async (t) => {
+  const doc = readFileSync(new URL('../../../docs/agent-protocol.md', import.meta.url), 'utf8');
+  const block = /```\n(exec ID[\s\S]*?)\n```/.exec(doc)?.[1];
+  t.equal(block, drawn(REQUESTS, REPLIES), 'the block under "Requests and replies"');
+  // The check is live: a field the document lacks is a difference.
+  t.not(block, drawn({ ...REQUESTS, reap: ['labNetns:hex', 'extra:int'] }, REPLIES));
+  for (const op of Object.keys(REQUESTS)) t.match(doc, new RegExp(`^### .*\\b${op}\\b`, 'm'), `a section on ${op}`);
 });
