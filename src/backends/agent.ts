@@ -14,7 +14,7 @@ import { decodeReply, encodeRequest, GREETING, type Operation, parseGreeting, ty
 import { socketAddress } from '../agent/sockaddr.js';
 import { type Command, type CommandResult, type LiveProcess, lineReader, type Runner } from './runner.js';
 import { timeScale } from './time-scale.js';
-import type { ProbeAttributes } from '../model/types.js';
+import type { ProbeAttributes } from '../types/scenario.js';
 import { tracing } from './trace.js';
 
 export interface ListenRequest {

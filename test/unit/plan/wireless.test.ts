@@ -10,7 +10,7 @@ import { planCase } from '../../../src/plan/plan.js';
 import { HWSIM_RADIOS } from '../../../src/agent/programs.js';
 import { channelOf, ibssBssid, hostapdConfig, supplicantConfig, AWAIT_PEERS, JOIN_RADIOS, START_STATIONS, WITH_CONFIG, wpaPsk } from '../../../src/plan/wireless.js';
 import { derivePath } from '../../../src/probes/path.js';
-import type { WirelessLink } from '../../../src/model/types.js';
+import type { WirelessLink } from '../../../src/types/scenario.js';
 
 /** A temporary directory, removed when the file's tests are done. */
 const scratch = (prefix: string): string => {
