@@ -21,7 +21,7 @@ DEB_BENCH := mininet bridge-utils
 DEB_TEST := $(DEB_RUN) $(DEB_PCAP) $(DEB_WIRELESS) $(DEB_VM) tshark cpio procps
 TAP := node_modules/.bin/tap
 
-.PHONY: all deps deps-pcap deps-wireless deps-vm deps-bench deps-test npm build run test test-unit test-integration typecheck typecheck-tests schema docs clean distclean bench
+.PHONY: all deps deps-pcap deps-wireless deps-vm deps-bench deps-test npm build run test test-unit test-integration typecheck typecheck-tests schema docs agent clean distclean bench
 
 all: build
 
@@ -91,6 +91,12 @@ test-integration: deps-test build
 
 schema: npm
 	node --import tsx src/docs/write-schema.ts
+
+# src/agent/programs.ts from the perl sources (src/agent/*.pl); test/unit/agent/programs.test.ts
+# fails when stale. A generated module, not a file read at run time: dist/, the VM's bundle and
+# the tests run from source (tsx) all get the text the same way (docs/agent-protocol.md).
+agent: npm
+	node --import tsx src/agent/write-programs.ts
 
 # docs/reference/*.md from the code (src/docs/); test/unit/docs/reference.test.ts fails when stale.
 docs: npm

@@ -1,4 +1,5 @@
-// The client side of the namespace agent (src/probes/agent.ts): one per node of a live case.
+// The client side of the namespace agent (src/agent/agent.pl; its protocol: src/agent/protocol.ts
+// and docs/agent-protocol.md): one per node of a live case.
 // Commands run through it start inside the namespace without `ip netns exec` (which unshares a
 // mount namespace and remounts /sys every time) and without a process start in lab itself; a
 // probe's receiver is a socket the agent opens; counters and sysctls are files it reads.
@@ -7,14 +8,14 @@ import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AGENT_PL, parseProcCounters, sockaddrHex } from '../probes/agent.js';
+import { parseProcCounters } from '../agent/proc-counters.js';
+import { AGENT_PL } from '../agent/programs.js';
+import { decodeReply, encodeRequest, GREETING, type Operation, parseGreeting, type Reply, type ReplyEvent, type RequestFields, replyHead } from '../agent/protocol.js';
+import { socketAddress } from '../agent/sockaddr.js';
 import { type Command, type CommandResult, type LiveProcess, lineReader, type Runner } from './runner.js';
 import { timeScale } from './time-scale.js';
 import type { ProbeAttributes } from '../types/scenario.js';
 import { tracing } from './trace.js';
-
-const hex = (s: string): string => Buffer.from(s, 'utf8').toString('hex');
-const unhex = (s: string | undefined): string => Buffer.from(s ?? '', 'hex').toString('utf8');
 
 export interface ListenRequest {
   kind: 'udp' | 'tcp';
@@ -74,7 +75,7 @@ export class NamespaceAgent {
    * `runner` (forked by the perl process, not by Node: a spawn costs Node's thread about 2.5 ms
    * of CPU, docs/design/performance.md; two per case), which lasts as long as the agent; the agent connects back to lab's unix socket.
    * The perl process does the `ip netns exec` itself and forks a copy of itself for the agent
-   * (src/probes/agent.ts); plainRunner runs the command as it reads.
+   * (become_agent in src/agent/agent.pl); plainRunner runs the command as it reads.
    */
   static async start(runner: Runner, netns: string, lifetimeMs: number): Promise<NamespaceAgent> {
     const hub = await agentHub();
@@ -113,7 +114,7 @@ export class NamespaceAgent {
   private static async launch(runner: Runner, argv: string[], netns: string, lifetimeMs: number): Promise<NamespaceAgent> {
     const proc = runner.start({ argv, interactive: true, timeoutMs: lifetimeMs });
     const timer = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), agentReadyMs()).unref());
-    const ready = await Promise.race([proc.waitForLine((l) => l === 'agent\tready'), timer]);
+    const ready = await Promise.race([proc.waitForLine((l) => l === GREETING), timer]);
     if (ready === undefined || !proc.write) {
       proc.kill();
       const r = await proc.done;
@@ -129,48 +130,58 @@ export class NamespaceAgent {
     this.proc.ref?.(on);
   }
 
-  private request(op: string, fields: readonly (string | number)[] = []): number {
+  private request<O extends Operation>(op: O, fields: RequestFields<O>): number {
     const id = this.nextId++;
-    this.proc.write?.(`${[op, id, ...fields].join('\t')}\n`);
+    this.proc.write?.(encodeRequest(op, id, fields));
     return id;
   }
 
-  /** The next answer of request `id` whose event passes `test`: its fields after the id. */
-  private answer(id: number, test: (event: string) => boolean = () => true): Promise<string[] | undefined> {
+  /**
+   * The next reply to request `id` (operation `op`) with one of `events` (any of op's when none
+   * are named), decoded by the protocol table; undefined when the agent ended first.
+   */
+  private answer<O extends Operation, E extends ReplyEvent<O>>(op: O, id: number, events?: readonly E[]): Promise<Extract<Reply<O>, { event: E }> | undefined> {
     return this.proc
-      .waitForLine((l) => l.startsWith(`${id}\t`) && test(l.split('\t')[1] ?? ''))
-      .then((l) => l?.split('\t').slice(1));
+      .waitForLine((l) => {
+        const head = replyHead(l);
+        return head?.id === id && (!events || (events as readonly string[]).includes(head.event));
+      })
+      .then((l) => (l === undefined ? undefined : (decodeReply(op, l) as Extract<Reply<O>, { event: E }> | undefined)));
   }
 
   /** Runs a command inside the namespace, like Runner.run. */
   async run(cmd: Command): Promise<CommandResult> {
     const started = performance.now();
-    const id = this.request('exec', [cmd.timeoutMs ?? 10_000, hex(cmd.input ?? ''), ...cmd.argv.map(hex)]);
-    const a = await this.answer(id);
-    if (TRACE && this.netns !== '(lab)') process.stderr.write(`[trace] agent ${this.netns} +${(performance.now() - started).toFixed(1)} ms exit ${a?.[1]}: ${cmd.argv.join(' ')}\n`);
+    const id = this.request('exec', { timeoutMs: cmd.timeoutMs ?? 10_000, input: cmd.input ?? '', argv: [...cmd.argv] });
+    const a = (await this.answer('exec', id))?.fields;
+    if (TRACE && this.netns !== '(lab)') process.stderr.write(`[trace] agent ${this.netns} +${(performance.now() - started).toFixed(1)} ms exit ${a?.exitCode}: ${cmd.argv.join(' ')}\n`);
     return {
       argv: cmd.argv,
-      exitCode: a ? Number(a[1]) : -1,
-      stdout: unhex(a?.[3]),
-      stderr: a ? unhex(a[4]) : 'the namespace agent ended',
+      exitCode: a ? a.exitCode : -1,
+      stdout: a?.stdout ?? '',
+      stderr: a ? a.stderr : 'the namespace agent ended',
       durationMs: performance.now() - started,
-      timedOut: a?.[2] === '1',
+      timedOut: a?.timedOut ?? false,
     };
   }
 
   listen(req: ListenRequest): Listening {
-    const id = this.request('listen', [req.kind, req.family, sockaddrHex(req.family, req.address, req.port), hex(req.marker), req.timeoutMs]);
-    const ready = this.answer(id, (e) => e === 'ready' || e === 'error').then((a) =>
-      a?.[0] === 'ready' ? (true as const) : { error: a ? unhex(a[1]) : 'the namespace agent ended' },
+    const id = this.request('listen', {
+      kind: req.kind,
+      family: req.family,
+      address: socketAddress(req.family, req.address, req.port),
+      marker: req.marker,
+      timeoutMs: req.timeoutMs,
+    });
+    const ended = 'the namespace agent ended';
+    const ready = this.answer('listen', id, ['ready', 'error']).then((a) =>
+      a?.event === 'ready' ? (true as const) : { error: a ? a.fields.message : ended },
     );
-    const result = this.answer(id, (e) => e === 'result' || e === 'error').then((a) =>
-      a?.[0] === 'result' ? { received: a[1] === '1' } : { received: false, error: a ? unhex(a[1]) : 'the namespace agent ended' },
+    const result = this.answer('listen', id, ['result', 'error']).then((a) =>
+      a?.event === 'result' ? { received: a.fields.received } : { received: false, error: a ? a.fields.message : ended },
     );
-    return { ready, result, close: () => this.closeListener(id) };
-  }
-
-  private closeListener(id: number): void {
-    this.proc.write?.(`close\t${id}\n`);
+    // close carries the listener's own id: it is answered by the listener's `result`.
+    return { ready, result, close: () => void this.proc.write?.(encodeRequest('close', id, {})) };
   }
 
   /**
@@ -184,37 +195,33 @@ export class NamespaceAgent {
     const started = performance.now();
     const kind = req.kind ?? 'udp';
     const { tos, mark, uid, flowlabel, sport } = req.attributes ?? {};
-    const attrs = Object.entries({ tos, mark, uid, flowlabel, echo: req.echo })
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',');
-    const id = this.request('send', [
-      req.family,
-      sockaddrHex(req.family, req.from, kind === 'icmp' ? 0 : sport ?? 0),
-      sockaddrHex(req.family, req.to, kind === 'icmp' ? 0 : req.port, flowlabel),
-      hex(req.dev ?? ''),
-      hex(req.payload),
+    const id = this.request('send', {
+      family: req.family,
+      // sport and the flow label travel in the socket addresses.
+      from: socketAddress(req.family, req.from, kind === 'icmp' ? 0 : sport ?? 0),
+      to: socketAddress(req.family, req.to, kind === 'icmp' ? 0 : req.port, flowlabel),
+      dev: req.dev ?? '',
+      payload: req.payload,
       kind,
-      Math.round(req.timeoutMs ?? 1000),
-      attrs,
-    ]);
-    const sent = this.answer(id, (e) => e === 'sent' || e === 'error').then((a) => {
+      timeoutMs: req.timeoutMs ?? 1000,
+      attributes: { tos, mark, uid, flowlabel, echo: req.echo },
+    });
+    const sent = this.answer('send', id, ['sent', 'error']).then((a) => {
       if (TRACE) process.stderr.write(`[trace] agent ${this.netns} +${(performance.now() - started).toFixed(1)} ms: send ${kind} ${req.from} → ${req.to}:${req.port}\n`);
       if (!a) return { error: 'the namespace agent ended' };
-      const error = unhex(a[1]);
+      const error = a.event === 'sent' ? a.fields.error : a.fields.message;
       return error ? { error } : {};
     });
     const replied = kind !== 'icmp'
       ? Promise.resolve(false)
-      : sent.then((s) => (s.error ? false : this.answer(id, (e) => e === 'result').then((a) => a?.[1] === '1')));
+      : sent.then((s) => (s.error ? false : this.answer('send', id, ['result']).then((a) => a?.fields.replied ?? false)));
     return { sent, replied };
   }
 
   /** The contents of files inside the namespace's view (/proc/net, /proc/sys/net); '' when unreadable. */
   async read(paths: readonly string[]): Promise<string[]> {
-    const id = this.request('read', paths.map(hex));
-    const a = await this.answer(id);
-    return paths.map((_, i) => unhex(a?.[i + 1]));
+    const a = await this.answer('read', this.request('read', { paths: [...paths] }));
+    return paths.map((_, i) => a?.fields.contents[i] ?? '');
   }
 
   /**
@@ -223,18 +230,15 @@ export class NamespaceAgent {
    * not read its own namespace).
    */
   async reap(): Promise<number | undefined> {
-    // lab's own namespace, where the agent refuses (src/probes/agent.ts).
-    const own = readlinkSync('/proc/self/ns/net');
-    const a = await this.answer(this.request('reap', [hex(own)]));
-    const n = Number(a?.[1]);
-    return a && n >= 0 ? n : undefined;
+    // lab's own namespace, where the agent refuses (reap_namespace in src/agent/agent.pl).
+    const a = await this.answer('reap', this.request('reap', { labNetns: readlinkSync('/proc/self/ns/net') }));
+    return a && a.fields.killed >= 0 ? a.fields.killed : undefined;
   }
 
   /** Writes each file in one write(2); per file, the kernel's complaint or '' when it took it. */
   async write(files: readonly { path: string; value: string }[]): Promise<string[]> {
-    const id = this.request('write', files.flatMap((f) => [hex(f.path), hex(f.value)]));
-    const a = await this.answer(id);
-    return files.map((_, i) => (a ? unhex(a[i + 1]) : 'the namespace agent ended'));
+    const a = await this.answer('write', this.request('write', { files: files.flatMap((f) => [f.path, f.value]) }));
+    return files.map((_, i) => (a ? a.fields.errors[i] ?? '' : 'the namespace agent ended'));
   }
 
   /**
@@ -322,11 +326,11 @@ const openHub = async (): Promise<AgentHub> => {
       const nl = text.indexOf('\n');
       if (nl < 0) return;
       socket.off('data', greet);
-      const [word, ready, token = '', pid] = text.slice(0, nl).split('\t');
-      const deliver = waiting.get(token);
-      if (word !== 'agent' || ready !== 'ready' || !deliver) return void socket.destroy();
-      waiting.delete(token);
-      deliver({ socket, pid: Number(pid), rest: text.slice(nl + 1) });
+      const greeting = parseGreeting(text.slice(0, nl));
+      const deliver = greeting && waiting.get(greeting.token);
+      if (!greeting || !deliver) return void socket.destroy();
+      waiting.delete(greeting.token);
+      deliver({ socket, pid: greeting.pid, rest: text.slice(nl + 1) });
     };
     socket.on('data', greet);
     socket.on('error', () => undefined);

@@ -9,51 +9,14 @@
 // with the namespace it is in. All radios of a link are created from the namespace of its first
 // radio's node, given an interface, then moved (nl80211's SET_WIPHY_NETNS, which takes the interface
 // along). iw cannot create hwsim radios and Node cannot open netlink sockets, hence the small perl
-// program (perl-base is Essential in Debian).
+// program src/agent/hwsim.pl (perl-base is Essential in Debian): `perl -e HWSIM_RADIOS PHY DEV
+// IFTYPE NETNS…`, one process for all radios of a link (under TCG every process start costs
+// 0.2-1 s, and the perl, iw and ip netns exec per radio were most of a wireless case's setup).
 import { createHash, pbkdf2Sync } from 'node:crypto';
+import { HWSIM_RADIOS } from '../agent/programs.js';
 import { formatRef } from '../model/refs.js';
 import type { Scenario, WirelessLink } from '../types/scenario.js';
 import type { Op, Topology, TopologyDevice, MediumMonitor } from '../types/plan.js';
-
-/**
- * perl -e HWSIM_RADIOS PHY DEV TYPE NETNS [PHY DEV TYPE NETNS]…: for each quadruple, a radio named
- * PHY in the caller's namespace (HWSIM_CMD_NEW_RADIO, no interfaces), an interface DEV of nl80211
- * type TYPE on it, and the radio with its interface moved into /run/netns/NETNS unless NETNS is
- * empty. One process for all radios of a link: under TCG every process start costs 0.2-1 s, and
- * the perl, iw and ip netns exec per radio were most of a wireless case's setup.
- */
-export const HWSIM_RADIOS = String.raw`use strict;
-my $seq = 0;
-socket(my $s, 16, 3, 16) or die "netlink socket: $!\n";
-sub attr { my ($t, $d) = @_; my $l = 4 + length $d; pack('SS', $l, $t) . $d . ("\0" x ((4 - $l % 4) % 4)) }
-sub msg { my ($type, $cmd, $attrs) = @_; my $body = pack('CCS', $cmd, 1, 0) . $attrs;
-  pack('LSSLL', 16 + length $body, $type, 5, ++$seq, 0) . $body }
-sub talk { my ($m) = @_; send($s, $m, 0) or die "netlink send: $!\n"; my @r;
-  while (1) { my $buf; defined recv($s, $buf, 1 << 20, 0) or die "netlink recv: $!\n";
-    while (length $buf >= 16) { my ($len, $type) = unpack('LS', $buf); my $p = substr($buf, 0, $len); $buf = substr($buf, ($len + 3) & ~3);
-      return (unpack('l', substr($p, 16, 4)), @r) if $type == 2; push @r, $p; } } }
-sub family { my ($err, @r) = talk(msg(0x10, 3, attr(2, "$_[0]\0"))); return undef if $err || !@r;
-  my ($fam, $a) = (undef, substr($r[0], 20));
-  while (length $a >= 4) { my ($l, $t) = unpack('SS', $a); $fam = unpack('S', substr($a, 4, 2)) if $t == 1; $a = substr($a, ($l + 3) & ~3); }
-  return $fam }
-my $hwsim = family('MAC80211_HWSIM');
-die "this kernel has no MAC80211_HWSIM netlink family (mac80211_hwsim is not loaded)\n" unless defined $hwsim;
-my $nl80211 = family('nl80211');
-die "this kernel has no nl80211 netlink family (cfg80211)\n" unless defined $nl80211;
-while (@ARGV >= 4) {
-  my ($phy, $dev, $type, $netns) = splice(@ARGV, 0, 4);
-  my ($err) = talk(msg($hwsim, 4, attr(17, "$phy\0") . attr(18, '')));
-  die "HWSIM_CMD_NEW_RADIO $phy failed: error $err\n" if $err < 0;
-  open(my $f, '<', "/sys/class/ieee80211/$phy/index") or die "radio $phy has no wiphy index: $!\n";
-  my $wiphy = <$f>; close $f; chomp $wiphy;
-  ($err) = talk(msg($nl80211, 7, attr(1, pack('L', $wiphy)) . attr(4, "$dev\0") . attr(5, pack('L', $type))));
-  die "interface $dev on radio $phy: error $err\n" if $err;
-  next if $netns eq '';
-  open(my $ns, '<', "/run/netns/$netns") or die "namespace $netns: $!\n";
-  ($err) = talk(msg($nl80211, 49, attr(1, pack('L', $wiphy)) . attr(219, pack('L', fileno $ns))));
-  die "moving radio $phy into $netns: error $err\n" if $err;
-}
-`;
 
 /**
  * Shell functions the join scripts share: `await KIND WANT DEV…` waits until every DEV has WANT

@@ -24,7 +24,7 @@ export const hostPort = (address: string, port: number): string =>
 
 /**
  * The sending command of a probe when its node's agent cannot send it (a link-local source, whose
- * scope id sockaddrHex does not carry): socat for udp and tcp, ping for icmp. Sends `marker` once.
+ * scope id socketAddress (src/agent/sockaddr.ts) does not carry): socat for udp and tcp, ping for icmp. Sends `marker` once.
  * The socket attributes socat cannot set before it sends (a mark, a flow label) are left out.
  */
 export const senderArgv = (pp: ProbePlan): string[] => {
@@ -126,7 +126,7 @@ export const runProbe = async (
   let delivered = false;
   let answered: boolean | undefined;
   const senderAgent = live.agents.get(probe.from.node);
-  // A link-local source needs a scope id that sockaddrHex does not carry: socat or ping sends that one.
+  // A link-local source needs a scope id that socketAddress does not carry: socat or ping sends that one.
   if (ready && senderAgent && !/^fe80:|%/i.test(probe.from.address)) {
     // The agent sends it, every kind: a socket with the probe's attributes, no process start, and
     // the kernel's refusal at once (ping says nothing of one and waits its whole timeout).

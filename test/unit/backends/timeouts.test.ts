@@ -51,8 +51,8 @@ const REVIEWED: Record<string, RegExp> = {
   'src/cli/attach.ts': /timeoutMs/,
   // QEMU: a boot timer and a total timeout, killed on either.
   'src/backends/vm/qemu.ts': /totalTimeoutMs/,
-  // The probe agent inside a namespace: each exec request has a timeout (10 s by default).
-  'src/probes/agent.ts': /timeoutMs \?\? 10_000/,
+  // The namespace agent (src/agent/agent.pl): each exec request has a timeout (10 s by default).
+  'src/backends/agent.ts': /timeoutMs \?\? 10_000/,
 };
 
 t.test('only reviewed files start processes, and each of them bounds them', async (t) => {

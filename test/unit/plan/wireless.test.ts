@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseScenario } from '../../../src/recipes/scenario.js';
 import { planCase } from '../../../src/plan/plan.js';
-import { channelOf, HWSIM_RADIOS, ibssBssid, hostapdConfig, supplicantConfig, AWAIT_PEERS, JOIN_RADIOS, START_STATIONS, WITH_CONFIG, wpaPsk } from '../../../src/plan/wireless.js';
+import { HWSIM_RADIOS } from '../../../src/agent/programs.js';
+import { channelOf, ibssBssid, hostapdConfig, supplicantConfig, AWAIT_PEERS, JOIN_RADIOS, START_STATIONS, WITH_CONFIG, wpaPsk } from '../../../src/plan/wireless.js';
 import { derivePath } from '../../../src/probes/path.js';
 import type { WirelessLink } from '../../../src/types/scenario.js';
 
