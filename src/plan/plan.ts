@@ -3,6 +3,7 @@ import type { SenderBinding } from '../recipes/types.js';
 import {
   boundProbe, caseRecipes, changedAddresses, changedTopology, topologyChangeOps, type CaseRecipes,
 } from './recipes.js';
+import { observerOps } from './observer.js';
 import { routingOps, setupOps } from './routing.js';
 import { nftOps, sysctlOps, topologyOf, topologyOps } from './topology.js';
 import type { Op, Topology } from './types.js';
@@ -44,6 +45,8 @@ export interface CasePlan {
   /** Topology, node routing, recipes, case sysctls and nft rulesets, setup commands; each inside its node's namespace. */
   ops: Op[];
   probes: ProbePlan[];
+  /** The nft observers counting the probes' packets (src/plan/observer.ts): applied once the agents run, side by side. */
+  observers: Op[];
   /** The observer of each radio medium (wireless link); none without wireless links. */
   media: MediumMonitor[];
 }
@@ -104,12 +107,14 @@ export const planCase = (scenario: Scenario, caseIndex: number, prefix: string):
   const namespaces = nodes.map((node) => ({ node, netns: netnsName(prefix, caseIndex, node) }));
   const netnsOf = (node: string): string => netnsName(prefix, caseIndex, node);
   const wireless = wirelessOps(scenario, `${prefix}-c${caseIndex}`, netnsOf);
+  const topology = changedTopology(withRadios(topologyOf(scenario), scenario), recipes.change);
+  const probes = planProbes(scenario, c, prefix, caseIndex, recipes);
   return {
     scenario: scenario.name,
     caseIndex,
     case: c,
     namespaces,
-    topology: changedTopology(withRadios(topologyOf(scenario), scenario), recipes.change),
+    topology,
     ops: [
       ...wireless.radios,
       ...topologyOps(scenario, netnsOf),
@@ -121,7 +126,11 @@ export const planCase = (scenario: Scenario, caseIndex: number, prefix: string):
       ...nftOps(c),
       ...setupOps(scenario, c),
     ],
-    probes: planProbes(scenario, c, prefix, caseIndex, recipes),
+    probes,
+    observers: observerOps(topology, probes),
     media: mediumMonitors(scenario),
   };
 };
+
+/** The case's topology alone, as a kept lab or the bench builds it: no probes, so no observers to count them. */
+export const withoutProbes = (plan: CasePlan): CasePlan => ({ ...plan, probes: [], observers: [] });

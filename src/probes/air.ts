@@ -2,7 +2,7 @@
 import type { ProbePlan } from '../plan/plan.js';
 import type { Topology } from '../plan/types.js';
 import type { MediumMonitor } from '../plan/wireless.js';
-import { echoId } from './legs.js';
+import { echoId } from '../plan/observer.js';
 import type { AirFrame } from './radiotap.js';
 
 /** What the radio media saw of one probe. */
