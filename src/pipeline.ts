@@ -59,7 +59,7 @@ const probeHostOf = (runner: Runner, live: LiveCase): ProbeHost => ({
   agent: (node) => live.agents.get(node),
   async readObserver(node) {
     const r = await live.run(node, { argv: OBSERVER_READ_ARGV });
-    if (r.exitCode !== 0) throw new CommandError(inNetns(live.netnsOf(node), r.argv), r.exitCode, r.stderr, r.timedOut);
+    if (r.exitCode !== 0) throw new CommandError(inNetns(live.netnsOf(node), OBSERVER_READ_ARGV), r.exitCode, r.stderr, r.timedOut);
     return r.stdout;
   },
   timeScale: timeScale(),

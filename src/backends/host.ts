@@ -358,7 +358,8 @@ export class HostBackend {
     await Promise.all(
       ops.map(async (op) => {
         const r = await live.run(op.node, { argv: op.argv, ...(op.input !== undefined ? { input: op.input } : {}) });
-        if (r.exitCode !== 0) throw new CommandError(inNetns(live.netnsOf(op.node), r.argv), r.exitCode, r.stderr, r.timedOut);
+        // Named as the op, in its namespace: without an agent r.argv is already the wrapped command.
+        if (r.exitCode !== 0) throw new CommandError(inNetns(live.netnsOf(op.node), op.argv), r.exitCode, r.stderr, r.timedOut);
       }),
     );
   }
