@@ -7,36 +7,24 @@ import { timeScale } from './backends/time-scale.js';
 import { release } from 'node:os';
 import { CapabilityError, CommandError } from './errors.js';
 import { expectationFor, kernelPins } from './model/matrix.js';
-import type { Scenario } from './model/types.js';
+import type { Scenario } from './types/scenario.js';
+import type { CasePlan, ProbePlan } from './types/plan.js';
 import { OBSERVER_READ_ARGV } from './plan/observer.js';
-import { planCase, type CasePlan, type ProbePlan } from './plan/plan.js';
+import { planCase } from './plan/plan.js';
 import { appliedLines } from './report/applied.js';
-import type { MediumObservation } from './probes/air.js';
 import { assembleObservation, withMedium, type ProbeEvidence } from './probes/assemble.js';
 import { startCapture, type Capture } from './probes/capture.js';
 import type { DropTracer } from './probes/drops.js';
 import { selectLookups, type FibTracer } from './probes/fib-trace.js';
 import type { ProbeHost } from './probes/host.js';
 import { observeMedia, type MediumObserver } from './probes/medium.js';
-import { caseProber, hostPort, type ProbeObservation } from './probes/probe.js';
+import { caseProber, hostPort } from './probes/probe.js';
 import { lookupSelector } from './probes/route-query.js';
-import {
-  caseStatus,
-  judgeExpectations,
-  probeResult,
-  type CaseResult,
-  type ExpectationResult,
-  type ProbeResult,
-} from './verdict/verdict.js';
-
-export interface ScenarioResult {
-  name: string;
-  file: string;
-  kernel: string;
-  /** The sysctls every namespace started from (src/plan/baseline.ts), as far as this kernel has them. */
-  sysctlBaseline?: Record<string, number>;
-  cases: CaseResult[];
-}
+import { caseStatus, judgeExpectations, probeResult } from './verdict/verdict.js';
+import type { CaseResult, ExpectationResult, ProbeResult } from './types/result.js';
+import type { MediumObservation, ProbeObservation } from './types/observation.js';
+// moved to src/types/result.ts (re-exported here during the move only)
+export type { ScenarioResult } from './types/result.js';
 
 export interface CaseOptions {
   /** `--explain`: drop reasons per probe window, or why they cannot be had. */

@@ -1,8 +1,8 @@
 // The observers of a case, planned like any other op: what each probe kind puts on the wire, as
 // nft matches (the legs whose paths are reported, and the ARP/ND exchange that precedes them), and
 // the netdev table that counts them on every device of every node. Pure.
-import type { ProbePlan } from './plan.js';
-import type { Op, Topology } from './types.js';
+import type { LegName } from '../types/observation.js';
+import type { Op, ProbePlan, Topology } from '../types/plan.js';
 
 export const OBSERVER_TABLE = 'netns_lab_observe';
 
@@ -11,8 +11,6 @@ export interface ObserverRule {
   id: string;
   match: string;
 }
-
-export type LegName = 'datagram' | 'request' | 'reply' | 'syn' | 'syn-ack';
 
 export interface Leg {
   name: LegName;

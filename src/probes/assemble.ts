@@ -2,18 +2,23 @@
 // gathers that): per-device counts of each leg, the neighbour exchange, route decisions, counter
 // deltas, and what the run's tracers saw in the probe's window. Pure: the same evidence always
 // gives the same observation, and the verdict is drawn from the observation alone.
-import type { ProbePlan } from '../plan/plan.js';
 import { neighbourRules, probeLegs } from '../plan/observer.js';
-import type { Topology } from '../plan/types.js';
-import type { MediumObservation } from './air.js';
-import type { DropCount } from './drops.js';
-import { counterDeltas, parseNeigh, parseRouteGet, type BatchAnswer, type Counters, type NeighEntry } from './evidence.js';
-import type { FibLookup } from './fib-trace.js';
-import type { HopEvidence } from './hop-evidence.js';
+import type { ProbePlan, Topology } from '../types/plan.js';
+import type {
+  Counters,
+  DeviceCount,
+  DropCount,
+  FibLookup,
+  HopEvidence,
+  LegObservation,
+  MediumObservation,
+  NeighbourExchange,
+  NeighEntry,
+  ProbeObservation,
+} from '../types/observation.js';
+import { counterDeltas, parseNeigh, parseRouteGet, type BatchAnswer } from './evidence.js';
 import { nextHopOf, type NextHop } from './next-hop.js';
-import type { DeviceCount } from './observe.js';
 import { derivePath } from './path.js';
-import type { LegObservation, NeighbourExchange, ProbeObservation } from './probe.js';
 import { parseRules } from './rule-list.js';
 
 /** Observer counts: per rule id, per device (`node:dev`), as read after a probe. */

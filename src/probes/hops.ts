@@ -10,8 +10,9 @@
 // "Invalid argument" and "No route to host" each have two causes: the forwarding sysctl and the
 // covering routes (`ip route show table all match DST`) tell them apart.
 import { parseRouteGet, splitJsonBatch, type BatchAnswer } from './evidence.js';
-import { parseCoveringRoutes, type HopEvidence } from './hop-evidence.js';
+import { parseCoveringRoutes } from './hop-evidence.js';
 import type { ProbeHost } from './host.js';
+import type { HopEvidence } from '../types/observation.js';
 
 export interface HopQuery {
   leg: HopEvidence['leg'];

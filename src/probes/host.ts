@@ -1,7 +1,7 @@
 // What probing needs of a live case, and nothing more. Declared here so that probes/ depends on no
 // backend: the host backend's live case provides it, and src/pipeline.ts hands it in.
-import type { ProbeAttributes } from '../model/types.js';
-import type { CasePlan } from '../plan/plan.js';
+import type { CasePlan } from '../types/plan.js';
+import type { ProbeAttributes } from '../types/scenario.js';
 import type { Command, CommandResult, LiveProcess } from '../types/runner.js';
 
 /** A receiver for one probe, opened by the destination node's agent. */

@@ -4,8 +4,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crossedMedia, mediumObservation, type MediumObservation, type ProbeWindow } from './air.js';
+import { crossedMedia, mediumObservation, type ProbeWindow } from './air.js';
 import type { ProbeHost } from './host.js';
+import type { MediumObservation } from '../types/observation.js';
 import { parseRadiotapPcap } from './radiotap.js';
 import { startTcpdumps } from './tcpdump.js';
 

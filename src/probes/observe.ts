@@ -1,11 +1,9 @@
 // Per-device observation with nftables: the counts of the observer table (src/plan/observer.ts
 // installs it: netdev ingress and egress chains on every device of a namespace, one counting rule
 // per observed thing, a probe's leg or its ARP/ND exchange), parsed. Pure.
-
-export interface DeviceCount {
-  tx: number;
-  rx: number;
-}
+import type { DeviceCount } from '../types/observation.js';
+// moved to src/types/observation.ts (re-exported here during the move only)
+export type { DeviceCount } from '../types/observation.js';
 
 interface NftRule {
   chain: string;
