@@ -1,22 +1,29 @@
 // The effectful middle of the pipeline: plan → apply → probe → verdict → teardown, per case.
-import type { HostBackend } from './backends/host.js';
+// Data flows one way: each probe's evidence becomes its observation (with what the tracers saw in
+// its window), the media's frames are added once the captures stop, and only then is anything judged.
+import { inNetns, type HostBackend, type LiveCase } from './backends/host.js';
 import type { Runner } from './backends/runner.js';
+import { timeScale } from './backends/time-scale.js';
 import { release } from 'node:os';
-import { CapabilityError } from './errors.js';
+import { CapabilityError, CommandError } from './errors.js';
 import { expectationFor, kernelPins } from './model/matrix.js';
 import type { Scenario } from './types/scenario.js';
+import type { CasePlan, ProbePlan } from './types/plan.js';
+import { OBSERVER_READ_ARGV } from './plan/observer.js';
 import { planCase } from './plan/plan.js';
 import { appliedLines } from './report/applied.js';
-import { hostPort, runProbe } from './probes/probe.js';
+import { assembleObservation, withMedium, type ProbeEvidence } from './probes/assemble.js';
 import { startCapture, type Capture } from './probes/capture.js';
-import { observeMedia, type MediumObserver } from './probes/medium.js';
 import type { DropTracer } from './probes/drops.js';
 import { selectLookups } from './probes/fib-lookups.js';
 import type { FibTracer } from './probes/fib-trace.js';
+import type { ProbeHost } from './probes/host.js';
+import { observeMedia, type MediumObserver } from './probes/medium.js';
+import { caseProber, hostPort } from './probes/probe.js';
 import { lookupSelector } from './probes/route-query.js';
-import type { DeviceCount } from './types/observation.js';
 import { caseStatus, judgeExpectations, probeResult } from './verdict/verdict.js';
 import type { CaseResult, ExpectationResult, ProbeResult } from './types/result.js';
+import type { MediumObservation, ProbeObservation } from './types/observation.js';
 
 export interface CaseOptions {
   /** `--explain`: drop reasons per probe window, or why they cannot be had. */
@@ -30,6 +37,58 @@ export interface CaseOptions {
   /** `--explain`: the result lists what the case applied besides its topology (routes, rules, setup, ...). */
   applied?: boolean;
 }
+
+/** A live case as probes see it (src/probes/host.ts): one per case, so what it caches lives as long as the case. */
+const probeHostOf = (runner: Runner, live: LiveCase): ProbeHost => ({
+  plan: live.plan,
+  run: (node, cmd) => live.run(node, cmd),
+  start: (node, cmd) => runner.start({ ...cmd, argv: inNetns(live.netnsOf(node), cmd.argv) }),
+  agent: (node) => live.agents.get(node),
+  async readObserver(node) {
+    const r = await live.run(node, { argv: OBSERVER_READ_ARGV });
+    if (r.exitCode !== 0) throw new CommandError(inNetns(live.netnsOf(node), OBSERVER_READ_ARGV), r.exitCode, r.stderr, r.timedOut);
+    return r.stdout;
+  },
+  timeScale: timeScale(),
+});
+
+/**
+ * One probe, observed: sent and read inside the windows of the run's tracers (drop reasons, route
+ * lookups) and of the media's captures, then assembled with what those saw.
+ */
+const observeProbe = async (
+  plan: CasePlan,
+  probe: (pp: ProbePlan, index: number) => Promise<ProbeEvidence>,
+  pp: ProbePlan,
+  index: number,
+  medium: MediumObserver,
+  { drops, fib }: CaseOptions,
+): Promise<ProbeObservation> => {
+  const fibMark = fib && 'mark' in fib ? fib.mark() : undefined;
+  const run = () => medium.window(index, () => probe(pp, index));
+  const { result: evidence, drops: dropReasons } = drops && 'window' in drops ? await drops.window(run) : { result: await run(), drops: undefined };
+  const lookups = fib && 'since' in fib && fibMark !== undefined ? selectLookups(fib.since(fibMark), lookupSelector(pp.probe, pp.port, pp.sport)) : undefined;
+  const limits = [...(drops && 'unavailable' in drops ? [drops.unavailable] : []), ...(fib && 'unavailable' in fib ? [fib.unavailable] : [])];
+  return assembleObservation(plan.topology, plan.case.nft.map((n) => n.node), pp, index, evidence, {
+    ...(dropReasons ? { dropReasons } : {}),
+    ...(lookups ? { lookups } : {}),
+    limits,
+  });
+};
+
+/** The verdict on one complete observation: the probe's result and its expectations. Pure. */
+const judgeProbe = (
+  plan: CasePlan,
+  pp: ProbePlan,
+  observation: ProbeObservation,
+  kernel: string,
+  radios: ReadonlySet<string>,
+): { result: ProbeResult; expectations: ExpectationResult[] } => {
+  const to = pp.probe.kind === 'icmp' ? pp.probe.to.address : hostPort(pp.probe.to.address, pp.port);
+  const result = probeResult(pp.probe, to, observation, pp.receiverNode, pp.port, radios);
+  const expect = expectationFor(plan.case, pp.probe, kernel);
+  return { result, expectations: judgeExpectations(pp.probe.name, expect, observation, result.cause ?? undefined, result, pp.probe) };
+};
 
 /** Runs one case in a fresh copy of the topology and always tears it down. */
 export const runCase = async (
@@ -48,56 +107,55 @@ export const runCase = async (
     ...(plan.case.matrix ? { matrix: { ...plan.case.matrix, ...(pins.length ? { kernelPins: pins } : {}) } } : {}),
     ...(options.applied ? { applied: appliedLines(plan.ops) } : {}),
   };
-  const probes: ProbeResult[] = [];
-  const expectations: ExpectationResult[] = [];
+  // The probes observed so far (all of them, unless the case failed on the way), and what the media saw of each.
+  const observed: ProbeObservation[] = [];
+  let media: (MediumObservation | undefined)[] = [];
+  let failure: unknown;
   try {
     const live = await backend.up(plan);
+    const host = probeHostOf(runner, live);
     let capture: Capture | undefined;
     let medium: MediumObserver | undefined;
     try {
       [capture, medium] = await Promise.all([
-        options.pcapDir ? startCapture(runner, live, options.pcapDir) : undefined,
-        observeMedia(runner, live, options.pcapDir),
+        options.pcapDir ? startCapture(host, options.pcapDir) : undefined,
+        observeMedia(host, options.pcapDir),
       ]);
-      let observer: Map<string, Map<string, DeviceCount>> | undefined;
-      const radios = new Set(plan.topology.devices.filter((d) => d.kind === 'radio').map((d) => `${d.node}:${d.dev}`));
-      const { drops } = options;
-      for (const [i, pp] of plan.probes.entries()) {
-        const { fib } = options;
-        const fibMark = fib && 'mark' in fib ? fib.mark() : undefined;
-        const probe = () => (medium as MediumObserver).window(i, () => runProbe(runner, backend, live, pp, i, observer));
-        const run = drops && 'window' in drops
-          ? await drops.window(probe).then(({ result, drops: reasons }) => {
-              result.observation.dropReasons = reasons;
-              return result;
-            })
-          : await probe();
-        if (drops && 'unavailable' in drops) run.observation.limits.push(drops.unavailable);
-        if (fib && 'since' in fib && fibMark !== undefined) run.observation.lookups = selectLookups(fib.since(fibMark), lookupSelector(pp.probe, pp.port, pp.sport));
-        if (fib && 'unavailable' in fib) run.observation.limits.push(fib.unavailable);
-        observer = run.observer;
-        const to = pp.probe.kind === 'icmp' ? pp.probe.to.address : hostPort(pp.probe.to.address, pp.port);
-        const result = probeResult(pp.probe, to, run.observation, pp.receiverNode, pp.port, radios);
-        probes.push(result);
-        const expect = expectationFor(plan.case, pp.probe, kernel);
-        expectations.push(...judgeExpectations(pp.probe.name, expect, run.observation, result.cause ?? undefined, result, pp.probe));
-      }
+      const probe = caseProber(host);
+      for (const [i, pp] of plan.probes.entries()) observed.push(await observeProbe(plan, probe, pp, i, medium, options));
     } finally {
       await capture?.stop();
-      await medium?.stop(probes);
+      if (medium) media = await medium.stop(observed);
       await backend.down(plan, live, { defer: true });
     }
   } catch (err) {
+    failure = err;
+  }
+  // Judged once each observation is complete: a verdict is a function of its observation alone.
+  const radios = new Set(plan.topology.devices.filter((d) => d.kind === 'radio').map((d) => `${d.node}:${d.dev}`));
+  const probes: ProbeResult[] = [];
+  const expectations: ExpectationResult[] = [];
+  try {
+    for (const [i, observation] of observed.entries()) {
+      const judged = judgeProbe(plan, plan.probes[i] as ProbePlan, withMedium(observation, media[i]), kernel, radios);
+      probes.push(judged.result);
+      expectations.push(...judged.expectations);
+    }
+  } catch (err) {
+    failure ??= err;
+  }
+  const durationMs = performance.now() - started;
+  if (failure !== undefined) {
     return {
       name: plan.case.name,
       // A kernel feature a recipe needs and this kernel lacks: the case cannot say anything here.
-      status: err instanceof CapabilityError ? 'skip' : 'error',
+      status: failure instanceof CapabilityError ? 'skip' : 'error',
       ...cell,
       probes,
       expectations,
-      error: err instanceof Error ? err.message : String(err),
-      durationMs: performance.now() - started,
+      error: failure instanceof Error ? failure.message : String(failure),
+      durationMs,
     };
   }
-  return { name: plan.case.name, status: caseStatus(expectations), ...cell, probes, expectations, durationMs: performance.now() - started };
+  return { name: plan.case.name, status: caseStatus(expectations), ...cell, probes, expectations, durationMs };
 };

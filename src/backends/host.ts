@@ -5,8 +5,6 @@ import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { batchSteps, failedBatchLine, hostOrder, ipBatchInput, stepWaves, withoutFailedLine, type Step } from '../plan/batch.js';
 import { withCaptured } from '../plan/recipes.js';
-import { observerRules } from '../probes/legs.js';
-import { OBSERVER_TABLE, observerRuleset } from '../probes/observe.js';
 import { NamespaceAgent } from './agent.js';
 import { timeScale } from './time-scale.js';
 import type { Command, CommandResult, Runner } from './runner.js';
@@ -182,7 +180,7 @@ export class HostBackend {
       await this.untilAborted(this.applyOps(live, rest, agentsStarting));
       this.say(plan, started, 'topology and recipe applied');
       await this.untilAborted(starting);
-      await this.untilAborted(Promise.all([this.installObservers(live), this.settle(live)]));
+      await this.untilAborted(Promise.all([this.applyAlongside(live, plan.observers), this.settle(live)]));
       this.say(plan, started, 'observers installed, links up: probing');
       return live;
     } catch (err) {
@@ -351,24 +349,18 @@ export class HostBackend {
     if (TRACE) process.stderr.write(`[trace] settle ${live.plan.case.name}: ${(performance.now() - started).toFixed(1)} ms${waiting.length ? `, still down: ${waiting.join(' ')}` : ''}\n`);
   }
 
-  private async installObservers(live: LiveCase): Promise<void> {
-    const rules = observerRules(live.plan.probes);
-    // Nothing to count (a lab kept up, a bench topology): no table, and no process per node.
-    if (rules.length === 0) return;
+  /**
+   * Runs ops that need the agents and nothing of each other (the observers, src/plan/observer.ts)
+   * side by side, each through its node's agent.
+   */
+  private async applyAlongside(live: LiveCase, ops: readonly Op[]): Promise<void> {
     await Promise.all(
-      live.plan.topology.nodes.map(async (node) => {
-        const devices = live.plan.topology.devices.filter((d) => d.node === node).map((d) => d.dev);
-        const r = await live.run(node, { argv: ['nft', '-f', '-'], input: observerRuleset(devices, rules) });
-        if (r.exitCode !== 0) throw new CommandError(inNetns(live.netnsOf(node), r.argv), r.exitCode, r.stderr, r.timedOut);
+      ops.map(async (op) => {
+        const r = await live.run(op.node, { argv: op.argv, ...(op.input !== undefined ? { input: op.input } : {}) });
+        // Named as the op, in its namespace: without an agent r.argv is already the wrapped command.
+        if (r.exitCode !== 0) throw new CommandError(inNetns(live.netnsOf(op.node), op.argv), r.exitCode, r.stderr, r.timedOut);
       }),
     );
-  }
-
-  /** Reads the observer table of one node as nft JSON. */
-  async readObserver(live: LiveCase, node: string): Promise<string> {
-    const r = await live.run(node, { argv: ['nft', '-j', 'list', 'table', 'netdev', OBSERVER_TABLE] });
-    if (r.exitCode !== 0) throw new CommandError(inNetns(live.netnsOf(node), r.argv), r.exitCode, r.stderr, r.timedOut);
-    return r.stdout;
   }
 
   /** Ends what probing needs (the agents) and leaves the topology standing: `lab up` keeps it. */

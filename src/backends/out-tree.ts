@@ -64,6 +64,9 @@ export const claimOut = (dir: string, name: string): string => {
 export const folderName = (name: string, fallback: string): string =>
   name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '') || fallback;
 
+/** A case name as a directory name: the same name always gives the same directory. */
+export const caseDirName = (name: string): string => folderName(name, 'case');
+
 /** `names`, each made unique against the others and `reserved` by a suffix -2, -3, … in order. */
 export const uniqueNames = (names: readonly string[], reserved: readonly string[] = []): string[] => {
   const taken = new Set(reserved);

@@ -9,7 +9,7 @@ import type { StateFile } from '../backends/state.js';
 import { CommandError } from '../errors.js';
 import { loadScenarioFile, parseScenario } from '../recipes/scenario.js';
 import { runCase } from '../pipeline.js';
-import { planCase } from '../plan/plan.js';
+import { planCase, withoutProbes } from '../plan/plan.js';
 import { floorBatch, linearScenarioText } from './linear.js';
 import { cpuTime, median } from './stats.js';
 import { matrixScenarioText } from './matrix.js';
@@ -97,7 +97,7 @@ export const labLinear = async (env: BenchEnv, n: number, repeats: number): Prom
   for (let r = 0; r < repeats; r++) {
     interrupted(env);
     // The topology alone, as Mininet's build test makes it: no probe, so no agents or counters.
-    const plan = { ...planCase(scenario, 0, `${env.prefix}-l${n}-${r}`), probes: [] };
+    const plan = withoutProbes(planCase(scenario, 0, `${env.prefix}-l${n}-${r}`));
     await coolDown(env);
     const started = now();
     const live = await env.backend.up(plan);

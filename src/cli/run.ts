@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import type { Scenario } from '../types/scenario.js';
 import { runCase, type CaseOptions } from '../pipeline.js';
 import { baselineRecord } from '../plan/baseline.js';
-import { caseDirName } from '../probes/capture.js';
+import { caseDirName } from '../backends/out-tree.js';
 import { startDropTracer } from '../probes/drops.js';
 import { startFibTracer } from '../probes/fib-trace.js';
 import { needsRouteTrace } from '../probes/route-query.js';

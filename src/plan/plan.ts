@@ -2,6 +2,7 @@ import type { Case, Scenario } from '../types/scenario.js';
 import {
   boundProbe, caseRecipes, changedAddresses, changedTopology, topologyChangeOps, type CaseRecipes,
 } from './recipes.js';
+import { observerOps } from './observer.js';
 import { routingOps, setupOps } from './routing.js';
 import { nftOps, sysctlOps, topologyOf, topologyOps } from './topology.js';
 import type { Op, ProbePlan, CasePlan } from '../types/plan.js';
@@ -72,12 +73,14 @@ export const planCase = (scenario: Scenario, caseIndex: number, prefix: string):
   const namespaces = nodes.map((node) => ({ node, netns: netnsName(prefix, caseIndex, node) }));
   const netnsOf = (node: string): string => netnsName(prefix, caseIndex, node);
   const wireless = wirelessOps(scenario, `${prefix}-c${caseIndex}`, netnsOf);
+  const topology = changedTopology(withRadios(topologyOf(scenario), scenario), recipes.change);
+  const probes = planProbes(scenario, c, prefix, caseIndex, recipes);
   return {
     scenario: scenario.name,
     caseIndex,
     case: c,
     namespaces,
-    topology: changedTopology(withRadios(topologyOf(scenario), scenario), recipes.change),
+    topology,
     ops: [
       ...wireless.radios,
       ...topologyOps(scenario, netnsOf),
@@ -89,7 +92,11 @@ export const planCase = (scenario: Scenario, caseIndex: number, prefix: string):
       ...nftOps(c),
       ...setupOps(scenario, c),
     ],
-    probes: planProbes(scenario, c, prefix, caseIndex, recipes),
+    probes,
+    observers: observerOps(topology, probes),
     media: mediumMonitors(scenario),
   };
 };
+
+/** The case's topology alone, as a kept lab or the bench builds it: no probes, so no observers to count them. */
+export const withoutProbes = (plan: CasePlan): CasePlan => ({ ...plan, probes: [], observers: [] });

@@ -1,6 +1,6 @@
 // What the radio media saw of each probe, from the frames of their monitors. Pure.
 import type { ProbePlan, Topology, MediumMonitor } from '../types/plan.js';
-import { echoId } from './legs.js';
+import { echoId } from '../plan/observer.js';
 import type { AirFrame } from './radiotap.js';
 import type { MediumObservation } from '../types/observation.js';
 

@@ -3,8 +3,8 @@
 // are system-wide, which is why `--explain` runs cases one at a time.
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Runner } from '../backends/runner.js';
-import type { StateFile } from '../backends/state.js';
+import type { Runner } from '../types/runner.js';
+import type { TraceOwner } from './host.js';
 import type { DropCount } from '../types/observation.js';
 
 export const TRACEFS = '/sys/kernel/tracing';
@@ -31,7 +31,7 @@ export interface DropTracer {
  */
 export const startDropTracer = async (
   runner: Runner,
-  state: StateFile,
+  state: TraceOwner,
   runId: string,
   root: string = TRACEFS,
 ): Promise<DropTracer | { unavailable: string }> => {

@@ -7,8 +7,8 @@
 // (iif 1, lo) after the probe started. `ip route get` is left out (its lookups are its own).
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Runner } from '../backends/runner.js';
-import type { StateFile } from '../backends/state.js';
+import type { Runner } from '../types/runner.js';
+import type { TraceOwner } from './host.js';
 import { TRACEFS } from './drops.js';
 import type { FibLookup } from '../types/observation.js';
 import { parseFibTrace } from './fib-lookups.js';
@@ -30,7 +30,7 @@ const KEEP = 20_000;
  */
 export const startFibTracer = async (
   runner: Runner,
-  state: StateFile,
+  state: TraceOwner,
   runId: string,
   root: string = TRACEFS,
 ): Promise<FibTracer | { unavailable: string }> => {

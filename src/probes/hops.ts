@@ -9,9 +9,9 @@
 //   strict rp_filter       "Invalid argument"   (TcpExtIPReversePathFilter)
 // "Invalid argument" and "No route to host" each have two causes: the forwarding sysctl and the
 // covering routes (`ip route show table all match DST`) tell them apart.
-import type { LiveCase } from '../backends/host.js';
 import { parseRouteGet, splitJsonBatch, type BatchAnswer } from './evidence.js';
 import { parseCoveringRoutes } from './hop-evidence.js';
+import type { ProbeHost } from './host.js';
 import type { HopEvidence } from '../types/observation.js';
 
 export interface HopQuery {
@@ -24,7 +24,7 @@ export interface HopQuery {
 }
 
 /** Reads sysctls of a node; undefined when any cannot be read. */
-export type SysctlReader = (live: LiveCase, node: string, keys: readonly string[]) => Promise<number[] | undefined>;
+export type SysctlReader = (host: ProbeHost, node: string, keys: readonly string[]) => Promise<number[] | undefined>;
 
 /** The sysctls read for an input device, by family: forwarding first, then rp_filter (IPv4). */
 export const hopSysctlKeys = (family: 4 | 6, iif: string): string[] =>
@@ -32,15 +32,15 @@ export const hopSysctlKeys = (family: 4 | 6, iif: string): string[] =>
     ? [`net.ipv4.conf.${iif}.forwarding`, 'net.ipv4.conf.all.rp_filter', `net.ipv4.conf.${iif}.rp_filter`]
     : ['net.ipv6.conf.all.forwarding'];
 
-export const gatherHop = async (live: LiveCase, q: HopQuery, readSysctls: SysctlReader): Promise<HopEvidence> => {
+export const gatherHop = async (host: ProbeHost, q: HopQuery, readSysctls: SysctlReader): Promise<HopEvidence> => {
   const batch = [
     `route get ${q.dst} from ${q.src}${q.iif ? ` iif ${q.iif}` : ''}`,
     `route show table all match ${q.dst}`,
   ];
   const keys = q.iif ? hopSysctlKeys(q.family, q.iif) : [];
   const [answers, values] = await Promise.all([
-    live.run(q.node, { argv: ['ip', `-${q.family}`, '-j', '-force', '-batch', '-'], input: `${batch.join('\n')}\n` }),
-    readSysctls(live, q.node, keys),
+    host.run(q.node, { argv: ['ip', `-${q.family}`, '-j', '-force', '-batch', '-'], input: `${batch.join('\n')}\n` }),
+    readSysctls(host, q.node, keys),
   ]);
   const [decision, routes] = splitJsonBatch(batch.length, answers.stdout, answers.stderr) as [BatchAnswer, BatchAnswer];
   const [forwarding, rpAll, rpDev] = values ?? [];

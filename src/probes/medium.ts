@@ -4,52 +4,43 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inNetns, type LiveCase } from '../backends/host.js';
-import type { LiveProcess, Runner } from '../backends/runner.js';
-import { timeScale } from '../backends/time-scale.js';
-import type { MediumMonitor } from '../types/plan.js';
 import { crossedMedia, mediumObservation, type ProbeWindow } from './air.js';
+import type { ProbeHost } from './host.js';
 import type { MediumObservation } from '../types/observation.js';
 import { parseRadiotapPcap } from './radiotap.js';
+import { startTcpdumps } from './tcpdump.js';
 
 export const mediumPcapName = (medium: string): string => `medium-${medium}.pcap`;
 
 export interface MediumObserver {
   /** Runs one probe, noting when it ran (for encrypted media, where only time can attribute frames). */
   window<T>(index: number, probe: () => Promise<T>): Promise<T>;
-  /** Stops the captures and sets `medium` on each probe result. Never throws. */
-  stop(results: { medium?: MediumObservation; devices: Record<string, { tx: number; rx: number }> }[]): Promise<void>;
+  /**
+   * Stops the captures and says what the media saw of each probe, given the devices each one
+   * crossed (index by index; undefined where nothing could be said). Never throws.
+   */
+  stop(observed: readonly { devices: Record<string, { tx: number; rx: number }> }[]): Promise<(MediumObservation | undefined)[]>;
 }
 
-const NOTHING: MediumObserver = { window: (_i, probe) => probe(), stop: async () => undefined };
+const NOTHING: MediumObserver = { window: (_i, probe) => probe(), stop: async () => [] };
+
+/** How long a monitor's tcpdump may take to say it listens; the case goes on without it after. */
+const LISTEN_MS = 5_000;
 
 /**
  * Starts tcpdump on every medium's monitor and waits until each listens. The pcaps go under
  * `caseDir` (the case's folder of `--out`) when given, to a temporary directory otherwise
  * (removed when the case is over).
  */
-export const observeMedia = async (runner: Runner, live: LiveCase, caseDir: string | undefined): Promise<MediumObserver> => {
-  const { media, probes } = live.plan;
+export const observeMedia = async (host: ProbeHost, caseDir: string | undefined): Promise<MediumObserver> => {
+  const { media, probes } = host.plan;
   if (!media?.length || probes.length === 0) return NOTHING;
   const dir = caseDir ?? mkdtempSync(join(tmpdir(), 'lab-medium-'));
   mkdirSync(dir, { recursive: true });
-  const dumps: { monitor: MediumMonitor; file: string; proc: LiveProcess }[] = media.map((monitor) => {
-    const file = join(dir, mediumPcapName(monitor.medium));
-    // -Z root: Debian's tcpdump would otherwise drop to its own user and fail to write into dir.
-    // --immediate-mode: without it libpcap hands frames over when its buffer timeout (1 s) runs
-    // out, and frames the kernel still held when tcpdump was stopped were lost (measured: the AP
-    // case's two frames missing in half of the runs once the probe took less than a second).
-    const argv = inNetns(live.netnsOf(monitor.node), ['tcpdump', '-i', monitor.dev, '-w', file, '-U', '--immediate-mode', '-n', '-Z', 'root', '-s', '0']);
-    return { monitor, file, proc: runner.start({ argv, timeoutMs: 10 * 60_000 }) };
-  });
-  await Promise.all(
-    dumps.map(({ proc }) =>
-      Promise.race([
-        proc.waitForLine((l) => l.includes('listening on'), 'stderr'),
-        new Promise((resolve) => setTimeout(resolve, 5_000 * timeScale()).unref()),
-      ]),
-    ),
-  );
+  // tcpdump's default mode on a monitor interface, which hears its whole medium.
+  const targets = media.map((monitor) => ({ node: monitor.node, dev: monitor.dev, file: join(dir, mediumPcapName(monitor.medium)), promiscuous: true }));
+  const { dumps: started } = await startTcpdumps(host, targets, LISTEN_MS);
+  const dumps = started.map((d, i) => ({ ...d, monitor: media[i] as (typeof media)[number] }));
   const windows: ProbeWindow[] = [];
   return {
     async window(index, probe) {
@@ -60,7 +51,7 @@ export const observeMedia = async (runner: Runner, live: LiveCase, caseDir: stri
         windows[index] = { start, end: Date.now() };
       }
     },
-    async stop(results) {
+    async stop(observed) {
       try {
         const read = await Promise.all(
           dumps.map(async ({ monitor, file, proc }) => {
@@ -73,12 +64,13 @@ export const observeMedia = async (runner: Runner, live: LiveCase, caseDir: stri
             }
           }),
         );
-        results.forEach((result, i) => {
+        return observed.map((o, i) => {
           const pp = probes[i];
-          if (pp) result.medium = mediumObservation(read, pp, windows[i], crossedMedia(live.plan.topology, result.devices));
+          return pp ? mediumObservation(read, pp, windows[i], crossedMedia(host.plan.topology, o.devices)) : undefined;
         });
       } catch {
         // The observation is an addition to the verdict, never a reason to lose it.
+        return [];
       } finally {
         if (caseDir === undefined) rmSync(dir, { recursive: true, force: true });
       }

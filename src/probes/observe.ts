@@ -1,30 +1,7 @@
-// Per-device observation with nftables: netdev ingress and egress chains on every device of a
-// namespace, one counting rule per observed thing (a probe's leg, its ARP/ND exchange).
+// Per-device observation with nftables: the counts of the observer table (src/plan/observer.ts
+// installs it: netdev ingress and egress chains on every device of a namespace, one counting rule
+// per observed thing, a probe's leg or its ARP/ND exchange), parsed. Pure.
 import type { DeviceCount } from '../types/observation.js';
-
-export const OBSERVER_TABLE = 'netns_lab_observe';
-
-/** One counting rule, installed on every device: `match` is an nft expression, `id` names it. */
-export interface ObserverRule {
-  id: string;
-  match: string;
-}
-
-/** The nft script that installs the observer in one namespace. */
-export const observerRuleset = (devices: readonly string[], rules: readonly ObserverRule[]): string => {
-  const lines = [`table netdev ${OBSERVER_TABLE} {`];
-  devices.forEach((dev, i) => {
-    for (const [prefix, hook] of [['rx', 'ingress'], ['tx', 'egress']] as const) {
-      lines.push(`  chain ${prefix}${i} {`);
-      // Lowest priority number: count before anything else on the device can drop the packet.
-      lines.push(`    type filter hook ${hook} device ${JSON.stringify(dev)} priority -500; policy accept;`);
-      for (const rule of rules) lines.push(`    ${rule.match} counter comment ${JSON.stringify(rule.id)}`);
-      lines.push('  }');
-    }
-  });
-  lines.push('}');
-  return `${lines.join('\n')}\n`;
-};
 
 interface NftRule {
   chain: string;

@@ -1,23 +1,30 @@
-// Sends one probe and gathers what the kernel shows of it: per-device counts of each leg, the
-// neighbour exchange, route decisions, counter deltas. The verdict is drawn from this alone.
+// Sends one probe and reads what the kernel shows of it, in phases: start the receiver, send,
+// await the receiver, read the evidence. src/probes/assemble.ts makes the observation of it; the
+// verdict is drawn from that alone.
 import { isLoopback4 } from '../model/addresses.js';
-import { inNetns, type HostBackend, type LiveCase } from '../backends/host.js';
-import type { Runner } from '../backends/runner.js';
 import type { ProbePlan } from '../types/plan.js';
-import { counterDeltas, parseLinkMacs, parseSysMacs, parseNeigh, parseNstat, parseRouteGet, splitJsonBatch, type BatchAnswer } from './evidence.js';
-import type { Counters, NeighEntry, DeviceCount, LegObservation, ProbeObservation, NeighbourExchange } from '../types/observation.js';
-import { echoId, neighbourRules, probeLegs } from './legs.js';
+import type { Counters, DeviceCount, NeighEntry } from '../types/observation.js';
+import { echoId } from '../plan/observer.js';
+import { parseLinkMacs, parseSysMacs, parseNstat, splitJsonBatch, type BatchAnswer } from './evidence.js';
 import { parseObserver } from './observe.js';
-import { derivePath } from './path.js';
-import { parseRules } from './rule-list.js';
 import { hopQueries } from './hop-evidence.js';
 import { gatherHop } from './hops.js';
-import { timeScale } from '../backends/time-scale.js';
+import type { Listening, ProbeHost } from './host.js';
 import { routeGetCommand } from './route-query.js';
-import { neighShowArgs, nextHopOf } from './next-hop.js';
+import { neighShowArgs } from './next-hop.js';
+import {
+  inputSysctlKeys,
+  neighbourExchange,
+  observedLegs,
+  receivingDevice,
+  senderNeighbours,
+  senderNextHop,
+  type ObserverCounts,
+  type ProbeEvidence,
+} from './assemble.js';
 
-/** How long the receiver may take to bind before the probe counts as broken. */
-const receiverReadyMs = (): number => 5_000 * timeScale();
+/** How long the receiver may take to bind before the probe counts as broken (scaled by the host's time scale). */
+const RECEIVER_READY_MS = 5_000;
 
 export const hostPort = (address: string, port: number): string =>
   address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
@@ -65,69 +72,49 @@ export const lastLine = (text: string): string => {
   return line.replace(/^.*? E /, '').replace(/^ping: /, '').replace(/^\w+\(.*\): /, '');
 };
 
-/** Which device of the receiving node the probe came in on: the last one that received it. */
-const inputDevice = (leg: LegObservation | undefined, node: string): string | undefined => {
-  const seen = (leg?.path ?? []).filter((k) => k.startsWith(`${node}:`) && (leg?.devices[k]?.rx ?? 0) > 0);
-  return seen.length ? seen[seen.length - 1]?.slice(node.length + 1) : undefined;
-};
+/** Phase 1: the receiver, listening on the destination before anything is sent (udp, tcp with `listen`). */
+interface Receiver {
+  listening?: Listening;
+  /** Whether the probe may be sent: the receiver listens, or none is wanted. */
+  ready: boolean;
+  receiverError?: string;
+}
 
-/** Runs the probe of `pp` (the `index`th of its case) on a live case. */
-export const runProbe = async (
-  runner: Runner,
-  backend: HostBackend,
-  live: LiveCase,
-  pp: ProbePlan,
-  index: number,
-  previous: ReadonlyMap<string, Map<string, DeviceCount>> | undefined,
-): Promise<{ observation: ProbeObservation; observer: Map<string, Map<string, DeviceCount>> }> => {
+const startReceiver = async (host: ProbeHost, pp: ProbePlan): Promise<Receiver> => {
   const { probe } = pp;
-  const { nodes, devices: topoDevices } = live.plan.topology;
-  const inNode = (node: string, argv: string[]) => inNetns(live.netnsOf(node), argv);
-  const nstat = async (): Promise<Record<string, Counters>> =>
-    Object.fromEntries(
-      await Promise.all(
-        nodes.map(async (n) => {
-          const agent = live.agents.get(n);
-          if (agent) return [n, await agent.counters()] as const;
-          return [n, parseNstat((await runner.run({ argv: inNode(n, ['nstat', '-asz', '-j']) })).stdout)] as const;
-        }),
-      ),
-    );
-
-  // Read once per case and needed only after the probe: fetched while it runs.
-  void macsOf(live).catch(() => undefined);
-  const before = await nstat();
-  let receiverError: string | undefined;
   const wantsReceiver = probe.kind !== 'icmp' && probe.listen && pp.receiverNode !== undefined;
-  const agent = wantsReceiver ? live.agents.get(pp.receiverNode as string) : undefined;
-  const listening = agent?.listen({
+  if (!wantsReceiver) return { ready: true };
+  const agent = host.agent(pp.receiverNode as string);
+  // HostBackend.up starts an agent on every node that receives a probe, or fails.
+  if (!agent) return { ready: false, receiverError: `no namespace agent runs on ${pp.receiverNode}` };
+  const readyMs = RECEIVER_READY_MS * host.timeScale;
+  const listening = agent.listen({
     kind: probe.kind === 'tcp' ? 'tcp' : 'udp',
     family: probe.family,
     address: probe.to.address,
     port: pp.port,
     marker: pp.marker,
     // In a TCG VM the sender alone can take longer than the probe's timeout (see time-scale.ts).
-    // A safety net only: the probe's own window is counted below, from the moment it was sent.
-    timeoutMs: receiverReadyMs() + probe.timeoutMs * timeScale() + 60_000,
+    // A safety net only: the probe's own window is counted in awaitReceiver, from the moment it was sent.
+    timeoutMs: readyMs + probe.timeoutMs * host.timeScale + 60_000,
   });
-  let ready = !wantsReceiver;
-  const timer = () => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), receiverReadyMs()).unref());
-  if (listening) {
-    const answer = await Promise.race([listening.ready, timer()]);
-    ready = answer === true;
-    if (answer === undefined) receiverError = 'the receiver did not start listening';
-    else if (answer !== true) receiverError = answer.error;
-  } else if (wantsReceiver) {
-    // HostBackend.up starts an agent on every node that receives a probe, or fails.
-    receiverError = `no namespace agent runs on ${pp.receiverNode}`;
-  }
+  const timer = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), readyMs).unref());
+  const answer = await Promise.race([listening.ready, timer]);
+  if (answer === true) return { listening, ready: true };
+  return { listening, ready: false, receiverError: answer === undefined ? 'the receiver did not start listening' : answer.error };
+};
 
-  let sendError: string | undefined;
-  let delivered = false;
-  let answered: boolean | undefined;
-  const senderAgent = live.agents.get(probe.from.node);
-  // A link-local source needs a scope id that socketAddress does not carry: socat or ping sends that one.
-  if (ready && senderAgent && !/^fe80:|%/i.test(probe.from.address)) {
+/** Phase 2: the probe sent from its source, and the sender's own view of the answer. */
+interface Sent {
+  sendError?: string;
+  answered?: boolean;
+}
+
+const send = async (host: ProbeHost, pp: ProbePlan): Promise<Sent> => {
+  const { probe } = pp;
+  const senderAgent = host.agent(probe.from.node);
+  // A link-local source needs a scope id that sockaddrHex does not carry: socat or ping sends that one.
+  if (senderAgent && !/^fe80:|%/i.test(probe.from.address)) {
     // The agent sends it, every kind: a socket with the probe's attributes, no process start, and
     // the kernel's refusal at once (ping says nothing of one and waits its whole timeout).
     const { sent, replied } = senderAgent.send({
@@ -138,242 +125,217 @@ export const runProbe = async (
       port: pp.port,
       ...(probe.from.dev ? { dev: probe.from.dev } : {}),
       payload: `${pp.marker}\n`,
-      timeoutMs: probe.timeoutMs * timeScale(),
+      timeoutMs: probe.timeoutMs * host.timeScale,
       echo: echoId(pp),
       // The source port lab picked (or the probe's own): the observer's rules match it.
       ...(probe.attributes || pp.sport !== undefined ? { attributes: { ...probe.attributes, ...(pp.sport === undefined ? {} : { sport: pp.sport }) } } : {}),
     });
-    sendError = (await sent).error;
+    const sendError = (await sent).error;
     // The answer as the sender saw it: the echo reply (matching id and seq) within the window,
     // or a completed connect (the SYN-ACK came back).
-    if (probe.kind === 'icmp') answered = await replied;
-    if (probe.kind === 'tcp') answered = !sendError;
-  } else if (ready) {
-    const sent = await live.run(probe.from.node, {
-      argv: senderArgv(pp),
-      input: `${pp.marker}\n`,
-      timeoutMs: probe.timeoutMs + 5_000,
-    });
-    if (probe.kind === 'icmp') {
-      // ping exits 1 when no reply came, 2 on an error of its own (no route, for one).
-      answered = sent.exitCode === 0;
-      if (sent.exitCode > 1) sendError = lastLine(sent.stderr) || `ping exited with ${sent.exitCode}`;
-    } else if (sent.exitCode !== 0) {
-      sendError = lastLine(sent.stderr) || `socat exited with ${sent.exitCode}`;
-    }
-    if (probe.kind === 'tcp') answered = sent.exitCode === 0;
+    const answered = probe.kind === 'icmp' ? await replied : probe.kind === 'tcp' ? !sendError : undefined;
+    return { ...(sendError ? { sendError } : {}), ...(answered === undefined ? {} : { answered }) };
   }
-  // Refused by the sender's own kernel: there is nothing to wait for.
-  if (sendError && listening) listening.close();
-  if (listening && ready && !sendError) {
-    // The window opens when the sender is done, so a slow start elsewhere cannot eat into it.
-    const window = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), probe.timeoutMs * timeScale()).unref());
-    const got = await Promise.race([listening.result, window]);
-    if (got === undefined) listening.close();
-    delivered = (got ?? (await listening.result)).received;
+  const sent = await host.run(probe.from.node, {
+    argv: senderArgv(pp),
+    input: `${pp.marker}\n`,
+    timeoutMs: probe.timeoutMs + 5_000,
+  });
+  if (probe.kind === 'icmp') {
+    // ping exits 1 when no reply came, 2 on an error of its own (no route, for one).
+    const sendError = sent.exitCode > 1 ? lastLine(sent.stderr) || `ping exited with ${sent.exitCode}` : undefined;
+    return { ...(sendError ? { sendError } : {}), answered: sent.exitCode === 0 };
   }
+  const sendError = sent.exitCode !== 0 ? lastLine(sent.stderr) || `socat exited with ${sent.exitCode}` : undefined;
+  return { ...(sendError ? { sendError } : {}), ...(probe.kind === 'tcp' ? { answered: sent.exitCode === 0 } : {}) };
+};
 
-  // What the kernel shows now, read side by side: counts of every rule per node, counters,
-  // the sender's neighbour entry and its route decision for the probe.
+/** Phase 3: whether the receiver got the probe within its window, which opens when the sender is done. */
+const awaitReceiver = async (host: ProbeHost, pp: ProbePlan, receiver: Receiver, sent: Sent | undefined): Promise<boolean> => {
+  const { listening } = receiver;
+  if (!listening) return false;
+  // Refused by the sender's own kernel (or never sent): there is nothing to wait for.
+  if (!sent || sent.sendError) {
+    if (sent?.sendError) listening.close();
+    return false;
+  }
+  // The window opens when the sender is done, so a slow start elsewhere cannot eat into it.
+  const window = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), pp.probe.timeoutMs * host.timeScale).unref());
+  const got = await Promise.race([listening.result, window]);
+  if (got === undefined) listening.close();
+  return (got ?? (await listening.result)).received;
+};
+
+/** Every node's kernel counters: read by its agent, or with `nstat` without one. */
+const readCounters = async (host: ProbeHost): Promise<Record<string, Counters>> =>
+  Object.fromEntries(
+    await Promise.all(
+      host.plan.topology.nodes.map(async (n) => {
+        const agent = host.agent(n);
+        if (agent) return [n, await agent.counters()] as const;
+        return [n, parseNstat((await host.run(n, { argv: ['nstat', '-asz', '-j'] })).stdout)] as const;
+      }),
+    ),
+  );
+
+/** Every node's observer counts, per rule id and `node:dev`. */
+const readCounts = async (host: ProbeHost): Promise<Map<string, Map<string, DeviceCount>>> => {
+  const { nodes, devices } = host.plan.topology;
+  const readings = await Promise.all(nodes.map(async (node) => [node, await host.readObserver(node)] as const));
+  const counts = new Map<string, Map<string, DeviceCount>>();
+  for (const [node, json] of readings) {
+    const devs = devices.filter((d) => d.node === node).map((d) => d.dev);
+    for (const [id, byDev] of parseObserver(json, devs)) {
+      let all = counts.get(id);
+      if (!all) counts.set(id, (all = new Map()));
+      for (const [dev, c] of byDev) all.set(`${node}:${dev}`, c);
+    }
+  }
+  return counts;
+};
+
+/**
+ * Phase 4: what the kernel shows after the probe, read side by side: counts of every rule per
+ * node, counters, the sender's neighbour entry, its route decision and rules; then what those
+ * point at (the gateway's entry, the receiving device's input route, the hop where a leg stopped).
+ */
+const readEvidence = async (
+  host: ProbeHost,
+  pp: ProbePlan,
+  index: number,
+  previousCounts: ObserverCounts | undefined,
+  sent: Pick<ProbeEvidence, 'receiverError' | 'sendError' | 'received' | 'answered' | 'countersBefore'>,
+): Promise<ProbeEvidence> => {
+  const { probe } = pp;
+  const { topology } = host.plan;
   const sender = probe.from.node;
-  const routeArgs = [...(probe.family === 6 ? ['-6'] : []), '-j', 'route', 'get', probe.to.address, 'from', probe.from.address];
   // The neighbour entry and the route decision in one ip process: `neigh show to A` and `route
   // get A from B [oif DEV] …` with the probe's attributes, each as alone (-force goes on past a
   // refused route).
-  const senderBatch = [
-    `neigh show to ${probe.to.address}`,
-    routeGetCommand(probe, pp.port),
-    'rule show',
-  ];
-  const [readings, after, senderAnswers] = await Promise.all([
-    Promise.all(nodes.map(async (node) => [node, await backend.readObserver(live, node)] as const)),
-    nstat(),
-    live.run(sender, {
+  const senderBatch = [`neigh show to ${probe.to.address}`, routeGetCommand(probe, pp.port), 'rule show'];
+  const [counts, countersAfter, senderAnswers] = await Promise.all([
+    readCounts(host),
+    readCounters(host),
+    host.run(sender, {
       argv: ['ip', ...(probe.family === 6 ? ['-6'] : []), '-j', '-force', '-batch', '-'],
       input: `${senderBatch.join('\n')}\n`,
     }),
   ]);
-  const [neigh, predicted, ruleList] = splitJsonBatch(senderBatch.length, senderAnswers.stdout, senderAnswers.stderr) as [BatchAnswer, BatchAnswer, BatchAnswer];
-  const observer = new Map<string, Map<string, DeviceCount>>();
-  for (const [node, json] of readings) {
-    const devs = topoDevices.filter((d) => d.node === node).map((d) => d.dev);
-    for (const [id, counts] of parseObserver(json, devs)) {
-      let all = observer.get(id);
-      if (!all) observer.set(id, (all = new Map()));
-      for (const [dev, c] of counts) all.set(`${node}:${dev}`, c);
-    }
-  }
-  const legs: LegObservation[] = probeLegs(pp, index).map((leg) => {
-    const counts = observer.get(leg.id) ?? new Map<string, DeviceCount>();
-    const start = leg.name === 'reply' || leg.name === 'syn-ack' ? (pp.receiverNode ?? probe.from.node) : probe.from.node;
-    return { name: leg.name, path: derivePath(live.plan.topology, counts, start), devices: Object.fromEntries(counts) };
-  });
+  const [neigh, route, rules] = splitJsonBatch(senderBatch.length, senderAnswers.stdout, senderAnswers.stderr) as [BatchAnswer, BatchAnswer, BatchAnswer];
+  const hop = senderNextHop(pp, route);
+  const gatewayNeigh = hop.address === probe.to.address ? undefined : await host.run(sender, { argv: ['ip', '-j', ...neighShowArgs(hop)] });
+  const entry: NeighEntry | undefined = senderNeighbours(pp, { neigh, route, ...(gatewayNeigh ? { gatewayNeigh } : {}) })[0];
+  const macs = entry?.lladdr ? await macsOf(host) : undefined;
+  const legs = observedLegs(topology, pp, index, counts);
+  const exchange = neighbourExchange(topology, probe.family, counts, previousCounts, entry, macs);
 
-  const counters = Object.fromEntries(nodes.map((n) => [n, counterDeltas(before[n] ?? {}, after[n] ?? {})]));
-  if (probe.kind === 'icmp') {
-    // Delivered: the echo request reached the destination's ICMP layer, whether or not an answer got back.
-    const echoes = probe.family === 6 ? 'Icmp6InEchos' : 'IcmpInEchos';
-    const rx = pp.receiverNode;
-    delivered = answered === true || (rx !== undefined && (after[rx]?.[echoes] ?? 0) > (before[rx]?.[echoes] ?? 0));
-  }
-  const prediction = parseRouteGet(predicted.exitCode, predicted.stdout, predicted.stderr);
-  // Via a gateway, the entry that matters is the gateway's (src/probes/next-hop.ts).
-  const hop = nextHopOf(probe.to.address, prediction);
-  let neighbours = neigh.exitCode === 0 ? parseNeigh(sender, neigh.stdout, probe.to.address) : [];
-  if (hop.address !== probe.to.address) {
-    const gw = await live.run(sender, { argv: ['ip', '-j', ...neighShowArgs(hop)] });
-    // Filtered by device, `ip -j neigh show … dev D` leaves the device out of each entry.
-    neighbours = gw.exitCode === 0 ? parseNeigh(sender, gw.stdout, hop.address).map((n) => ({ ...n, dev: n.dev ?? hop.dev ?? '?' })) : [];
-  }
-  const exchange = await neighbourExchange(live, probe.family, observer, previous, neighbours[0]);
-
-  const limits: string[] = [];
-  let inputRoute: ProbeObservation['inputRoute'];
-  let inputSysctls: Record<string, number> | undefined;
   const rxNode = pp.receiverNode;
-  // Where the probe came in; when it never did, where the receiving node heard the ARP/ND request
-  // for it: the kernel applies the same source check to that request.
-  const rxDev = rxNode
-    ? inputDevice(legs[0], rxNode) ??
-      exchange?.heardBy.find((k) => k.startsWith(`${rxNode}:`) && !k.endsWith(':lo'))?.slice(rxNode.length + 1)
-    : undefined;
-  if (rxNode && rxDev && rxDev !== 'lo') {
-    const keys = probe.family === 4 ? ['all', rxDev].flatMap((scope) => ['accept_local', 'rp_filter', 'route_localnet'].map((k) => `${scope}.${k}`)) : [];
+  const rxDev = receivingDevice(pp, legs, exchange);
+  let input: ProbeEvidence['input'];
+  if (rxNode && rxDev) {
+    const keys = inputSysctlKeys(probe.family, rxDev);
+    const routeArgs = [...(probe.family === 6 ? ['-6'] : []), '-j', 'route', 'get', probe.to.address, 'from', probe.from.address];
     const [r, values] = await Promise.all([
-      live.run(rxNode, { argv: ['ip', ...routeArgs, 'iif', rxDev] }),
-      readSysctls(live, rxNode, keys.map((k) => `net.ipv4.conf.${k}`)),
+      host.run(rxNode, { argv: ['ip', ...routeArgs, 'iif', rxDev] }),
+      readSysctls(host, rxNode, keys.map((k) => `net.ipv4.conf.${k}`)),
     ]);
-    inputRoute = { dev: rxDev, decision: parseRouteGet(r.exitCode, r.stdout, r.stderr) };
-    if (keys.length && values) inputSysctls = Object.fromEntries(keys.map((k, i) => [k, values[i] ?? 0]));
+    input = { dev: rxDev, route: r, ...(values ? { sysctls: values } : {}) };
   }
-  if (!rxNode) limits.push(`no node owns ${probe.to.address}, so nothing could receive it`);
-  const bridgePorts = new Set(topoDevices.filter((d) => d.master).map((d) => `${d.node}:${d.dev}`));
-  const hops = await Promise.all(hopQueries(probe, legs, rxNode, bridgePorts).map((q) => gatherHop(live, q, readSysctls)));
-  const senderSysctls = await readSenderLocalnet(live, probe);
-
-  const legZero = legs[0];
+  const bridgePorts = new Set(topology.devices.filter((d) => d.master).map((d) => `${d.node}:${d.dev}`));
+  const hops = await Promise.all(hopQueries(probe, legs, rxNode, bridgePorts).map((q) => gatherHop(host, q, readSysctls)));
+  const senderSysctls = await readSenderLocalnet(host, probe);
   return {
-    observer,
-    observation: {
-      delivered,
-      path: legZero?.path ?? [],
-      devices: legZero?.devices ?? {},
-      legs,
-      ...(sendError ? { sendError } : {}),
-      ...(receiverError ? { receiverError } : {}),
-      neighbours,
-      ...(exchange ? { exchange } : {}),
-      prediction,
-      ...(ruleList.exitCode === 0 ? { rules: parseRules(ruleList.stdout) } : {}),
-      ...(inputRoute ? { inputRoute } : {}),
-      ...(inputSysctls ? { inputSysctls } : {}),
-      ...(senderSysctls ? { senderSysctls } : {}),
-      counters,
-      firewalled: live.plan.case.nft.map((n) => n.node),
-      limits,
-      ...(answered === undefined ? {} : { answered }),
-      ...(hops.length ? { hops } : {}),
-    },
+    ...sent,
+    countersAfter,
+    counts,
+    ...(previousCounts ? { previousCounts } : {}),
+    neigh,
+    route,
+    rules,
+    ...(gatewayNeigh ? { gatewayNeigh } : {}),
+    ...(macs ? { macs } : {}),
+    ...(input ? { input } : {}),
+    hops,
+    ...(senderSysctls ? { senderSysctls } : {}),
   };
 };
 
 /**
- * Devices whose count of `id` grew since the previous reading: those that sent one of their own
- * (sent, received none: a bridge port forwarding it both received and sent) and those that
- * received one.
+ * Runs the probe of `pp` (the `index`th of its case) on a live case and reads what the kernel
+ * shows of it. `previousCounts` are the observer counts after the case's probe before this one:
+ * the neighbour exchange is what grew since.
  */
-const grew = (
-  observer: ReadonlyMap<string, Map<string, DeviceCount>>,
-  previous: ReadonlyMap<string, Map<string, DeviceCount>> | undefined,
-  id: string,
-): { sent: string[]; received: string[] } => {
-  const now = observer.get(id);
-  const then = previous?.get(id);
-  const delta = [...(now ?? [])].map(([key, c]) => {
-    const old = then?.get(key);
-    return { key, tx: c.tx - (old?.tx ?? 0), rx: c.rx - (old?.rx ?? 0) };
+export const runProbe = async (host: ProbeHost, pp: ProbePlan, index: number, previousCounts: ObserverCounts | undefined): Promise<ProbeEvidence> => {
+  // Read once per case and needed only after the probe: fetched while it runs.
+  void macsOf(host).catch(() => undefined);
+  const countersBefore = await readCounters(host);
+  const receiver = await startReceiver(host, pp);
+  const sent = receiver.ready ? await send(host, pp) : undefined;
+  const received = await awaitReceiver(host, pp, receiver, sent);
+  return readEvidence(host, pp, index, previousCounts, {
+    ...(receiver.receiverError ? { receiverError: receiver.receiverError } : {}),
+    ...(sent?.sendError ? { sendError: sent.sendError } : {}),
+    received,
+    ...(sent?.answered === undefined ? {} : { answered: sent.answered }),
+    countersBefore,
   });
-  return {
-    sent: delta.filter((d) => d.tx > 0 && d.rx === 0).map((d) => d.key),
-    received: delta.filter((d) => d.rx > 0).map((d) => d.key),
+};
+
+/**
+ * The probes of one live case, in order: each probe's evidence carries the observer counts the
+ * probe before it left, so its neighbour exchange is its own.
+ */
+export const caseProber = (host: ProbeHost): ((pp: ProbePlan, index: number) => Promise<ProbeEvidence>) => {
+  let previous: ObserverCounts | undefined;
+  return async (pp, index) => {
+    const evidence = await runProbe(host, pp, index, previous);
+    previous = evidence.counts;
+    return evidence;
   };
+};
+
+/** A sender with a loopback source: its route_localnet (all, and the device it is bound to), which decides whether it may send. */
+const readSenderLocalnet = async (host: ProbeHost, probe: ProbePlan['probe']): Promise<Record<string, number> | undefined> => {
+  if (!isLoopback4(probe.from.address)) return undefined;
+  const scopes = ['all', ...(probe.from.dev ? [probe.from.dev] : [])];
+  const values = await readSysctls(host, probe.from.node, scopes.map((s) => `net.ipv4.conf.${s}.route_localnet`));
+  return values ? Object.fromEntries(scopes.map((s, i) => [`${s}.route_localnet`, values[i] ?? 0])) : undefined;
 };
 
 /**
  * Sysctls of a node, read from /proc/sys by its agent (a `sysctl` process without one); undefined
  * when any of them cannot be read.
  */
-/** A sender with a loopback source: its route_localnet (all, and the device it is bound to), which decides whether it may send. */
-const readSenderLocalnet = async (live: LiveCase, probe: ProbePlan['probe']): Promise<Record<string, number> | undefined> => {
-  if (!isLoopback4(probe.from.address)) return undefined;
-  const scopes = ['all', ...(probe.from.dev ? [probe.from.dev] : [])];
-  const values = await readSysctls(live, probe.from.node, scopes.map((s) => `net.ipv4.conf.${s}.route_localnet`));
-  return values ? Object.fromEntries(scopes.map((s, i) => [`${s}.route_localnet`, values[i] ?? 0])) : undefined;
-};
-
-const readSysctls = async (live: LiveCase, node: string, keys: readonly string[]): Promise<number[] | undefined> => {
+const readSysctls = async (host: ProbeHost, node: string, keys: readonly string[]): Promise<number[] | undefined> => {
   if (keys.length === 0) return [];
-  const agent = live.agents.get(node);
+  const agent = host.agent(node);
   const texts = agent
     ? await agent.read(keys.map((k) => `/proc/sys/${k.replace(/\./g, '/')}`))
-    : await live.run(node, { argv: ['sysctl', '-n', ...keys] }).then((s) => (s.exitCode === 0 ? s.stdout.trim().split('\n') : []));
+    : await host.run(node, { argv: ['sysctl', '-n', ...keys] }).then((s) => (s.exitCode === 0 ? s.stdout.trim().split('\n') : []));
   const values = texts.map((t) => (t.trim() === '' ? NaN : Number(t.trim())));
   return values.length === keys.length && values.every(Number.isFinite) ? values : undefined;
 };
 
 /** MAC → device per node, read once per live case: the MACs of a case do not change. */
-const macCache = new WeakMap<LiveCase, Promise<Map<string, Map<string, string>>>>();
-const macsOf = (live: LiveCase): Promise<Map<string, Map<string, string>>> => {
-  let macs = macCache.get(live);
+const macCache = new WeakMap<ProbeHost, Promise<Map<string, Map<string, string>>>>();
+const macsOf = (host: ProbeHost): Promise<Map<string, Map<string, string>>> => {
+  let macs = macCache.get(host);
   if (!macs) {
+    const { nodes, devices } = host.plan.topology;
     macs = Promise.all(
-      live.plan.topology.nodes.map(async (node) => {
-        const agent = live.agents.get(node);
+      nodes.map(async (node) => {
+        const agent = host.agent(node);
         if (agent) {
           // The agent's /sys is the namespace's (`ip netns exec` mounted it): files, no process.
-          const devs = live.plan.topology.devices.filter((d) => d.node === node).map((d) => d.dev);
+          const devs = devices.filter((d) => d.node === node).map((d) => d.dev);
           const texts = await agent.read(devs.flatMap((d) => [`/sys/class/net/${d}/address`, `/sys/class/net/${d}/type`]));
           return [node, parseSysMacs(devs, texts)] as const;
         }
-        const links = await live.run(node, { argv: ['ip', '-j', 'link', 'show'] });
+        const links = await host.run(node, { argv: ['ip', '-j', 'link', 'show'] });
         return [node, parseLinkMacs(links.stdout)] as const;
       }),
     ).then((entries) => new Map(entries));
-    macCache.set(live, macs);
+    macCache.set(host, macs);
   }
   return macs;
-};
-
-const neighbourExchange = async (
-  live: LiveCase,
-  family: 4 | 6,
-  observer: ReadonlyMap<string, Map<string, DeviceCount>>,
-  previous: ReadonlyMap<string, Map<string, DeviceCount>> | undefined,
-  entry: NeighEntry | undefined,
-): Promise<NeighbourExchange | undefined> => {
-  const [request, reply] = neighbourRules(family).map((r) => r.id) as [string, string];
-  // Bridge ports only forward what others sent: they neither ask nor answer.
-  const ports = new Set(live.plan.topology.devices.filter((d) => d.master).map((d) => `${d.node}:${d.dev}`));
-  const own = (keys: string[]): string[] => keys.filter((k) => !ports.has(k));
-  const requests = grew(observer, previous, request);
-  const askedOn = own(requests.sent);
-  const answeredBy = own(grew(observer, previous, reply).sent);
-  if (!entry && askedOn.length === 0) return undefined;
-  let owner: string | undefined;
-  if (entry?.lladdr) {
-    for (const [node, macs] of await macsOf(live)) {
-      const dev = macs.get(entry.lladdr);
-      if (dev) {
-        owner = `${node}:${dev}`;
-        break;
-      }
-    }
-  }
-  return {
-    protocol: family === 4 ? 'arp' : 'nd',
-    askedOn,
-    heardBy: own(requests.received),
-    answeredBy,
-    ...(entry ? { entry: { ...entry, ...(owner ? { owner } : {}) } } : {}),
-  };
 };

@@ -5,3 +5,4 @@ export * from './recipe.js';
 export * from './plan.js';
 export * from './observation.js';
 export * from './result.js';
+export * from './runner.js';

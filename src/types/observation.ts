@@ -81,6 +81,8 @@ export interface ProbeObservation {
   answered?: boolean;
   /** What the node where a leg stopped decided about it (a router that did not forward it; a reply never sent). */
   hops?: HopEvidence[];
+  /** What the radio media saw of the probe; only in cases with wireless links. */
+  medium?: MediumObservation;
 }
 
 /** One table lookup as the tracepoint prints it. */

@@ -79,6 +79,8 @@ export interface CasePlan {
   /** Topology, node routing, recipes, case sysctls and nft rulesets, setup commands; each inside its node's namespace. */
   ops: Op[];
   probes: ProbePlan[];
+  /** The nft observers counting the probes' packets (src/plan/observer.ts): applied once the agents run, side by side. */
+  observers: Op[];
   /** The observer of each radio medium (wireless link); none without wireless links. */
   media: MediumMonitor[];
 }

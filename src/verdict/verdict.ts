@@ -108,6 +108,7 @@ export const probeResult = (
     ...(reply ? { reply } : {}),
     ...(handshake === undefined ? {} : { handshake }),
     ...(obs.exchange ? { neighbour: obs.exchange } : {}),
+    ...(obs.medium ? { medium: obs.medium } : {}),
   };
 };
 

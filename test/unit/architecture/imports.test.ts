@@ -108,25 +108,6 @@ const impureReach = (start: string, edges: readonly Edge[], nodeImports: (file: 
  * The list must end empty; an entry that no longer occurs fails the test too, so it cannot go stale.
  */
 const KNOWN: Record<string, string> = {
-  // probes: the observers are installed by plan ops like any other.
-  'src/backends/host.ts -> src/probes/legs.ts (backends -> probes)': 'probes',
-  'src/backends/host.ts -> src/probes/observe.ts (backends -> probes)': 'probes',
-  // probes: probes/ declares ProbeHost (src/probes/host.ts); the pipeline passes the backend in.
-  'src/probes/capture.ts -> src/backends/host.ts (probes -> backends)': 'probes',
-  'src/probes/capture.ts -> src/backends/runner.ts (probes -> backends)': 'probes',
-  'src/probes/capture.ts -> src/backends/time-scale.ts (probes -> backends)': 'probes',
-  'src/probes/capture.ts -> src/backends/out-tree.ts (probes -> backends)': 'probes',
-  'src/probes/drops.ts -> src/backends/runner.ts (probes -> backends)': 'probes',
-  'src/probes/drops.ts -> src/backends/state.ts (probes -> backends)': 'probes',
-  'src/probes/fib-trace.ts -> src/backends/runner.ts (probes -> backends)': 'probes',
-  'src/probes/fib-trace.ts -> src/backends/state.ts (probes -> backends)': 'probes',
-  'src/probes/hops.ts -> src/backends/host.ts (probes -> backends)': 'probes',
-  'src/probes/medium.ts -> src/backends/host.ts (probes -> backends)': 'probes',
-  'src/probes/medium.ts -> src/backends/runner.ts (probes -> backends)': 'probes',
-  'src/probes/medium.ts -> src/backends/time-scale.ts (probes -> backends)': 'probes',
-  'src/probes/probe.ts -> src/backends/host.ts (probes -> backends)': 'probes',
-  'src/probes/probe.ts -> src/backends/runner.ts (probes -> backends)': 'probes',
-  'src/probes/probe.ts -> src/backends/time-scale.ts (probes -> backends)': 'probes',
 };
 
 const files = sourceFiles('src');

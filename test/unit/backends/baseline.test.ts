@@ -6,7 +6,7 @@ import { baselineArgv, baselineFailure, missingKeys, shownBaselineArgv } from '.
 import { HostBackend } from '../../../src/backends/host.js';
 import { StateFile } from '../../../src/backends/state.js';
 import { baselineRecord, SYSCTL_BASELINE, sysctlPath } from '../../../src/plan/baseline.js';
-import { planCase } from '../../../src/plan/plan.js';
+import { planCase, withoutProbes } from '../../../src/plan/plan.js';
 import { seedScenario } from '../fixtures.js';
 import { FakeHost } from './fake-host.js';
 import { tempDir } from '../../tmp.js';
@@ -46,7 +46,7 @@ t.test('the host backend writes the baseline into every namespace of the case be
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const state = StateFile.create(dir, { pid: process.pid, scenarios: ['x.yaml'] });
   const backend = new HostBackend(host, state, host.exists);
-  const plan = { ...planCase(seedScenario(), 0, `${state.prefix}-1`), probes: [] };
+  const plan = withoutProbes(planCase(seedScenario(), 0, `${state.prefix}-1`));
   await backend.down(plan, await backend.up(plan));
   const lines = host.log.map((l) => l.join(' '));
   const namespaces = plan.namespaces.map((n) => n.netns);
@@ -67,7 +67,7 @@ t.test('later cases write only what the first found different; on a clean root n
     const state = StateFile.create(dir, { pid: process.pid, scenarios: ['x.yaml'] });
     const backend = new HostBackend(host, state, host.exists);
     for (const i of [1, 2]) {
-      const plan = { ...planCase(seedScenario(), 0, `${state.prefix}-${i}`), probes: [] };
+      const plan = withoutProbes(planCase(seedScenario(), 0, `${state.prefix}-${i}`));
       await backend.down(plan, await backend.up(plan));
     }
     const baselines = host.log.filter((l) => l[0] === 'sysctl-baseline').map((l) => l.at(-1));

@@ -5,7 +5,7 @@ import { BASELINE_PL } from '../../../src/backends/baseline.js';
 import { DEFER_MAX, HostBackend } from '../../../src/backends/host.js';
 import type { Command, CommandResult } from '../../../src/backends/runner.js';
 import { StateFile } from '../../../src/backends/state.js';
-import { planCase } from '../../../src/plan/plan.js';
+import { planCase, withoutProbes } from '../../../src/plan/plan.js';
 import { seedScenario } from '../fixtures.js';
 import { FakeHost } from './fake-host.js';
 import { tempDir } from '../../tmp.js';
@@ -19,7 +19,7 @@ const setup = () => {
   dirs.push(dir);
   const state = StateFile.create(dir, { pid: process.pid, scenarios: ['x.yaml'] });
   const backend = new HostBackend(host, state, host.exists);
-  const plan = (i: number) => ({ ...planCase(seedScenario(), 0, `${state.prefix}-${i}`), probes: [] });
+  const plan = (i: number) => withoutProbes(planCase(seedScenario(), 0, `${state.prefix}-${i}`));
   return { host, state, backend, plan };
 };
 

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { caseDirName, pcapPath } from '../../../src/probes/capture.js';
+import { caseDirName } from '../../../src/backends/out-tree.js';
+import { pcapPath } from '../../../src/probes/capture.js';
 import { parseDropTrace } from '../../../src/probes/drops.js';
 
 t.test('drop reasons are counted per reason from the trace buffer, NOT_SPECIFIED left out', async (t) => {

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { OBSERVER_TABLE, observerRuleset, parseObserver, parseObserverCounts } from '../../../src/probes/observe.js';
+import { OBSERVER_TABLE, observerRuleset } from '../../../src/plan/observer.js';
+import { parseObserver, parseObserverCounts } from '../../../src/probes/observe.js';
 import { senderArgv } from '../../../src/probes/probe.js';
 import type { ProbePlan } from '../../../src/types/plan.js';
 

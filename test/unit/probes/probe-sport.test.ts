@@ -5,7 +5,7 @@
 // `tcp 0x04`/`tcp 0x07` to :80 crossed t:eth1 and p:eth1; counting by dport alone gave 0x20 their path.
 import t from 'tap';
 import { FIRST_PROBE_SPORT, planCase } from '../../../src/plan/plan.js';
-import { probeLegs } from '../../../src/probes/legs.js';
+import { probeLegs } from '../../../src/plan/observer.js';
 import { seedCase, seedScenario } from '../fixtures.js';
 import type { Probe } from '../../../src/types/scenario.js';
 

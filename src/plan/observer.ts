@@ -1,8 +1,16 @@
-// What each probe kind puts on the wire, as nft matches: the legs whose paths are reported, and
-// the ARP/ND exchange that precedes them. Pure.
-import type { ProbePlan } from '../types/plan.js';
-import type { ObserverRule } from './observe.js';
+// The observers of a case, planned like any other op: what each probe kind puts on the wire, as
+// nft matches (the legs whose paths are reported, and the ARP/ND exchange that precedes them), and
+// the netdev table that counts them on every device of every node. Pure.
 import type { LegName } from '../types/observation.js';
+import type { Op, ProbePlan, Topology } from '../types/plan.js';
+
+export const OBSERVER_TABLE = 'netns_lab_observe';
+
+/** One counting rule, installed on every device: `match` is an nft expression, `id` names it. */
+export interface ObserverRule {
+  id: string;
+  match: string;
+}
 
 export interface Leg {
   name: LegName;
@@ -56,4 +64,39 @@ export const observerRules = (probes: readonly ProbePlan[]): ObserverRule[] => {
     if (probes.some((pp) => pp.probe.family === family)) rules.push(...neighbourRules(family));
   }
   return rules;
+};
+
+/** The nft script that installs the observer in one namespace. */
+export const observerRuleset = (devices: readonly string[], rules: readonly ObserverRule[]): string => {
+  const lines = [`table netdev ${OBSERVER_TABLE} {`];
+  devices.forEach((dev, i) => {
+    for (const [prefix, hook] of [['rx', 'ingress'], ['tx', 'egress']] as const) {
+      lines.push(`  chain ${prefix}${i} {`);
+      // Lowest priority number: count before anything else on the device can drop the packet.
+      lines.push(`    type filter hook ${hook} device ${JSON.stringify(dev)} priority -500; policy accept;`);
+      for (const rule of rules) lines.push(`    ${rule.match} counter comment ${JSON.stringify(rule.id)}`);
+      lines.push('  }');
+    }
+  });
+  lines.push('}');
+  return `${lines.join('\n')}\n`;
+};
+
+/** The command that reads a node's observer counts as nft JSON (parsed by src/probes/observe.ts). */
+export const OBSERVER_READ_ARGV: readonly string[] = ['nft', '-j', 'list', 'table', 'netdev', OBSERVER_TABLE];
+
+/**
+ * The ops that install the observers: one `nft -f -` per node, its table counting every rule of
+ * the case on each of its devices. Applied once the topology stands, each node's side by side.
+ * Nothing to count (a case without probes): no op, and no process per node.
+ */
+export const observerOps = (topology: Topology, probes: readonly ProbePlan[]): Op[] => {
+  const rules = observerRules(probes);
+  if (rules.length === 0) return [];
+  return topology.nodes.map((node) => ({
+    node,
+    argv: ['nft', '-f', '-'],
+    input: observerRuleset(topology.devices.filter((d) => d.node === node).map((d) => d.dev), rules),
+    why: 'count the probes\' packets on every device (the observer)',
+  }));
 };

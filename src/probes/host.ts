@@ -1,0 +1,77 @@
+// What probing needs of a live case, and nothing more. Declared here so that probes/ depends on no
+// backend: the host backend's live case provides it, and src/pipeline.ts hands it in.
+import type { CasePlan } from '../types/plan.js';
+import type { ProbeAttributes } from '../types/scenario.js';
+import type { Command, CommandResult, LiveProcess } from '../types/runner.js';
+
+/** A receiver for one probe, opened by the destination node's agent. */
+export interface ListenRequest {
+  kind: 'udp' | 'tcp';
+  family: 4 | 6;
+  address: string;
+  port: number;
+  marker: string;
+  timeoutMs: number;
+}
+
+/** One probe, sent by the source node's agent from a socket with the probe's attributes. */
+export interface SendRequest {
+  kind?: 'udp' | 'tcp' | 'icmp';
+  family: 4 | 6;
+  from: string;
+  to: string;
+  /** Ignored for icmp. */
+  port: number;
+  dev?: string;
+  payload: string;
+  /** tcp: how long the connect may take; icmp: how long to wait for the echo reply. */
+  timeoutMs?: number;
+  /** icmp: the echo identifier. */
+  echo?: number;
+  attributes?: ProbeAttributes;
+}
+
+export interface Listening {
+  /** Resolves true once the socket is bound, or with the reason it could not be. */
+  ready: Promise<true | { error: string }>;
+  /** Whether a datagram (connection data) with the marker came before the listener closed. */
+  result: Promise<{ received: boolean; error?: string }>;
+  /** Ends the listener; `result` then says received false unless it had the datagram already. */
+  close(): void;
+}
+
+/** A node's namespace agent, as probes use it: a receiver, a sender, files and counters without a process. */
+export interface ProbeAgent {
+  listen(req: ListenRequest): Listening;
+  send(req: SendRequest): { sent: Promise<{ error?: string }>; replied: Promise<boolean> };
+  /** The contents of files inside the namespace's view (/proc, /sys); '' when unreadable. */
+  read(paths: readonly string[]): Promise<string[]>;
+  /** The namespace's kernel counters, as nstat names them. */
+  counters(): Promise<Record<string, number>>;
+}
+
+/** A live case as probes see it: its plan, and ways to act inside its nodes. */
+export interface ProbeHost {
+  readonly plan: CasePlan;
+  /** Runs a command inside `node` (through its agent when it has one). */
+  run(node: string, cmd: Command): Promise<CommandResult>;
+  /** Starts a long-lived command inside `node` (a tcpdump). */
+  start(node: string, cmd: Command): LiveProcess;
+  /** The node's namespace agent, when the backend runs one there. */
+  agent(node: string): ProbeAgent | undefined;
+  /** The node's observer counts as nft JSON (src/plan/observer.ts); throws when they cannot be read. */
+  readObserver(node: string): Promise<string>;
+  /** What readiness waits are multiplied by: 1 on a real machine, more in a VM under TCG (src/backends/time-scale.ts). */
+  readonly timeScale: number;
+}
+
+/**
+ * What the run records of the tracefs it uses (the state file, src/backends/state.ts): a mount it
+ * made and trace instances it created, so that an interrupted run's leftovers can be removed.
+ */
+export interface TraceOwner {
+  ownMount(target: string, what: string): void;
+  releaseMount(target: string): void;
+  ownTracefs(use: { kind: 'instance'; path: string }): void;
+  releaseTracefs(path: string): void;
+}

@@ -1,0 +1,109 @@
+// runProbe's phases against a fake host: probes reach a live case only through ProbeHost
+// (src/probes/host.ts), so a recording fake stands in for namespaces, agents and nft.
+import t from 'tap';
+import type { Command, CommandResult } from '../../../src/types/runner.js';
+import { planCase } from '../../../src/plan/plan.js';
+import type { ProbePlan } from '../../../src/types/plan.js';
+import type { ListenRequest, ProbeAgent, ProbeHost, SendRequest } from '../../../src/probes/host.js';
+import { caseProber } from '../../../src/probes/probe.js';
+import { assembleObservation } from '../../../src/probes/assemble.js';
+import { FakeHost } from '../backends/fake-host.js';
+import { seedScenario } from '../fixtures.js';
+
+const plan = planCase(seedScenario(), 0, 'lab-x');
+const pp = plan.probes[0] as ProbePlan;
+
+/** One nft JSON reading of laptop: p0:datagram counted `n` times on lo both ways. */
+const observerJson = (n: number): string => JSON.stringify({
+  nftables: [
+    { rule: { chain: 'tx0', comment: 'p0:datagram', expr: [{ counter: { packets: n } }] } },
+    { rule: { chain: 'rx0', comment: 'p0:datagram', expr: [{ counter: { packets: n } }] } },
+  ],
+});
+
+/** A fake live case: commands go to FakeHost as `ip netns exec NS …`; agents record what they are asked. */
+const fakeCase = (opts: { refuse?: string; deliver?: boolean } = {}) => {
+  const runner = new FakeHost();
+  for (const { netns } of plan.namespaces) runner.namespaces.add(netns);
+  const events: string[] = [];
+  let readings = 0;
+  const agent = (node: string): ProbeAgent => ({
+    listen(req: ListenRequest) {
+      events.push(`${node} listen ${req.kind} ${req.address}:${req.port}`);
+      let got: (r: { received: boolean }) => void = () => undefined;
+      const result = new Promise<{ received: boolean }>((resolve) => (got = resolve));
+      if (opts.deliver) setTimeout(() => got({ received: true }), 5);
+      return {
+        ready: Promise.resolve(true as const),
+        result,
+        close: () => {
+          events.push(`${node} close`);
+          got({ received: false });
+        },
+      };
+    },
+    send(req: SendRequest) {
+      events.push(`${node} send ${req.kind} ${req.from} → ${req.to}:${req.port} sport ${req.attributes?.sport}`);
+      return { sent: Promise.resolve(opts.refuse ? { error: opts.refuse } : {}), replied: Promise.resolve(false) };
+    },
+    read: async (paths) => paths.map(() => ''),
+    counters: async () => ({}),
+  });
+  const agents = new Map(plan.topology.nodes.map((n) => [n, agent(n)]));
+  const netns = (node: string): string => plan.namespaces.find((n) => n.node === node)?.netns ?? '?';
+  const host: ProbeHost = {
+    plan,
+    run: (node: string, cmd: Command): Promise<CommandResult> => runner.run({ ...cmd, argv: ['ip', 'netns', 'exec', netns(node), ...cmd.argv] }),
+    start: (node, cmd) => runner.start({ ...cmd, argv: ['ip', 'netns', 'exec', netns(node), ...cmd.argv] }),
+    agent: (node) => agents.get(node),
+    readObserver: async (node) => {
+      events.push(`${node} read observer`);
+      return node === 'laptop' ? observerJson(++readings) : '{"nftables": []}';
+    },
+    timeScale: 1,
+  };
+  return { host, events, runner };
+};
+
+t.test('the phases in order: receiver, send, await, evidence; delivered when the receiver got it', async (t) => {
+  const { host, events } = fakeCase({ deliver: true });
+  const e = await caseProber(host)(pp, 0);
+  t.same(events.slice(0, 3), [
+    `laptop listen udp 192.0.2.2:${pp.port}`,
+    `laptop send udp 192.0.2.1 → 192.0.2.2:${pp.port} sport ${pp.sport}`,
+    'laptop read observer',
+  ], 'the receiver listens before anything is sent, the evidence is read after');
+  t.equal(e.received, true);
+  t.notOk(e.sendError);
+  const o = assembleObservation(plan.topology, [], pp, 0, e);
+  t.equal(o.delivered, true);
+  t.same(o.path, ['laptop:lo']);
+});
+
+t.test('a send the kernel refused closes the receiver at once, and nothing is waited for', async (t) => {
+  const { host, events } = fakeCase({ refuse: 'Network is unreachable' });
+  const started = Date.now();
+  const e = await caseProber(host)(pp, 0);
+  t.ok(Date.now() - started < pp.probe.timeoutMs, 'not the probe\'s whole window');
+  t.equal(e.sendError, 'Network is unreachable');
+  t.equal(e.received, false);
+  t.ok(events.includes('laptop close'));
+});
+
+t.test('the probes of a case: each one\'s evidence carries the counts the one before left', async (t) => {
+  const { host } = fakeCase({ deliver: true });
+  const probe = caseProber(host);
+  const first = await probe(pp, 0);
+  const second = await probe(pp, 0);
+  t.notOk(first.previousCounts, 'the first probe of the case has none before it');
+  t.equal(second.previousCounts, first.counts);
+  t.same(second.counts.get('p0:datagram')?.get('laptop:lo'), { tx: 2, rx: 2 });
+});
+
+t.test('a node without an agent: the receiver is reported missing and nothing is sent', async (t) => {
+  const { host, events } = fakeCase();
+  const bare: ProbeHost = { ...host, agent: () => undefined };
+  const e = await caseProber(bare)(pp, 0);
+  t.equal(e.receiverError, 'no namespace agent runs on laptop');
+  t.notOk(events.some((l) => l.includes(' send ')), 'not sent');
+});
