@@ -14,7 +14,7 @@ import type { Command, CommandResult, Runner } from './runner.js';
 import { inNetns, runInNamespaces, type NsCommand } from './driver.js';
 import { namespaceInode, netnsRunDir, type StateFile } from './state.js';
 import { tracing } from './trace.js';
-import { baselineArgv, baselineFailure, differingKeys, missingKeys, shownBaselineArgv, writeBaseline } from './baseline.js';
+import { baselineArgv, baselineFailure, baselineFound, baselineReadArgv, missingKeys, shownBaselineArgv, writeBaseline } from './baseline.js';
 import { SYSCTL_BASELINE } from '../plan/baseline.js';
 
 export { inNetns };
@@ -90,7 +90,7 @@ export class HostBackend {
   /** Keys of the sysctl baseline this kernel lacks (skipped), as the baseline's writes found them. */
   readonly baselineMissing = new Set<string>();
 
-  /** The baseline keys a fresh namespace of this host did not hold already: all that later cases write. */
+  /** The baseline keys a fresh namespace of this host did not hold (read in the first case): all that cases write. */
   private baselineToWrite: Set<string> | undefined;
 
   /** Namespaces of finished cases, emptied, waiting to be deleted together (see `flush`). */
@@ -195,10 +195,12 @@ export class HostBackend {
   }
 
   /**
-   * Every namespace of the case (one root `ip -batch`), the sysctl baseline written into each
-   * (src/plan/baseline.ts), then the devices that can be made from outside straight into them
-   * (bridges, veth pairs): one more root `ip -batch`, exec'd by the baseline's own process. A
-   * namespace of that name that exists already is someone else's: never touched, never deleted.
+   * Every namespace of the case, the sysctl baseline in each (src/plan/baseline.ts), then the
+   * devices that can be made from outside straight into them (bridges, veth pairs). The first
+   * case reads the baseline in one of its namespaces; every case then writes what differed there
+   * into all of its namespaces before their devices exist (see baseline.ts). With nothing to
+   * write (a clean root), namespaces and devices are one root `ip -batch`. A namespace of that
+   * name that exists already is someone else's: never touched, never deleted.
    */
   private async createNamespaces(
     plan: CasePlan,
@@ -213,15 +215,20 @@ export class HostBackend {
     // Recorded before they exist, so a crash right after creation still leaves them findable.
     this.state.own(...all);
     const adds = all.map((ns) => `netns add ${ns}`);
-    const r = await this.runner.run({ argv: ['ip', '-batch', '-'], input: `${adds.join('\n')}\n`, timeoutMs: 10_000 + 20 * adds.length });
+    const lines = root.map((x) => x.line);
+    const together = this.baselineToWrite?.size === 0;
+    const batch = together ? [...adds, ...lines] : adds;
+    const r = await this.runner.run({ argv: ['ip', '-batch', '-'], input: `${batch.join('\n')}\n`, timeoutMs: 10_000 + 20 * batch.length });
     this.state.created(...all.filter(this.exists));
     if (r.exitCode !== 0) {
       const line = failedBatchLine(r.stderr) ?? 0;
-      throw new CommandError(['ip', 'netns', 'add', all[line] ?? all[0] ?? ''], r.exitCode, withoutFailedLine(r.stderr), r.timedOut);
+      if (line < adds.length) throw new CommandError(['ip', 'netns', 'add', all[line] ?? all[0] ?? ''], r.exitCode, withoutFailedLine(r.stderr), r.timedOut);
+      const op = root[line - adds.length]?.op;
+      throw new CommandError(op ? inNetns(netnsOf(op.node), op.argv) : ['ip', '-batch', '-'], r.exitCode, withoutFailedLine(r.stderr), r.timedOut);
     }
-    const lines = root.map((x) => x.line);
-    // The first case checks the whole baseline; later ones write what differed there (see baseline.ts).
-    const settings = this.baselineToWrite ? SYSCTL_BASELINE.filter((s) => this.baselineToWrite?.has(s.key)) : SYSCTL_BASELINE;
+    if (together) return;
+    this.baselineToWrite ??= await this.readBaseline(all[0] as string);
+    const settings = SYSCTL_BASELINE.filter((s) => this.baselineToWrite?.has(s.key));
     if (settings.length === 0 && lines.length === 0) return;
     const input = lines.length ? `${lines.join('\n')}\n` : undefined;
     const timeoutMs = 10_000 + 20 * (all.length + lines.length);
@@ -229,7 +236,6 @@ export class HostBackend {
       ? await this.runner.run({ argv: ['ip', '-batch', '-'], ...(input !== undefined ? { input } : {}), timeoutMs })
       : await writeBaseline(this.runner, baselineArgv(all, lines.length ? ['ip', '-batch', '-'] : undefined, settings), input, timeoutMs);
     for (const key of missingKeys(b.stdout)) this.baselineMissing.add(key);
-    if (settings.length && !this.baselineToWrite && b.exitCode === 0) this.baselineToWrite = new Set(differingKeys(b.stdout));
     if (b.exitCode === 0) return;
     const refused = baselineFailure(b.stderr);
     if (refused) {
@@ -239,6 +245,20 @@ export class HostBackend {
     const line = failedBatchLine(b.stderr);
     const op = line === undefined ? undefined : root[line]?.op;
     throw new CommandError(op ? inNetns(netnsOf(op.node), op.argv) : shownBaselineArgv(b.argv), b.exitCode, withoutFailedLine(b.stderr), b.timedOut);
+  }
+
+  /**
+   * The baseline keys a fresh namespace of this host does not hold (read in `netns`, one of the
+   * first case's: every namespace starts from the same values); the keys this kernel lacks go
+   * to `baselineMissing`.
+   */
+  private async readBaseline(netns: string): Promise<Set<string>> {
+    const argv = baselineReadArgv(netns);
+    const r = await this.runner.run({ argv, timeoutMs: 10_000 });
+    const found = baselineFound(r.stdout);
+    if (!found) throw new CommandError([...argv.slice(0, 8), `<${argv.length - 8} files under /proc/sys>`], r.exitCode, r.stderr || 'it read no sysctl', r.timedOut);
+    for (const key of found.missing) this.baselineMissing.add(key);
+    return new Set(found.differs);
   }
 
   /**
