@@ -13,7 +13,7 @@
 // init_net's and the compiled values, not their creator's).
 //
 // The read is one `grep -s -H '' FILE…` in the namespace, forked by lab's long-lived perl
-// process (runner.ts), which enters the namespace itself: no perl start, no ip start (the
+// process (forker.ts), which enters the namespace itself: no perl start, no ip start (the
 // baseline's perl process with its 2 × 219 reads cost ~13 ms of the first case of every run).
 // `PATH:VALUE` per file that exists; a key this kernel lacks has no line.
 //

@@ -4,7 +4,7 @@ import { availableParallelism, loadavg, release } from 'node:os';
 import { hostRequirements, requireAll } from '../backends/capabilities.js';
 import { HostBackend } from '../backends/host.js';
 import { guardedRunner, SIGNAL_EXIT, type GuardedRunner } from '../backends/interrupt.js';
-import { execaRunner } from '../backends/runner.js';
+import { execaRunner } from '../backends/forker.js';
 import { defaultStateDir, StateFile } from '../backends/state.js';
 import { teardownRecorded } from '../backends/teardown.js';
 import { checkLinearSize } from '../bench/linear.js';

@@ -1,5 +1,5 @@
 import { guardedRunner } from '../backends/interrupt.js';
-import { execaRunner } from '../backends/runner.js';
+import { execaRunner } from '../backends/forker.js';
 import { defaultStateDir, isOwnerAlive, livenessOf, namespaceInode, readStates, StateFile, type RunState } from '../backends/state.js';
 import { teardownRecorded } from '../backends/teardown.js';
 import { sharedWithOthers } from './down.js';

@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import { release } from 'node:os';
 import { hostFeatures, hostRequirements, tcpdumpCapability } from '../backends/capabilities.js';
-import { execaRunner } from '../backends/runner.js';
+import { execaRunner } from '../backends/forker.js';
 import type { Output } from './io.js';
 import { defaultCacheDir } from '../backends/vm/cache.js';
 import { optionalCapabilities } from '../backends/vm/doctor.js';

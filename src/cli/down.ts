@@ -1,5 +1,5 @@
 import { guardedRunner } from '../backends/interrupt.js';
-import { execaRunner } from '../backends/runner.js';
+import { execaRunner } from '../backends/forker.js';
 import { defaultStateDir, findLab, isOwnerAlive, livenessOf, readStates, StateFile, type StateEntry } from '../backends/state.js';
 import { teardownRecorded } from '../backends/teardown.js';
 import { UsageError } from '../errors.js';

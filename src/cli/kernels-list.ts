@@ -2,7 +2,7 @@
 // and those already cached, with release and series.
 import Table from 'cli-table3';
 import type { Runner } from '../backends/runner.js';
-import { execaRunner } from '../backends/runner.js';
+import { execaRunner } from '../backends/forker.js';
 import { defaultCacheDir } from '../backends/vm/cache.js';
 import { kernelCatalog, type CatalogRow } from '../backends/vm/kernel-catalog.js';
 import { cachedKernels, offeredKernels } from '../backends/vm/kernels.js';

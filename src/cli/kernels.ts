@@ -4,7 +4,7 @@ import type { KernelSpec } from '../backends/vm/kernel-spec.js';
 import { formatKernelSpec } from '../backends/vm/kernel-spec.js';
 import { defaultCacheDir } from '../backends/vm/cache.js';
 import { runInVm } from '../backends/vm/run.js';
-import { execaRunner } from '../backends/runner.js';
+import { execaRunner } from '../backends/forker.js';
 import { trapSignals, SIGNAL_EXIT } from '../backends/interrupt.js';
 import type { Scenario } from '../model/types.js';
 import type { ScenarioResult } from '../pipeline.js';

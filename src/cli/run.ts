@@ -4,7 +4,7 @@ import { hostRequirements, requireAll, runTools } from '../backends/capabilities
 import { baselineRecord } from '../plan/baseline.js';
 import { HostBackend } from '../backends/host.js';
 import { confinedTo, guardedRunner, isTeardownCommand, SIGNAL_EXIT, trapSignals, type GuardedRunner, type SignalTrap } from '../backends/interrupt.js';
-import { execaRunner } from '../backends/runner.js';
+import { execaRunner } from '../backends/forker.js';
 import { defaultStateDir, StateFile } from '../backends/state.js';
 import { claimOut, freshOutTree, scenarioFolders, uniqueNames } from '../backends/out-tree.js';
 import { caseDirName } from '../probes/capture.js';

@@ -1,7 +1,7 @@
 import { hostRequirements, requireAll } from '../backends/capabilities.js';
 import { HostBackend } from '../backends/host.js';
 import { guardedRunner, SIGNAL_EXIT, type GuardedRunner } from '../backends/interrupt.js';
-import { execaRunner } from '../backends/runner.js';
+import { execaRunner } from '../backends/forker.js';
 import { defaultStateDir, StateFile } from '../backends/state.js';
 import { teardownRecorded } from '../backends/teardown.js';
 import { UsageError } from '../errors.js';

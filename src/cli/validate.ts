@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ScenarioError } from '../errors.js';
-import { execaRunner, type Runner } from '../backends/runner.js';
+import type { Runner } from '../backends/runner.js';
+import { execaRunner } from '../backends/forker.js';
 import { kernelCheckItems } from '../model/kernel-checks.js';
 import type { Output } from './io.js';
 import { loadAll } from './run.js';

@@ -5,7 +5,8 @@ import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { NamespaceAgent } from '../../src/backends/agent.js';
-import { execaRunner, plainRunner } from '../../src/backends/runner.js';
+import { plainRunner } from '../../src/backends/runner.js';
+import { execaRunner } from '../../src/backends/forker.js';
 import { needsRoot } from './helpers.js';
 
 const NS = `lab-nsx${process.pid}-a`;

@@ -4,7 +4,8 @@
 import { readFileSync, rmSync } from 'node:fs';
 import t from 'tap';
 import { HostBackend } from '../../src/backends/host.js';
-import { type Command, execaRunner } from '../../src/backends/runner.js';
+import type { Command } from '../../src/backends/runner.js';
+import { execaRunner } from '../../src/backends/forker.js';
 import { StateFile } from '../../src/backends/state.js';
 import { planCase } from '../../src/plan/plan.js';
 import { seedScenario } from '../unit/fixtures.js';

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import t from 'tap';
-import { execaRunner } from '../../../src/backends/runner.js';
+import { execaRunner } from '../../../src/backends/forker.js';
 import { CommandError } from '../../../src/errors.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');

@@ -1,7 +1,8 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import t from 'tap';
-import { execaRunner, perlForked, plainRunner } from '../../../src/backends/runner.js';
+import { plainRunner } from '../../../src/backends/runner.js';
+import { execaRunner, perlForked } from '../../../src/backends/forker.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { guestEntry, LOADER } from '../../../../src/backends/vm/bundle.js';
-import { execaRunner } from '../../../../src/backends/runner.js';
+import { execaRunner } from '../../../../src/backends/forker.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const built = existsSync(join(ROOT, 'dist', 'cli', 'vm-entry.js')) && existsSync(join(ROOT, 'node_modules', '.bin', 'esbuild'));

@@ -6,7 +6,8 @@
 import t from 'tap';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execaRunner, type Runner } from '../../../../src/backends/runner.js';
+import type { Runner } from '../../../../src/backends/runner.js';
+import { execaRunner } from '../../../../src/backends/forker.js';
 import { ensureKernel } from '../../../../src/backends/vm/kernels.js';
 import { UsageError } from '../../../../src/errors.js';
 import { tempDir } from '../../../tmp.js';
