@@ -7,13 +7,14 @@ import { plainRunner, tracedRunner, type Runner } from './runner.js';
 import { tracing } from './trace.js';
 
 /**
- * The production runner: argv arrays only, never a shell; traced with LAB_TRACE=1. Commands that
+ * The production runner, one per process (every caller gets the same): argv arrays only, never a
+ * shell; traced with LAB_TRACE=1. Commands that
  * run to their end are forked by one long-lived perl process (the namespace agent's program, in
  * lab's own namespace), not by Node: a spawn costs Node's one thread about 4 ms here (a CPU
  * profile of a 40-cell matrix: 1.4 s of 3.9 s busy in ChildProcess.spawn), a request to the
  * perl process microseconds. Long-lived children (`start`) are execa's.
  */
-export const execaRunner = (): Runner => {
+export const forkingRunner = (): Runner => {
   if (!shared) {
     const runner = perlForked(plainRunner());
     shared = tracing() ? tracedRunner(runner) : runner;

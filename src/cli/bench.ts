@@ -4,7 +4,7 @@ import { availableParallelism, loadavg, release } from 'node:os';
 import { hostRequirements, requireAll } from '../backends/capabilities.js';
 import { HostBackend } from '../backends/host.js';
 import { guardedRunner, SIGNAL_EXIT, type GuardedRunner } from '../backends/interrupt.js';
-import { execaRunner } from '../backends/forker.js';
+import { forkingRunner } from '../backends/forker.js';
 import { defaultStateDir, StateFile } from '../backends/state.js';
 import { teardownRecorded } from '../backends/teardown.js';
 import { checkLinearSize } from '../bench/linear.js';
@@ -94,11 +94,11 @@ const sec = (v: number | undefined): number | null => (v === undefined ? null : 
 
 /** `lab bench`: 0 when it measured what it could, 1 when a measurement failed, 3 without root or tools. */
 export const benchCommand = async (opts: BenchOptions, io: Output): Promise<number> => {
-  requireAll(await hostRequirements(execaRunner()));
+  requireAll(await hostRequirements(forkingRunner()));
   const machine = `kernel ${release()}, ${availableParallelism()} cores, load average ${(loadavg()[0] ?? 0).toFixed(1)} at start`;
   const lab: { state?: StateFile; runner?: GuardedRunner } = {};
   const trap = trapRunSignals(lab, io);
-  const raw = execaRunner();
+  const raw = forkingRunner();
   const runner = (lab.runner = guardedRunner(raw, trap.signal));
   let state: StateFile;
   try {

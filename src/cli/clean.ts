@@ -1,5 +1,5 @@
 import { guardedRunner } from '../backends/interrupt.js';
-import { execaRunner } from '../backends/forker.js';
+import { forkingRunner } from '../backends/forker.js';
 import { defaultStateDir, isOwnerAlive, livenessOf, namespaceInode, readStates, StateFile, type RunState } from '../backends/state.js';
 import { teardownRecorded } from '../backends/teardown.js';
 import { sharedWithOthers } from './down.js';
@@ -34,7 +34,7 @@ export const decide = (s: RunState, alive: (s: RunState) => boolean, exists: (ne
  */
 export const cleanCommand = async (io: Output, opts: { dryRun?: boolean } = {}): Promise<number> => {
   const dir = defaultStateDir();
-  const runner = guardedRunner(execaRunner(), new AbortController().signal);
+  const runner = guardedRunner(forkingRunner(), new AbortController().signal);
   const exists = (ns: string): boolean => namespaceInode(ns) !== undefined;
   let removed = 0;
   let failed = 0;

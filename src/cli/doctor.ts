@@ -1,14 +1,14 @@
 import Table from 'cli-table3';
 import { release } from 'node:os';
 import { hostFeatures, hostRequirements, tcpdumpCapability } from '../backends/capabilities.js';
-import { execaRunner } from '../backends/forker.js';
+import { forkingRunner } from '../backends/forker.js';
 import type { Output } from './io.js';
 import { defaultCacheDir } from '../backends/vm/cache.js';
 import { optionalCapabilities } from '../backends/vm/doctor.js';
 
 /** `lab doctor`: what this host can do. Exit 3 when the host backend cannot run here. */
 export const doctorCommand = async (io: Output): Promise<number> => {
-  const runner = execaRunner();
+  const runner = forkingRunner();
   const required = await hostRequirements(runner);
   const features = required.every((c) => c.ok) ? await hostFeatures(runner) : [];
   const table = new Table({ head: ['capability', 'status', 'detail'], style: { head: [], border: [] }, wordWrap: true, colWidths: [28, 9, 70] });

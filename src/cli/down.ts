@@ -1,5 +1,5 @@
 import { guardedRunner } from '../backends/interrupt.js';
-import { execaRunner } from '../backends/forker.js';
+import { forkingRunner } from '../backends/forker.js';
 import { defaultStateDir, findLab, isOwnerAlive, livenessOf, readStates, StateFile, type StateEntry } from '../backends/state.js';
 import { teardownRecorded } from '../backends/teardown.js';
 import { UsageError } from '../errors.js';
@@ -29,7 +29,7 @@ const downOne = async (entry: StateEntry, io: Output): Promise<boolean> => {
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const sig of signals) process.on(sig, hold);
   try {
-    const report = await teardownRecorded(state, { runner: guardedRunner(execaRunner(), new AbortController().signal), sharedElsewhere: sharedWithOthers(s.runId) });
+    const report = await teardownRecorded(state, { runner: guardedRunner(forkingRunner(), new AbortController().signal), sharedElsewhere: sharedWithOthers(s.runId) });
     for (const r of report.removed) io.out(`  removed ${r}\n`);
     for (const r of report.skipped) io.out(`  skipped ${r}\n`);
     for (const r of report.failed) io.err(`  could not remove ${r}\n`);

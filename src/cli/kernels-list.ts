@@ -2,7 +2,7 @@
 // and those already cached, with release and series.
 import Table from 'cli-table3';
 import type { Runner } from '../backends/runner.js';
-import { execaRunner } from '../backends/forker.js';
+import { forkingRunner } from '../backends/forker.js';
 import { defaultCacheDir } from '../backends/vm/cache.js';
 import { kernelCatalog, type CatalogRow } from '../backends/vm/kernel-catalog.js';
 import { cachedKernels, offeredKernels } from '../backends/vm/kernels.js';
@@ -34,7 +34,7 @@ export const kernelsTable = (rows: readonly CatalogRow[]): string => {
 export const kernelsListCommand = async (
   opts: KernelsListOptions,
   io: Output,
-  ctx: KernelsListContext = { runner: execaRunner(), cacheDir: defaultCacheDir() },
+  ctx: KernelsListContext = { runner: forkingRunner(), cacheDir: defaultCacheDir() },
 ): Promise<number> => {
   const offered = await offeredKernels(ctx);
   const rows = kernelCatalog(offered, cachedKernels(ctx.cacheDir), opts.all);

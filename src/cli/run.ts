@@ -4,7 +4,7 @@ import { hostRequirements, requireAll, runTools } from '../backends/capabilities
 import { baselineRecord } from '../plan/baseline.js';
 import { HostBackend } from '../backends/host.js';
 import { confinedTo, guardedRunner, isTeardownCommand, SIGNAL_EXIT, trapSignals, type GuardedRunner, type SignalTrap } from '../backends/interrupt.js';
-import { execaRunner } from '../backends/forker.js';
+import { forkingRunner } from '../backends/forker.js';
 import { defaultStateDir, StateFile } from '../backends/state.js';
 import { claimOut, freshOutTree, scenarioFolders, uniqueNames } from '../backends/out-tree.js';
 import { caseDirName } from '../probes/capture.js';
@@ -155,7 +155,7 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
     // A guest runs this machine's tools (its root is the host's): a missing one is said here,
     // before a boot, and the guest does not ask again (each check is a process start, 0.5 s
     // and more under TCG).
-    requireAll([...(await hostRequirements(execaRunner())).filter((c) => c.name !== 'root'), ...runTools(scenarios, selected, { pcaps: opts.out !== undefined })]);
+    requireAll([...(await hostRequirements(forkingRunner())).filter((c) => c.name !== 'root'), ...runTools(scenarios, selected, { pcaps: opts.out !== undefined })]);
     return runOnKernels(kernels, { ...opts, files }, scenarios, selected, io, runCommand);
   }
   // Drop reasons are system-wide: one case at a time keeps each probe's window its own.
@@ -168,8 +168,8 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
   const toolsChecked = process.env['LAB_IN_VM'] === '1' && process.env['LAB_TOOLS_CHECKED'] === '1';
   // Side by side (loading hwsim takes seconds in a TCG guest); a missing requirement still wins.
   const [required, wireless] = await Promise.allSettled([
-    hostRequirements(execaRunner(), { tools: !toolsChecked }),
-    unsupportedCases(execaRunner(), scenarios, selected, opts.skipUnsupported ?? false),
+    hostRequirements(forkingRunner(), { tools: !toolsChecked }),
+    unsupportedCases(forkingRunner(), scenarios, selected, opts.skipUnsupported ?? false),
   ]);
   if (required.status === 'rejected') throw required.reason;
   requireAll([...required.value, ...(toolsChecked ? [] : runTools(scenarios, selected, { pcaps: opts.out !== undefined }))]);
@@ -182,7 +182,7 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
 
   const lab: { state?: StateFile; runner?: GuardedRunner } = {};
   const trap = trapRunSignals(lab, io);
-  const runner = (lab.runner = guardedRunner(execaRunner(), trap.signal));
+  const runner = (lab.runner = guardedRunner(forkingRunner(), trap.signal));
   let state: StateFile;
   try {
     state = lab.state = StateFile.create(defaultStateDir(), { pid: process.pid, scenarios: files });

@@ -1,7 +1,7 @@
 import { hostRequirements, requireAll } from '../backends/capabilities.js';
 import { HostBackend } from '../backends/host.js';
 import { guardedRunner, SIGNAL_EXIT, type GuardedRunner } from '../backends/interrupt.js';
-import { execaRunner } from '../backends/forker.js';
+import { forkingRunner } from '../backends/forker.js';
 import { defaultStateDir, StateFile } from '../backends/state.js';
 import { teardownRecorded } from '../backends/teardown.js';
 import { UsageError } from '../errors.js';
@@ -78,12 +78,12 @@ export const upCommand = async (opts: UpOptions, io: Output): Promise<number> =>
   const [scenario] = await loadAll([opts.file]);
   if (!scenario) throw new UsageError('name a scenario file');
   const caseIndex = pickCase(scenario, opts.case);
-  requireAll(await hostRequirements(execaRunner()));
+  requireAll(await hostRequirements(forkingRunner()));
 
   const lab: { state?: StateFile; runner?: GuardedRunner } = {};
   const trap = trapRunSignals(lab, io);
   try {
-    const runner = (lab.runner = guardedRunner(execaRunner(), trap.signal));
+    const runner = (lab.runner = guardedRunner(forkingRunner(), trap.signal));
     const state = (lab.state = StateFile.create(defaultStateDir(), {
       pid: process.pid,
       scenarios: [scenario.file],

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ScenarioError } from '../errors.js';
 import type { Runner } from '../backends/runner.js';
-import { execaRunner } from '../backends/forker.js';
+import { forkingRunner } from '../backends/forker.js';
 import { kernelCheckItems } from '../model/kernel-checks.js';
 import type { Output } from './io.js';
 import { loadAll } from './run.js';
@@ -12,7 +12,7 @@ import { kernelProblems } from './validate-kernel.js';
  * the kernel can say (a sysctl key it lacks, an nft ruleset it cannot parse) is asked in a
  * scratch namespace when lab runs as root, and said to be skipped otherwise.
  */
-export const validateCommand = async (files: string[], io: Output, runner: Runner = execaRunner()): Promise<number> => {
+export const validateCommand = async (files: string[], io: Output, runner: Runner = forkingRunner()): Promise<number> => {
   const scenarios = await loadAll(files);
   const items = (await Promise.all(scenarios.map(async (s) => kernelCheckItems(await readFile(s.file, 'utf8')).map((item) => ({ file: s.file, item }))))).flat();
   const kernel = await kernelProblems(runner, items);
