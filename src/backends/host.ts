@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import { CapabilityError, CommandError } from '../errors.js';
 import type { CasePlan, Op } from '../types/plan.js';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { batchSteps, failedBatchLine, hostOrder, ipBatchInput, stepWaves, withoutFailedLine, type Step } from '../plan/batch.js';
 import { withCaptured } from '../plan/recipes.js';
@@ -50,6 +51,14 @@ export const DEFER_MAX = 256;
 
 /** How long `settle` waits for the kernel to bring links up before the probes go anyway. */
 const SETTLE_MS = 3_000;
+
+/**
+ * Nodes whose batches run at once: as many as there are cores (at least two, as the xargs lanes
+ * that ran them before). All 100 batches of linear,50 at once built it in 7.1-8.2 s against
+ * the lanes' 4.3-6.4 s (three pairs, on a machine at load ~22): each `ip -n` takes the rtnl lock
+ * and mounts the namespace's /sys.
+ */
+const STEPS_AT_ONCE = Math.max(2, availableParallelism());
 
 /** How long one node's batch (or sysctls) may take. */
 const STEP_TIMEOUT_MS = 30_000;
@@ -322,7 +331,8 @@ export class HostBackend {
     };
     let failure: { step: Step; result: CommandResult } | undefined;
     if (mode === 'parallel') {
-      const results = await Promise.all(steps.map(one));
+      const limit = pLimit(STEPS_AT_ONCE);
+      const results = await Promise.all(steps.map((step) => limit(() => one(step))));
       const i = results.findIndex((r) => r.exitCode !== 0);
       if (i >= 0) failure = { step: steps[i] as Step, result: results[i] as CommandResult };
     } else {
