@@ -104,7 +104,7 @@ export class NamespaceAgent {
 
   /**
    * Starts the agent in lab's own namespace, where it only forks the commands lab gives it (see
-   * perlForked in runner.ts); it lives as long as lab does (no timeout: execa's would hold lab's
+   * perlForked in forker.ts); it lives as long as lab does (no timeout: execa's would hold lab's
    * process open).
    */
   static async startHere(runner: Runner): Promise<NamespaceAgent> {

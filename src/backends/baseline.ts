@@ -1,27 +1,38 @@
-// Writes the sysctl baseline (src/plan/baseline.ts) into fresh namespaces: one perl process for
-// all the namespaces of a case, which enters each (setns) and writes its files under /proc/sys
-// (/proc/sys/net shows the namespace of the process that opens it). Then, when asked, it execs
-// the root `ip -batch` that makes the case's devices straight inside those namespaces: the
-// baseline is in place before any device exists, for the price of one process start, not two.
+// The sysctl baseline (src/plan/baseline.ts) in fresh namespaces, before any device is made in them.
 //
-// Every namespace starts from the same values (the root's, as the kernel copies them), so the
-// host backend checks the whole baseline in the first case of a run only, and afterwards writes
-// just the keys that differed there: on a clean root none, and then no process at all. Measured
-// here (kernel 6.18, two namespaces of 219 keys each, farm-bench, loaded machine): 8 ms of CPU
-// (perl's start 2 ms) for the full check; later cases on a clean root cost nothing.
+// Every namespace lab makes starts from the same values: the kernel copies IPv4 conf/all and
+// conf/default from the root namespace (init_net) into each new one and gives each its compiled
+// IPv6 conf (net.core.devconf_inherit_init_net=0; that knob exists in the root namespace only),
+// and lo copies conf/default when the namespace is made. So the values are READ in ONE namespace,
+// the first one of the run's first case, and only the keys that differed there are WRITTEN, into
+// every namespace of that case and of every later case; on a clean root nothing, and then the
+// namespaces and their devices are one root `ip -batch`, as before there was a baseline.
+// Checked by hand (kernel 6.18): three namespaces of one batch held the same value in all 286
+// files of ipv4/conf/{all,default,lo}, ip_forward and ipv6/conf/{all,default,lo}; so did two made
+// from inside a namespace whose rp_filter/arp_ignore/ipv6 forwarding were changed (they still took
+// init_net's and the compiled values, not their creator's).
 //
-// Protocol: `perl -e BASELINE_PL RUN_DIR NS… -- PATH=VALUE… [-- exec ARGV…]` (PATH under
-// /proc/sys). A file that holds the value already is not written; one that did not is written
-// and named on stdout as `differs PATH`, a key this kernel lacks as `missing PATH`. Exit 0 when
-// every file that exists holds its value; otherwise exit 1 and `sysctl-baseline NS PATH ERROR`
-// (tab-separated) on stderr, where the exec'd command's own complaints cannot look alike. A
-// namespace it cannot enter ends it at once, before anything is written there: it must never
-// write into lab's own namespace (the check compares /proc/self/ns/net before and after).
-// Without modules (not even Errno): errno 2 is ENOENT on every Linux. The syscall number of
-// setns is read from /proc/self/exe's ELF machine (x86_64, arm64), as the agent does.
+// The read is one `grep -s -H '' FILE…` in the namespace, forked by lab's long-lived perl
+// process (forker.ts), which enters the namespace itself: no perl start, no ip start (the
+// baseline's perl process with its 2 × 219 reads cost ~13 ms of the first case of every run).
+// `PATH:VALUE` per file that exists; a key this kernel lacks has no line.
+//
+// The write: `perl -e BASELINE_PL RUN_DIR NS… -- PATH=VALUE… [-- exec ARGV…]` (PATH under
+// /proc/sys) enters each namespace (setns) and writes its files under /proc/sys (/proc/sys/net
+// shows the namespace of the process that opens it). Then, when asked, it execs the root
+// `ip -batch` that makes the case's devices straight inside those namespaces: the baseline is in
+// place before any device exists, for the price of one process start, not two. A file that holds
+// the value already is not written; one that did not is written and named on stdout as
+// `differs PATH`, a key this kernel lacks as `missing PATH`. Exit 0 when every file that exists
+// holds its value; otherwise exit 1 and `sysctl-baseline NS PATH ERROR` (tab-separated) on
+// stderr, where the exec'd command's own complaints cannot look alike. A namespace it cannot
+// enter ends it at once, before anything is written there: it must never write into lab's own
+// namespace (the check compares /proc/self/ns/net before and after). Without modules (not even
+// Errno): errno 2 is ENOENT on every Linux. The syscall number of setns is read from
+// /proc/self/exe's ELF machine (x86_64, arm64), as the agent does.
 import type { CommandResult, Runner } from './runner.js';
 import { netnsRunDir } from './state.js';
-import { SYSCTL_BASELINE, sysctlPath } from '../plan/baseline.js';
+import { SYSCTL_BASELINE, sysctlPath, type SysctlSettingValue } from '../plan/baseline.js';
 
 export const BASELINE_PL = String.raw`$| = 1;
 my $m = ''; if (open(my $f, '<', '/proc/self/exe')) { binmode $f; read($f, my $h, 20); $m = unpack('v', substr($h, 18, 2)) if length($h) == 20 }
@@ -74,9 +85,6 @@ export const shownBaselineArgv = (argv: readonly string[]): string[] => {
 /** The keys a run found missing on this kernel (`missing PATH` lines), as dotted keys. */
 export const missingKeys = (stdout: string): string[] => keysSaid(stdout, 'missing');
 
-/** The keys a run had to write (`differs PATH` lines), as dotted keys. */
-export const differingKeys = (stdout: string): string[] => keysSaid(stdout, 'differs');
-
 const keysSaid = (stdout: string, what: string): string[] =>
   stdout.split('\n').filter((l) => l.startsWith(`${what}\t`)).map((l) => l.slice(what.length + 1).replaceAll('/', '.'));
 
@@ -89,3 +97,33 @@ export const baselineFailure = (stderr: string): { netns: string; key: string; e
 /** Runs the argv of `baselineArgv`; `input` goes to the exec'd command. */
 export const writeBaseline = (runner: Runner, argv: readonly string[], input: string | undefined, timeoutMs: number): Promise<CommandResult> =>
   runner.run({ argv: [...argv], ...(input !== undefined ? { input } : {}), timeoutMs });
+
+/** The argv that reads `settings` inside `netns` (see the top of this file). */
+export const baselineReadArgv = (netns: string, settings: readonly SysctlSettingValue[] = SYSCTL_BASELINE): string[] => [
+  'ip', 'netns', 'exec', netns, 'grep', '-s', '-H', '', ...settings.map((s) => `/proc/sys/${sysctlPath(s.key)}`),
+];
+
+/**
+ * What a fresh namespace holds against `settings`, from the read's stdout: the keys whose value
+ * is not the baseline's, and the keys this kernel lacks (no line). Undefined when the read said
+ * nothing at all (it did not run). Pure.
+ */
+export const baselineFound = (
+  stdout: string,
+  settings: readonly SysctlSettingValue[] = SYSCTL_BASELINE,
+): { differs: string[]; missing: string[] } | undefined => {
+  const held = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    const colon = line.indexOf(':');
+    if (line.startsWith('/proc/sys/') && colon > 0) held.set(line.slice('/proc/sys/'.length, colon), line.slice(colon + 1).trim());
+  }
+  if (held.size === 0) return undefined;
+  const differs: string[] = [];
+  const missing: string[] = [];
+  for (const s of settings) {
+    const value = held.get(sysctlPath(s.key));
+    if (value === undefined) missing.push(s.key);
+    else if (value !== String(s.value)) differs.push(s.key);
+  }
+  return { differs, missing };
+};

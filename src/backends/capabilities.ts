@@ -57,10 +57,8 @@ export const hostRequirements = async (runner: Runner, { tools = true }: { tools
       tool(runner, 'iproute2', ['ip', '-V'], 'iproute2'),
       tool(runner, 'nftables', ['nft', '--version'], 'nftables'),
       tool(runner, 'socat', ['socat', '-V'], 'socat'),
-      // The namespace agent (src/agent/agent.pl) and the driver of large topologies (driver.ts).
+      // The namespace agent (src/agent/agent.pl), which also forks lab's commands (forker.ts).
       tool(runner, 'perl', ['perl', '-e', 'print "perl $^V\n"'], 'perl-base'),
-      tool(runner, 'nsenter', ['nsenter', '--version'], 'util-linux'),
-      tool(runner, 'xargs', ['xargs', '--version'], 'findutils'),
     ])),
   ];
 };

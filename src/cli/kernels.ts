@@ -4,7 +4,7 @@ import type { KernelSpec } from '../backends/vm/kernel-spec.js';
 import { formatKernelSpec } from '../backends/vm/kernel-spec.js';
 import { defaultCacheDir } from '../backends/vm/cache.js';
 import { runInVm } from '../backends/vm/run.js';
-import { execaRunner } from '../backends/runner.js';
+import { forkingRunner } from '../backends/forker.js';
 import { trapSignals, SIGNAL_EXIT } from '../backends/interrupt.js';
 import type { Scenario } from '../types/scenario.js';
 import type { ScenarioResult } from '../types/result.js';
@@ -32,7 +32,7 @@ export const runOnKernels = async (
   runCommand: RunCommand,
 ): Promise<number> => {
   const all: ScenarioResult[] = [];
-  const runner = execaRunner();
+  const runner = forkingRunner();
   // One fresh tree for the whole side-by-side run; the host run inside only adds to it.
   if (opts.out !== undefined) freshOutTree(opts.out);
   for (const spec of kernels) {

@@ -125,7 +125,7 @@ const IPV6: readonly Knob[] = [
   { key: 'use_tempaddr', value: 0 },
 ];
 
-interface SysctlSettingValue {
+export interface SysctlSettingValue {
   /** Dotted, as `sysctl` names it: `net.ipv4.conf.all.rp_filter`. */
   key: string;
   value: number;

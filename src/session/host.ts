@@ -2,7 +2,8 @@
 // cases this kernel cannot run, the machine's free memory and tasks, and the doctor's table.
 import { hostFeatures, hostRequirements, requireAll, runTools, tcpdumpCapability, type Capability } from '../backends/capabilities.js';
 import { readHostLimits, type HostLimits } from '../backends/host-limits.js';
-import { execaRunner, type Runner } from '../backends/runner.js';
+import { forkingRunner } from '../backends/forker.js';
+import type { Runner } from '../backends/runner.js';
 import { defaultCacheDir } from '../backends/vm/cache.js';
 import { optionalCapabilities } from '../backends/vm/doctor.js';
 import { unsupportedCases } from '../backends/wireless/support.js';
@@ -13,7 +14,7 @@ import { skippedCase } from '../verdict/skipped.js';
 export type { Capability, HostLimits };
 
 /** Root and the tools every lab needs; a CapabilityError (exit 3) naming the first one missing. */
-export const requireHost = async (runner: Runner = execaRunner()): Promise<void> => {
+export const requireHost = async (runner: Runner = forkingRunner()): Promise<void> => {
   requireAll(await hostRequirements(runner));
 };
 
@@ -26,7 +27,7 @@ export const requireGuestTools = async (
   selected: readonly [number, number][],
   { pcaps }: { pcaps: boolean },
 ): Promise<void> => {
-  requireAll([...(await hostRequirements(execaRunner())).filter((c) => c.name !== 'root'), ...runTools(scenarios, selected, { pcaps })]);
+  requireAll([...(await hostRequirements(forkingRunner())).filter((c) => c.name !== 'root'), ...runTools(scenarios, selected, { pcaps })]);
 };
 
 /**
@@ -42,8 +43,8 @@ export const checkRunHost = async (
 ): Promise<Map<string, CaseResult>> => {
   // Side by side (loading hwsim takes seconds in a TCG guest); a missing requirement still wins.
   const [required, wireless] = await Promise.allSettled([
-    hostRequirements(execaRunner(), { tools: !opts.toolsChecked }),
-    unsupportedCases(execaRunner(), scenarios, selected, opts.skipUnsupported),
+    hostRequirements(forkingRunner(), { tools: !opts.toolsChecked }),
+    unsupportedCases(forkingRunner(), scenarios, selected, opts.skipUnsupported),
   ]);
   if (required.status === 'rejected') throw required.reason;
   requireAll([...required.value, ...(opts.toolsChecked ? [] : runTools(scenarios, selected, { pcaps: opts.pcaps }))]);
@@ -69,7 +70,7 @@ export interface DoctorReport {
 }
 
 /** Everything `lab doctor` shows; the features are only asked when the requirements hold. */
-export const doctorReport = async (runner: Runner = execaRunner()): Promise<DoctorReport> => {
+export const doctorReport = async (runner: Runner = forkingRunner()): Promise<DoctorReport> => {
   const required = await hostRequirements(runner);
   const features = required.every((c) => c.ok) ? await hostFeatures(runner) : [];
   const tcpdump = await tcpdumpCapability(runner);

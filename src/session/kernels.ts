@@ -1,7 +1,7 @@
 // The kernels `--kernel` can name: those the package lists offer (apt-cache) and those already in
 // the cache, one row each (`lab kernels`).
 import type { Runner } from '../backends/runner.js';
-import { execaRunner } from '../backends/runner.js';
+import { forkingRunner } from '../backends/forker.js';
 import { defaultCacheDir } from '../backends/vm/cache.js';
 import { kernelCatalog, type CatalogRow } from '../backends/vm/kernel-catalog.js';
 import { cachedKernels, offeredKernels } from '../backends/vm/kernels.js';
@@ -14,7 +14,7 @@ export interface KernelsContext {
   cacheDir: string;
 }
 
-export const defaultKernelsContext = (): KernelsContext => ({ runner: execaRunner(), cacheDir: defaultCacheDir() });
+export const defaultKernelsContext = (): KernelsContext => ({ runner: forkingRunner(), cacheDir: defaultCacheDir() });
 
 /** The rows, and whether the package lists offered any kernel at all. */
 export const kernelRows = async (ctx: KernelsContext, all: boolean): Promise<{ rows: CatalogRow[]; offeredAny: boolean }> => {

@@ -11,7 +11,8 @@
 //   a second signal removes what is recorded at once and calls `options.exit`.
 import { guardedRunner, trapSignals, type GuardedRunner } from '../backends/interrupt.js';
 import { HostBackend, type BuildHooks } from '../backends/host.js';
-import { execaRunner, type Runner } from '../backends/runner.js';
+import { forkingRunner } from '../backends/forker.js';
+import type { Runner } from '../backends/runner.js';
 import { defaultStateDir, StateFile, type KeptLab, type LabKind, type LabStatus } from '../backends/state.js';
 import { teardownRecorded } from '../backends/teardown.js';
 import { Interrupted } from '../errors.js';
@@ -65,7 +66,7 @@ export const withLab = async <T>(options: LabOptions, body: (lab: Lab) => Promis
   const trapped: TrappedLab = {};
   const seams = options.teardown ?? {};
   const trap = trapLabSignals(trapped, say, options.exit, options.trap, seams);
-  const raw = options.runner ?? execaRunner();
+  const raw = options.runner ?? forkingRunner();
   const runner = (trapped.runner = guardedRunner(raw, trap.signal));
   let state: StateFile;
   try {

@@ -2,7 +2,8 @@
 // down, clean, exec, shell): reading them, telling live from kept from dead, and taking one over
 // to tear it down. The state file format and the teardown stay in backends/.
 import { guardedRunner } from '../backends/interrupt.js';
-import { execaRunner, type Runner } from '../backends/runner.js';
+import { forkingRunner } from '../backends/forker.js';
+import type { Runner } from '../backends/runner.js';
 import {
   defaultStateDir, findLab, isOwnerAlive, livenessOf, namespaceInode, readStates, StateFile,
   type Liveness, type RunState, type StateEntry,
@@ -59,7 +60,7 @@ export const tearDownLab = async (entry: StateEntry, opts: TeardownOptions = {})
   if (hold) for (const sig of signals) process.on(sig, hold);
   try {
     const report = await teardownRecorded(owned, {
-      runner: guardedRunner(opts.runner ?? execaRunner(), new AbortController().signal),
+      runner: guardedRunner(opts.runner ?? forkingRunner(), new AbortController().signal),
       sharedElsewhere: sharedWithOthers(entry.state.runId, opts.dir ?? defaultStateDir()),
     });
     const remains = owned.ownsAnything;

@@ -2,13 +2,14 @@
 // rulesets), recorded in a state file like a lab's so `lab clean` finds it if lab is killed.
 import { randomBytes } from 'node:crypto';
 import { removeNamespace } from '../backends/host.js';
-import { execaRunner, type Runner } from '../backends/runner.js';
+import { forkingRunner } from '../backends/forker.js';
+import type { Runner } from '../backends/runner.js';
 import { defaultStateDir, StateFile } from '../backends/state.js';
 
 export type { Runner };
 
 /** The runner for commands of lab's own that change nothing (apt-cache, kernel checks in a scratch namespace). */
-export const systemRunner = (): Runner => execaRunner();
+export const systemRunner = (): Runner => forkingRunner();
 
 /**
  * Runs `use` with a fresh empty namespace, removed afterwards whatever happens; `unavailable`

@@ -5,7 +5,8 @@ import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { NamespaceAgent } from '../../src/backends/agent.js';
-import { execaRunner, plainRunner } from '../../src/backends/runner.js';
+import { plainRunner } from '../../src/backends/runner.js';
+import { forkingRunner } from '../../src/backends/forker.js';
 import { needsRoot } from './helpers.js';
 
 const NS = `lab-nsx${process.pid}-a`;
@@ -22,7 +23,7 @@ t.test('ip netns exec through lab\'s perl process is ip netns exec', { skip: nee
   t.teardown(() => execa('ip', ['netns', 'del', NS], { reject: false }));
   await execa('ip', ['-n', NS, 'link', 'add', 'x0', 'type', 'veth', 'peer', 'name', 'x1']);
 
-  const forked = execaRunner();
+  const forked = forkingRunner();
   const plain = plainRunner();
   const both = async (argv: string[]) => Promise.all([forked.run({ argv }), plain.run({ argv })]);
 
@@ -50,7 +51,7 @@ t.test('ip netns exec through lab\'s perl process is ip netns exec', { skip: nee
 t.test('an agent asked for that way is a fork of lab\'s perl process, not a new perl', { skip: needsRoot }, async (t) => {
   await execa('ip', ['netns', 'add', NS]);
   t.teardown(() => execa('ip', ['netns', 'del', NS], { reject: false }));
-  const agent = await NamespaceAgent.start(execaRunner(), NS, 30_000);
+  const agent = await NamespaceAgent.start(forkingRunner(), NS, 30_000);
   try {
     const pids = (await execa('ip', ['netns', 'pids', NS])).stdout.split('\n').filter(Boolean);
     t.equal(pids.length, 1, 'the agent is the one process inside');

@@ -4,7 +4,8 @@
 import { readFileSync, rmSync } from 'node:fs';
 import t from 'tap';
 import { HostBackend } from '../../src/backends/host.js';
-import { type Command, execaRunner } from '../../src/backends/runner.js';
+import type { Command } from '../../src/backends/runner.js';
+import { forkingRunner } from '../../src/backends/forker.js';
 import { StateFile } from '../../src/backends/state.js';
 import { planCase } from '../../src/plan/plan.js';
 import { seedScenario } from '../unit/fixtures.js';
@@ -24,7 +25,7 @@ t.test('a deferred teardown has each agent kill what still runs in its namespace
   const dir = tempDir('lab-reap-state-');
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const state = StateFile.create(dir, { pid: process.pid, scenarios: ['reap'] });
-  const inner = execaRunner();
+  const inner = forkingRunner();
   const inputs: string[] = [];
   const runner = { run: (cmd: Command) => (inputs.push(cmd.input ?? ''), inner.run(cmd)), start: (cmd: Command) => inner.start(cmd) };
   const backend = new HostBackend(runner, state);

@@ -1,7 +1,8 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import t from 'tap';
-import { execaRunner, perlForked, plainRunner } from '../../../src/backends/runner.js';
+import { plainRunner } from '../../../src/backends/runner.js';
+import { forkingRunner, perlForked } from '../../../src/backends/forker.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +57,7 @@ t.test('socket addresses are packed the way bind() takes them', async (t) => {
 const sa = (port: number) => socketAddress(4, '127.0.0.1', port);
 
 export const agent = (t: { teardown(fn: () => void): void }) => {
-  const proc = execaRunner().start({ argv: ['perl', '-e', AGENT_PL], interactive: true, timeoutMs: 30_000 });
+  const proc = forkingRunner().start({ argv: ['perl', '-e', AGENT_PL], interactive: true, timeoutMs: 30_000 });
   t.teardown(() => proc.kill());
   let id = 0;
   return {
@@ -211,7 +212,7 @@ t.test('a command that closes its output and goes on is still waited for, up to 
 
 t.test('an agent started as a command connects back over lab\'s socket', async (t) => {
   // In lab's own namespace: `ip netns exec NS` is dropped, the rest of the command is the agent's.
-  const inner = execaRunner();
+  const inner = forkingRunner();
   const here = { run: (cmd: { argv: readonly string[] }) => inner.run({ ...cmd, argv: cmd.argv.slice(4) }), start: inner.start };
   // The socket folder of a lab that was killed (no exit handler ran) goes when the next one opens.
   const stale = join(tmpdir(), 'lab-agents-999999-test');
@@ -249,7 +250,7 @@ t.test('the agent writes files and says which it could not, each on its own', as
 
 t.test("an agent in lab's own namespace refuses to reap: it kills nothing", async (t) => {
   const a = agent(t);
-  const sleeper = execaRunner().start({ argv: ['sleep', '30'], timeoutMs: 60_000 });
+  const sleeper = forkingRunner().start({ argv: ['sleep', '30'], timeoutMs: 60_000 });
   t.teardown(() => sleeper.kill());
   t.same(await a.answer('reap', a.send('reap', { labNetns: readlinkSync('/proc/self/ns/net') })), { event: 'reaped', fields: { killed: -1 } }, 'told it is lab\'s');
   t.same(await a.answer('reap', a.send('reap', { labNetns: '' })), { event: 'reaped', fields: { killed: -1 } }, 'not told which namespace is lab\'s');

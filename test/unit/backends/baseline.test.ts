@@ -1,8 +1,8 @@
 // The sysctl baseline: what is written, in which order, and that the host backend writes it into
 // every namespace after creating it and before any device is made (the root batch of links).
 import { rmSync } from 'node:fs';
-import t from 'tap';
-import { baselineArgv, baselineFailure, missingKeys, shownBaselineArgv } from '../../../src/backends/baseline.js';
+import t, { type Test } from 'tap';
+import { baselineArgv, baselineFailure, baselineFound, baselineReadArgv, missingKeys, shownBaselineArgv } from '../../../src/backends/baseline.js';
 import { HostBackend } from '../../../src/backends/host.js';
 import { StateFile } from '../../../src/backends/state.js';
 import { baselineRecord, SYSCTL_BASELINE, sysctlPath } from '../../../src/plan/baseline.js';
@@ -40,39 +40,59 @@ t.test('the argv: namespaces, settings as files under /proc/sys, then the comman
   t.equal(baselineFailure('RTNETLINK answers: File exists: really\nCommand failed -:1'), undefined, "ip's complaints are not the baseline's");
 });
 
-t.test('the host backend writes the baseline into every namespace of the case before the root batch makes devices', async (t) => {
+t.test('the read: one grep of the files under /proc/sys in the namespace; what differs and what this kernel lacks', async (t) => {
+  const settings = [{ key: 'net.ipv4.conf.all.rp_filter', value: 0 }, { key: 'net.ipv6.conf.all.force_forwarding', value: 0 }, { key: 'net.ipv4.conf.all.arp_ignore', value: 0 }];
+  t.same(baselineReadArgv('ns-a', settings), ['ip', 'netns', 'exec', 'ns-a', 'grep', '-s', '-H', '', '/proc/sys/net/ipv4/conf/all/rp_filter', '/proc/sys/net/ipv6/conf/all/force_forwarding', '/proc/sys/net/ipv4/conf/all/arp_ignore']);
+  t.same(baselineFound('/proc/sys/net/ipv4/conf/all/rp_filter:2\n/proc/sys/net/ipv4/conf/all/arp_ignore:0\n', settings), {
+    differs: ['net.ipv4.conf.all.rp_filter'],
+    missing: ['net.ipv6.conf.all.force_forwarding'],
+  });
+  t.same(baselineFound('/proc/sys/net/ipv4/conf/all/rp_filter:0\n/proc/sys/net/ipv6/conf/all/force_forwarding:0\n/proc/sys/net/ipv4/conf/all/arp_ignore:0\n', settings), { differs: [], missing: [] });
+  t.equal(baselineFound('', settings), undefined, 'a read that said nothing did not run');
+  t.equal(baselineFound('Cannot open network namespace "x": No such file or directory\n', settings), undefined);
+});
+
+/** Two cases of the seed, one after the other, on a host whose fresh namespaces differ in `differs`. */
+const twoCases = async (t: Test, differs: readonly string[]): Promise<{ lines: string[]; namespaces: string[][] }> => {
   const host = new FakeHost();
+  host.rootDiffers = [...differs];
   const dir = tempDir('lab-baseline-');
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const state = StateFile.create(dir, { pid: process.pid, scenarios: ['x.yaml'] });
   const backend = new HostBackend(host, state, host.exists);
-  const plan = withoutProbes(planCase(seedScenario(), 0, `${state.prefix}-1`));
-  await backend.down(plan, await backend.up(plan));
-  const lines = host.log.map((l) => l.join(' '));
-  const namespaces = plan.namespaces.map((n) => n.netns);
-  const baseline = lines.indexOf(`sysctl-baseline ${namespaces.join(' ')} (${SYSCTL_BASELINE.length} settings)`);
-  t.ok(baseline > 0, 'one baseline for all the namespaces of the case');
-  t.ok(namespaces.every((ns) => lines.indexOf(`ip netns add ${ns}`) < baseline), 'after every namespace exists');
-  const firstLink = lines.findIndex((l) => /^ip (-n \S+ )?link (add|set)/.test(l));
-  t.ok(firstLink > baseline, `before the first device (${lines[firstLink]})`);
+  const namespaces: string[][] = [];
+  for (const i of [1, 2]) {
+    const plan = withoutProbes(planCase(seedScenario(), 0, `${state.prefix}-${i}`));
+    namespaces.push(plan.namespaces.map((n) => n.netns));
+    await backend.down(plan, await backend.up(plan));
+  }
   state.close();
+  return { lines: host.log.map((l) => l.join(' ')), namespaces };
+};
+
+const firstDevice = (lines: readonly string[], netns: string): number => lines.findIndex((l) => /^ip (-n \S+ )?link (add|set)/.test(l) && l.includes(netns));
+
+t.test('the first case reads the baseline in one namespace after all exist, and writes what differs into each before the first device', async (t) => {
+  const { lines, namespaces } = await twoCases(t, ['net/ipv4/conf/all/rp_filter', 'net/ipv4/conf/lo/rp_filter']);
+  const first = namespaces[0] as string[];
+  const reads = lines.filter((l) => l.startsWith('sysctl-read '));
+  t.same(reads, [`sysctl-read ${first[0]} (${SYSCTL_BASELINE.length} files)`], 'one read, in the first namespace of the first case only');
+  const read = lines.indexOf(reads[0] as string);
+  t.ok(first.every((ns) => lines.indexOf(`ip netns add ${ns}`) < read), 'after every namespace of the case exists');
+  const write = lines.indexOf(`sysctl-baseline ${first.join(' ')} (2 settings)`);
+  t.ok(write > read, 'the two keys that differ are written into every namespace of the case');
+  const device = firstDevice(lines, first[0] as string);
+  t.ok(device > write, `before the first device (${lines[device]})`);
+  const second = namespaces[1] as string[];
+  const write2 = lines.indexOf(`sysctl-baseline ${second.join(' ')} (2 settings)`);
+  t.ok(write2 > 0 && write2 < firstDevice(lines, second[0] as string), 'the second case writes them too, before its devices, without reading again');
 });
 
-t.test('later cases write only what the first found different; on a clean root nothing, and no process', async (t) => {
-  for (const [differs, expected] of [[[], undefined], [['net/ipv4/conf/all/rp_filter', 'net/ipv4/conf/lo/rp_filter'], '(2 settings)']] as const) {
-    const host = new FakeHost();
-    host.rootDiffers = [...differs];
-    const dir = tempDir('lab-baseline-');
-    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-    const state = StateFile.create(dir, { pid: process.pid, scenarios: ['x.yaml'] });
-    const backend = new HostBackend(host, state, host.exists);
-    for (const i of [1, 2]) {
-      const plan = withoutProbes(planCase(seedScenario(), 0, `${state.prefix}-${i}`));
-      await backend.down(plan, await backend.up(plan));
-    }
-    const baselines = host.log.filter((l) => l[0] === 'sysctl-baseline').map((l) => l.at(-1));
-    t.same(baselines, expected ? [`(${SYSCTL_BASELINE.length} settings)`, expected] : [`(${SYSCTL_BASELINE.length} settings)`], `root differing in ${differs.length} keys`);
-    t.ok(host.log.some((l) => /link add (name )?wlan0 /.test(l.join(' ')) && l.join(' ').includes(`netns ${state.prefix}-2-c0-laptop`)), 'the second case still makes its devices');
-    state.close();
-  }
+t.test('on a clean root nothing is written, and later cases make namespaces and devices in one root batch', async (t) => {
+  const { lines, namespaces } = await twoCases(t, []);
+  t.equal(lines.filter((l) => l.startsWith('sysctl-read ')).length, 1, 'read once');
+  t.notOk(lines.some((l) => l.startsWith('sysctl-baseline')), 'no writer process');
+  const second = namespaces[1] as string[];
+  t.ok(lines.some((l) => /link add (name )?wlan0 /.test(l) && l.includes(`netns ${second[0]}`)), 'the second case still makes its devices');
+  t.ok(second.every((ns) => lines.indexOf(`ip netns add ${ns}`) < firstDevice(lines, second[0] as string)), 'after its namespaces');
 });

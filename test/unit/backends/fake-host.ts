@@ -2,6 +2,7 @@
 // can be made slow to catch what happens while it is in flight.
 import { BASELINE_PL } from '../../../src/backends/baseline.js';
 import type { Command, CommandResult, LiveProcess, Runner } from '../../../src/backends/runner.js';
+import { SYSCTL_BASELINE, sysctlPath } from '../../../src/plan/baseline.js';
 
 const result = (cmd: Command, exitCode: number, stdout = '', stderr = ''): CommandResult => ({
   argv: cmd.argv, exitCode, stdout, stderr, durationMs: 1, timedOut: false,
@@ -41,6 +42,7 @@ export class FakeHost implements Runner {
     if (netns !== undefined && !this.namespaces.has(netns)) {
       return result(cmd, 1, '', `Cannot open network namespace "${netns}": No such file or directory`);
     }
+    if (netns !== undefined && cmd.argv[4] === 'grep') return this.readBaseline(cmd, netns);
     if (cmd.argv.includes('nft') && cmd.argv.includes('-j')) return result(cmd, 0, '{"nftables": []}');
     if (cmd.argv.includes('neigh')) return result(cmd, 0, '[]');
     return result(cmd, 0);
@@ -62,6 +64,14 @@ export class FakeHost implements Runner {
     const differs = settings.map((s) => s.split('=')[0] as string).filter((p) => this.rootDiffers.includes(p)).map((p) => `differs\t${p}\n`).join('');
     const r = exec < 0 ? result(cmd, 0) : await this.run({ argv: rest.slice(exec + 1), ...(cmd.input !== undefined ? { input: cmd.input } : {}) });
     return { ...r, stdout: differs + r.stdout };
+  }
+
+  /** The baseline's read (`ip netns exec NS grep -s -H '' FILE…`): `FILE:VALUE`, the kernel's value unless the root differs there. */
+  private readBaseline(cmd: Command, netns: string): CommandResult {
+    this.log.push(['sysctl-read', netns, `(${cmd.argv.length - 8} files)`]);
+    const values = new Map(SYSCTL_BASELINE.map((s) => [`/proc/sys/${sysctlPath(s.key)}`, String(s.value)]));
+    const stdout = cmd.argv.slice(8).map((f) => `${f}:${this.rootDiffers.includes(f.slice('/proc/sys/'.length)) ? 'other' : values.get(f)}\n`).join('');
+    return result(cmd, 0, stdout);
   }
 
   /** `ip [-force] -batch -`: each line as its own `ip …`, stopping at the first failure unless forced. */

@@ -3,14 +3,14 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import t from 'tap';
-import { execaRunner } from '../../../src/backends/runner.js';
+import { forkingRunner } from '../../../src/backends/forker.js';
 import { CommandError } from '../../../src/errors.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 
 t.test('a hung command is killed at its timeout and reported as timed out', async (t) => {
   const started = performance.now();
-  const r = await execaRunner().run({ argv: ['sleep', '30'], timeoutMs: 300 });
+  const r = await forkingRunner().run({ argv: ['sleep', '30'], timeoutMs: 300 });
   const took = performance.now() - started;
   t.ok(r.timedOut, 'timed out');
   t.not(r.exitCode, 0);
@@ -20,7 +20,7 @@ t.test('a hung command is killed at its timeout and reported as timed out', asyn
 
 t.test('a hung child that was started is killed at its timeout too', async (t) => {
   const started = performance.now();
-  const child = execaRunner().start({ argv: ['sleep', '30'], timeoutMs: 300 });
+  const child = forkingRunner().start({ argv: ['sleep', '30'], timeoutMs: 300 });
   const line = await child.waitForLine(() => true);
   const r = await child.done;
   t.equal(line, undefined, 'waiting for its output ends when it is killed');

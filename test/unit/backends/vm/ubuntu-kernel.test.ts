@@ -6,7 +6,8 @@
 import t from 'tap';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execaRunner, type Runner } from '../../../../src/backends/runner.js';
+import type { Runner } from '../../../../src/backends/runner.js';
+import { forkingRunner } from '../../../../src/backends/forker.js';
 import { ensureKernel } from '../../../../src/backends/vm/kernels.js';
 import { UsageError } from '../../../../src/errors.js';
 import { tempDir } from '../../../tmp.js';
@@ -54,7 +55,7 @@ const ubuntuDebs = (usr = false): Map<string, string> => {
 
 /** apt as an Ubuntu noble machine would answer; every other command runs for real. */
 const ubuntuApt = (debs: Map<string, string>): Runner & { asked: string[][] } => {
-  const real = execaRunner();
+  const real = forkingRunner();
   const asked: string[][] = [];
   const answer = (argv: readonly string[], exitCode: number, stdout: string, stderr = '') => ({ argv, exitCode, stdout, stderr, durationMs: 0, timedOut: false });
   return {
