@@ -151,12 +151,19 @@ sub close_stream {
   $c->{open}--;
 }
 
+my %own_dirs;
 sub listen_unix {
   my ($id, $path) = @_;
   (my $dir = $path) =~ s{/[^/]*$}{};
-  system('mkdir', '-p', $dir) if length $dir && !-d $dir;
-  # The guest's own copy of the path (its root is an overlay): the host's socket file is not a socket here.
-  unlink $path;
+  return say_line('error', $id, hx("listen $path: not an absolute path in a folder")) unless $dir =~ m{^/.};
+  # The host's socket file is no socket here (it may be the host's very file, over 9p): the
+  # socket's folder becomes the guest's own, a tmpfs over it, where the guest's socket goes.
+  unless ($own_dirs{$dir}) {
+    system('mkdir', '-p', $dir) unless -d $dir;
+    system('mount', '-t', 'tmpfs', '-o', 'mode=0700', 'tmpfs', $dir) == 0
+      or return say_line('error', $id, hx("listen $path: cannot mount a tmpfs on $dir"));
+    $own_dirs{$dir} = 1;
+  }
   my $l = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Local => $path, Listen => 64);
   return say_line('error', $id, hx("listen $path: $!")) unless $l;
   $listeners{fileno $l} = [$id, $l];

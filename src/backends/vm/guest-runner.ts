@@ -58,7 +58,13 @@ export class GuestRunner implements Runner {
     channel.on('data', (chunk: Buffer) => this.feed(chunk.toString('latin1')));
     channel.on('error', (e) => this.end(e.message));
     channel.on('close', () => this.end('the VM channel closed'));
-    this.unrefChannel();
+    // Waiting for the hello keeps lab alive; afterwards only commands in flight do.
+    void this.hello.then(
+      () => {
+        if (this.held === 0) this.unrefChannel();
+      },
+      () => undefined,
+    );
   }
 
   /** Connects to the chardev socket QEMU listens on, and waits for the guest runner's hello. */
