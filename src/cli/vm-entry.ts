@@ -10,12 +10,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { createRequire } from 'node:module';
-import { useRunner } from '../backends/runner.js';
+import { perlForked, useRunner } from '../backends/runner.js';
 import { GuestRunner } from '../backends/vm/guest-runner.js';
 import { main } from './main.js';
 
 /** A line the VM backend picks out of this process's stderr: when the guest answered, ms since this process started. */
 export const STAGE_LINE = 'lab-vm-stage ';
+
+/** With LAB_TRACE=1: the commands of the guest's processes (not kernel threads) once lab is done, as JSON. */
+export const GUEST_PS_LINE = '[trace] guest processes: ';
 
 const stage = (name: string): void => void process.stderr.write(`${STAGE_LINE}${name} ${Math.round(performance.now())}\n`);
 
@@ -45,7 +48,10 @@ const guest = async (channel: string): Promise<GuestRunner> => {
     writeFileSync(`/sys/module/${name}/initstate`, state.stdout);
   }
   void loaded;
-  useRunner(runner);
+  // As on the host: commands that run to their end are forked by the namespace agent's program
+  // (in the guest, started through the guest runner), which enters a namespace itself instead
+  // of exec'ing `ip netns exec` (a mount namespace and a sysfs mount each time: seconds under TCG).
+  useRunner(perlForked(runner));
   return runner;
 };
 
@@ -55,6 +61,14 @@ void (channel ? guest(channel) : Promise.resolve(undefined))
     try {
       return await main(process.argv.slice(2));
     } finally {
+      // LAB_TRACE: what runs in the guest now that lab is done (the guest runner, no Node).
+      if (runner && process.env['LAB_TRACE'] === '1') {
+        const ps = await runner.run({ argv: ['ps', '-eo', 'pid=,ppid=,comm='], timeoutMs: 30_000 });
+        const rows = ps.stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f.length >= 3);
+        // Kernel threads are kthreadd (pid 2) and its children.
+        const user = rows.filter(([pid, ppid]) => pid !== '2' && ppid !== '2').map((f) => f.slice(2).join(' '));
+        process.stderr.write(`${GUEST_PS_LINE}${JSON.stringify(user)}\n`);
+      }
       runner?.close();
     }
   })
