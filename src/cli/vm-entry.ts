@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { createRequire } from 'node:module';
 import { perlForked, useRunner } from '../backends/runner.js';
-import { GuestRunner } from '../backends/vm/guest-runner.js';
+import { forwardingSockets, GuestRunner } from '../backends/vm/guest-runner.js';
 import { main } from './main.js';
 
 /** A line the VM backend picks out of this process's stderr: when the guest answered, ms since this process started. */
@@ -51,7 +51,7 @@ const guest = async (channel: string): Promise<GuestRunner> => {
   // As on the host: commands that run to their end are forked by the namespace agent's program
   // (in the guest, started through the guest runner), which enters a namespace itself instead
   // of exec'ing `ip netns exec` (a mount namespace and a sysfs mount each time: seconds under TCG).
-  useRunner(perlForked(runner));
+  useRunner(forwardingSockets(perlForked(runner), runner));
   return runner;
 };
 

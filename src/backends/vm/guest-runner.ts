@@ -214,7 +214,7 @@ export class GuestRunner implements Runner {
   }
 
   /** The guest listens on `path` too, relaying each connection to the host's socket there. */
-  private forward(path: string): Promise<void> {
+  forward(path: string): Promise<void> {
     let p = this.forwards.get(path);
     if (!p) {
       // The listen request's id is FORWARD_BASE + the forward's place (ids of commands start at 1).
@@ -300,3 +300,28 @@ export class GuestRunner implements Runner {
 
 /** Ids of listen requests start here, apart from the commands'. */
 const FORWARD_BASE = 1_000_000_000;
+
+/**
+ * `inner` (the guest runner itself, or something that runs its commands through it, such as
+ * perlForked) with the host's unix sockets its commands name forwarded into the guest first.
+ */
+export const forwardingSockets = (inner: Runner, guest: GuestRunner): Runner => {
+  const ready = async (cmd: Command): Promise<void> => {
+    const sockets = cmd.argv.filter(isSocket);
+    if (sockets.length) await Promise.all(sockets.map((s) => guest.forward(s)));
+  };
+  return {
+    async run(cmd) {
+      const started = performance.now();
+      try {
+        await ready(cmd);
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        return { argv: cmd.argv, exitCode: -1, stdout: '', stderr: `cannot forward a socket into the VM: ${why}\n`, durationMs: performance.now() - started, timedOut: false };
+      }
+      return inner.run(cmd);
+    },
+    // A started command's sockets: GuestRunner.start forwards them itself.
+    start: (cmd) => inner.start(cmd),
+  };
+};
