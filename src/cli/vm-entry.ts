@@ -10,7 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { createRequire } from 'node:module';
-import { perlForked, useRunner } from '../backends/runner.js';
+import { useRunner } from '../backends/runner.js';
 import { forwardingSockets, GuestRunner } from '../backends/vm/guest-runner.js';
 import { main } from './main.js';
 
@@ -48,10 +48,10 @@ const guest = async (channel: string): Promise<GuestRunner> => {
     writeFileSync(`/sys/module/${name}/initstate`, state.stdout);
   }
   void loaded;
-  // As on the host: commands that run to their end are forked by the namespace agent's program
-  // (in the guest, started through the guest runner), which enters a namespace itself instead
-  // of exec'ing `ip netns exec` (a mount namespace and a sysfs mount each time: seconds under TCG).
-  useRunner(forwardingSockets(perlForked(runner), runner));
+  // Not perlForked as on the host (the namespace agent's program forking the commands): that
+  // program ends after a command of it times out (its select() then watches the closed pipes of
+  // that command: EBADF), taking the commands in flight with it; under TCG timeouts do happen.
+  useRunner(forwardingSockets(runner, runner));
   return runner;
 };
 
