@@ -52,10 +52,21 @@ t.test('a timeout kills the command and what it started', async (t) => {
   const { runner, stop } = local();
   t.teardown(stop);
   const started = performance.now();
-  const r = await runner.run({ argv: ['sh', '-c', 'sleep 30 & sleep 30'], timeoutMs: 300 });
+  const r = await runner.run({ argv: ['sh', '-c', 'sleep 30 >/dev/null & echo $!; sleep 30'], timeoutMs: 300 });
   t.equal(r.timedOut, true);
   t.equal(r.exitCode, -1);
   t.ok(performance.now() - started < 5_000, 'not held up by the background sleep');
+  const background = Number(r.stdout.trim());
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  // Gone, or a zombie nobody reaped yet (state Z): killed either way.
+  const alive = (() => {
+    try {
+      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${background}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  })();
+  t.notOk(alive, `the background sleep ${background} was killed with its group`);
 });
 
 t.test('start: lines as they come, stdin, stop', async (t) => {
