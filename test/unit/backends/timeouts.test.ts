@@ -51,6 +51,8 @@ const REVIEWED: Record<string, RegExp> = {
   'src/cli/attach.ts': /timeoutMs/,
   // QEMU: a boot timer and a total timeout, killed on either.
   'src/backends/vm/qemu.ts': /totalTimeoutMs/,
+  // lab's host side of a driven VM (sandboxed): the run's total timeout, killed with QEMU's abort.
+  'src/backends/vm/drive.ts': /timeout: o\.totalTimeoutMs/,
   // The probe agent inside a namespace: each exec request has a timeout (10 s by default).
   'src/probes/agent.ts': /timeoutMs \?\? 10_000/,
 };
