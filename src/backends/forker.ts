@@ -25,6 +25,14 @@ export const forkingRunner = (): Runner => {
 let shared: Runner | undefined;
 
 /**
+ * What forkingRunner() answers from now on. The VM backend's host side (src/cli/vm-entry.ts) puts
+ * its guest runner here: every command of the process then runs inside the VM.
+ */
+export const useRunner = (runner: Runner): void => {
+  shared = tracing() ? tracedRunner(runner) : runner;
+};
+
+/**
  * How many commands one perl process forks before a fresh one takes over: execa keeps a started
  * child's whole output (up to its 100 MB limit), and the answers of a long run add up.
  */

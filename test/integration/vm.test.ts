@@ -115,9 +115,15 @@ t.test('--kernel PATH: a vmlinuz in boot/ next to its lib/modules boots with tho
   t.teardown(() => rmSync(cache, { recursive: true, force: true }));
   const r = await lab(['run', SEED, '--backend', 'vm', '--kernel', image, '--case', 'accept-local sends it over the wire', '--format', 'json'], {
     timeout: 5 * 60_000,
-    env: { ...userEnv(), LAB_CACHE_DIR: cache, LAB_VM_ACCEL: 'tcg' },
+    // LAB_TRACE: the guest's processes once lab is done (src/cli/vm-entry.ts).
+    env: { ...userEnv(), LAB_CACHE_DIR: cache, LAB_VM_ACCEL: 'tcg', LAB_TRACE: '1' },
   });
   t.equal(r.exitCode, 0, String(r.stderr));
+  // lab drove the guest from the host: the guest ran /init and the guest runner (perl), no Node.
+  const ps = /\[trace\] guest processes: (\[.*\])/.exec(String(r.stderr))?.[1];
+  const guestProcesses = JSON.parse(ps ?? '[]') as string[];
+  t.ok(guestProcesses.includes('perl'), `the guest runner ran: ${ps}`);
+  t.notOk(guestProcesses.some((p) => /node/.test(p)), `no Node in the guest: ${ps}`);
   const doc = JSON.parse(String(r.stdout)) as { scenarios: { kernel: string; cases: { status: string; probes: { path: string[] }[] }[] }[] };
   t.equal(doc.scenarios[0]?.kernel, debian.release);
   t.equal(doc.scenarios[0]?.cases[0]?.status, 'pass');

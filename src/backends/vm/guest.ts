@@ -113,3 +113,45 @@ ${root}${preload}{ env -i ${env} ${o.argv.map(shq).join(' ')} 2>&1 >${share}/${J
 exit "$(cat ${share}/${JOB_FILES.status})"
 `;
 };
+
+/** The guest runner's program, as the job finds it in the share. */
+export const RUNNER_FILE = 'guest-runner.pl';
+
+export interface RunnerJobOptions {
+  cwd: string;
+  env: Record<string, string>;
+  /** The virtio-serial port's name (qemu.ts RUNNER_PORT). */
+  port: string;
+  /** Host directories the guest mounts at the same path, read-write (from the share: `share` itself). */
+  sharePath: string;
+  preload?: readonly (readonly string[])[];
+  rootSysctls?: readonly string[];
+}
+
+/** Console marker: the guest runner is about to start on its port. */
+export const RUNNER_MARK = 'lab-vm: runner on ';
+
+/**
+ * The job of a guest driven from the host: the share also at its host path (files lab's host
+ * side makes there, such as pcap folders and driver scripts, are the same files in the guest),
+ * then the guest runner on its virtio-serial port, in place of the job until the host hangs up.
+ */
+export const runnerJobScript = (o: RunnerJobOptions): string => {
+  const env = Object.entries(o.env).map(([k, v]) => `${k}=${shq(v)}`).join(' ');
+  const preload = (o.preload ?? []).map((m) => `modprobe ${m.map(shq).join(' ')} >/dev/null 2>&1 &\n`).join('');
+  const ns = 'lab-vm-inherits';
+  const root = o.rootSysctls?.length
+    ? `sysctl -q -w ${o.rootSysctls.map(shq).join(' ')} || exit 71
+ip netns add ${ns} && ip netns exec ${ns} grep -r '' /proc/sys/net/ipv4/conf /proc/sys/net/ipv6/conf /proc/sys/net/ipv4/ip_forward >${GUEST_SHARE}/${ROOT_SYSCTLS_FILE} 2>/dev/null; ip netns del ${ns}
+`
+    : '';
+  return `#!/bin/sh
+cd ${shq(o.cwd)} || exit 70
+${root}${preload}mkdir -p ${shq(o.sharePath)} && mount --bind ${GUEST_SHARE} ${shq(o.sharePath)} || exit 72
+port=
+for p in /sys/class/virtio-ports/*; do [ "$(cat "$p/name" 2>/dev/null)" = ${shq(o.port)} ] && port=/dev/\${p##*/}; done
+[ -n "$port" ] || { echo '${MARK.fail}no virtio-serial port ${o.port} (virtio_console)'; exit 73; }
+echo "${RUNNER_MARK}$port"
+exec env -i ${env} perl ${GUEST_SHARE}/${RUNNER_FILE} "$port"
+`;
+};

@@ -15,6 +15,13 @@ import type { Kernel } from './kernels.js';
 /** Modules /init loads itself, with their dependencies: enough to mount the host root. */
 export const BOOT_MODULES = ['virtio_pci', '9pnet_virtio', '9p', 'overlay'] as const;
 
+/**
+ * Modules /init loads when the kernel has them: virtio_console carries the guest runner's
+ * channel (a virtio-serial port). A kernel without it still boots; lab then runs inside (Node in
+ * the guest), as before the guest runner.
+ */
+export const OPTIONAL_MODULES = ['virtio_console'] as const;
+
 export const BUSYBOX = '/bin/busybox';
 
 /** `insmod PATH` lines of `modprobe --show-depends`, in load order, each once; builtins are skipped. */
@@ -28,9 +35,10 @@ export const parseShowDepends = (output: string): string[] =>
 export const bootModules = async (runner: Runner, kernel: Kernel): Promise<string[]> => {
   if (kernel.modulesRoot === undefined) return [];
   const order: string[] = [];
-  for (const m of BOOT_MODULES) {
+  for (const m of [...BOOT_MODULES, ...OPTIONAL_MODULES]) {
     const r = await runner.run({ argv: ['modprobe', '-d', kernel.modulesRoot, '-S', kernel.release, '--show-depends', m], timeoutMs: 10_000 });
     if (r.exitCode !== 0 && !/builtin/.test(r.stdout)) {
+      if ((OPTIONAL_MODULES as readonly string[]).includes(m)) continue;
       throw new CapabilityError(
         `kernel ${kernel.release}`,
         `it has no module ${m} (${r.stderr.trim() || `modprobe exit ${r.exitCode}`}); the VM needs virtio PCI, 9p over virtio and overlayfs, as modules or built in`,

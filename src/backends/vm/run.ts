@@ -16,6 +16,7 @@ import type { KernelSpec } from './kernel-spec.js';
 import { ensureKernel, type Kernel } from './kernels.js';
 import { boot, consoleTail, QEMU, qemuArgv } from './qemu.js';
 import { tracing } from '../trace.js';
+import { driveVm } from './drive.js';
 import { installHint, onPath } from '../packages.js';
 import { isStaticElf } from './bzimage.js';
 import { BUSYBOX } from './initramfs.js';
@@ -50,6 +51,8 @@ export interface VmRun {
   results: ScenarioResult[];
   consoleLog: string;
   bootMs: number;
+  /** Driven (no Node in the guest): ms since QEMU started until the guest runner's hello, the first answers, the end. */
+  stages?: { hello?: number; firstCommand?: number; done: number };
 }
 
 /** Budget for the whole job: generous, the per-probe timeouts inside are what normally decide. */
@@ -90,6 +93,82 @@ export const parseInnerReport = (json: string, files: readonly string[], absolut
   });
 };
 
+/**
+ * How the guest runs the scenarios: `runner`, lab on the host drives the guest runner (no Node
+ * in the guest, drive.ts); `node`, lab runs inside the guest (the way before the guest runner;
+ * --explain still goes that way: its tracers read the guest kernel's tracefs, which lab's host
+ * side cannot). LAB_VM_GUEST=node|runner overrides it.
+ */
+export const guestMode = (o: Pick<VmRunOptions, 'extraArgs'>): 'runner' | 'node' => {
+  const asked = process.env['LAB_VM_GUEST'];
+  if (asked === 'node' || asked === 'runner') return asked;
+  return (o.extraArgs ?? []).includes('--explain') ? 'node' : 'runner';
+};
+
+/** The scenarios on `kernel`, lab on the host driving the guest runner (drive.ts). */
+const runDriven = async (o: VmRunOptions, kernel: Kernel, initramfs: string, accel: AccelAnswer, share: string): Promise<VmRun> => {
+  const absolute = o.files.map((f) => resolve(f));
+  const args = ['run', '--backend', 'host', '--format', 'json', ...absolute, ...(o.extraArgs ?? [])];
+  for (const c of o.cases) args.push('--case', c);
+  if (o.jobs !== undefined) args.push('--jobs', String(o.jobs));
+  const innerOut = join(share, 'out');
+  if (o.out !== undefined) args.push('--out', innerOut);
+  mkdirSync(kernel.dir, { recursive: true });
+  const consoleLog = join(kernel.dir, 'console.log');
+  const d = await driveVm({
+    kernel,
+    initramfs,
+    accel,
+    share,
+    cpus: Math.max(1, Math.min(availableParallelism(), 4)),
+    consoleLog,
+    cwd: process.cwd(),
+    lab: [process.execPath, ...(await guestEntry(o.runner, o.packageRoot)), ...args],
+    preload: o.preload ?? [],
+    rootSysctls: (process.env['LAB_VM_ROOT_SYSCTLS'] ?? '').split(/\s+/).filter(Boolean),
+    bootTimeoutMs: BOOT_TIMEOUT_MS,
+    totalTimeoutMs: BOOT_TIMEOUT_MS + jobTimeoutMs(Math.max(1, o.cases.length || 4)),
+    say: o.say,
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  const r = d.boot;
+  if (process.env['LAB_VM_DEBUG']) o.say(JSON.stringify({ ...d, stdout: d.stdout.slice(0, 300) }));
+  if (tracing()) {
+    const ms = (n: number | undefined) => (n === undefined ? '-' : `${Math.round(n)} ms`);
+    o.say(`${kernel.release}: [trace] QEMU: /init alive at ${ms(r.marks.alive)}, host root at ${ms(r.marks.root)}, guest runner's hello at ${ms(d.stages.hello)}, first commands answered at ${ms(d.stages.firstCommand)}, done at ${ms(d.stages.done)}`);
+  }
+  if (o.out !== undefined) {
+    mkdirSync(o.out, { recursive: true });
+    copyFileSync(consoleLog, claimOut(o.out, `console-${kernel.release}.log`));
+    if (existsSync(join(share, ROOT_SYSCTLS_FILE))) copyFileSync(join(share, ROOT_SYSCTLS_FILE), claimOut(o.out, `${kernel.release}-${ROOT_SYSCTLS_FILE}`));
+  }
+  if (o.signal?.aborted) throw new Error('interrupted');
+  const tail = (): string => consoleTail(readFileSync(consoleLog, 'utf8'));
+  // The guest never answered: why is on the console.
+  if (d.stages.hello === undefined) {
+    const where = r.stage === 'none' ? 'the kernel did not reach /init' : r.stage === 'booted' ? 'the host root could not be mounted' : 'the guest runner did not start';
+    const why = r.initFailure ?? (r.timedOut ? 'timed out' : d.stderr.trim() || r.qemuStderr.trim() || `qemu exit ${r.qemuExit}, lab's host side exit ${d.exitCode}`);
+    const how = r.stage === 'booted' && kernel.modulesRoot === undefined
+      ? `${kernel.source} came without modules, so virtio, 9p and overlayfs must be built in; give --kernel the image in boot/ next to lib/modules/${kernel.release}, the package directory, or the .deb`
+      : 'the console log above says more';
+    throw new CapabilityError(`VM (kernel ${kernel.release}, ${accel.accel})`, `${where}: ${why}\nconsole (${consoleLog}):\n${tail()}`, how);
+  }
+  if (o.out !== undefined && existsSync(innerOut)) {
+    const kept = claimOut(o.out, `kernel-${kernel.release}`);
+    cpSync(innerOut, kept, { recursive: true, filter: (src) => src !== join(innerOut, 'report.json') });
+  }
+  const reportFile = join(innerOut, 'report.json');
+  const stdout = o.out !== undefined ? (existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : '') : d.stdout;
+  const inner = d.stderr;
+  if (d.exitCode === 2) throw new UsageError(`with the VM (kernel ${kernel.release}): ${inner}`);
+  if (d.exitCode === 3) throw new CapabilityError(`kernel ${kernel.release} (VM)`, inner.replace(/^lab cannot run here: /, ''), '');
+  if (d.exitCode !== 0 && d.exitCode !== 1) {
+    throw new Error(`lab driving the VM (kernel ${kernel.release}) exited with ${d.exitCode}: ${inner || '(no message)'}\nconsole: ${consoleLog}`);
+  }
+  if (!stdout.trim()) throw new Error(`lab driving the VM (kernel ${kernel.release}) wrote no report: ${inner || '(no message)'}\nconsole: ${consoleLog}`);
+  return { kernel, accel, results: parseInnerReport(stdout, o.files, absolute), consoleLog, bootMs: d.stages.done, stages: d.stages };
+};
+
 /** Runs the scenarios in a VM on one kernel. */
 export const runInVm = async (o: VmRunOptions): Promise<VmRun> => {
   await requireQemu(o.runner);
@@ -101,6 +180,7 @@ export const runInVm = async (o: VmRunOptions): Promise<VmRun> => {
   const share = mkdtempSync(join(tmpdir(), 'lab-vm-'));
   try {
     const accel = await chooseAccel({ runner: o.runner, cacheDir: o.cacheDir, image: kernel.image, initramfs, scratch: share });
+    if (guestMode(o) === 'runner') return await runDriven(o, kernel, initramfs, accel, share);
     const absolute = o.files.map((f) => resolve(f));
     const innerOut = `${GUEST_SHARE}/out`;
     const args = ['run', '--backend', 'host', '--format', 'json', ...absolute, ...(o.extraArgs ?? [])];

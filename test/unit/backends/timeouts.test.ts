@@ -53,6 +53,8 @@ const REVIEWED: Record<string, RegExp> = {
   'src/backends/vm/qemu.ts': /totalTimeoutMs/,
   // The namespace agent (src/agent/agent.pl): each exec request has a timeout (10 s by default).
   'src/backends/agent.ts': /timeoutMs \?\? 10_000/,
+  // lab's host side of a driven VM (sandboxed): the run's total timeout, killed with QEMU's abort.
+  'src/backends/vm/drive.ts': /timeout: o\.totalTimeoutMs/,
 };
 
 t.test('only reviewed files start processes, and each of them bounds them', async (t) => {
