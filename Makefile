@@ -17,8 +17,9 @@ DEB_WIRELESS := iw hostapd wpasupplicant wireless-regdb kmod tcpdump
 DEB_VM := qemu-system-x86 busybox-static kmod xz-utils
 # The bench: Mininet and the bridge tools its lxbr switch needs.
 DEB_BENCH := mininet bridge-utils
-# The tests: all of the above but the bench; tshark reads the pcaps lab writes, cpio its initramfs, ps its processes.
-DEB_TEST := $(DEB_RUN) $(DEB_PCAP) $(DEB_WIRELESS) $(DEB_VM) tshark cpio procps
+# The tests: all of the above but the bench; tshark reads the pcaps lab writes, cpio its initramfs, ps its processes,
+# sudo runs the action's steps as a runner's user does (test/integration/action.test.ts).
+DEB_TEST := $(DEB_RUN) $(DEB_PCAP) $(DEB_WIRELESS) $(DEB_VM) tshark cpio procps sudo
 TAP := node_modules/.bin/tap
 
 .PHONY: deb-names all deps deps-pcap deps-wireless deps-vm deps-bench deps-test npm build run test test-unit test-integration typecheck typecheck-tests schema docs clean distclean bench
