@@ -6,6 +6,7 @@ import { execaRunner } from '../backends/runner.js';
 import { defaultCacheDir } from '../backends/vm/cache.js';
 import { kernelCatalog, type CatalogRow } from '../backends/vm/kernel-catalog.js';
 import { cachedKernels, offeredKernels } from '../backends/vm/kernels.js';
+import { hostKernelFacts, hostKernelPlan } from '../backends/vm/host-kernel.js';
 import type { Output } from './io.js';
 
 export interface KernelsListOptions {
@@ -44,6 +45,8 @@ export const kernelsListCommand = async (
   }
   io.out(`${kernelsTable(rows)}\n`);
   if (offered.length === 0) io.err('the package lists offer no kernel image (run `apt-get update`; Debian and Ubuntu lists are read)\n');
+  const host = hostKernelPlan(hostKernelFacts());
+  io.err(host.ok ? `host: ${host.release}; \`--backend vm --kernel host\` fetches ${host.packages.join(', ')}\n` : `host: ${host.why} (\`--kernel host\` is the host backend only)\n`);
   io.err(`cache: ${ctx.cacheDir}; \`lab run --kernel RELEASE\` fetches one${opts.all ? '' : '; --all adds the cloud, rt and lowlatency flavours'}\n`);
   return 0;
 };

@@ -1,7 +1,7 @@
 // `lab run --kernel A --kernel B`: the same cases on each kernel, one after the other (the host
 // kernel with the host backend, the others in a VM), then one report over all of them.
 import type { KernelSpec } from '../backends/vm/kernel-spec.js';
-import { formatKernelSpec } from '../backends/vm/kernel-spec.js';
+import { formatKernelSpec, needsVm } from '../backends/vm/kernel-spec.js';
 import { defaultCacheDir } from '../backends/vm/cache.js';
 import { runInVm } from '../backends/vm/run.js';
 import { execaRunner } from '../backends/runner.js';
@@ -36,7 +36,7 @@ export const runOnKernels = async (
   // One fresh tree for the whole side-by-side run; the host run inside only adds to it.
   if (opts.out !== undefined) freshOutTree(opts.out);
   for (const spec of kernels) {
-    if (spec.kind === 'host') {
+    if (!needsVm(spec)) {
       // The host run traps signals itself and tears down what it built.
       let got: ScenarioResult[] = [];
       const code = await runCommand({ ...opts, kernels: ['host'], backend: 'host', collect: (r) => (got = r) }, io);

@@ -22,7 +22,7 @@ import type { CaseResult } from '../verdict/verdict.js';
 import { defaultScenarioPath, type Output } from './io.js';
 import { runProgress, shardCases } from './run-ci.js';
 import { checkFormats, REPORT_FILES, reportContext, writeReports, type Format } from './reports.js';
-import { kernelsOfRun } from '../backends/vm/kernel-spec.js';
+import { kernelsOfRun, needsVm } from '../backends/vm/kernel-spec.js';
 import { unsupportedCases } from '../backends/wireless/support.js';
 import { runOnKernels } from './kernels.js';
 import { estimateRun, sizeProblem } from './size-check.js';
@@ -151,7 +151,7 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
   checkFormats(opts.formats, opts.out);
   const selected = shardCases(scenarios, selectCases(scenarios, opts.cases), opts.shard, io);
   const kernels = kernelsOfRun(opts.backend, opts.kernels ?? []);
-  if (!opts.collect && kernels.some((k) => k.kind !== 'host')) {
+  if (!opts.collect && kernels.some(needsVm)) {
     // A guest runs this machine's tools (its root is the host's): a missing one is said here,
     // before a boot, and the guest does not ask again (each check is a process start, 0.5 s
     // and more under TCG).
