@@ -4,7 +4,7 @@ import type { Runner } from './backends/runner.js';
 import { release } from 'node:os';
 import { CapabilityError } from './errors.js';
 import { expectationFor, kernelPins } from './model/matrix.js';
-import type { Scenario } from './model/types.js';
+import type { Scenario } from './types/scenario.js';
 import { planCase } from './plan/plan.js';
 import { appliedLines } from './report/applied.js';
 import { hostPort, runProbe } from './probes/probe.js';
@@ -13,24 +13,11 @@ import { observeMedia, type MediumObserver } from './probes/medium.js';
 import type { DropTracer } from './probes/drops.js';
 import { selectLookups, type FibTracer } from './probes/fib-trace.js';
 import { lookupSelector } from './probes/route-query.js';
-import type { DeviceCount } from './probes/observe.js';
-import {
-  caseStatus,
-  judgeExpectations,
-  probeResult,
-  type CaseResult,
-  type ExpectationResult,
-  type ProbeResult,
-} from './verdict/verdict.js';
-
-export interface ScenarioResult {
-  name: string;
-  file: string;
-  kernel: string;
-  /** The sysctls every namespace started from (src/plan/baseline.ts), as far as this kernel has them. */
-  sysctlBaseline?: Record<string, number>;
-  cases: CaseResult[];
-}
+import type { DeviceCount } from './types/observation.js';
+import { caseStatus, judgeExpectations, probeResult } from './verdict/verdict.js';
+import type { CaseResult, ExpectationResult, ProbeResult } from './types/result.js';
+// moved to src/types/result.ts (re-exported here during the move only)
+export type { ScenarioResult } from './types/result.js';
 
 export interface CaseOptions {
   /** `--explain`: drop reasons per probe window, or why they cannot be had. */

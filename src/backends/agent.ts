@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { AGENT_PL, parseProcCounters, sockaddrHex } from '../probes/agent.js';
 import { type Command, type CommandResult, type LiveProcess, lineReader, type Runner } from './runner.js';
 import { timeScale } from './time-scale.js';
-import type { ProbeAttributes } from '../model/types.js';
+import type { ProbeAttributes } from '../types/scenario.js';
 import { tracing } from './trace.js';
 
 const hex = (s: string): string => Buffer.from(s, 'utf8').toString('hex');

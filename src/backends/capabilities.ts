@@ -6,7 +6,7 @@ import { removeNamespace } from './host.js';
 import { deviceFeatureChecks } from './device-features.js';
 import { installHint } from './packages.js';
 import { onPath } from './wireless/support.js';
-import type { Scenario } from '../model/types.js';
+import type { Scenario } from '../types/scenario.js';
 
 export interface Capability {
   name: string;

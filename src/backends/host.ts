@@ -1,11 +1,10 @@
 import pLimit from 'p-limit';
 import { CapabilityError, CommandError } from '../errors.js';
-import type { CasePlan } from '../plan/plan.js';
+import type { CasePlan, Op } from '../types/plan.js';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { batchSteps, failedBatchLine, hostOrder, ipBatchInput, stepWaves, withoutFailedLine, type Step } from '../plan/batch.js';
 import { withCaptured } from '../plan/recipes.js';
-import type { Op } from '../plan/types.js';
 import { observerRules } from '../probes/legs.js';
 import { OBSERVER_TABLE, observerRuleset } from '../probes/observe.js';
 import { NamespaceAgent } from './agent.js';

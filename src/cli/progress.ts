@@ -1,6 +1,6 @@
 // Progress of `lab run` on stderr: a line per finished case (what CI logs keep), and on a terminal
 // also a live line below them that says which cases are running and for how long.
-import type { CaseResult } from '../verdict/verdict.js';
+import type { CaseResult } from '../types/result.js';
 
 export interface Progress {
   started(key: string, label: string): void;

@@ -5,7 +5,7 @@ import { loadScenarioFile } from '../model/load.js';
 import { issueMessage } from '../model/messages.js';
 import { recipeOps } from '../plan/recipes.js';
 import { findRecipe, recipes } from '../recipes/index.js';
-import type { Recipe } from '../recipes/types.js';
+import type { Recipe } from '../types/recipe.js';
 import { renderRecipe } from '../recipes/render.js';
 import type { Output } from './io.js';
 

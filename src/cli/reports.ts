@@ -7,8 +7,8 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { claimOut } from '../backends/out-tree.js';
 import { UsageError } from '../errors.js';
-import type { Scenario } from '../model/types.js';
-import type { ScenarioResult } from '../pipeline.js';
+import type { Scenario } from '../types/scenario.js';
+import type { ScenarioResult } from '../types/result.js';
 import { githubAnnotations, githubSummary } from '../report/github.js';
 import { jsonReport } from '../report/json.js';
 import { junitReport } from '../report/junit.js';

@@ -1,6 +1,6 @@
 // What `lab run` does for CI besides running: the shard of the cases this job runs, and how its
 // progress shows (a live line on a terminal, a plain line per case otherwise).
-import type { Scenario } from '../model/types.js';
+import type { Scenario } from '../types/scenario.js';
 import { formatShard, shardOf, type Shard } from '../plan/shard.js';
 import type { Output } from './io.js';
 import { liveProgress, plainProgress, wantsLiveProgress, type Progress } from './progress.js';

@@ -6,7 +6,7 @@
 // rest lab's own heap), and 1.4 tasks per node; the 5,000-node run took 4.5 MB per node. The
 // estimate uses the larger figure: a lab that size thrashes, and an estimate that is too low is
 // the one that takes the machine down.
-import type { Scenario } from '../model/types.js';
+import type { Scenario } from '../types/scenario.js';
 import type { HostLimits } from '../backends/host-limits.js';
 
 export const MB = 1024 * 1024;

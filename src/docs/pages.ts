@@ -12,7 +12,7 @@ import { DEFAULT_SCENARIO, packageRoot } from '../cli/io.js';
 import { FORMATS } from '../cli/reports.js';
 import { SIGNAL_EXIT } from '../backends/interrupt.js';
 import { scenarioJsonSchema } from '../model/json-schema.js';
-import { CAUSES } from '../model/types.js';
+import { CAUSES } from '../types/scenario.js';
 import { recipes } from '../recipes/index.js';
 import { typeDeclarations } from './report-types.js';
 import { examplesIn, sections, type JsonSchema, type Section } from './schema-walk.js';
@@ -257,7 +257,7 @@ export const exitCodesPage = (): Page => {
 
 export const causesPage = (): Page => {
   const text = [
-    GENERATED('CAUSES in src/model/types.ts'),
+    GENERATED('CAUSES in src/types/scenario.ts'),
     '# Causes: why a datagram did not arrive',
     '',
     'Every probe that was not delivered gets one cause and the evidence behind it; `expect: { reason: CAUSE }`',

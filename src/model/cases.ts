@@ -1,6 +1,6 @@
 // Cases: recipes, sysctls, probes and expectations, checked against the topology.
 import type { z } from 'zod';
-import type { Recipe } from '../recipes/types.js';
+import type { Recipe } from '../types/recipe.js';
 import { canonicalAddress, formatTarget, parseProbeFrom, parseProbeTo, type Parsed } from './addresses.js';
 import { listOf } from './messages.js';
 import {
@@ -14,7 +14,7 @@ import { resolveNodeOverrides } from './routing.js';
 import { isUserRecipe } from './user-recipes.js';
 import { formatPath, type KeyPath } from './source.js';
 import { isRecord, splitRef, valid, type ResolveContext, type Topology } from './topology.js';
-import { PROBE_KINDS, type Case, type Expectation, type Probe, type RecipeUse, type ReplyExpectation, type SysctlSetting } from './types.js';
+import { PROBE_KINDS, type Case, type Expectation, type Probe, type RecipeUse, type ReplyExpectation, type SysctlSetting } from '../types/scenario.js';
 
 export const DEFAULT_TIMEOUT_MS = 1000;
 

@@ -2,7 +2,7 @@
 // the node (link ends, lo, created devices). Shape only; references are checked in devices.ts.
 import { z } from 'zod';
 import { DEVICE_NAME, deviceNameProblem } from './names.js';
-import { DEVICE_TYPES, MACVLAN_MODES } from './types.js';
+import { DEVICE_TYPES, MACVLAN_MODES } from '../types/scenario.js';
 
 const deviceName = z.string().regex(DEVICE_NAME, { error: (iss) => deviceNameProblem(String(iss.input)) ?? 'invalid device name' });
 

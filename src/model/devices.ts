@@ -7,7 +7,7 @@ import { deviceSpecSchema, VLAN_ID_MAX } from './device-schema.js';
 import { loopbackMisuseMessage, notADeviceMessage } from './messages.js';
 import { LOOPBACK } from './names.js';
 import type { KeyPath, Problems, SourceMap } from './source.js';
-import type { DeviceSpec, DeviceType, NodeSpec } from './types.js';
+import type { DeviceSpec, DeviceType, NodeSpec } from '../types/scenario.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

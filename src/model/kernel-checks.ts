@@ -1,7 +1,7 @@
 // What `lab validate` asks the kernel about, with where the file says it: every sysctl key (and
 // value) and every nft ruleset of a scenario. Pure: the checks run in src/cli/validate-kernel.ts.
 import { isScalar, LineCounter, parseDocument } from 'yaml';
-import type { SourceLoc } from './types.js';
+import type { SourceLoc } from '../types/scenario.js';
 import { SourceMap, type KeyPath } from './source.js';
 
 export type KernelCheckItem =

@@ -1,19 +1,8 @@
 // Kernel ranges for expectations recorded on some kernels only: `>=6.1 <6.8`, `6.18`, `<6.8 || >=6.10`.
 // Semver-ish, compared against the numeric head of `uname -r` (6.18.44-fc-v657 → 6.18.44).
-
-export type KernelVersion = [number, number, number];
-
-interface Comparator {
-  op: '>=' | '<=' | '>' | '<' | '=';
-  /** The version as written: 1 to 3 numbers. `=` with fewer than 3 matches every later number. */
-  version: number[];
-}
-
-/** A parsed range: alternatives (`||`), each a conjunction of comparators. */
-export interface KernelRange {
-  text: string;
-  alternatives: Comparator[][];
-}
+import type { KernelRange, KernelComparator as Comparator, KernelVersion } from '../types/scenario.js';
+// moved to src/types/scenario.ts (re-exported here during the move only)
+export type { KernelVersion, KernelRange } from '../types/scenario.js';
 
 const COMPARATOR = /^(>=|<=|>|<|=)?(\d+(?:\.\d+){0,2})$/;
 

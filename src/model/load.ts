@@ -3,14 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { ScenarioError, type ScenarioProblem } from '../errors.js';
 import { recipes as catalog } from '../recipes/index.js';
-import type { Recipe } from '../recipes/types.js';
+import type { Recipe } from '../types/recipe.js';
 import { nestingProblem } from './depth.js';
 import { issueMessage } from './messages.js';
 import { resolveScenario } from './resolve.js';
 import { scenarioSchema } from './schema.js';
 import { Problems, SourceMap } from './source.js';
 import { readUserRecipes } from './user-recipes.js';
-import type { Scenario } from './types.js';
+import type { Scenario } from '../types/scenario.js';
 
 export interface LoadOptions {
   /** The recipe catalog to validate `recipe:` against; the built-in one by default. */

@@ -1,13 +1,13 @@
 // `matrix:` and `cells:` — one case run over every combination of parameter values, and the
 // expectations that differ in some cells or on some kernels. Resolution checks the file and reports
 // every problem at its key; expansion is a pure function of the resolved parts.
-import type { Recipe } from '../recipes/types.js';
-import { kernelInRange, parseKernelRange, type KernelRange } from './kernel.js';
+import type { Recipe } from '../types/recipe.js';
+import { kernelInRange, parseKernelRange } from './kernel.js';
+import type { KernelRange, Case, Expectation, ExpectationOverride, MatrixValue, Probe, SysctlSetting } from '../types/scenario.js';
 import { issueMessage, listOf } from './messages.js';
 import { nodeNameSchema, sysctlKeySchema, sysctlValueSchema } from './schema.js';
 import type { KeyPath } from './source.js';
 import { isRecord, valid, type ResolveContext, type Topology } from './topology.js';
-import type { Case, Expectation, ExpectationOverride, MatrixValue, Probe, SysctlSetting } from './types.js';
 
 /** What a dimension's values set. */
 export type MatrixTarget =

@@ -2,7 +2,7 @@
 // that policy rules (tos, fwmark, sport, uidrange) and IPv6 flow labels can be exercised. The
 // shape is checked here; checks that need the probe's kind or family are in checkAttributes.
 import { z } from 'zod';
-import type { ProbeAttributes, ProbeKind } from './types.js';
+import type { ProbeAttributes, ProbeKind } from '../types/scenario.js';
 
 /** A whole number from `min` to `max`, written as a number or as a hex string ("0x10"). */
 const wholeNumber = (min: number, max: number, what: string) => {

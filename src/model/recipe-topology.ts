@@ -1,12 +1,12 @@
 // A case's topology as its recipes leave it: a recipe may create nodes and move devices into
 // them (netns-split). Probes, expectations and sysctls of the case are checked against this view,
 // so `laptop-wlan1:wlan1` is a device there and `laptop:wlan1` says where it went.
-import type { Recipe, TopologyChange } from '../recipes/types.js';
+import type { Recipe, TopologyChange } from '../types/recipe.js';
 import { notADeviceMessage } from './messages.js';
 import { LOOPBACK } from './names.js';
 import type { KeyPath } from './source.js';
 import type { ResolveContext, Topology } from './topology.js';
-import type { DeviceRef, RecipeUse } from './types.js';
+import type { DeviceRef, RecipeUse } from '../types/scenario.js';
 
 /** The topology change of the case's recipes (their params are valid: they were resolved). */
 export const recipesChange = (uses: readonly RecipeUse[], registry: readonly Recipe<any>[], topology: Topology): TopologyChange => {

@@ -1,10 +1,10 @@
 // Raw document → Scenario: every check that needs more than one value, all problems reported.
-import type { Recipe } from '../recipes/types.js';
+import type { Recipe } from '../types/recipe.js';
 import { resolveCases } from './cases.js';
 import { resolveNodeRouting, resolveTables } from './routing.js';
 import { scenarioFields } from './schema.js';
 import { resolveTopology, valid, type ResolveContext } from './topology.js';
-import type { Scenario } from './types.js';
+import type { Scenario } from '../types/scenario.js';
 
 /**
  * The scenario, or undefined when some part could not be resolved. Problems go to ctx.problems,

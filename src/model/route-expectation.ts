@@ -3,7 +3,7 @@
 // verdict compares numbers (ip route get prints main/local/default by name, the fib tracepoint
 // numbers). Names beyond the kernel's three come from the scenario's `tables:` map, passed in.
 import { z } from 'zod';
-import { REJECT_KINDS, type RouteExpectation, type TableRef } from './types.js';
+import { REJECT_KINDS, type RouteExpectation, type TableRef } from '../types/scenario.js';
 
 /** The tables every kernel knows by name (include/uapi/linux/rtnetlink.h: RT_TABLE_*). */
 export const KERNEL_TABLES: ReadonlyMap<string, number> = new Map([

@@ -3,7 +3,7 @@
 // node and case schemas; checks that need the topology (devices, subnets, table names) are in routing.ts.
 import { z } from 'zod';
 import { DEVICE_NAME, SYSCTL_KEY, deviceNameProblem, sysctlKeyProblem } from './names.js';
-import { REPLACEABLE_LISTS, ROUTE_TYPES, RULE_ACTION_TYPES } from './types.js';
+import { REPLACEABLE_LISTS, ROUTE_TYPES, RULE_ACTION_TYPES } from '../types/scenario.js';
 
 const U32 = 4294967295;
 

@@ -10,9 +10,7 @@ import {
 } from './routing-schema.js';
 import type { KeyPath } from './source.js';
 import { isRecord, valid, type ResolveContext, type Topology } from './topology.js';
-import type {
-  AddressAssignment, DefaultRules, NextHop, NodeOverride, NodeRouting, Route, Rule, RuleAction, SetupCommand, TableRef,
-} from './types.js';
+import type { AddressAssignment, DefaultRules, NextHop, NodeOverride, NodeRouting, Route, Rule, RuleAction, SetupCommand, TableRef } from '../types/scenario.js';
 
 /** Tables every kernel has; `tables:` cannot redefine them. */
 export const BUILTIN_TABLES: Readonly<Record<string, number>> = { main: 254, local: 255, default: 253 };

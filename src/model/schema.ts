@@ -3,14 +3,14 @@
 // Checks that need more than one value (does this device exist?) live in resolve.ts.
 import { z } from 'zod';
 import { recipes as catalog } from '../recipes/index.js';
-import type { Recipe } from '../recipes/types.js';
+import type { Recipe } from '../types/recipe.js';
 import { devicesSchema } from './device-schema.js';
 import { unknownRecipeMessage } from './messages.js';
 import {
   nodeOverrideSchema, nodeRoutingFields, sysctlKeySchema, sysctlValueSchema, tablesSchema,
 } from './routing-schema.js';
 import { userRecipesSchema } from './user-recipes.js';
-import { CAUSES, PROBE_KINDS, WIRELESS_MODES } from './types.js';
+import { CAUSES, PROBE_KINDS, WIRELESS_MODES } from '../types/scenario.js';
 import { probeAttributeFields } from './probe-attributes.js';
 import { rejectSchema, routeExpectationSchema } from './route-expectation.js';
 import {

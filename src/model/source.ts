@@ -3,7 +3,7 @@ import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type 
 import type { z } from 'zod';
 import type { ScenarioProblem } from '../errors.js';
 import { missingKeyMessage } from './messages.js';
-import type { SourceLoc } from './types.js';
+import type { SourceLoc } from '../types/scenario.js';
 
 export type KeyPath = readonly (string | number)[];
 

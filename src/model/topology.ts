@@ -5,14 +5,14 @@
 // already; what can still be read is used to check the rest of the file, and a question whose
 // answer depends on something unreadable is not asked, so one mistake does not cascade.
 import type { z } from 'zod';
-import type { RecipeScenarioView } from '../recipes/types.js';
+import type { RecipeScenarioView } from '../types/recipe.js';
 import { canonicalAddress, parseCidr } from './addresses.js';
 import { checkNodeDevices, readNodeDevices } from './devices.js';
 import { loopbackMisuseMessage, notADeviceMessage, undeclaredNodeMessage } from './messages.js';
 import { LOOPBACK } from './names.js';
 import { deviceRefSchema, linkSchema, nodeSpecSchema, wirelessLinkSchema } from './schema.js';
 import { formatPath, type KeyPath, type Problems, type SourceMap } from './source.js';
-import type { AddressAssignment, DeviceRef, Link, NodeSpec, WirelessLink } from './types.js';
+import type { AddressAssignment, DeviceRef, Link, NodeSpec, WirelessLink } from '../types/scenario.js';
 
 export interface ResolveContext {
   problems: Problems;

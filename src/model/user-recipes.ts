@@ -6,14 +6,14 @@
 // A use is checked when the scenario is loaded: the recipe's keys with the case's values must
 // fit the topology (devices, subnets, tables), each problem reported at the recipe's definition.
 import { z } from 'zod';
-import type { Recipe, RecipeSteps } from '../recipes/types.js';
+import type { Recipe, RecipeSteps } from '../types/recipe.js';
 import { issueMessage, listOf } from './messages.js';
 import { NODE_NAME } from './names.js';
 import { resolveRoutingKeys, type RoutingContext } from './routing.js';
 import { nodeRoutingFields } from './routing-schema.js';
 import { Problems, type KeyPath, type SourceMap } from './source.js';
 import { isRecord, type Topology } from './topology.js';
-import type { NodeRouting } from './types.js';
+import type { NodeRouting } from '../types/scenario.js';
 
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PLACEHOLDER = /\$\{([^}]*)\}/g;

@@ -1,6 +1,6 @@
 // Plans are applied in batches: consecutive `ip` ops of one node become one `ip -n NS -batch -`,
 // consecutive sysctls of one node one `sysctl -w` with every setting. Pure.
-import type { Op } from './types.js';
+import type { Op } from '../types/plan.js';
 
 export type Step =
   | { kind: 'ip-batch'; node: string; ops: Op[] }

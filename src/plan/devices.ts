@@ -4,8 +4,8 @@
 // Every argv names devices with `name NAME` / `dev NAME`, so a device called `up`, `mtu` or `help`
 // (an ip keyword) is never read as one.
 import { creationOrder, VXLAN_PORT } from '../model/devices.js';
-import type { DeviceSpec, DeviceType, NodeSpec } from '../model/types.js';
-import type { Op, TopologyDevice } from './types.js';
+import type { DeviceSpec, DeviceType, NodeSpec } from '../types/scenario.js';
+import type { Op, TopologyDevice } from '../types/plan.js';
 
 /** The kernel feature each created device type needs: a case whose kernel lacks it is skipped naming it. */
 export const DEVICE_FEATURES: Record<DeviceType, string | undefined> = {

@@ -1,12 +1,13 @@
-import type { Case, Probe, Scenario } from '../model/types.js';
-import type { SenderBinding } from '../recipes/types.js';
+import type { Case, Scenario } from '../types/scenario.js';
 import {
   boundProbe, caseRecipes, changedAddresses, changedTopology, topologyChangeOps, type CaseRecipes,
 } from './recipes.js';
 import { routingOps, setupOps } from './routing.js';
 import { nftOps, sysctlOps, topologyOf, topologyOps } from './topology.js';
-import type { Op, Topology } from './types.js';
-import { mediumMonitors, withRadios, wirelessOps, type MediumMonitor } from './wireless.js';
+import type { Op, ProbePlan, CasePlan } from '../types/plan.js';
+import { mediumMonitors, withRadios, wirelessOps } from './wireless.js';
+// moved to src/types/plan.ts (re-exported here during the move only)
+export type { ProbePlan, CasePlan } from '../types/plan.js';
 
 /** Probe ports are picked from here upwards, skipping ports the scenario names itself. */
 export const FIRST_PROBE_PORT = 47000;
@@ -16,37 +17,6 @@ export const FIRST_PROBE_PORT = 47000;
  * connect the kernel refused sends nothing, while a sibling's SYNs to :80 crossed the devices).
  */
 export const FIRST_PROBE_SPORT = 42000;
-
-export interface ProbePlan {
-  probe: Probe;
-  /** The UDP port that identifies this probe's datagrams to the observers. */
-  port: number;
-  /**
-   * udp and tcp: the source port the sender binds (the probe's `sport`, or one lab picked), which
-   * with `port` tells this probe's packets from another's to the same destination port.
-   */
-  sport?: number;
-  /** Carried in the payload; the receiver only counts a datagram that carries it. */
-  marker: string;
-  /** The node that owns the destination address; undefined when no node does. */
-  receiverNode: string | undefined;
-  /** The recipe binding that set the probe's `from.dev` (SO_BINDTODEVICE), when one did. */
-  binding?: SenderBinding;
-}
-
-export interface CasePlan {
-  scenario: string;
-  caseIndex: number;
-  case: Case;
-  /** node → namespace, in node order. Every namespace carries the run's prefix. */
-  namespaces: { node: string; netns: string }[];
-  topology: Topology;
-  /** Topology, node routing, recipes, case sysctls and nft rulesets, setup commands; each inside its node's namespace. */
-  ops: Op[];
-  probes: ProbePlan[];
-  /** The observer of each radio medium (wireless link); none without wireless links. */
-  media: MediumMonitor[];
-}
 
 export const netnsName = (prefix: string, caseIndex: number, node: string): string =>
   `${prefix}-c${caseIndex}-${node}`;

@@ -1,10 +1,10 @@
 // What a case's recipes add to its plan besides commands: namespaces and moved devices (the
 // topology the observers and the path derivation see), and sockets bound to a device (the probes).
-import type { AddressAssignment, Case, Probe, Scenario } from '../model/types.js';
+import type { AddressAssignment, Case, Probe, Scenario } from '../types/scenario.js';
 import { findRecipe } from '../recipes/index.js';
-import type { RecipeContext, RecipeSteps, SenderBinding, TopologyChange } from '../recipes/types.js';
+import type { RecipeContext, RecipeSteps, SenderBinding, TopologyChange } from '../types/recipe.js';
 import { nodeRoutingOps } from './routing.js';
-import type { Op, Topology, TopologyDevice } from './types.js';
+import type { Op, Topology, TopologyDevice } from '../types/plan.js';
 
 export interface CaseRecipes {
   /** The recipes' own commands, in the order the case names the recipes. */

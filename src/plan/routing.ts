@@ -2,10 +2,8 @@
 // deleted, policy rules (plan order per node, issue 14), and the setup commands that run last.
 // Pure. Every `ip` form is unambiguous: devices follow `dev`/`iif`/`oif`, the route type comes
 // before its prefix, and IPv6 is always `ip -6`.
-import type {
-  Case, DefaultRules, NodeOverride, NodeRouting, Route, Rule, Scenario, TableRef,
-} from '../model/types.js';
-import type { Op } from './types.js';
+import type { Case, DefaultRules, NodeOverride, NodeRouting, Route, Rule, Scenario, TableRef } from '../types/scenario.js';
+import type { Op } from '../types/plan.js';
 
 /** The node's routing for one case: the topology's, with the case's `nodes:` entry over it. */
 export const mergeRouting = (base: NodeRouting | undefined, over: NodeOverride | undefined): NodeRouting | undefined => {

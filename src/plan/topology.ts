@@ -1,6 +1,6 @@
-import type { Case, Scenario } from '../model/types.js';
+import type { Case, Scenario } from '../types/scenario.js';
 import { attributeOps, createOps, isUp, masterOf, vlanOps, withNodeDevices } from './devices.js';
-import type { Op, Topology, TopologyDevice } from './types.js';
+import type { Op, Topology, TopologyDevice } from '../types/plan.js';
 
 /** Every device of the scenario's topology, `lo` included, in declaration order per node. */
 export const topologyOf = (scenario: Scenario): Topology => {

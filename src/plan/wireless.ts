@@ -11,8 +11,11 @@
 // along). iw cannot create hwsim radios and Node cannot open netlink sockets, hence the small perl
 // program (perl-base is Essential in Debian).
 import { createHash, pbkdf2Sync } from 'node:crypto';
-import { formatRef, type Scenario, type WirelessLink } from '../model/types.js';
-import type { Op, Topology, TopologyDevice } from './types.js';
+import { formatRef } from '../model/refs.js';
+import type { Scenario, WirelessLink } from '../types/scenario.js';
+import type { Op, Topology, TopologyDevice, MediumMonitor } from '../types/plan.js';
+// moved to src/types/plan.ts (re-exported here during the move only)
+export type { MediumMonitor } from '../types/plan.js';
 
 /**
  * perl -e HWSIM_RADIOS PHY DEV TYPE NETNS [PHY DEV TYPE NETNS]…: for each quadruple, a radio named
@@ -160,24 +163,6 @@ export interface WirelessOps {
   radios: Op[];
   /** Up, joined, associated; after the addresses. */
   join: Op[];
-}
-
-/**
- * Where the frames of one medium are observed: a monitor interface on a radio of its own, in the
- * namespace the link's radios are created from. Measured on Debian's 6.1 kernel: the module's
- * hwsim0 monitor sits in the root namespace and sees the frames of every medium (so parallel
- * cases would mix, and on a host it is the root namespace); a monitor-only radio created next to
- * the link's radios hears exactly that medium, its own radios' frames included, and sends nothing.
- */
-export interface MediumMonitor {
-  /** The medium's id, as in TopologyDevice.medium. */
-  medium: string;
-  node: string;
-  /** Not a valid scenario device name (they start with a letter or digit), so it cannot clash. */
-  dev: string;
-  freq: number;
-  /** Frames are encrypted (WPA2): their content cannot be matched to a probe. */
-  encrypted: boolean;
 }
 
 /** The monitor interface of link `link`'s observer. */

@@ -1,21 +1,10 @@
 // What the radio media saw of each probe, from the frames of their monitors. Pure.
-import type { ProbePlan } from '../plan/plan.js';
-import type { Topology } from '../plan/types.js';
-import type { MediumMonitor } from '../plan/wireless.js';
+import type { ProbePlan, Topology, MediumMonitor } from '../types/plan.js';
 import { echoId } from './legs.js';
 import type { AirFrame } from './radiotap.js';
-
-/** What the radio media saw of one probe. */
-export interface MediumObservation {
-  /** Frames on the air that carried the probe's packets (each transmission counts: a relay is two). */
-  frames: number;
-  /** The same, per medium (`w0` is the scenario's first wireless link). */
-  media: Record<string, number>;
-  /** WPA2: encrypted data frames on the medium during the probe, which cannot be matched to it. */
-  encrypted?: number;
-  /** Why a medium could not be observed. */
-  unobserved?: string[];
-}
+import type { MediumObservation } from '../types/observation.js';
+// moved to src/types/observation.ts (re-exported here during the move only)
+export type { MediumObservation } from '../types/observation.js';
 
 /** Wall-clock span of one probe, ms since the epoch. */
 export interface ProbeWindow {

@@ -5,13 +5,11 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import type { Runner } from '../backends/runner.js';
 import type { StateFile } from '../backends/state.js';
+import type { DropCount } from '../types/observation.js';
+// moved to src/types/observation.ts (re-exported here during the move only)
+export type { DropCount } from '../types/observation.js';
 
 export const TRACEFS = '/sys/kernel/tracing';
-
-export interface DropCount {
-  reason: string;
-  count: number;
-}
 
 /** Counts per reason of a trace buffer's kfree_skb lines, NOT_SPECIFIED left out (it says nothing). */
 export const parseDropTrace = (text: string): DropCount[] => {

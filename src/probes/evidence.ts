@@ -1,9 +1,7 @@
 // Parsers for the evidence gathered around a probe. Pure: text in, data out.
-
-/** A route decision as `ip -j route get` reports it, or the kernel's refusal. */
-export type RouteDecision =
-  | { ok: true; type: string; dev: string; table: string; src?: string; gateway?: string }
-  | { ok: false; error: string };
+import type { RouteDecision, Counters, NeighEntry } from '../types/observation.js';
+// moved to src/types/observation.ts (re-exported here during the move only)
+export type { RouteDecision, Counters, NeighEntry } from '../types/observation.js';
 
 export const parseRouteGet = (exitCode: number, stdout: string, stderr: string): RouteDecision => {
   if (exitCode !== 0) {
@@ -70,8 +68,6 @@ export const describeRoute = (r: RouteDecision): string =>
     ? `${r.type === 'unicast' ? '' : `${r.type} `}dev ${r.dev} table ${r.table}${r.src ? ` src ${r.src}` : ''}${r.gateway ? ` via ${r.gateway}` : ''}`
     : `refused: ${r.error}`;
 
-export type Counters = Record<string, number>;
-
 /** `nstat -asz -j`: absolute counters of one namespace. */
 export const parseNstat = (stdout: string): Counters => {
   const doc = JSON.parse(stdout || '{}') as { kernel?: Counters };
@@ -97,15 +93,6 @@ export const counterDeltas = (before: Counters, after: Counters): Counters => {
   }
   return out;
 };
-
-/** A neighbour entry, as `ip -j neigh` reports it. */
-export interface NeighEntry {
-  node: string;
-  dev: string;
-  address: string;
-  state: string;
-  lladdr?: string;
-}
 
 export const parseNeigh = (node: string, json: string, address: string): NeighEntry[] => {
   const entries = JSON.parse(json || '[]') as { dst: string; dev: string; state?: string[]; lladdr?: string }[];

@@ -10,27 +10,9 @@ import { join } from 'node:path';
 import type { Runner } from '../backends/runner.js';
 import type { StateFile } from '../backends/state.js';
 import { TRACEFS } from './drops.js';
-
-/** One table lookup as the tracepoint prints it. */
-export interface FibLookup {
-  /** The task that caused it (comm as the trace prints it). */
-  comm: string;
-  table: number;
-  oif: number;
-  iif: number;
-  proto: number;
-  src: string;
-  sport: number;
-  dst: string;
-  dport: number;
-  tos: number;
-  flowlabel?: number;
-  /** `-` when the lookup found no device. */
-  dev: string;
-  gateway?: string;
-  /** 0: found; -11 (EAGAIN): nothing in this table, the rules go on; else the route's error. */
-  err: number;
-}
+import type { FibLookup } from '../types/observation.js';
+// moved to src/types/observation.ts (re-exported here during the move only)
+export type { FibLookup } from '../types/observation.js';
 
 const V4 = /^\s*(.+?)-\d+\s+\[\d+\].*?fib_table_lookup: table (\d+) oif (-?\d+) iif (-?\d+) proto (\d+) (\S+)\/(\d+) -> (\S+)\/(\d+) tos (\d+) scope \d+ flags \w+ ==> dev (\S+) gw (\S+)\/(\S+) err (-?\d+)/;
 const V6 = /^\s*(.+?)-\d+\s+\[\d+\].*?fib6_table_lookup: table\s+(\d+) oif (-?\d+) iif (-?\d+) proto (\d+) (\S+)\/(\d+) -> (\S+)\/(\d+) flowlabel (\S+) tos (\d+) scope \d+ flags \w+ ==> dev (\S+) gw (\S+) err (-?\d+)/;

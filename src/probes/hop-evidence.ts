@@ -1,45 +1,9 @@
 // What a node that received a datagram (or had to answer one) decided about it: the evidence the
 // verdict reads when a request stops at a router, or a reply never gets back. Pure: types and
 // parsers only; src/probes/hops.ts gathers it.
-import type { RouteDecision } from './evidence.js';
-
-/** A route of the node covering the destination, as `ip -j route show table all match DST` lists it. */
-export interface CoveringRoute {
-  /** unicast, blackhole, unreachable, prohibit, throw, local, ... */
-  type: string;
-  /** The prefix as ip prints it: `203.0.113.0/24`, `default`. */
-  dst: string;
-  table: string;
-  dev?: string;
-  gateway?: string;
-}
-
-/** The kernel's own answer at one node for one leg of a probe. */
-export interface HopEvidence {
-  /** Which leg stopped here: the probe's request (datagram, SYN) or its answer. */
-  leg: 'request' | 'reply';
-  node: string;
-  /**
-   * The device the leg came in on: the decision is the input path's (`route get … iif DEV`).
-   * Absent for an answer the node never sent: the decision is then its output path's.
-   */
-  iif?: string;
-  dst: string;
-  src: string;
-  family: 4 | 6;
-  decision: RouteDecision;
-  /**
-   * Forwarding on the input device: net.ipv4.conf.DEV.forwarding (what net.ipv4.ip_forward sets)
-   * or net.ipv6.conf.all.forwarding. Undefined when it could not be read.
-   */
-  forwarding?: number;
-  /** The sysctl named by `forwarding`, for the explanation. */
-  forwardingKey?: string;
-  /** Effective rp_filter of the input device (IPv4): max(conf.all, conf.DEV). */
-  rpFilter?: number;
-  /** Routes of every table covering `dst`, most specific first. */
-  routes: CoveringRoute[];
-}
+import type { CoveringRoute } from '../types/observation.js';
+// moved to src/types/observation.ts (re-exported here during the move only)
+export type { CoveringRoute, HopEvidence } from '../types/observation.js';
 
 const prefixLength = (dst: string): number => (dst === 'default' ? 0 : Number(dst.split('/')[1] ?? 128));
 

@@ -11,7 +11,8 @@
 // covering routes (`ip route show table all match DST`) tell them apart.
 import type { LiveCase } from '../backends/host.js';
 import { parseRouteGet, splitJsonBatch, type BatchAnswer } from './evidence.js';
-import { parseCoveringRoutes, type HopEvidence } from './hop-evidence.js';
+import { parseCoveringRoutes } from './hop-evidence.js';
+import type { HopEvidence } from '../types/observation.js';
 
 export interface HopQuery {
   leg: HopEvidence['leg'];

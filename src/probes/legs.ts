@@ -1,9 +1,10 @@
 // What each probe kind puts on the wire, as nft matches: the legs whose paths are reported, and
 // the ARP/ND exchange that precedes them. Pure.
-import type { ProbePlan } from '../plan/plan.js';
+import type { ProbePlan } from '../types/plan.js';
 import type { ObserverRule } from './observe.js';
-
-export type LegName = 'datagram' | 'request' | 'reply' | 'syn' | 'syn-ack';
+import type { LegName } from '../types/observation.js';
+// moved to src/types/observation.ts (re-exported here during the move only)
+export type { LegName } from '../types/observation.js';
 
 export interface Leg {
   name: LegName;

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { inNetns, type LiveCase } from '../backends/host.js';
 import type { LiveProcess, Runner } from '../backends/runner.js';
 import { timeScale } from '../backends/time-scale.js';
-import type { MediumMonitor } from '../plan/wireless.js';
-import { crossedMedia, mediumObservation, type MediumObservation, type ProbeWindow } from './air.js';
+import type { MediumMonitor } from '../types/plan.js';
+import { crossedMedia, mediumObservation, type ProbeWindow } from './air.js';
+import type { MediumObservation } from '../types/observation.js';
 import { parseRadiotapPcap } from './radiotap.js';
 
 export const mediumPcapName = (medium: string): string => `medium-${medium}.pcap`;

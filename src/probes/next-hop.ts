@@ -3,7 +3,7 @@
 // waits for the gateway's link-layer address, never the destination's (measured: 2001:db8:3::1
 // via the absent 2001:db8:2::3 on eth1: `neigh show to 2001:db8:2::3` is FAILED after the send,
 // `neigh show to 2001:db8:3::1` is empty; fib_tests.sh ipv6_rt_add). Pure.
-import type { RouteDecision } from './evidence.js';
+import type { RouteDecision } from '../types/observation.js';
 
 export interface NextHop {
   address: string;

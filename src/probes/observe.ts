@@ -1,12 +1,10 @@
 // Per-device observation with nftables: netdev ingress and egress chains on every device of a
 // namespace, one counting rule per observed thing (a probe's leg, its ARP/ND exchange).
+import type { DeviceCount } from '../types/observation.js';
+// moved to src/types/observation.ts (re-exported here during the move only)
+export type { DeviceCount } from '../types/observation.js';
 
 export const OBSERVER_TABLE = 'netns_lab_observe';
-
-export interface DeviceCount {
-  tx: number;
-  rx: number;
-}
 
 /** One counting rule, installed on every device: `match` is an nft expression, `id` names it. */
 export interface ObserverRule {

@@ -1,5 +1,5 @@
-import type { Topology, TopologyDevice } from '../plan/types.js';
-import type { DeviceCount } from './observe.js';
+import type { Topology, TopologyDevice } from '../types/plan.js';
+import type { DeviceCount } from '../types/observation.js';
 
 export type DeviceCounts = ReadonlyMap<string, DeviceCount>;
 

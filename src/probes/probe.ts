@@ -3,90 +3,20 @@
 import { isLoopback4 } from '../model/addresses.js';
 import { inNetns, type HostBackend, type LiveCase } from '../backends/host.js';
 import type { Runner } from '../backends/runner.js';
-import type { ProbePlan } from '../plan/plan.js';
-import {
-  counterDeltas,
-  parseLinkMacs,
-  parseSysMacs,
-  parseNeigh,
-  parseNstat,
-  parseRouteGet,
-  splitJsonBatch,
-  type BatchAnswer,
-  type Counters,
-  type NeighEntry,
-  type RouteDecision,
-} from './evidence.js';
-import { echoId, neighbourRules, probeLegs, type LegName } from './legs.js';
-import { parseObserver, type DeviceCount } from './observe.js';
+import type { ProbePlan } from '../types/plan.js';
+import { counterDeltas, parseLinkMacs, parseSysMacs, parseNeigh, parseNstat, parseRouteGet, splitJsonBatch, type BatchAnswer } from './evidence.js';
+import type { Counters, NeighEntry, DeviceCount, LegObservation, ProbeObservation, NeighbourExchange } from '../types/observation.js';
+import { echoId, neighbourRules, probeLegs } from './legs.js';
+import { parseObserver } from './observe.js';
 import { derivePath } from './path.js';
-import { parseRules, type RuleEntry } from './rule-list.js';
-import { hopQueries, type HopEvidence } from './hop-evidence.js';
+import { parseRules } from './rule-list.js';
+import { hopQueries } from './hop-evidence.js';
 import { gatherHop } from './hops.js';
 import { timeScale } from '../backends/time-scale.js';
-import type { FibLookup } from './fib-trace.js';
 import { routeGetCommand } from './route-query.js';
 import { neighShowArgs, nextHopOf } from './next-hop.js';
-
-export interface LegObservation {
-  name: LegName;
-  path: string[];
-  devices: Record<string, DeviceCount>;
-}
-
-/** Who asked for the destination's link-layer address, and who answered. */
-export interface NeighbourExchange {
-  protocol: 'arp' | 'nd';
-  /** Devices that sent a request of their own (`node:dev`); bridges forwarding it are not counted. */
-  askedOn: string[];
-  /** Devices that received the request. */
-  heardBy: string[];
-  /** Devices that sent a reply of their own. */
-  answeredBy: string[];
-  /** The sender's entry afterwards, with the answering device when its MAC is known. */
-  entry?: NeighEntry & { owner?: string };
-}
-
-export interface ProbeObservation {
-  delivered: boolean;
-  /** The first leg's path and counts (the datagram, request or SYN). */
-  path: string[];
-  devices: Record<string, DeviceCount>;
-  legs: LegObservation[];
-  /** The sender could not send; its own words. */
-  sendError?: string;
-  /** The receiver could not listen on the destination; its own words. */
-  receiverError?: string;
-  neighbours: NeighEntry[];
-  exchange?: NeighbourExchange;
-  /** `ip route get` in the sending node: what the kernel predicts for this probe. */
-  prediction?: RouteDecision;
-  /** `ip route get … iif DEV` in the receiving node, for the device the probe came in on. */
-  inputRoute?: { dev: string; decision: RouteDecision };
-  /** Settings of the receiving device that decide whether a local source is accepted. */
-  inputSysctls?: Record<string, number>;
-  /** The sender's route_localnet (`all.route_localnet`, `DEV.route_localnet`) when it sends from 127/8. */
-  senderSysctls?: Record<string, number>;
-  /** Per node, the kernel counters that moved during the probe. */
-  counters: Record<string, Counters>;
-  /** The sender's own route lookups (fib tracepoints), when a route expectation asked for them. */
-  lookups?: FibLookup[];
-  /** The sender's policy rules (`ip rule show`), to name the rule that led to the deciding table. */
-  rules?: RuleEntry[];
-  /** skb:kfree_skb drop reasons seen during the probe window (with --explain). */
-  dropReasons?: { reason: string; count: number }[];
-  /** Nodes carrying a ruleset of the case's own (a firewall under test). */
-  firewalled: string[];
-  /** What lab itself did not get to see; said instead of guessed. */
-  limits: string[];
-  /**
-   * icmp: the echo reply reached the sender (ping got it); tcp: the sender's connect completed
-   * (the SYN-ACK reached it and it sent the final ACK). Absent for udp.
-   */
-  answered?: boolean;
-  /** What the node where a leg stopped decided about it (a router that did not forward it; a reply never sent). */
-  hops?: HopEvidence[];
-}
+// moved to src/types/observation.ts (re-exported here during the move only)
+export type { LegObservation, NeighbourExchange, ProbeObservation } from '../types/observation.js';
 
 /** How long the receiver may take to bind before the probe counts as broken. */
 const receiverReadyMs = (): number => 5_000 * timeScale();

@@ -1,7 +1,7 @@
 // The sender's routing decision for a probe, asked the way the probe's socket asks it: `ip route
 // get` with the same source, device, tos, mark, protocol, ports and uid (a policy rule can match
 // any of them). Pure.
-import type { Case, Probe } from '../model/types.js';
+import type { Case, Probe } from '../types/scenario.js';
 import type { LookupSelector } from './fib-trace.js';
 
 /** The protocol number of a probe kind in its family. */

@@ -1,22 +1,9 @@
 // The sender's policy rules as the kernel lists them (`ip -j rule show`), read with its route
 // decision so that the report can say which rule led to the table that answered. Pure. The JSON
 // keys are iproute2 6.1's (measured: `ip -j rule show` of rules with every selector lab writes).
-
-/** One rule of `ip -j rule show`, as the kernel holds it. */
-export interface RuleEntry {
-  pref: number;
-  /** The table it looks up (`lookup`), as ip names it: local, main, default or a number. */
-  table?: string;
-  /** Its action when it is neither a lookup nor a goto: blackhole, unreachable, prohibit, nop. */
-  action?: string;
-  /** How `ip rule show` would print it, after the pref. */
-  text: string;
-  /** Its `from` and `to` selectors, when not `all`. */
-  from?: { address: string; prefix: number };
-  to?: { address: string; prefix: number };
-  /** `not`: it matches what its selectors do not. */
-  not?: boolean;
-}
+import type { RuleEntry } from '../types/observation.js';
+// moved to src/types/observation.ts (re-exported here during the move only)
+export type { RuleEntry } from '../types/observation.js';
 
 const TABLE_IDS: Record<string, number> = { local: 255, main: 254, default: 253 };
 

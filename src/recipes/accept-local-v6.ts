@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { Op } from '../plan/types.js';
+import type { Op } from '../types/plan.js';
 import { ACCEPT_LOCAL_TABLE } from './accept-local.js';
 import { checkNicPair, ifname, iifLoDirection, moveLocalRule, nodeParam, nicPairAddresses } from './common.js';
-import type { Recipe, RecipeSteps } from './types.js';
+import type { Recipe, RecipeSteps } from '../types/recipe.js';
 
 export const acceptLocalV6Params = z.strictObject({
   node: nodeParam,

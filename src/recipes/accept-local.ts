@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { Op } from '../plan/types.js';
+import type { Op } from '../types/plan.js';
 import {
   accept0or1, acceptLocalWhy, checkNicPair, confSysctls, ifname, iifLoDirection, moveLocalRule,
   rpFilterValue, rpFilterWhy, nicPairAddresses } from './common.js';
-import type { Recipe, RecipeSteps } from './types.js';
+import type { Recipe, RecipeSteps } from '../types/recipe.js';
 
 export const acceptLocalParams = z.strictObject({
   node: z.string().min(1).describe('The host that owns both NICs.'),

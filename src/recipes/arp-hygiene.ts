@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { Op } from '../plan/types.js';
+import type { Op } from '../types/plan.js';
 import { confSysctls, ifname, nodeParam } from './common.js';
-import type { Recipe, RecipeSteps } from './types.js';
+import type { Recipe, RecipeSteps } from '../types/recipe.js';
 
 export const arpHygieneParams = z.strictObject({
   node: nodeParam,

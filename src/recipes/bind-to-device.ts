@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { Op } from '../plan/types.js';
+import type { Op } from '../types/plan.js';
 import {
   accept0or1, acceptLocalWhy, checkNicPair, confSysctls, ifname, nodeParam, rpFilterValue,
   rpFilterWhy, nicPairAddresses } from './common.js';
-import type { Recipe, RecipeSteps, SenderBinding } from './types.js';
+import type { Recipe, RecipeSteps, SenderBinding } from '../types/recipe.js';
 
 export const bindToDeviceParams = z.strictObject({
   node: nodeParam,

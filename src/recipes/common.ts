@@ -1,8 +1,8 @@
 // Building blocks shared by recipes: addresses known or derived on the host, iif-lo policy
 // routing, the local-table move, and sysctls at conf.all and device level.
 import { z } from 'zod';
-import type { Op } from '../plan/types.js';
-import type { RecipeContext, RecipeScenarioView, RecipeVariable } from './types.js';
+import type { Op } from '../types/plan.js';
+import type { RecipeContext, RecipeScenarioView, RecipeVariable } from '../types/recipe.js';
 
 export const ifname = z.string().min(1);
 export const nodeParam = z.string().min(1).describe('The host that owns the NICs.');

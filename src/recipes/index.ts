@@ -4,7 +4,7 @@ import { arpHygiene } from './arp-hygiene.js';
 import { bindToDevice } from './bind-to-device.js';
 import { netnsSplit } from './netns-split.js';
 import { tcMirred } from './tc-mirred.js';
-import type { Recipe } from './types.js';
+import type { Recipe } from '../types/recipe.js';
 
 /** The catalog, in the order `lab recipe list` shows it. */
 export const recipes: readonly Recipe<any>[] = [acceptLocal, acceptLocalV6, bindToDevice, netnsSplit, tcMirred, arpHygiene];

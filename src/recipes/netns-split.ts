@@ -2,9 +2,9 @@ import { isIPv6 } from 'node:net';
 import { z } from 'zod';
 import { parseCidr } from '../model/addresses.js';
 import { IFNAME_MAX, NODE_NAME, nodeNameProblem } from '../model/names.js';
-import type { Op } from '../plan/types.js';
+import type { Op } from '../types/plan.js';
 import { ifname, nodeParam } from './common.js';
-import type { Recipe, RecipeSteps, RecipeVariable } from './types.js';
+import type { Recipe, RecipeSteps, RecipeVariable } from '../types/recipe.js';
 
 export const netnsSplitParams = z.strictObject({
   node: nodeParam,

@@ -1,4 +1,4 @@
-import type { Recipe, RecipeSteps } from './types.js';
+import type { Recipe, RecipeSteps } from '../types/recipe.js';
 
 const SAFE = /^[A-Za-z0-9_./:=@%+,-]+$/;
 

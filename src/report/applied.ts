@@ -1,6 +1,6 @@
 // What a case set up besides its topology (node routing, recipes, case sysctls and nft, setup
 // commands), one line per op with its reason: printed by `lab up` and by `lab run --explain`.
-import type { Op } from '../plan/types.js';
+import type { Op } from '../types/plan.js';
 import { shellCommand } from '../recipes/render.js';
 
 /** The ops after the topology: those the topology builder did not group into waves. */

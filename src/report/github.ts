@@ -2,9 +2,8 @@
 // and a Markdown job summary (results table, and the topology with each probe's path drawn in
 // Mermaid for failed and interesting cases) for $GITHUB_STEP_SUMMARY.
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import type { Scenario } from '../model/types.js';
-import type { ScenarioResult } from '../pipeline.js';
-import type { CaseResult } from '../verdict/verdict.js';
+import type { Scenario } from '../types/scenario.js';
+import type { ScenarioResult, CaseResult } from '../types/result.js';
 import { locationKey, type Locations } from './locate.js';
 import { mermaidTopology } from './mermaid.js';
 import { drawnProbes, probeLetter } from './topology-graph.js';

@@ -1,4 +1,4 @@
-import type { ScenarioResult } from '../pipeline.js';
+import type { ScenarioResult } from '../types/result.js';
 
 /** The `--format json` document, exactly the contract's shape (see DESIGN.md). */
 export const jsonReport = (results: readonly ScenarioResult[]): string =>

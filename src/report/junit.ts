@@ -1,8 +1,7 @@
 // `--format junit`: the JUnit XML that CI test-report tools read. One <testsuite> per scenario,
 // one <testcase> per case (or matrix cell) with classname = the scenario, and the verdict as the
 // failure message.
-import type { ScenarioResult } from '../pipeline.js';
-import type { CaseResult } from '../verdict/verdict.js';
+import type { ScenarioResult, CaseResult } from '../types/result.js';
 import { locationKey, type Locations } from './locate.js';
 import { caseDetails, countCases, verdictLine } from './verdict-text.js';
 

@@ -1,7 +1,7 @@
 // Where in a scenario file each case and each expectation key was written, so that CI can put an
 // annotation on the line of the expectation that failed (`path:`, not just `expect:`).
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
-import type { Expectation, Scenario, SourceLoc } from '../model/types.js';
+import type { Expectation, Scenario, SourceLoc } from '../types/scenario.js';
 
 export interface CaseLocation {
   loc: SourceLoc;

@@ -1,8 +1,8 @@
 import Table from 'cli-table3';
 import { baselineSummary } from '../plan/baseline.js';
 import { describeMedium } from '../probes/air.js';
-import type { ScenarioResult } from '../pipeline.js';
-import { describeFailure, type CaseResult } from '../verdict/verdict.js';
+import type { ScenarioResult, CaseResult } from '../types/result.js';
+import { describeFailure } from '../verdict/verdict.js';
 import { isCell, matrixGroups, matrixTable } from './matrix.js';
 
 const STATUS: Record<CaseResult['status'], string> = { pass: '✓ pass', fail: '✗ FAIL', skip: '- skip', error: '! ERROR' };

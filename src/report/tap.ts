@@ -1,8 +1,7 @@
 // `--format tap`: TAP version 14, one test point per case (or matrix cell), a YAML diagnostic
 // block for every case that did not pass.
 import { stringify } from 'yaml';
-import type { ScenarioResult } from '../pipeline.js';
-import type { CaseResult } from '../verdict/verdict.js';
+import type { ScenarioResult, CaseResult } from '../types/result.js';
 import { locationKey, type Locations } from './locate.js';
 import { verdictLine } from './verdict-text.js';
 

@@ -1,6 +1,7 @@
 // The topology as a graph to draw (Mermaid, dot): nodes with their devices, cables, bridge ports,
 // and optionally the paths probes were observed on. Pure; the drawing modules only render it.
-import { formatRef, type Scenario } from '../model/types.js';
+import { formatRef } from '../model/refs.js';
+import type { Scenario } from '../types/scenario.js';
 
 export interface GraphDevice {
   /** `node:dev`, as reports name it. */

@@ -1,6 +1,6 @@
 // The verdict of a case in words, shared by the TAP, JUnit and GitHub reporters.
-import type { ScenarioResult } from '../pipeline.js';
-import { describeFailure, type CaseResult, type ExpectationResult, type ProbeResult } from '../verdict/verdict.js';
+import type { ScenarioResult, CaseResult, ExpectationResult, ProbeResult } from '../types/result.js';
+import { describeFailure } from '../verdict/verdict.js';
 
 /** The probe an expectation result is about: `what` is `PROBE: KEY`. */
 export const expectationProbe = (e: ExpectationResult): string => e.what.slice(0, Math.max(0, e.what.lastIndexOf(': ')));

@@ -1,8 +1,8 @@
 // Why a probe did not arrive, from the evidence only. Pure. The cause comes from a fixed
 // vocabulary (CAUSES); UNKNOWN when nothing fits.
-import type { Cause, Probe } from '../model/types.js';
+import type { Cause, Probe } from '../types/scenario.js';
 import { describeRoute } from '../probes/evidence.js';
-import type { ProbeObservation } from '../probes/probe.js';
+import type { ProbeObservation } from '../types/observation.js';
 import { diagnoseHop, hopEvidenceLine } from './hop.js';
 import { lookupEvidence } from './route.js';
 import { senderCause } from './sender-causes.js';

@@ -1,9 +1,9 @@
 // Why a node that had a leg of the probe in hand did not pass it on: a router that received the
 // request, or the destination that should have answered. Pure: from HopEvidence and the node's
 // counter deltas only. The route-get errors per cause were measured by hand (see src/probes/hops.ts).
-import type { Cause } from '../model/types.js';
-import type { Counters } from '../probes/evidence.js';
-import { describeCoveringRoute, type CoveringRoute, type HopEvidence } from '../probes/hop-evidence.js';
+import type { Cause } from '../types/scenario.js';
+import type { Counters, CoveringRoute, HopEvidence } from '../types/observation.js';
+import { describeCoveringRoute } from '../probes/hop-evidence.js';
 
 export interface HopCause {
   cause: Cause;

@@ -1,21 +1,13 @@
 // The answer to an icmp or tcp probe (echo reply, SYN-ACK) on its way back, judged like the
 // request: delivered, its path, and why it did not get back. Pure: from the observation only.
-import { formatRef, type Cause, type Expectation, type Probe } from '../model/types.js';
+import { formatRef } from '../model/refs.js';
+import type { Cause, Expectation, Probe } from '../types/scenario.js';
 import { reachedNode } from '../probes/hop-evidence.js';
-import type { ProbeObservation } from '../probes/probe.js';
+import type { ProbeObservation } from '../types/observation.js';
 import { legCause } from './diagnose.js';
-import type { ExpectationResult } from './verdict.js';
-
-export interface ReplyResult {
-  /** icmp: the echo reply reached the sender (ping got it); tcp: the SYN-ACK did (connect completed). */
-  delivered: boolean;
-  /** The answer's devices in travel order, from the destination back (a RST counts: it answers a SYN). */
-  path: string[];
-  devices: Record<string, { tx: number; rx: number }>;
-  /** Why it did not reach the sender; null when it did. */
-  reason: Cause | null;
-  explanation: string;
-}
+import type { ExpectationResult, ReplyResult } from '../types/result.js';
+// moved to src/types/result.ts (re-exported here during the move only)
+export type { ReplyResult } from '../types/result.js';
 
 const arrow = (path: readonly string[]): string => (path.length ? path.join(' → ') : 'no device');
 

@@ -10,8 +10,8 @@
 // - a sender whose source is 127/8 and whose route leaves through a NIC gets EINVAL from sendto
 //   (and from `ip route get DST from 127.x`) when route_localnet is 0 on that NIC and on all.
 import { isLoopback4 } from '../model/addresses.js';
-import type { Probe } from '../model/types.js';
-import type { ProbeObservation } from '../probes/probe.js';
+import type { Probe } from '../types/scenario.js';
+import type { ProbeObservation } from '../types/observation.js';
 
 const either = (s: Record<string, number> | undefined, dev: string | undefined): number | undefined => {
   const all = s?.['all.route_localnet'];

@@ -1,13 +1,12 @@
 // `route:` and `reject:` expectations: the sender's routing decision for the probe, from `ip
 // route get` with the probe's attributes and, where tracefs allows, the fib tracepoints' own
 // lookups (which table answered). Pure.
-import type { Expectation, Probe, RejectKind, RouteExpectation } from '../model/types.js';
+import type { Expectation, Probe, RejectKind, RouteExpectation } from '../types/scenario.js';
 import { KERNEL_TABLES } from '../model/route-expectation.js';
-import { decidingLookup, firstDecision, LOOKUP_ERRORS, type FibLookup } from '../probes/fib-trace.js';
-import type { RuleEntry } from '../probes/rule-list.js';
+import { decidingLookup, firstDecision, LOOKUP_ERRORS } from '../probes/fib-trace.js';
+import type { FibLookup, RuleEntry, RouteDecision } from '../types/observation.js';
 import { describeRules, rulesLeadingTo } from './rule-trace.js';
-import type { RouteDecision } from '../probes/evidence.js';
-import type { ExpectationResult } from './verdict.js';
+import type { ExpectationResult } from '../types/result.js';
 
 /** The table number of `ip route get`'s `table` (main, local, default or a number). */
 export const tableNumber = (text: string): number | undefined => KERNEL_TABLES.get(text) ?? (/^\d+$/.test(text) ? Number(text) : undefined);

@@ -4,8 +4,8 @@
 // have fired the deciding lookup (a rule whose from/to the packet is outside of cannot have), and
 // more than one when the trace cannot tell them apart. Pure.
 import { BlockList, isIP } from 'node:net';
-import type { FibLookup } from '../probes/fib-trace.js';
-import { ruleTableId, type RuleEntry } from '../probes/rule-list.js';
+import type { FibLookup, RuleEntry } from '../types/observation.js';
+import { ruleTableId } from '../probes/rule-list.js';
 
 /**
  * The rules that can have fired the last of `decision` (the lookups of one decision, in order):

@@ -6,8 +6,8 @@
 // ENETUNREACH, and `ip route get` answers the same errors; a loopback source on a NIC without
 // route_localnet gives EINVAL from sendto and from route get. ping says none of this (exit 1 and
 // its whole -W); the agent's own sockets do. Pure.
-import type { Cause, Probe } from '../model/types.js';
-import type { ProbeObservation } from '../probes/probe.js';
+import type { Cause, Probe } from '../types/scenario.js';
+import type { ProbeObservation } from '../types/observation.js';
 import { decidingLookup } from '../probes/fib-trace.js';
 import { rejectOf, showTable } from './route.js';
 

@@ -1,58 +1,12 @@
-import { formatRef, type Cause, type Expectation, type MatrixCell, type Probe, type ProbeKind } from '../model/types.js';
-import type { RouteDecision } from '../probes/evidence.js';
-import type { MediumObservation } from '../probes/air.js';
-import type { NeighbourExchange, ProbeObservation } from '../probes/probe.js';
+import { formatRef } from '../model/refs.js';
+import type { Cause, Expectation, Probe } from '../types/scenario.js';
+import type { RouteDecision, ProbeObservation } from '../types/observation.js';
 import { diagnose } from './diagnose.js';
-import { assembleReply, handshakeOf, judgeReply, type ReplyResult } from './reply.js';
+import { assembleReply, handshakeOf, judgeReply } from './reply.js';
+import type { ProbeResult, ExpectationResult, CaseStatus } from '../types/result.js';
 import { judgeRoute } from './route.js';
-
-export interface ExpectationResult {
-  what: string;
-  expected: unknown;
-  actual: unknown;
-  ok: boolean;
-}
-
-export interface ProbeResult {
-  name: string;
-  proto: ProbeKind;
-  from: string;
-  to: string;
-  delivered: boolean;
-  /** The datagram's (request's, SYN's) devices in travel order. */
-  path: string[];
-  devices: Record<string, { tx: number; rx: number }>;
-  explanation: string;
-  /** Why it was not delivered; null when it was. */
-  cause: Cause | null;
-  evidence: string[];
-  /** What `ip route get` in the sending node predicted. */
-  prediction: RouteDecision | null;
-  /** The answer (ICMP echo reply, TCP SYN-ACK; its path shows a RST too); absent for UDP. */
-  reply?: ReplyResult;
-  /** tcp: the connect completed (SYN, SYN-ACK, ACK). */
-  handshake?: boolean;
-  /** The ARP or ND exchange for the destination, when there was one. */
-  neighbour?: NeighbourExchange;
-  /** What the radio media saw of the probe; only in cases with wireless links. */
-  medium?: MediumObservation;
-}
-
-export type CaseStatus = 'pass' | 'fail' | 'skip' | 'error';
-
-export interface CaseResult {
-  name: string;
-  status: CaseStatus;
-  probes: ProbeResult[];
-  expectations: ExpectationResult[];
-  /** Set when status is error or skip: what went wrong, in one line. */
-  error?: string;
-  /** Set when the case is one cell of a matrix (src/model/matrix.ts). */
-  matrix?: MatrixCell & { kernelPins?: { range: string; holds: boolean }[] };
-  /** With --explain: what the case applied besides its topology, `node: command  # why` (report/applied.ts). */
-  applied?: string[];
-  durationMs: number;
-}
+// moved to src/types/result.ts (re-exported here during the move only)
+export type { ExpectationResult, ProbeResult, CaseStatus, CaseResult } from '../types/result.js';
 
 /** The probe's expectations: the case's, with the probe's own keys taking precedence. */
 export const effectiveExpectation = (caseExpect: Expectation, probe: Probe): Expectation => ({

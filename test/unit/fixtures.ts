@@ -1,5 +1,5 @@
 // Hand-built models for unit tests that must not depend on the loader.
-import type { Case, Scenario } from '../../src/model/types.js';
+import type { Case, Scenario } from '../../src/types/scenario.js';
 import { SEED_TOPOLOGY_YAML } from '../../src/bench/matrix.js';
 
 const loc = { line: 1, col: 1 };

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostRequirements, requireAll, runTools } from '../../../src/backends/capabilities.js';
 import { CapabilityError } from '../../../src/errors.js';
-import type { Case, Probe } from '../../../src/model/types.js';
+import type { Case, Probe } from '../../../src/types/scenario.js';
 import { seedCase, seedScenario } from '../fixtures.js';
 import { tempDir } from '../../tmp.js';
 import type { Command, Runner } from '../../../src/backends/runner.js';

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { liveProgress, plainProgress, wantsLiveProgress } from '../../../src/cli/progress.js';
-import type { CaseResult } from '../../../src/verdict/verdict.js';
+import type { CaseResult } from '../../../src/types/result.js';
 
 const result = (name: string, status: CaseResult['status'], durationMs = 700): CaseResult => ({
   name,

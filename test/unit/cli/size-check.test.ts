@@ -2,7 +2,7 @@
 import t from 'tap';
 import { estimateRun, MB, NODE_BYTES, sizeProblem } from '../../../src/cli/size-check.js';
 import { memAvailableOf, tasksOf, type HostLimits } from '../../../src/backends/host-limits.js';
-import type { Scenario } from '../../../src/model/types.js';
+import type { Scenario } from '../../../src/types/scenario.js';
 
 const chain = (nodes: number): Scenario =>
   ({ nodes: Array.from({ length: nodes }, (_, i) => ({ name: `n${i}` })), links: Array.from({ length: nodes - 1 }, () => ({})), cases: [{ name: 'c' }] }) as unknown as Scenario;

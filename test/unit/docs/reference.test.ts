@@ -12,7 +12,7 @@ import { EXIT } from '../../../src/cli/main.js';
 import { allPages, scenarioPage } from '../../../src/docs/pages.js';
 import { CAUSE_MEANINGS, ENV_VARS, EXIT_MEANINGS } from '../../../src/docs/vocabulary.js';
 import { scenarioJsonSchema } from '../../../src/model/json-schema.js';
-import { CAUSES } from '../../../src/model/types.js';
+import { CAUSES } from '../../../src/types/scenario.js';
 import { recipes } from '../../../src/recipes/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

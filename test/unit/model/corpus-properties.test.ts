@@ -7,7 +7,7 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { ScenarioError } from '../../../src/errors.js';
 import { parseScenario } from '../../../src/model/load.js';
 import { DEVICE_NAME, NODE_NAME } from '../../../src/model/names.js';
-import type { Scenario } from '../../../src/model/types.js';
+import type { Scenario } from '../../../src/types/scenario.js';
 import { planCase } from '../../../src/plan/plan.js';
 import { baseText } from './corpus.js';
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { z } from 'zod';
 import { parseScenario } from '../../../src/model/load.js';
-import type { Recipe } from '../../../src/recipes/types.js';
+import type { Recipe } from '../../../src/types/recipe.js';
 import { recipes } from '../../../src/recipes/index.js';
 import { FILE, problem, problemsOf, text, withCases } from './fixtures/helpers.js';
 

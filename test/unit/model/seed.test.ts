@@ -1,6 +1,6 @@
 import t from 'tap';
 import { loadScenarioFile } from '../../../src/model/load.js';
-import type { DeviceRef, Probe } from '../../../src/model/types.js';
+import type { DeviceRef, Probe } from '../../../src/types/scenario.js';
 
 const SEED = 'scenarios/laptop-two-nics.yaml';
 

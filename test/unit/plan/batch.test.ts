@@ -1,8 +1,8 @@
 import t from 'tap';
 import { batchSteps, failedBatchLine, hostOrder, ipBatchInput, rootLine, stepWaves } from '../../../src/plan/batch.js';
 import { planCase } from '../../../src/plan/plan.js';
-import type { Case } from '../../../src/model/types.js';
-import type { Op } from '../../../src/plan/types.js';
+import type { Case } from '../../../src/types/scenario.js';
+import type { Op } from '../../../src/types/plan.js';
 import { seedCase, seedScenario } from '../fixtures.js';
 
 const op = (node: string, ...argv: string[]): Op => ({ node, argv });

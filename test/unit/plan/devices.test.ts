@@ -6,7 +6,7 @@ import { parseScenario } from '../../../src/model/load.js';
 import { batchSteps, ipBatchInput } from '../../../src/plan/batch.js';
 import { planCase } from '../../../src/plan/plan.js';
 import { derivePath } from '../../../src/probes/path.js';
-import type { DeviceCount } from '../../../src/probes/observe.js';
+import type { DeviceCount } from '../../../src/types/observation.js';
 import { FILE, text } from '../model/fixtures/helpers.js';
 
 const SCENARIO = text(

@@ -4,7 +4,7 @@ import t from 'tap';
 import { batchSteps, hostOrder, stepWaves } from '../../../src/plan/batch.js';
 import { planCase } from '../../../src/plan/plan.js';
 import { noDadOps } from '../../../src/plan/topology.js';
-import type { Scenario } from '../../../src/model/types.js';
+import type { Scenario } from '../../../src/types/scenario.js';
 import { seedScenario } from '../fixtures.js';
 
 const ns = (node: string): string => `lab-x-c0-${node}`;

@@ -9,7 +9,7 @@ import { parseScenario } from '../../../src/model/load.js';
 import { planCase } from '../../../src/plan/plan.js';
 import { channelOf, HWSIM_RADIOS, ibssBssid, hostapdConfig, supplicantConfig, AWAIT_PEERS, JOIN_RADIOS, START_STATIONS, WITH_CONFIG, wpaPsk } from '../../../src/plan/wireless.js';
 import { derivePath } from '../../../src/probes/path.js';
-import type { WirelessLink } from '../../../src/model/types.js';
+import type { WirelessLink } from '../../../src/types/scenario.js';
 
 /** A temporary directory, removed when the file's tests are done. */
 const scratch = (prefix: string): string => {

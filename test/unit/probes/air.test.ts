@@ -5,8 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { carriesProbe, crossedMedia, describeMedium, mediumObservation } from '../../../src/probes/air.js';
 import { parseFrame, parseRadiotapPcap, PcapError } from '../../../src/probes/radiotap.js';
-import type { ProbePlan } from '../../../src/plan/plan.js';
-import type { MediumMonitor } from '../../../src/plan/wireless.js';
+import type { ProbePlan, MediumMonitor } from '../../../src/types/plan.js';
 
 const fixture = (name: string): Buffer => readFileSync(join(import.meta.dirname, 'fixtures', name));
 

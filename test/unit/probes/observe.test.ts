@@ -1,7 +1,7 @@
 import t from 'tap';
 import { OBSERVER_TABLE, observerRuleset, parseObserver, parseObserverCounts } from '../../../src/probes/observe.js';
 import { senderArgv } from '../../../src/probes/probe.js';
-import type { ProbePlan } from '../../../src/plan/plan.js';
+import type { ProbePlan } from '../../../src/types/plan.js';
 
 t.test('the observer ruleset has an ingress and an egress chain per device, a counter per rule', async (t) => {
   const rules = [

@@ -1,7 +1,7 @@
 import t from 'tap';
-import type { Topology } from '../../../src/plan/types.js';
+import type { Topology } from '../../../src/types/plan.js';
 import { derivePath } from '../../../src/probes/path.js';
-import type { DeviceCount } from '../../../src/probes/observe.js';
+import type { DeviceCount } from '../../../src/types/observation.js';
 
 // laptop with wlan0/wlan1 cabled to ap ports enslaved to br0 (the seed topology).
 const seed: Topology = {

@@ -7,7 +7,7 @@ import t from 'tap';
 import { FIRST_PROBE_SPORT, planCase } from '../../../src/plan/plan.js';
 import { probeLegs } from '../../../src/probes/legs.js';
 import { seedCase, seedScenario } from '../fixtures.js';
-import type { Probe } from '../../../src/model/types.js';
+import type { Probe } from '../../../src/types/scenario.js';
 
 t.test('lab picks a distinct source port per udp/tcp probe, keeping one the probe names; none for icmp', async (t) => {
   const base = seedCase().probes[0];

@@ -2,7 +2,7 @@
 // tracepoint lines recorded by hand on kernel 6.18.44 (fix-routes, /tmp/fr/sup.sh, local2.sh),
 // and whose neighbour entry tells a datagram's fate (the gateway's).
 import t from 'tap';
-import type { Probe } from '../../../src/model/types.js';
+import type { Probe } from '../../../src/types/scenario.js';
 import { decidingLookup, firstDecision, parseFibTrace, selectLookups } from '../../../src/probes/fib-trace.js';
 import { parseRouteGet } from '../../../src/probes/evidence.js';
 import { neighShowArgs, nextHopOf } from '../../../src/probes/next-hop.js';

@@ -1,8 +1,8 @@
 import t from 'tap';
 import { acceptLocal, acceptLocalParams } from '../../../src/recipes/accept-local.js';
 import { renderRecipe, shellCommand } from '../../../src/recipes/render.js';
-import type { RecipeContext } from '../../../src/recipes/types.js';
-import type { AddressAssignment } from '../../../src/model/types.js';
+import type { RecipeContext } from '../../../src/types/recipe.js';
+import type { AddressAssignment } from '../../../src/types/scenario.js';
 
 const addr = (node: string, dev: string, cidr: string): AddressAssignment => {
   const [address = '', prefix = '0'] = cidr.split('/');

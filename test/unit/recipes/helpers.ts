@@ -1,7 +1,7 @@
 // Shared fixtures for recipe tests: the laptop's addresses, and ops as one readable line each.
-import type { AddressAssignment } from '../../../src/model/types.js';
-import type { Op } from '../../../src/plan/types.js';
-import type { RecipeContext, RecipeScenarioView } from '../../../src/recipes/types.js';
+import type { AddressAssignment } from '../../../src/types/scenario.js';
+import type { Op } from '../../../src/types/plan.js';
+import type { RecipeContext, RecipeScenarioView } from '../../../src/types/recipe.js';
 
 const addr = (node: string, dev: string, cidr: string): AddressAssignment => {
   const [address = '', prefix = '0'] = cidr.split('/');

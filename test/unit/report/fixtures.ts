@@ -1,9 +1,8 @@
 // A scenario loaded by the real loader (so source positions are real) and hand-made results for it.
 import { parseScenario } from '../../../src/model/load.js';
-import type { Scenario } from '../../../src/model/types.js';
-import type { ScenarioResult } from '../../../src/pipeline.js';
+import type { Scenario } from '../../../src/types/scenario.js';
+import type { ScenarioResult, CaseResult, ProbeResult } from '../../../src/types/result.js';
 import { locateCases, type Locations } from '../../../src/report/locate.js';
-import type { CaseResult, ProbeResult } from '../../../src/verdict/verdict.js';
 import { seedYaml } from '../fixtures.js';
 
 export const FILE = 'scenarios/ci.yaml';

@@ -1,7 +1,7 @@
 // The side-by-side table: a column per kernel, rows whose kernels disagree marked.
 import t from 'tap';
 import { compareKernels, kernelTable } from '../../../src/report/kernels.js';
-import type { ScenarioResult } from '../../../src/pipeline.js';
+import type { ScenarioResult } from '../../../src/types/result.js';
 
 const result = (kernel: string, path: string[], status: 'pass' | 'fail'): ScenarioResult => ({
   name: 'seed',

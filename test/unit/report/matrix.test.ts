@@ -1,7 +1,7 @@
 import t from 'tap';
 import { cellText, matrixGroups, matrixTable, probeOutcome } from '../../../src/report/matrix.js';
 import { tableReport } from '../../../src/report/table.js';
-import type { CaseResult, ProbeResult } from '../../../src/verdict/verdict.js';
+import type { CaseResult, ProbeResult } from '../../../src/types/result.js';
 
 const dimensions = [
   { name: 'accept_local', labels: ['0', '1'] },

@@ -7,7 +7,7 @@ import { junitReport } from '../../../src/report/junit.js';
 import { locateCases } from '../../../src/report/locate.js';
 import { tableReport } from '../../../src/report/table.js';
 import { tapReport } from '../../../src/report/tap.js';
-import type { CaseResult } from '../../../src/verdict/verdict.js';
+import type { CaseResult } from '../../../src/types/result.js';
 import { seedYaml } from '../fixtures.js';
 import { probe } from './fixtures.js';
 

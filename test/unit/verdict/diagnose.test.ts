@@ -1,6 +1,6 @@
 import t from 'tap';
-import type { Probe } from '../../../src/model/types.js';
-import type { ProbeObservation } from '../../../src/probes/probe.js';
+import type { Probe } from '../../../src/types/scenario.js';
+import type { ProbeObservation } from '../../../src/types/observation.js';
 import { diagnose } from '../../../src/verdict/diagnose.js';
 import { seedCase } from '../fixtures.js';
 

@@ -1,7 +1,7 @@
 // Each router-side cause from evidence recorded by hand on kernel 6.18 (h1 — r — h2, see
 // src/probes/hops.ts): the route-get answer, the sysctls, the covering routes, the counter deltas.
 import t from 'tap';
-import type { HopEvidence } from '../../../src/probes/hop-evidence.js';
+import type { HopEvidence } from '../../../src/types/observation.js';
 import { diagnoseHop, hopEvidenceLine } from '../../../src/verdict/hop.js';
 
 const hop = (o: Partial<HopEvidence>): HopEvidence => ({

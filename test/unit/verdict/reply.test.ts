@@ -1,8 +1,8 @@
 // The answer of icmp and tcp probes, assembled from observations shaped like those recorded in
 // h1 — r — h2 (test/integration/replies.test.ts runs them for real).
 import t from 'tap';
-import type { Probe } from '../../../src/model/types.js';
-import type { ProbeObservation } from '../../../src/probes/probe.js';
+import type { Probe } from '../../../src/types/scenario.js';
+import type { ProbeObservation } from '../../../src/types/observation.js';
 import { assembleReply, handshakeOf, judgeReply } from '../../../src/verdict/reply.js';
 import { describeFailure, judgeExpectations, probeResult } from '../../../src/verdict/verdict.js';
 

@@ -1,9 +1,9 @@
 // route:/reject: verdicts and the sender-side causes, from evidence text measured on kernel 6.18.
 import t from 'tap';
-import type { Probe } from '../../../src/model/types.js';
+import type { Probe } from '../../../src/types/scenario.js';
 import { parseFibTrace, selectLookups } from '../../../src/probes/fib-trace.js';
 import { parseRouteGet } from '../../../src/probes/evidence.js';
-import type { ProbeObservation } from '../../../src/probes/probe.js';
+import type { ProbeObservation } from '../../../src/types/observation.js';
 import { routeGetCommand, lookupSelector } from '../../../src/probes/route-query.js';
 import { judgeRoute, rejectOf } from '../../../src/verdict/route.js';
 import { errnoName, senderCause } from '../../../src/verdict/sender-causes.js';

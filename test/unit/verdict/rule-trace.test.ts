@@ -5,7 +5,7 @@
 //   prohibit; pref 170 to 203.0.113.0/24 goto 32766; pref 180 lookup main suppress_prefixlength 0;
 //   pref 190 iif lo oif lo lookup 100
 import t from 'tap';
-import type { FibLookup } from '../../../src/probes/fib-trace.js';
+import type { FibLookup } from '../../../src/types/observation.js';
 import { parseRules } from '../../../src/probes/rule-list.js';
 import { lookupEvidence } from '../../../src/verdict/route.js';
 import { describeRules, rulesLeadingTo } from '../../../src/verdict/rule-trace.js';

@@ -6,7 +6,7 @@ import {
   judgeExpectations,
   predictionMismatch,
 } from '../../../src/verdict/verdict.js';
-import type { ProbeObservation } from '../../../src/probes/probe.js';
+import type { ProbeObservation } from '../../../src/types/observation.js';
 import { seedCase } from '../fixtures.js';
 
 const ref = (s: string) => {
