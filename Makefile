@@ -17,11 +17,12 @@ DEB_WIRELESS := iw hostapd wpasupplicant wireless-regdb kmod tcpdump
 DEB_VM := qemu-system-x86 busybox-static kmod xz-utils
 # The bench: Mininet and the bridge tools its lxbr switch needs.
 DEB_BENCH := mininet bridge-utils
-# The tests: all of the above but the bench; tshark reads the pcaps lab writes, cpio its initramfs, ps its processes.
-DEB_TEST := $(DEB_RUN) $(DEB_PCAP) $(DEB_WIRELESS) $(DEB_VM) tshark cpio procps
+# The tests: all of the above but the bench; tshark reads the pcaps lab writes, cpio its initramfs, ps its processes,
+# sudo runs the action's steps as a runner's user does (test/integration/action.test.ts).
+DEB_TEST := $(DEB_RUN) $(DEB_PCAP) $(DEB_WIRELESS) $(DEB_VM) tshark cpio procps sudo
 TAP := node_modules/.bin/tap
 
-.PHONY: all deps deps-pcap deps-wireless deps-vm deps-bench deps-test npm build run test test-unit test-integration typecheck typecheck-tests schema docs agent clean distclean bench
+.PHONY: deb-names all deps deps-pcap deps-wireless deps-vm deps-bench deps-test npm build run test test-unit test-integration typecheck typecheck-tests schema docs agent clean distclean bench
 
 all: build
 
@@ -37,6 +38,11 @@ deps-bench:
 	@$(call deb,$(DEB_BENCH))
 deps-test: npm
 	@$(call deb,$(DEB_TEST))
+
+# The Debian packages of some groups, one per line, each once: `make -s deb-names GROUPS="RUN VM"`
+# (the GitHub action installs only the groups its inputs need, action/deps.sh).
+deb-names:
+	@printf '%s\n' $(foreach g,$(GROUPS),$(DEB_$(g))) | awk 'NF && !seen[$$0]++'
 
 # Installs only what is missing, so a machine that has everything makes no network call.
 # tshark's debconf question (may non-root users capture?) is answered by DEBIAN_FRONTEND.

@@ -354,14 +354,3 @@ export const matrixRuns = async (env: BenchEnv, cells: number, rounds = 1): Prom
     rmSync(dir, { recursive: true, force: true });
   }
 };
-
-export const WIRELESS_SCENARIO = join('scenarios', 'laptop-two-wlan.yaml');
-
-/** The wireless scenario on the VM backend, wall seconds (boot, run, power-off). */
-export const vmWireless = async (env: BenchEnv): Promise<number> => {
-  const file = resolve(env.root, WIRELESS_SCENARIO);
-  if (!existsSync(file)) throw new NotHere(`${WIRELESS_SCENARIO} does not exist yet`);
-  const run = await labRun(env, file, ['--backend', 'vm'], WIRELESS_SCENARIO);
-  if (run.passed !== run.total) env.log(notPassed('the wireless scenario', run));
-  return run.seconds;
-};

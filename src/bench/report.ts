@@ -1,5 +1,6 @@
 // What `lab bench` reports: the JSON document, the targets of issue 8 as ratios, and the table.
 import Table from 'cli-table3';
+import type { VmBenchDoc } from './vm.js';
 
 export interface LinearRow {
   n: number;
@@ -26,6 +27,8 @@ export interface BenchDocument {
     jobs2_cores?: number;
   };
   vm_wireless_s: number | null;
+  /** `--only vm`: the wireless scenario against its floor, with stages (src/bench/vm.ts). */
+  vm?: VmBenchDoc;
 }
 
 export type TargetStatus = 'pass' | 'miss' | 'not measured';

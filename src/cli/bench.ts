@@ -4,10 +4,12 @@ import { availableParallelism, loadavg, release } from 'node:os';
 import { checkLinearSize } from '../bench/linear.js';
 import { checkMatrixCells } from '../bench/matrix.js';
 import {
-  floorLinear, labLinear, matrixRuns, mininetLinear, mininetMissing, NotHere, seedCases, vmWireless, type BenchEnv,
+  floorLinear, labLinear, matrixRuns, mininetLinear, mininetMissing, NotHere, seedCases, type BenchEnv,
 } from '../bench/measure.js';
 import { renderTable, type BenchDocument } from '../bench/report.js';
 import { median, percentile, roundTo } from '../bench/stats.js';
+import { renderVm, vmBench } from '../bench/vm.js';
+import { defaultCacheDir } from '../backends/vm/cache.js';
 import { CapabilityError, UsageError } from '../errors.js';
 import { requireHost, withLab } from '../session/index.js';
 import { exitOnSecondSignal } from './exit-codes.js';
@@ -101,7 +103,7 @@ export const benchCommand = async (opts: BenchOptions, io: Output): Promise<numb
     io.err(`lab bench: ${machine}; everything it creates is named ${state.prefix}-… (state: ${state.path})\n`);
     return measure(env, opts, io);
   });
-  io.out(opts.json ? `${JSON.stringify(measured.doc, null, 2)}\n` : renderTable(measured.doc, { machine, seedSamples: measured.seedSamples, notes: measured.notes }));
+  io.out(opts.json ? `${JSON.stringify(measured.doc, null, 2)}\n` : renderTable(measured.doc, { machine, seedSamples: measured.seedSamples, notes: measured.notes }) + (measured.doc.vm ? renderVm(measured.doc.vm) : ''));
   return measured.failed ? 1 : 0;
 };
 
@@ -173,7 +175,12 @@ const measure = async (env: BenchEnv, opts: BenchOptions, io: Output) => {
     }
   }
   if (opts.parts.includes('vm')) {
-    doc.vm_wireless_s = sec(await attempt('wireless scenario on the VM backend', () => vmWireless(env)));
+    // The floor and the wireless scenario on one kernel, with stages (src/bench/vm.ts).
+    const vm = await attempt('wireless scenario on the VM backend', () => vmBench({ runner: env.raw, cacheDir: defaultCacheDir(), packageRoot: env.root, log: env.log, signal: env.signal }));
+    if (vm) {
+      doc.vm = vm;
+      doc.vm_wireless_s = vm.scenario_s;
+    }
   }
   return { doc, seedSamples, notes, failed };
 };

@@ -2,6 +2,7 @@
 // and those already cached, with release and series.
 import Table from 'cli-table3';
 import { defaultKernelsContext, kernelRows, type CatalogRow, type KernelsContext } from '../session/index.js';
+import { hostKernelFacts, hostKernelPlan } from '../backends/vm/host-kernel.js';
 import type { Output } from './io.js';
 
 export interface KernelsListOptions {
@@ -36,6 +37,8 @@ export const kernelsListCommand = async (
   }
   io.out(`${kernelsTable(rows)}\n`);
   if (!offeredAny) io.err('the package lists offer no kernel image (run `apt-get update`; Debian and Ubuntu lists are read)\n');
+  const host = hostKernelPlan(hostKernelFacts());
+  io.err(host.ok ? `host: ${host.release}; \`--backend vm --kernel host\` fetches ${host.packages.join(', ')}\n` : `host: ${host.why} (\`--kernel host\` is the host backend only)\n`);
   io.err(`cache: ${ctx.cacheDir}; \`lab run --kernel RELEASE\` fetches one${opts.all ? '' : '; --all adds the cloud, rt and lowlatency flavours'}\n`);
   return 0;
 };

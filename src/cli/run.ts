@@ -2,7 +2,7 @@ import { availableParallelism, release } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { claimOut, freshOutTree, scenarioFolders, uniqueNames } from '../backends/out-tree.js';
-import { kernelsOfRun } from '../backends/vm/kernel-spec.js';
+import { kernelsOfRun, needsVm } from '../backends/vm/kernel-spec.js';
 import { UsageError } from '../errors.js';
 import type { Scenario } from '../types/scenario.js';
 import { runCase, type CaseOptions } from '../pipeline.js';
@@ -41,7 +41,7 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
   checkFormats(opts.formats, opts.out);
   const selected = shardCases(scenarios, selectCases(scenarios, opts.cases), opts.shard, io);
   const kernels = kernelsOfRun(opts.backend, opts.kernels ?? []);
-  if (!opts.collect && kernels.some((k) => k.kind !== 'host')) {
+  if (!opts.collect && kernels.some(needsVm)) {
     // A guest runs this machine's tools (its root is the host's): a missing one is said here,
     // before a boot, and the guest does not ask again (each check is a process start, 0.5 s
     // and more under TCG).

@@ -18,6 +18,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'LAB_TIME_SCALE', setBy: 'user', default: '1 (8 in a TCG guest, 2 under KVM)', meaning: 'Multiplies the readiness timeouts (agents, receivers) on a slow machine; probe timeouts, which are verdicts, are not scaled.' },
   { name: 'LAB_VM_ACCEL', setBy: 'user', meaning: '`kvm` or `tcg`: skip the check of whether KVM boots and use this accelerator.' },
   { name: 'LAB_VM_TIMEOUT_MS', setBy: 'user', default: '60000 + 15000 per case', meaning: 'How long a VM job may take before lab stops QEMU.' },
+  { name: 'LAB_VM_PARALLEL', setBy: 'user', default: 'the number of cores', meaning: 'How many VMs of a side-by-side run (`--kernel A --kernel B`) boot at once; never more than the cores.' },
   { name: 'LAB_VM_ROOT_SYSCTLS', setBy: 'user', meaning: 'VM backend, for tests of the sysctl baseline: space-separated KEY=VALUE sysctls written into the guest\'s root namespace before lab runs there (e.g. an Ubuntu runner\'s rp_filter=2).' },
   { name: 'NETNS_RUN_DIR', setBy: 'user', default: '/run/netns', meaning: 'Where named network namespaces live, as for iproute2 (`ip netns`).' },
   { name: 'CI', setBy: 'CI', meaning: 'Set (as CI services do): progress is one plain line per case instead of a live line.' },

@@ -21,14 +21,15 @@ export const META_PACKAGE: Record<Distro, string> = { debian: 'linux-image-amd64
 
 /** Flavours lab boots by default; cloud/rt (Debian) and lowlatency (Ubuntu) are accepted by exact release. */
 const DEBIAN_FLAVOUR = /-(amd64|cloud-amd64|rt-amd64)$/;
-const UBUNTU_FLAVOUR = /-(generic|lowlatency)$/;
+/** Ubuntu's cloud kernels too: a hosted GitHub runner runs -azure (`--kernel host` in a VM fetches it). */
+const UBUNTU_FLAVOUR = /-(generic|lowlatency|azure|aws|gcp|oracle|kvm)$/;
 
 /** Ubuntu names its kernels ...-generic; Debian ...-amd64. */
 export const distroOf = (release: string): Distro | undefined =>
   DEBIAN_FLAVOUR.test(release) ? 'debian' : UBUNTU_FLAVOUR.test(release) ? 'ubuntu' : undefined;
 
-/** amd64, cloud-amd64, rt-amd64, generic, lowlatency. */
-export const flavourOf = (release: string): string | undefined => /-((?:cloud-|rt-)?amd64|generic|lowlatency)$/.exec(release)?.[1];
+/** amd64, cloud-amd64, rt-amd64 (Debian); generic, lowlatency, azure, aws, gcp, oracle, kvm (Ubuntu). */
+export const flavourOf = (release: string): string | undefined => /-((?:cloud-|rt-)?amd64|generic|lowlatency|azure|aws|gcp|oracle|kvm)$/.exec(release)?.[1];
 
 export const seriesOf = (release: string): string => /^(\d+\.\d+)/.exec(release)?.[1] ?? release;
 

@@ -5,8 +5,8 @@ import { distroOf } from './kernel-catalog.js';
 export { parseMetaDepends } from './kernel-catalog.js';
 
 export type KernelSpec =
-  /** The running kernel, with the host backend. */
-  | { kind: 'host' }
+  /** The running kernel: the host backend, or (`--backend vm`) its own packages in a VM. */
+  | { kind: 'host'; vm?: true }
   /** Debian's current kernel: the one the linux-image-amd64 meta-package depends on. */
   | { kind: 'debian' }
   /** Ubuntu's current kernel: the one the linux-image-generic meta-package depends on. */
@@ -62,11 +62,13 @@ export const kernelsOfRun = (backend: 'host' | 'vm' | undefined, kernels: readon
       );
     }
   }
-  if (backend === 'vm' && unique.some((s) => s.kind === 'host')) {
-    throw new UsageError('--backend vm boots a kernel in QEMU; --kernel host means the running kernel without a VM: leave out --backend to compare them');
-  }
+  // --backend vm --kernel host: the running kernel's release, fetched from its archive, in a VM.
+  if (backend === 'vm') return unique.map((s) => (s.kind === 'host' ? { kind: 'host', vm: true } : s));
   return unique;
 };
+
+/** Whether a kernel of the run boots a VM (every one but the host kernel on the host backend). */
+export const needsVm = (spec: KernelSpec): boolean => spec.kind !== 'host' || spec.vm === true;
 
 /** The image package of `release` (Ubuntu's modules are in more packages: packagesOf). */
 export const packageOf = (release: string): string => `linux-image-${release}`;

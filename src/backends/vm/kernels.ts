@@ -12,6 +12,7 @@ import { bzImagePayload, bzImageVersion, hasPvhNote, isBzImage, releaseOf } from
 import { KERNEL_META, kernelsDir, type KernelMeta } from './cache.js';
 import { distroOf, META_PACKAGE, nearReleases, packagesOf, parseImageSearch, parseMetaDepends, SEARCH_PATTERN, type Distro } from './kernel-catalog.js';
 import type { KernelSpec } from './kernel-spec.js';
+import { hostPackageRelease, type HostKernelFacts } from './host-kernel.js';
 
 export interface Kernel extends KernelMeta {
   /** The cache directory of this kernel (initramfs, console log). */
@@ -23,6 +24,8 @@ export interface KernelContext {
   cacheDir: string;
   /** Progress for slow steps (a download). */
   say(line: string): void;
+  /** The running kernel and os-release, for `--kernel host` in a VM (tests give another machine's). */
+  host?: HostKernelFacts;
 }
 
 /** Module trees that a network lab never loads; removed after extraction to keep the cache small. */
@@ -67,7 +70,8 @@ export const cachedKernels = (cacheDir: string): Kernel[] => {
 export const ensureKernel = async (spec: KernelSpec, ctx: KernelContext): Promise<Kernel> => {
   switch (spec.kind) {
     case 'host':
-      throw new Error('the host kernel does not run in a VM');
+      // Only a VM asks: the running kernel's own packages (host-kernel.ts).
+      return ensurePackage(await hostPackageRelease(ctx.runner, ctx.host), ctx);
     case 'debian':
       return ensurePackage(await debianRelease(ctx), ctx);
     case 'ubuntu':

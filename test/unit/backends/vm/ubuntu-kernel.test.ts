@@ -4,86 +4,13 @@
 // noble's), and apt-cache answers come from fixtures written in apt-cache's format
 // (fixtures/ubuntu-noble.md). dpkg-deb, depmod, modprobe and zstd are the real ones; only apt is faked.
 import t from 'tap';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Runner } from '../../../../src/backends/runner.js';
-import { forkingRunner } from '../../../../src/backends/forker.js';
 import { ensureKernel } from '../../../../src/backends/vm/kernels.js';
 import { UsageError } from '../../../../src/errors.js';
 import { tempDir } from '../../../tmp.js';
-import { fakeBzImage } from './fake-kernel.js';
 import { execFileSync } from 'node:child_process';
-
-const RELEASE = '6.8.0-49-generic';
-const fixture = (name: string): string => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
-
-/** One .deb from a tree: DEBIAN/control plus `files` (path → content), built with dpkg-deb. */
-const deb = (out: string, pkg: string, files: Record<string, Buffer | string>): string => {
-  const tree = tempDir(`lab-deb-${pkg}-`);
-  mkdirSync(join(tree, 'DEBIAN'));
-  writeFileSync(join(tree, 'DEBIAN/control'), `Package: ${pkg}\nVersion: 6.8.0-49.49\nArchitecture: amd64\nMaintainer: test <t@example.org>\nDescription: test-built ${pkg}\n`);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(tree, path, '..'), { recursive: true });
-    writeFileSync(join(tree, path), content);
-  }
-  const file = join(out, `${pkg}_6.8.0-49.49_amd64.deb`);
-  execFileSync('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', tree, file], { stdio: 'ignore' });
-  return file;
-};
-
-const zst = (text: string): Buffer => execFileSync('zstd', ['-q', '-c'], { input: text });
-
-/** Ubuntu's three packages of RELEASE; `usr` puts the modules under usr/lib/modules (merged /usr). */
-const ubuntuDebs = (usr = false): Map<string, string> => {
-  const out = tempDir('lab-ubuntu-debs-');
-  const lib = usr ? 'usr/lib/modules' : 'lib/modules';
-  const m = `${lib}/${RELEASE}`;
-  return new Map([
-    [`linux-image-${RELEASE}`, deb(out, `linux-image-${RELEASE}`, { [`boot/vmlinuz-${RELEASE}`]: fakeBzImage(RELEASE) })],
-    [`linux-modules-${RELEASE}`, deb(out, `linux-modules-${RELEASE}`, {
-      [`${m}/kernel/drivers/virtio/virtio_pci.ko.zst`]: zst('fake virtio_pci'),
-      [`${m}/kernel/net/9p/9pnet_virtio.ko.zst`]: zst('fake 9pnet_virtio'),
-      [`${m}/modules.builtin`]: 'kernel/fs/overlayfs/overlay.ko\n',
-      [`boot/System.map-${RELEASE}`]: '',
-    })],
-    [`linux-modules-extra-${RELEASE}`, deb(out, `linux-modules-extra-${RELEASE}`, {
-      [`${m}/kernel/drivers/net/wireless/virtual/mac80211_hwsim.ko.zst`]: zst('fake mac80211_hwsim'),
-      [`${m}/kernel/sound/core/snd.ko.zst`]: zst('pruned: a network lab never loads sound'),
-    })],
-  ]);
-};
-
-/** apt as an Ubuntu noble machine would answer; every other command runs for real. */
-const ubuntuApt = (debs: Map<string, string>): Runner & { asked: string[][] } => {
-  const real = forkingRunner();
-  const asked: string[][] = [];
-  const answer = (argv: readonly string[], exitCode: number, stdout: string, stderr = '') => ({ argv, exitCode, stdout, stderr, durationMs: 0, timedOut: false });
-  return {
-    asked,
-    async run(cmd) {
-      const argv = [...cmd.argv];
-      const [cwd, inner] = argv[0] === 'env' && argv[1] === '-C' ? [argv[2] as string, argv.slice(3)] : [undefined, argv];
-      if (inner[0] === 'apt-cache' || inner[0] === 'apt-get') asked.push(inner);
-      if (inner[0] === 'apt-cache' && inner[1] === 'depends' && inner[2] === 'linux-image-generic') {
-        return answer(argv, 0, fixture('ubuntu-apt-cache-depends-linux-image-generic.txt'));
-      }
-      if (inner[0] === 'apt-cache' && inner[1] === 'search') return answer(argv, 0, fixture('ubuntu-apt-cache-search.txt'));
-      if (inner[0] === 'apt-get' && inner[1] === 'download' && cwd) {
-        const pkgs = inner.filter((a) => a.startsWith('linux-'));
-        const missing = pkgs.find((p) => !debs.has(p));
-        // apt-get download fetches all or nothing.
-        if (missing) return answer(argv, 100, '', `E: Unable to locate package ${missing}\n`);
-        for (const p of pkgs) copyFileSync(debs.get(p) as string, join(cwd, `${p}_6.8.0-49.49_amd64.deb`));
-        return answer(argv, 0, '');
-      }
-      if (inner[0] === 'apt-cache' || inner[0] === 'apt-get') return answer(argv, 100, '', 'E: not recorded');
-      return real.run(cmd);
-    },
-    start() {
-      throw new Error('not used');
-    },
-  };
-};
+import { RELEASE, ubuntuApt, ubuntuDebs } from './ubuntu-debs.js';
 
 /** What the VM backend does with the kernel: modprobe -d ROOT -S RELEASE (initramfs.ts, the guest's modprobe). */
 const modprobeFinds = (root: string, module: string): string =>
