@@ -16,59 +16,59 @@ use warnings;
 
 # ---------------------------------------------------------------------------------------------
 # Linux's numbers. The generic ones are the same on x86_64 and arm64 (asm-generic); the syscall
-# numbers differ and are chosen by the machine perl runs on (SYSCALLS below).
-use constant {
-  # include/linux/socket.h
-  AF_UNIX  => 1,
-  AF_INET  => 2,
-  AF_INET6 => 10,
-  # include/linux/net.h (enum sock_type)
-  SOCK_STREAM => 1,
-  SOCK_DGRAM  => 2,
-  SOCK_RAW    => 3,
-  # include/uapi/linux/in.h (IPPROTO_IP is SOL_IP, IPPROTO_IPV6 is SOL_IPV6)
-  IPPROTO_IP     => 0,
-  IPPROTO_ICMP   => 1,
-  IPPROTO_TCP    => 6,
-  IPPROTO_UDP    => 17,
-  IPPROTO_IPV6   => 41,
-  IPPROTO_ICMPV6 => 58,
-  IP_TOS         => 1,
-  # include/uapi/linux/in6.h
-  IPV6_FLOWINFO_SEND => 33,
-  IPV6_TCLASS        => 67,
-  # include/uapi/asm-generic/socket.h
-  SOL_SOCKET      => 1,
-  SO_REUSEADDR    => 2,
-  SO_ERROR        => 4,
-  SO_BINDTODEVICE => 25,
-  SO_MARK         => 36,
-  # include/uapi/linux/icmp.h and icmpv6.h
-  ICMP_ECHOREPLY      => 0,
-  ICMP_ECHO           => 8,
-  ICMPV6_ECHO_REQUEST => 128,
-  ICMPV6_ECHO_REPLY   => 129,
-  # include/uapi/asm-generic/fcntl.h
-  F_GETFL    => 3,
-  F_SETFL    => 4,
-  O_NONBLOCK => 04000,
-  # include/uapi/asm-generic/errno-base.h and errno.h
-  EINTR       => 4,
-  ETIMEDOUT   => 110,
-  EINPROGRESS => 115,
-  # include/uapi/linux/wait.h
-  WNOHANG => 1,
-  # include/uapi/linux/sched.h
-  CLONE_NEWNS  => 0x00020000,
-  CLONE_NEWNET => 0x40000000,
-  # include/uapi/linux/mount.h
-  MS_REC     => 0x4000,
-  MS_SLAVE   => 0x80000,
-  MNT_DETACH => 2,
-  # include/uapi/linux/elf-em.h: e_machine, the 16 bits at offset 18 of an ELF header
-  EM_X86_64  => 62,
-  EM_AARCH64 => 183,
-};
+# numbers differ and are chosen by the machine perl runs on (SYSCALLS below). Each is a constant sub,
+# inlined by perl's compiler like `use constant` would make it, without loading constant.pm: that
+# module costs every new agent ~6 ms of compile time (a new agent starts per node per case).
+# include/linux/socket.h
+sub AF_UNIX () { 1 }
+sub AF_INET () { 2 }
+sub AF_INET6 () { 10 }
+# include/linux/net.h (enum sock_type)
+sub SOCK_STREAM () { 1 }
+sub SOCK_DGRAM () { 2 }
+sub SOCK_RAW () { 3 }
+# include/uapi/linux/in.h (IPPROTO_IP is SOL_IP, IPPROTO_IPV6 is SOL_IPV6)
+sub IPPROTO_IP () { 0 }
+sub IPPROTO_ICMP () { 1 }
+sub IPPROTO_TCP () { 6 }
+sub IPPROTO_UDP () { 17 }
+sub IPPROTO_IPV6 () { 41 }
+sub IPPROTO_ICMPV6 () { 58 }
+sub IP_TOS () { 1 }
+# include/uapi/linux/in6.h
+sub IPV6_FLOWINFO_SEND () { 33 }
+sub IPV6_TCLASS () { 67 }
+# include/uapi/asm-generic/socket.h
+sub SOL_SOCKET () { 1 }
+sub SO_REUSEADDR () { 2 }
+sub SO_ERROR () { 4 }
+sub SO_BINDTODEVICE () { 25 }
+sub SO_MARK () { 36 }
+# include/uapi/linux/icmp.h and icmpv6.h
+sub ICMP_ECHOREPLY () { 0 }
+sub ICMP_ECHO () { 8 }
+sub ICMPV6_ECHO_REQUEST () { 128 }
+sub ICMPV6_ECHO_REPLY () { 129 }
+# include/uapi/asm-generic/fcntl.h
+sub F_GETFL () { 3 }
+sub F_SETFL () { 4 }
+sub O_NONBLOCK () { 04000 }
+# include/uapi/asm-generic/errno-base.h and errno.h
+sub EINTR () { 4 }
+sub ETIMEDOUT () { 110 }
+sub EINPROGRESS () { 115 }
+# include/uapi/linux/wait.h
+sub WNOHANG () { 1 }
+# include/uapi/linux/sched.h
+sub CLONE_NEWNS () { 0x00020000 }
+sub CLONE_NEWNET () { 0x40000000 }
+# include/uapi/linux/mount.h
+sub MS_REC () { 0x4000 }
+sub MS_SLAVE () { 0x80000 }
+sub MNT_DETACH () { 2 }
+# include/uapi/linux/elf-em.h: e_machine, the 16 bits at offset 18 of an ELF header
+sub EM_X86_64 () { 62 }
+sub EM_AARCH64 () { 183 }
 
 # The syscalls perl has no builtin for: arch/x86/entry/syscalls/syscall_64.tbl and
 # include/uapi/asm-generic/unistd.h (arm64).
@@ -78,13 +78,14 @@ my %SYSCALLS = (
 );
 
 # Not the kernel's: how many connections a TCP listener queues, and the biggest read at once.
-use constant { LISTEN_BACKLOG => 16, READ_CHUNK => 65536 };
+sub LISTEN_BACKLOG () { 16 }
+sub READ_CHUNK () { 65536 }
 # An input this long may not fit a pipe: a child of its own writes it, so the agent never blocks.
-use constant PIPE_SAFE_INPUT => 65536;
+sub PIPE_SAFE_INPUT () { 65536 }
 # A command that closed its output is polled for its end this often (seconds).
-use constant EXIT_POLL_S => 0.005;
+sub EXIT_POLL_S () { 0.005 }
 # exec's exit code when the command could not be started (what a shell says).
-use constant EXIT_NOT_STARTED => 127;
+sub EXIT_NOT_STARTED () { 127 }
 
 # ---------------------------------------------------------------------------------------------
 # The protocol: the fields of each request after OP and ID, and of each reply after ID and EVENT,

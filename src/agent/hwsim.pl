@@ -15,40 +15,38 @@
 use strict;
 use warnings;
 
-use constant {
-  # include/linux/socket.h and include/linux/net.h
-  AF_NETLINK => 16,
-  SOCK_RAW   => 3,
-  # include/uapi/linux/netlink.h
-  NETLINK_GENERIC   => 16,
-  NLM_F_REQUEST     => 0x1,
-  NLM_F_ACK         => 0x4,
-  NLMSG_ERROR       => 0x2,
-  NLMSG_HDRLEN      => 16,
-  NLA_HDRLEN        => 4,
-  NLA_ALIGNTO       => 4,
-  # include/uapi/linux/genetlink.h
-  GENL_HDRLEN              => 4,
-  GENL_ID_CTRL             => 0x10,
-  CTRL_CMD_GETFAMILY       => 3,
-  CTRL_ATTR_FAMILY_ID      => 1,
-  CTRL_ATTR_FAMILY_NAME    => 2,
-  # drivers/net/wireless/virtual/mac80211_hwsim.h (enum hwsim_commands, enum hwsim_attrs)
-  HWSIM_CMD_NEW_RADIO   => 4,
-  HWSIM_ATTR_RADIO_NAME => 17,
-  HWSIM_ATTR_NO_VIF     => 18,
-  # include/uapi/linux/nl80211.h (enum nl80211_commands, enum nl80211_attrs)
-  NL80211_CMD_NEW_INTERFACE   => 7,
-  NL80211_CMD_SET_WIPHY_NETNS => 49,
-  NL80211_ATTR_WIPHY          => 1,
-  NL80211_ATTR_IFNAME         => 4,
-  NL80211_ATTR_IFTYPE         => 5,
-  NL80211_ATTR_NETNS_FD       => 219,
-  # The generic netlink version lab speaks to both families.
-  GENL_VERSION => 1,
-  # The largest reply read at once.
-  RECV_BUFFER => 1 << 20,
-};
+# include/linux/socket.h and include/linux/net.h
+sub AF_NETLINK () { 16 }
+sub SOCK_RAW () { 3 }
+# include/uapi/linux/netlink.h
+sub NETLINK_GENERIC () { 16 }
+sub NLM_F_REQUEST () { 0x1 }
+sub NLM_F_ACK () { 0x4 }
+sub NLMSG_ERROR () { 0x2 }
+sub NLMSG_HDRLEN () { 16 }
+sub NLA_HDRLEN () { 4 }
+sub NLA_ALIGNTO () { 4 }
+# include/uapi/linux/genetlink.h
+sub GENL_HDRLEN () { 4 }
+sub GENL_ID_CTRL () { 0x10 }
+sub CTRL_CMD_GETFAMILY () { 3 }
+sub CTRL_ATTR_FAMILY_ID () { 1 }
+sub CTRL_ATTR_FAMILY_NAME () { 2 }
+# drivers/net/wireless/virtual/mac80211_hwsim.h (enum hwsim_commands, enum hwsim_attrs)
+sub HWSIM_CMD_NEW_RADIO () { 4 }
+sub HWSIM_ATTR_RADIO_NAME () { 17 }
+sub HWSIM_ATTR_NO_VIF () { 18 }
+# include/uapi/linux/nl80211.h (enum nl80211_commands, enum nl80211_attrs)
+sub NL80211_CMD_NEW_INTERFACE () { 7 }
+sub NL80211_CMD_SET_WIPHY_NETNS () { 49 }
+sub NL80211_ATTR_WIPHY () { 1 }
+sub NL80211_ATTR_IFNAME () { 4 }
+sub NL80211_ATTR_IFTYPE () { 5 }
+sub NL80211_ATTR_NETNS_FD () { 219 }
+# The generic netlink version lab speaks to both families.
+sub GENL_VERSION () { 1 }
+# The largest reply read at once.
+sub RECV_BUFFER () { 1 << 20 }
 
 my $sequence = 0;
 
