@@ -14,42 +14,10 @@ import { decodeReply, encodeRequest, GREETING, type Operation, parseGreeting, ty
 import { socketAddress } from '../agent/sockaddr.js';
 import { type Command, type CommandResult, type LiveProcess, lineReader, type Runner } from './runner.js';
 import { timeScale } from './time-scale.js';
-import type { ProbeAttributes } from '../types/scenario.js';
 import { tracing } from './trace.js';
 
-export interface ListenRequest {
-  kind: 'udp' | 'tcp';
-  family: 4 | 6;
-  address: string;
-  port: number;
-  marker: string;
-  timeoutMs: number;
-}
-
-export interface SendRequest {
-  kind?: 'udp' | 'tcp' | 'icmp';
-  family: 4 | 6;
-  from: string;
-  to: string;
-  /** Ignored for icmp. */
-  port: number;
-  dev?: string;
-  payload: string;
-  /** tcp: how long the connect may take; icmp: how long to wait for the echo reply. */
-  timeoutMs?: number;
-  /** icmp: the echo identifier. */
-  echo?: number;
-  attributes?: ProbeAttributes;
-}
-
-export interface Listening {
-  /** Resolves true once the socket is bound, or with the reason it could not be. */
-  ready: Promise<true | { error: string }>;
-  /** Whether a datagram (connection data) with the marker came before the listener closed. */
-  result: Promise<{ received: boolean; error?: string }>;
-  /** Ends the listener; `result` then says received false unless it had the datagram already. */
-  close(): void;
-}
+import type { Listening, ListenRequest, SendRequest } from '../types/agent.js';
+export type { Listening, ListenRequest, SendRequest };
 
 // Scaled inside a VM under TCG (see time-scale.ts); the agent starts in milliseconds.
 const agentReadyMs = (): number => 10_000 * timeScale();

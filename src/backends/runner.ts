@@ -1,44 +1,8 @@
 import { execa } from 'execa';
 
-export interface Command {
-  argv: readonly string[];
-  /** Written to the command's stdin. */
-  input?: string;
-  /** Every command has a timeout; a hung child is killed. */
-  timeoutMs?: number;
-  /** For `start`: keep stdin open for `write` (the namespace agent); otherwise stdin is closed. */
-  interactive?: boolean;
-}
-
-export interface CommandResult {
-  argv: readonly string[];
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-  timedOut: boolean;
-}
-
-/** A child that keeps running: the probe receiver. */
-export interface LiveProcess {
-  pid: number | undefined;
-  /**
-   * Resolves with the first line of `stream` (stdout by default) that satisfies `test`, or
-   * undefined when the child ends first.
-   */
-  waitForLine(test: (line: string) => boolean, stream?: 'stdout' | 'stderr'): Promise<string | undefined>;
-  /** Resolves when the child has exited (killed by its own timeout at the latest). */
-  done: Promise<CommandResult>;
-  kill(): void;
-  /** Asks the child to finish (SIGTERM), kills it if it has not within `graceMs`, and waits. */
-  stop(graceMs?: number): Promise<CommandResult>;
-  /** Writes to the child's stdin (only when started `interactive`). */
-  write?(text: string): void;
-  /** Closes the child's stdin. */
-  end?(): void;
-  /** Whether the child (and its pipes) keep lab's process alive; they do unless told otherwise. */
-  ref?(on: boolean): void;
-}
+// The seam's data types live in the leaf module; they are re-exported for the backends' callers.
+import type { Command, CommandResult, LiveProcess, Runner } from '../types/runner.js';
+export type { Command, CommandResult, LiveProcess, Runner };
 
 /**
  * A stream's lines, each handed to every waiter whose test it passes; lines no waiter took
@@ -82,11 +46,6 @@ export const lineReader = () => {
 };
 
 /** The one seam between lab and the system (the production one: src/backends/forker.ts). */
-export interface Runner {
-  run(cmd: Command): Promise<CommandResult>;
-  start(cmd: Command): LiveProcess;
-}
-
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** Lines of a started child that no waiter took, kept for waiters yet to come (the newest). */

@@ -1,44 +1,10 @@
 // What probing needs of a live case, and nothing more. Declared here so that probes/ depends on no
 // backend: the host backend's live case provides it, and src/pipeline.ts hands it in.
 import type { CasePlan } from '../types/plan.js';
-import type { ProbeAttributes } from '../types/scenario.js';
 import type { Command, CommandResult, LiveProcess } from '../types/runner.js';
 
-/** A receiver for one probe, opened by the destination node's agent. */
-export interface ListenRequest {
-  kind: 'udp' | 'tcp';
-  family: 4 | 6;
-  address: string;
-  port: number;
-  marker: string;
-  timeoutMs: number;
-}
-
-/** One probe, sent by the source node's agent from a socket with the probe's attributes. */
-export interface SendRequest {
-  kind?: 'udp' | 'tcp' | 'icmp';
-  family: 4 | 6;
-  from: string;
-  to: string;
-  /** Ignored for icmp. */
-  port: number;
-  dev?: string;
-  payload: string;
-  /** tcp: how long the connect may take; icmp: how long to wait for the echo reply. */
-  timeoutMs?: number;
-  /** icmp: the echo identifier. */
-  echo?: number;
-  attributes?: ProbeAttributes;
-}
-
-export interface Listening {
-  /** Resolves true once the socket is bound, or with the reason it could not be. */
-  ready: Promise<true | { error: string }>;
-  /** Whether a datagram (connection data) with the marker came before the listener closed. */
-  result: Promise<{ received: boolean; error?: string }>;
-  /** Ends the listener; `result` then says received false unless it had the datagram already. */
-  close(): void;
-}
+import type { Listening, ListenRequest, SendRequest } from '../types/agent.js';
+export type { Listening, ListenRequest, SendRequest };
 
 /** A node's namespace agent, as probes use it: a receiver, a sender, files and counters without a process. */
 export interface ProbeAgent {

@@ -6,3 +6,4 @@ export * from './plan.js';
 export * from './observation.js';
 export * from './result.js';
 export * from './runner.js';
+export * from './agent.js';

@@ -1,5 +1,5 @@
 // The one seam between lab and the system, as data: a command, its result, a child that keeps
-// running, and what runs them. The production runners are in src/backends/runner.ts.
+// running, and what runs them. The production runners are in src/backends/runner.ts and forker.ts.
 
 export interface Command {
   argv: readonly string[];
