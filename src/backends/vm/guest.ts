@@ -97,19 +97,27 @@ export const JOB_FILES = { stdout: 'stdout', stderr: 'stderr', status: 'status' 
  * The job: the command's stdout goes to a file in the share, its stderr both to a file and to
  * the console (the host shows progress lines as they come), its exit code to `status`.
  */
-export const jobScript = (o: JobOptions): string => {
+/**
+ * What both jobs start with: the environment as sh words, and the script's head (into the working
+ * directory, the root sysctls set and what a namespace then inherits written to the share, the
+ * modules loaded in the background).
+ */
+const jobStart = (o: Pick<JobOptions, 'cwd' | 'env' | 'preload' | 'rootSysctls'>): { env: string; head: string } => {
   const env = Object.entries(o.env).map(([k, v]) => `${k}=${shq(v)}`).join(' ');
-  const share = GUEST_SHARE;
   const preload = (o.preload ?? []).map((m) => `modprobe ${m.map(shq).join(' ')} >/dev/null 2>&1 &\n`).join('');
   const ns = 'lab-vm-inherits';
   const root = o.rootSysctls?.length
     ? `sysctl -q -w ${o.rootSysctls.map(shq).join(' ')} || exit 71
-ip netns add ${ns} && ip netns exec ${ns} grep -r '' /proc/sys/net/ipv4/conf /proc/sys/net/ipv6/conf /proc/sys/net/ipv4/ip_forward >${share}/${ROOT_SYSCTLS_FILE} 2>/dev/null; ip netns del ${ns}
+ip netns add ${ns} && ip netns exec ${ns} grep -r '' /proc/sys/net/ipv4/conf /proc/sys/net/ipv6/conf /proc/sys/net/ipv4/ip_forward >${GUEST_SHARE}/${ROOT_SYSCTLS_FILE} 2>/dev/null; ip netns del ${ns}
 `
     : '';
-  return `#!/bin/sh
-cd ${shq(o.cwd)} || exit 70
-${root}${preload}{ env -i ${env} ${o.argv.map(shq).join(' ')} 2>&1 >${share}/${JOB_FILES.stdout}; echo $? >${share}/${JOB_FILES.status}; } | tee ${share}/${JOB_FILES.stderr}
+  return { env, head: `#!/bin/sh\ncd ${shq(o.cwd)} || exit 70\n${root}${preload}` };
+};
+
+export const jobScript = (o: JobOptions): string => {
+  const { env, head } = jobStart(o);
+  const share = GUEST_SHARE;
+  return `${head}{ env -i ${env} ${o.argv.map(shq).join(' ')} 2>&1 >${share}/${JOB_FILES.stdout}; echo $? >${share}/${JOB_FILES.status}; } | tee ${share}/${JOB_FILES.stderr}
 exit "$(cat ${share}/${JOB_FILES.status})"
 `;
 };
@@ -137,17 +145,8 @@ export const RUNNER_MARK = 'lab-vm: runner on ';
  * then the guest runner on its virtio-serial port, in place of the job until the host hangs up.
  */
 export const runnerJobScript = (o: RunnerJobOptions): string => {
-  const env = Object.entries(o.env).map(([k, v]) => `${k}=${shq(v)}`).join(' ');
-  const preload = (o.preload ?? []).map((m) => `modprobe ${m.map(shq).join(' ')} >/dev/null 2>&1 &\n`).join('');
-  const ns = 'lab-vm-inherits';
-  const root = o.rootSysctls?.length
-    ? `sysctl -q -w ${o.rootSysctls.map(shq).join(' ')} || exit 71
-ip netns add ${ns} && ip netns exec ${ns} grep -r '' /proc/sys/net/ipv4/conf /proc/sys/net/ipv6/conf /proc/sys/net/ipv4/ip_forward >${GUEST_SHARE}/${ROOT_SYSCTLS_FILE} 2>/dev/null; ip netns del ${ns}
-`
-    : '';
-  return `#!/bin/sh
-cd ${shq(o.cwd)} || exit 70
-${root}${preload}mkdir -p ${shq(o.sharePath)} && mount --bind ${GUEST_SHARE} ${shq(o.sharePath)} || exit 72
+  const { env, head } = jobStart(o);
+  return `${head}mkdir -p ${shq(o.sharePath)} && mount --bind ${GUEST_SHARE} ${shq(o.sharePath)} || exit 72
 port=
 for p in /sys/class/virtio-ports/*; do [ "$(cat "$p/name" 2>/dev/null)" = ${shq(o.port)} ] && port=/dev/\${p##*/}; done
 [ -n "$port" ] || { echo '${MARK.fail}no virtio-serial port ${o.port} (virtio_console)'; exit 73; }
