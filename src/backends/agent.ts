@@ -120,7 +120,10 @@ export class NamespaceAgent {
   /** Runs a command inside the namespace, like Runner.run. */
   async run(cmd: Command): Promise<CommandResult> {
     const started = performance.now();
-    const id = this.request('exec', { timeoutMs: cmd.timeoutMs ?? 10_000, input: cmd.input ?? '', argv: [...cmd.argv] });
+    // The default is scaled (LAB_TIME_SCALE): commands without their own limit set up or read
+    // (nft observers, nstat, ip route get), never a verdict. In a TCG guest of Debian 6.12 the first
+    // nft unpacks nf_tables from .ko.xz for >30 s, and under load a counter read took >10 s.
+    const id = this.request('exec', { timeoutMs: cmd.timeoutMs ?? 10_000 * timeScale(), input: cmd.input ?? '', argv: [...cmd.argv] });
     const a = (await this.answer('exec', id))?.fields;
     if (TRACE && this.netns !== '(lab)') process.stderr.write(`[trace] agent ${this.netns} +${(performance.now() - started).toFixed(1)} ms exit ${a?.exitCode}: ${cmd.argv.join(' ')}\n`);
     return {

@@ -60,8 +60,6 @@ const STEPS_AT_ONCE = Math.max(2, availableParallelism());
 
 /** How long one node's batch (or sysctls) may take. */
 const STEP_TIMEOUT_MS = 30_000;
-/** One node's observer ruleset (`nft -f -`), before LAB_TIME_SCALE. */
-const OBSERVER_TIMEOUT_MS = 10_000;
 
 /** Namespace agents a case starts at once (see `up`). */
 const AGENT_STARTS_AT_ONCE = 16;
@@ -403,9 +401,7 @@ export class HostBackend {
   private async applyAlongside(live: LiveCase, ops: readonly Op[]): Promise<void> {
     await Promise.all(
       ops.map(async (op) => {
-        // Scaled: a guest kernel's first nft loads nf_tables and its expressions, and Debian 6.12's
-        // modules are .ko.xz, which a TCG guest unpacks in ~30 s (the agent's default is 10 s).
-        const r = await live.run(op.node, { argv: op.argv, timeoutMs: OBSERVER_TIMEOUT_MS * timeScale(), ...(op.input !== undefined ? { input: op.input } : {}) });
+        const r = await live.run(op.node, { argv: op.argv, ...(op.input !== undefined ? { input: op.input } : {}) });
         // Named as the op, in its namespace: without an agent r.argv is already the wrapped command.
         if (r.exitCode !== 0) throw new CommandError(inNetns(live.netnsOf(op.node), op.argv), r.exitCode, r.stderr, r.timedOut);
       }),
