@@ -10,7 +10,7 @@ import type { Command, CommandResult, LiveProcess, Runner } from '../../../src/t
 /** An agent process that greets, records each request line and then ends (so run() returns). */
 const fakeAgent = (): { runner: Runner; written: string[] } => {
   const written: string[] = [];
-  const ended: CommandResult = { argv: [], exitCode: 0, stdout: '', stderr: '' } as CommandResult;
+  const ended: CommandResult = { argv: [], exitCode: 0, stdout: '', stderr: '', durationMs: 0, timedOut: false };
   let greeted = false;
   const proc: LiveProcess = {
     pid: 1,
