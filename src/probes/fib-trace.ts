@@ -71,11 +71,16 @@ export const startFibTracer = async (
   // One drain at a time: two cases' probes may mark and read at once, and a read of one with the
   // clear of the other between would lose lookups.
   let draining: Promise<void> = Promise.resolve();
+  const pipe = join(instance, 'trace_pipe');
   const once = async (): Promise<void> => {
     // Read, then clear: what the kernel writes between the two is lost (microseconds on the
-    // host; in a VM guest, the time of one command).
-    const text = await files.read(trace);
-    await files.write(trace, '');
+    // host); where the files can, the pipe is consumed instead (a VM guest: a command apart).
+    let text: string;
+    if (files.take) text = await files.take(pipe);
+    else {
+      text = await files.read(trace);
+      await files.write(trace, '');
+    }
     seen.push(...parseFibTrace(text));
     if (seen.length > KEEP) dropped += seen.splice(0, seen.length - KEEP).length;
   };

@@ -13,6 +13,12 @@ export interface TraceFiles {
   read(path: string): Promise<string>;
   /** Opens `path` truncating (for a trace buffer: clears it) and writes `text` in one write. */
   write(path: string, text: string): Promise<void>;
+  /**
+   * What a trace_pipe holds now, consumed, without waiting for more. Where it is missing the
+   * tracers read `trace` and clear it, losing what the kernel writes in between: microseconds
+   * here, the time of a guest command in a VM (parallel cases' probes).
+   */
+  take?(pipe: string): Promise<string>;
 }
 
 /** This process's own files. */
@@ -44,6 +50,13 @@ export const commandTraceFiles = (runner: Runner): TraceFiles => {
     rmdir: async (path) => void (await run(['rmdir', path])),
     read: (path) => run(['cat', path]),
     write: async (path, text) => void (await run(['dd', `of=${path}`, 'bs=65536', 'iflag=fullblock', 'status=none'], text)),
+    async take(pipe) {
+      // Non-blocking reads until the pipe is empty: dd then stops on EAGAIN (exit 1), which here
+      // is the end, not an error.
+      const r = await runner.run({ argv: ['dd', `if=${pipe}`, 'iflag=nonblock', 'bs=65536', 'status=none'], timeoutMs: TIMEOUT_MS });
+      if (r.exitCode !== 0 && !/Resource temporarily unavailable/.test(r.stderr)) throw new Error(`dd ${pipe}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+      return r.stdout;
+    },
   };
 };
 

@@ -39,8 +39,8 @@ t.test('--explain in the VM: the guest kernel\'s drop reasons, through the guest
     lab([...args, '--backend', 'vm', '--kernel', debian?.release ?? ''], { timeout: 8 * 60_000, env: { ...userEnv(), LAB_TRACE: '1', LAB_VM_TIMEOUT_MS: '420000' } }),
     lab(args, { timeout: 2 * 60_000 }),
   ]);
-  t.equal(vm.exitCode, 0, String(vm.stderr).slice(-3000));
-  t.equal(host.exitCode, 0, String(host.stderr));
+  t.equal(vm.exitCode, 0, 'lab run in the VM', { stderr: String(vm.stderr).slice(-3000) });
+  t.equal(host.exitCode, 0, 'lab run on the host', { stderr: String(host.stderr) });
   const ps = /\[trace\] guest processes: (\[.*\])/.exec(String(vm.stderr))?.[1];
   const guestProcesses = JSON.parse(ps ?? '[]') as string[];
   t.ok(guestProcesses.includes('perl'), `the guest runner ran: ${ps}`);

@@ -38,6 +38,14 @@ const fakeGuest = (events: readonly string[]) => {
         case 'cat':
           return ok(cmd, files.get(path) ?? '', files.has(path) ? 0 : 1);
         case 'dd': {
+          const pipe = cmd.argv.find((a) => a.startsWith('if='))?.slice(3);
+          if (pipe !== undefined) {
+            // A trace_pipe read without blocking: what the buffer holds, consumed, then EAGAIN.
+            const trace = join(pipe, '..', 'trace');
+            const held = files.get(trace) ?? '';
+            files.set(trace, '');
+            return { ...ok(cmd, held, 1), stderr: `dd: error reading '${pipe}': Resource temporarily unavailable\n` };
+          }
           const of = (cmd.argv.find((a) => a.startsWith('of=')) as string).slice(3);
           files.set(of, cmd.input ?? '');
           return ok(cmd);
@@ -110,7 +118,9 @@ t.test('route lookups through commands: mark and since drain the buffer, one dra
   t.equal(m2, 1, 'the second drain waits for the first and finds the buffer cleared');
   g.files.set(trace, `${line}\n${line}\n`);
   t.equal((await tracer.since(m1)).length, 2);
-  t.equal(g.files.get(trace), '', 'each drain clears what it read');
+  t.equal(g.files.get(trace), '', 'each drain consumes what it read');
+  t.ok(g.argvs.some((a) => a[0] === 'dd' && a.includes('if=/T/instances/lab-r3-fib/trace_pipe') && a.includes('iflag=nonblock')), 'through the pipe, without waiting');
+  t.notOk(g.argvs.some((a) => a[0] === 'cat' && a[1] === trace), 'never read-then-clear of trace (what comes between would be lost)');
   await tracer.stop();
 });
 
