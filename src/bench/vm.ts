@@ -66,7 +66,8 @@ const LABEL: Record<Exclude<VmStageName, 'case'>, string> = {
   qemu: 'kernel, initramfs, accelerator (cached)',
   alive: 'boot: QEMU start → /init',
   root: 'host root mounted (9p, overlay)',
-  runner: 'guest runner alive (job script, perl)',
+  'runner-start': 'job script (module preload, share, port)',
+  runner: 'guest runner alive (perl start)',
   'first-command': 'first commands answered (uname, module preload)',
   done: "cases done, lab's host side exits (report)",
 };

@@ -4,11 +4,12 @@ import type { CaseStatus } from './result.js';
 
 /**
  * The stages of a driven VM run, in the order they happen: QEMU started, the guest's /init is
- * alive (the kernel booted), the host root is mounted in the guest, the guest runner said hello,
- * lab's first commands in the guest were answered, a case finished (one event per case), lab's
- * host side is done (the guest then powers off).
+ * alive (the kernel booted), the host root is mounted in the guest, the job script starts perl
+ * with the guest runner, the guest runner said hello, lab's first commands in the guest were
+ * answered, a case finished (one event per case), lab's host side is done (the guest then powers
+ * off).
  */
-export type VmStageName = 'qemu' | 'alive' | 'root' | 'runner' | 'first-command' | 'case' | 'done';
+export type VmStageName = 'qemu' | 'alive' | 'root' | 'runner-start' | 'runner' | 'first-command' | 'case' | 'done';
 
 export interface VmStageEvent {
   stage: VmStageName;

@@ -52,7 +52,7 @@ export interface DriveOptions {
   bootTimeoutMs: number;
   totalTimeoutMs: number;
   say(line: string): void;
-  /** Each stage as it is reached: QEMU started, /init alive, host root, the guest runner's hello, first answers, each case, done. */
+  /** Each stage as it is reached: QEMU started, /init alive, host root, perl started, the guest runner's hello, first answers, each case, done. */
   onStage?(event: VmStageEvent): void;
   signal?: AbortSignal;
 }

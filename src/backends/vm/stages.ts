@@ -4,14 +4,14 @@
 // they come.
 import type { CaseStatus } from '../../types/result.js';
 import type { VmStageEvent } from '../../types/vm.js';
-import { MARK } from './guest.js';
+import { MARK, RUNNER_MARK } from './guest.js';
 
 /** The stage lines of lab's host side (src/cli/vm-entry.ts STAGE_LINE): `lab-vm-stage NAME MS`. */
 export const STAGE_LINE = 'lab-vm-stage ';
 
-/** The console line of a stage /init reached, or undefined (qemu.ts reads the same markers). */
-export const stageOfConsole = (line: string): 'alive' | 'root' | undefined =>
-  line.includes(MARK.alive) ? 'alive' : line.startsWith(MARK.root) ? 'root' : undefined;
+/** The console line of a stage the guest reached (/init's markers, the job's before perl starts), or undefined. */
+export const stageOfConsole = (line: string): 'alive' | 'root' | 'runner-start' | undefined =>
+  line.includes(MARK.alive) ? 'alive' : line.startsWith(MARK.root) ? 'root' : line.startsWith(RUNNER_MARK) ? 'runner-start' : undefined;
 
 /**
  * A stage line of lab's host side as an event at `atMs`, when it arrived: `hello` is the guest

@@ -12,6 +12,7 @@ const run: StageMark[] = [
   mark(300, { stage: 'qemu' }),
   mark(20_300, { stage: 'alive' }),
   mark(26_000, { stage: 'root' }),
+  mark(26_400, { stage: 'runner-start' }),
   mark(27_900, { stage: 'runner' }),
   mark(29_150, { stage: 'first-command' }),
   // Two cases at once: the second finished 1.5 s after the first but took 30 s of its own.
@@ -27,7 +28,8 @@ t.test('stages from stage events: each from the end of the one before, adding up
     { name: 'kernel, initramfs, accelerator (cached)', s: 0.3 },
     { name: 'boot: QEMU start → /init', s: 20 },
     { name: 'host root mounted (9p, overlay)', s: 5.7 },
-    { name: 'guest runner alive (job script, perl)', s: 1.9 },
+    { name: 'job script (module preload, share, port)', s: 0.4 },
+    { name: 'guest runner alive (perl start)', s: 1.5 },
     { name: 'first commands answered (uname, module preload)', s: 1.25 },
     { name: 'case ✓ w › mesh (21.85 s its own)', s: 21.85, case_s: 21.846, status: 'pass' },
     { name: 'case ✗ w › ap (no recipe) (30.00 s its own)', s: 1.5, case_s: 30, status: 'fail' },

@@ -2,7 +2,7 @@
 // host side's stage lines, and its progress lines (one per finished case).
 import t from 'tap';
 import { progressLine } from '../../../../src/cli/progress.js';
-import { MARK } from '../../../../src/backends/vm/guest.js';
+import { MARK, RUNNER_MARK } from '../../../../src/backends/vm/guest.js';
 import { caseOfProgress, STAGE_LINE, stageOfConsole, stageOfEntryLine } from '../../../../src/backends/vm/stages.js';
 import { readFileSync } from 'node:fs';
 import type { CaseResult } from '../../../../src/types/result.js';
@@ -37,6 +37,7 @@ t.test("/init's console markers", async (t) => {
   t.equal(stageOfConsole(MARK.alive), 'alive');
   t.equal(stageOfConsole(`\x1b[0m${MARK.alive}`), 'alive', 'after a terminal escape on the same line');
   t.equal(stageOfConsole(MARK.root), 'root');
+  t.equal(stageOfConsole(`${RUNNER_MARK}/dev/vport1p1`), 'runner-start', 'the job starts perl');
   t.equal(stageOfConsole(`${MARK.exit}0`), undefined);
   t.equal(stageOfConsole('[    1.234] virtio_console: loaded'), undefined);
 });
