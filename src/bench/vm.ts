@@ -168,8 +168,14 @@ export const vmFloor = async (ctx: VmBenchContext, spec: KernelSpec): Promise<{ 
   }
 };
 
+/** An error in one line: its start and its end (a command's error quotes its whole argv, programs included). */
+export const gist = (error: string, keep = 100): string => {
+  const line = error.replace(/\s+/g, ' ').trim();
+  return line.length <= 2 * keep + 3 ? line : `${line.slice(0, keep)} … ${line.slice(-keep)}`;
+};
+
 /** The scenario through the VM backend, as `lab run --backend vm` runs it, with its stages. */
-export const vmScenario = async (ctx: VmBenchContext, spec: KernelSpec, file: string): Promise<{ ms: number; marks: StageMark[]; passed: number; total: number }> => {
+export const vmScenario = async (ctx: VmBenchContext, spec: KernelSpec, file: string): Promise<{ ms: number; marks: StageMark[]; passed: number; total: number; failures: string[] }> => {
   const marks: StageMark[] = [];
   const started = performance.now();
   const at = (): number => performance.now() - started;
@@ -197,7 +203,8 @@ export const vmScenario = async (ctx: VmBenchContext, spec: KernelSpec, file: st
   const vm = await runInVm(options);
   const ms = at();
   const cases = vm.results.flatMap((s) => s.cases);
-  return { ms, marks, passed: cases.filter((c) => c.status === 'pass').length, total: cases.length };
+  const failures = cases.filter((c) => c.status !== 'pass').map((c) => `${c.status}: ${c.name}${c.error ? `: ${gist(c.error)}` : ''}`);
+  return { ms, marks, passed: cases.length - failures.length, total: cases.length, failures };
 };
 
 /** Floor, then scenario (the floor also fetches and caches the kernel, so neither pays for a download). */
@@ -206,7 +213,7 @@ export const vmBench = async (ctx: VmBenchContext): Promise<VmBenchDoc> => {
   const floor = await vmFloor(ctx, spec);
   ctx.log(`vm floor (${floor.kernel}, ${floor.accel}): ${(floor.ms / 1000).toFixed(2)} s`);
   const run = await vmScenario(ctx, spec, resolve(ctx.packageRoot, WIRELESS_SCENARIO));
-  if (run.passed !== run.total) ctx.log(`vm: ${run.total - run.passed} of ${run.total} cases of ${WIRELESS_SCENARIO} did not pass`);
+  if (run.passed !== run.total) ctx.log(`vm: ${run.total - run.passed} of ${run.total} cases of ${WIRELESS_SCENARIO} did not pass:\n${run.failures.map((f) => `  ${f}`).join('\n')}`);
   ctx.log(`vm scenario: ${(run.ms / 1000).toFixed(2)} s, ${(run.ms / floor.ms).toFixed(1)}× the floor`);
   return {
     floor_s: round3(floor.ms / 1000),

@@ -1,7 +1,7 @@
 // The VM bench's pure parts: stages from the VM run's stage events (they add up to the total,
 // cases carry their own duration), the boot and first-command figures, and the text shown.
 import t from 'tap';
-import { between, renderVm, scenarioStages, type StageMark, type VmBenchDoc } from '../../../src/bench/vm.js';
+import { between, gist, renderVm, scenarioStages, type StageMark, type VmBenchDoc } from '../../../src/bench/vm.js';
 import type { VmStageEvent } from '../../../src/types/vm.js';
 
 const sum = (xs: { s: number }[]): number => Math.round(xs.reduce((a, x) => a + x.s, 0) * 1000) / 1000;
@@ -61,4 +61,10 @@ t.test('the text: the ratio against the 3x target, boot and first command, the s
   t.match(text, /^ +30\.00 s {2}case ✓ a \(30\.00 s its own\)$/m);
   t.match(renderVm({ ...doc, scenario_s: 12, ratio: 2.4 }), /target ≤ 3×: pass/, 'the verdict follows the ratio');
   t.match(renderVm({ ...doc, boot_s: null }), /guest runner alive\): — \(not seen\)/);
+});
+
+t.test("a case's error in one line, its start and its end", async (t) => {
+  t.equal(gist('`ip netns exec x sh -c a\n  b` timed out'), '`ip netns exec x sh -c a b` timed out');
+  const long = `\`ip netns exec x perl -e ${'# a comment\n'.repeat(50)}main(@ARGV); a b\` timed out`;
+  t.equal(gist(long, 20), '`ip netns exec x per … RGV); a b` timed out');
 });
