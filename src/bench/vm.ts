@@ -4,9 +4,9 @@
 // `lab run --backend vm` runs it. Issue 18's target: the scenario within 3x the floor under TCG.
 //
 // Stages: the floor's boot is timed from QEMU's console markers (/init alive, host root mounted).
-// The VM run (src/backends/vm/run.ts, owned elsewhere) reports no stage times yet: its progress
-// lines (`RELEASE: [i/n] ✓ scenario › case (N ms)`, one per finished case) are timestamped here as
-// they arrive. When run.ts gains `onStage` (VmStageEvent below) the events are used instead.
+// The scenario's come from the VM backend as it reaches them (VmRunOptions.onStage: QEMU started,
+// /init alive, host root, the guest runner's hello, its first answers, each case, done), each
+// placed on the bench's clock by the moment QEMU started.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,11 +18,17 @@ import type { KernelSpec } from '../backends/vm/kernel-spec.js';
 import { ensureKernel } from '../backends/vm/kernels.js';
 import { boot, qemuArgv } from '../backends/vm/qemu.js';
 import { BOOT_TIMEOUT_MS, runInVm, type VmRunOptions } from '../backends/vm/run.js';
+import type { CaseStatus } from '../types/result.js';
+import type { VmStageEvent, VmStageName } from '../types/vm.js';
 
-/** One stage of a measured run, in wall seconds. */
+/** One stage of a measured run, in wall seconds: the time since the stage before it. */
 export interface VmStage {
   name: string;
   s: number;
+  /** A case's own duration, as the run measured it (cases may overlap: then it is more than s). */
+  case_s?: number;
+  /** A case's verdict. */
+  status?: CaseStatus;
 }
 
 /** What `lab bench --json` prints as `vm`. */
@@ -35,64 +41,75 @@ export interface VmBenchDoc {
   ratio: number;
   kernel: string;
   accel: string;
+  /** The scenario's boot: QEMU start until the guest runner said hello; null when not seen. */
+  boot_s: number | null;
+  /** The guest runner's hello until lab's first commands were answered (uname, module preload); null when not seen. */
+  first_command_s: number | null;
   /** The scenario's stages, in order; they add up to scenario_s. */
   stages: VmStage[];
   /** The floor's stages. */
   floor_stages: VmStage[];
 }
 
-/**
- * A stage the VM run could report as it goes (the hook proposed for VmRunOptions in run.ts:
- * `onStage?(event: VmStageEvent): void`, atMs from runInVm's start).
- */
-export interface VmStageEvent {
-  stage: 'alive' | 'root' | 'first-command' | 'case' | 'done';
+/** A stage event of the VM run at atMs on the bench's clock (ms since the scenario's run started). */
+export interface StageMark {
   atMs: number;
-  /** The case's name, for `case`. */
-  name?: string;
+  event: VmStageEvent;
 }
-
-/** A progress line of the run inside, as runInVm hands it to `say`: `RELEASE: [i/n] ✓ scenario › case (N ms)`. */
-const PROGRESS = /^\S+: \[(\d+)\/(\d+)\] \S+ (.*?) \((\d+) ms\)$/;
-
-/** The case a progress line finished, or undefined for any other line (pure). */
-export const parseProgress = (line: string): { done: number; total: number; name: string; innerMs: number } | undefined => {
-  const m = PROGRESS.exec(line.trim());
-  return m ? { done: Number(m[1]), total: Number(m[2]), name: m[3] as string, innerMs: Number(m[4]) } : undefined;
-};
-
-/** A timestamped event from either source: a stage event, or a progress line seen at atMs. */
-export type StageMark = { atMs: number } & ({ kind: 'event'; event: VmStageEvent } | { kind: 'case'; name: string; innerMs: number });
 
 const round3 = (s: number): number => Math.round(s * 1000) / 1000;
 
+const MARK: Record<CaseStatus, string> = { pass: '✓', fail: '✗', skip: '-', error: '!' };
+
+/** What each stage is called: the time from the mark before it up to this one. */
+const LABEL: Record<Exclude<VmStageName, 'case'>, string> = {
+  qemu: 'kernel, initramfs, accelerator (cached)',
+  alive: 'boot: QEMU start → /init',
+  root: 'host root mounted (9p, overlay)',
+  'runner-start': 'job script (module preload, share, port)',
+  runner: 'guest runner alive (perl start)',
+  'first-command': 'first commands answered (uname, module preload)',
+  done: "cases done, lab's host side exits (report)",
+};
+
 /**
- * The scenario's stages from the marks of one run (pure). With stage events: boot (to /init),
- * host root, first command, each case, power-off. With progress lines only: until the first case
- * is done (boot, lab starting inside, that case), each further case, and the rest (report,
- * power-off). Every stage is wall time between two marks, so they add up to the total.
+ * The scenario's stages from the marks of one run (pure): every stage is wall time between two
+ * marks, so they add up to the total; the last is from `done` to the end (power-off, the report
+ * read). A case carries its own duration too.
  */
 export const scenarioStages = (marks: readonly StageMark[], totalMs: number): VmStage[] => {
   const sorted = [...marks].sort((a, b) => a.atMs - b.atMs);
   const stages: VmStage[] = [];
+  // Rounded on the way (seconds since the start, to a ms), so that the stages add up exactly.
   let last = 0;
-  const push = (name: string, atMs: number): void => {
-    stages.push({ name, s: round3(Math.max(0, atMs - last) / 1000) });
-    last = Math.max(last, atMs);
+  const upTo = (atMs: number): number => {
+    const at = Math.max(last, round3(atMs / 1000));
+    const s = round3(at - last);
+    last = at;
+    return s;
   };
-  const events = sorted.filter((m): m is StageMark & { kind: 'event' } => m.kind === 'event');
-  if (events.length > 0) {
-    const label: Record<VmStageEvent['stage'], string> = {
-      alive: 'boot (QEMU start → /init)', root: 'host root mounted', 'first-command': 'first command answered', case: 'case', done: 'job done',
-    };
-    for (const m of events) push(m.event.stage === 'case' ? `case: ${m.event.name ?? '?'}` : label[m.event.stage], m.atMs);
-    push('power-off and report', totalMs);
-    return stages;
+  for (const { atMs, event: e } of sorted) {
+    const s = upTo(atMs);
+    if (e.stage !== 'case') stages.push({ name: LABEL[e.stage], s });
+    else {
+      const own = e.durationMs === undefined ? undefined : round3(e.durationMs / 1000);
+      stages.push({
+        name: `case ${e.status ? MARK[e.status] : '?'} ${e.name ?? '?'}${own === undefined ? '' : ` (${own.toFixed(2)} s its own)`}`,
+        s,
+        ...(own === undefined ? {} : { case_s: own }),
+        ...(e.status ? { status: e.status } : {}),
+      });
+    }
   }
-  const cases = sorted.filter((m): m is StageMark & { kind: 'case' } => m.kind === 'case');
-  cases.forEach((m, i) => push(i === 0 ? `boot, lab start inside, case: ${m.name} (${m.innerMs} ms inside)` : `case: ${m.name} (${m.innerMs} ms inside)`, m.atMs));
-  push(cases.length ? 'report, power-off' : 'the whole run (no progress lines seen)', totalMs);
+  stages.push({ name: sorted.length ? 'power-off, report read' : 'the whole run (no stages seen)', s: upTo(totalMs) });
   return stages;
+};
+
+/** Seconds between the first marks of two stages, or null when either was not seen (pure). */
+export const between = (marks: readonly StageMark[], from: VmStageName, to: VmStageName): number | null => {
+  const a = marks.find((m) => m.event.stage === from);
+  const b = marks.find((m) => m.event.stage === to);
+  return a && b ? round3((b.atMs - a.atMs) / 1000) : null;
 };
 
 export interface VmBenchContext {
@@ -141,8 +158,8 @@ export const vmFloor = async (ctx: VmBenchContext, spec: KernelSpec): Promise<{ 
       kernel: kernel.release,
       accel: accel.accel,
       stages: [
-        { name: 'boot (QEMU start → /init)', s: round3(alive / 1000) },
-        { name: 'host root mounted', s: round3((root - alive) / 1000) },
+        { name: LABEL.alive, s: round3(alive / 1000) },
+        { name: LABEL.root, s: round3((root - alive) / 1000) },
         { name: `modprobe ${HWSIM.join(' ')}, power-off`, s: round3((r.durationMs - root) / 1000) },
       ],
     };
@@ -151,12 +168,20 @@ export const vmFloor = async (ctx: VmBenchContext, spec: KernelSpec): Promise<{ 
   }
 };
 
+/** An error in one line: its start and its end (a command's error quotes its whole argv, programs included). */
+export const gist = (error: string, keep = 100): string => {
+  const line = error.replace(/\s+/g, ' ').trim();
+  return line.length <= 2 * keep + 3 ? line : `${line.slice(0, keep)} … ${line.slice(-keep)}`;
+};
+
 /** The scenario through the VM backend, as `lab run --backend vm` runs it, with its stages. */
-export const vmScenario = async (ctx: VmBenchContext, spec: KernelSpec, file: string): Promise<{ ms: number; stages: VmStage[]; passed: number; total: number }> => {
+export const vmScenario = async (ctx: VmBenchContext, spec: KernelSpec, file: string): Promise<{ ms: number; marks: StageMark[]; passed: number; total: number; failures: string[] }> => {
   const marks: StageMark[] = [];
   const started = performance.now();
   const at = (): number => performance.now() - started;
-  const options: VmRunOptions & { onStage?: (e: VmStageEvent) => void } = {
+  // The events count from QEMU's start: `qemu` comes as QEMU starts, which places them on this clock.
+  let qemuAt = 0;
+  const options: VmRunOptions = {
     spec,
     files: [file],
     cases: [],
@@ -165,19 +190,21 @@ export const vmScenario = async (ctx: VmBenchContext, spec: KernelSpec, file: st
     packageRoot: ctx.packageRoot,
     cacheDir: ctx.cacheDir,
     runner: ctx.runner,
-    say: (line) => {
-      const p = parseProgress(line);
-      if (p) marks.push({ kind: 'case', name: p.name, innerMs: p.innerMs, atMs: at() });
-      if (p) ctx.log(`  ${(at() / 1000).toFixed(1)} s: ${line}`);
+    say: () => undefined,
+    onStage: (event) => {
+      if (event.stage === 'qemu') qemuAt = at() - event.atMs;
+      const mark = { atMs: qemuAt + event.atMs, event };
+      marks.push(mark);
+      const what = event.stage === 'case' ? `case ${event.name ?? '?'} (${event.status ?? '?'}, ${((event.durationMs ?? 0) / 1000).toFixed(1)} s its own)` : event.stage;
+      ctx.log(`  ${(mark.atMs / 1000).toFixed(1)} s: ${what}`);
     },
-    // Used once run.ts calls it; until then the progress lines above are the marks.
-    onStage: (event) => marks.push({ kind: 'event', event, atMs: event.atMs }),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   };
   const vm = await runInVm(options);
   const ms = at();
   const cases = vm.results.flatMap((s) => s.cases);
-  return { ms, stages: scenarioStages(marks, ms), passed: cases.filter((c) => c.status === 'pass').length, total: cases.length };
+  const failures = cases.filter((c) => c.status !== 'pass').map((c) => `${c.status}: ${c.name}${c.error ? `: ${gist(c.error)}` : ''}`);
+  return { ms, marks, passed: cases.length - failures.length, total: cases.length, failures };
 };
 
 /** Floor, then scenario (the floor also fetches and caches the kernel, so neither pays for a download). */
@@ -186,7 +213,7 @@ export const vmBench = async (ctx: VmBenchContext): Promise<VmBenchDoc> => {
   const floor = await vmFloor(ctx, spec);
   ctx.log(`vm floor (${floor.kernel}, ${floor.accel}): ${(floor.ms / 1000).toFixed(2)} s`);
   const run = await vmScenario(ctx, spec, resolve(ctx.packageRoot, WIRELESS_SCENARIO));
-  if (run.passed !== run.total) ctx.log(`vm: ${run.total - run.passed} of ${run.total} cases of ${WIRELESS_SCENARIO} did not pass`);
+  if (run.passed !== run.total) ctx.log(`vm: ${run.total - run.passed} of ${run.total} cases of ${WIRELESS_SCENARIO} did not pass:\n${run.failures.map((f) => `  ${f}`).join('\n')}`);
   ctx.log(`vm scenario: ${(run.ms / 1000).toFixed(2)} s, ${(run.ms / floor.ms).toFixed(1)}× the floor`);
   return {
     floor_s: round3(floor.ms / 1000),
@@ -194,7 +221,9 @@ export const vmBench = async (ctx: VmBenchContext): Promise<VmBenchDoc> => {
     ratio: Math.round((run.ms / floor.ms) * 100) / 100,
     kernel: floor.kernel,
     accel: floor.accel,
-    stages: run.stages,
+    boot_s: between(run.marks, 'qemu', 'runner'),
+    first_command_s: between(run.marks, 'runner', 'first-command'),
+    stages: scenarioStages(run.marks, run.ms),
     floor_stages: floor.stages,
   };
 };
@@ -203,11 +232,13 @@ export const vmBench = async (ctx: VmBenchContext): Promise<VmBenchDoc> => {
 export const renderVm = (doc: VmBenchDoc): string => {
   const line = (st: VmStage) => `    ${st.s.toFixed(2).padStart(7)} s  ${st.name}`;
   const target = doc.ratio <= 3 ? 'pass' : 'miss';
+  const secs = (s: number | null): string => (s === null ? '— (not seen)' : `${s.toFixed(2)} s`);
   return [
     `VM (kernel ${doc.kernel}, ${doc.accel.toUpperCase()}): ${WIRELESS_SCENARIO} ${doc.scenario_s.toFixed(2)} s, floor ${doc.floor_s.toFixed(2)} s: ${doc.ratio.toFixed(2)}× the floor (target ≤ 3×: ${target})`,
+    `  boot (QEMU start → guest runner alive): ${secs(doc.boot_s)}; guest runner alive → first command answered: ${secs(doc.first_command_s)}`,
     '  floor (boot, load mac80211_hwsim, power off):',
     ...doc.floor_stages.map(line),
-    '  scenario:',
+    '  scenario (each stage from the end of the one before):',
     ...doc.stages.map(line),
     '',
   ].join('\n');

@@ -7,3 +7,4 @@ export * from './observation.js';
 export * from './result.js';
 export * from './runner.js';
 export * from './agent.js';
+export * from './vm.js';

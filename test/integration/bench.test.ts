@@ -1,11 +1,13 @@
 // `lab bench` runs, prints its document, and leaves nothing behind. Timings are never checked
 // here: the targets are reported by the bench itself, as pass or miss.
 import { execa } from 'execa';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { lab, labArgv, namespaces, needsRoot, ROOT, rootSnapshot, userEnv } from './helpers.js';
 import { tempDir } from '../tmp.js';
+import { cachedKernels } from '../../src/backends/vm/kernels.js';
+import { defaultCacheDir } from '../../src/backends/vm/cache.js';
 
 const stateDir = (): string => tempDir('lab-bench-state-');
 const stateFiles = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -89,4 +91,33 @@ t.test('SIGINT in the middle of the bench tears down what it built', { skip: nee
   t.same((await namespaces()).filter((n) => prefix && n.startsWith(`${prefix}-`)), [], 'none of its namespaces left');
   t.same(stateFiles(dir), [], 'its state file is gone');
   t.equal(String(r.stdout), '', 'an interrupted bench prints no table');
+});
+
+// The VM part boots twice under TCG here (minutes): only where QEMU is and Debian's kernel is
+// cached already (a download is no part of this test).
+const debianCached = cachedKernels(defaultCacheDir()).some((k) => k.source.startsWith('linux-image-') && k.modulesRoot !== undefined);
+const vmSkip = needsRoot || (!existsSync('/usr/bin/qemu-system-x86_64') ? 'needs qemu-system-x86 (make deps)' : debianCached ? false : 'no Debian kernel in the cache (lab kernels)');
+
+t.test('lab bench --only vm --json: the floor, the scenario and its stages as the VM run reached them', { skip: vmSkip, timeout: 15 * 60_000 }, async (t) => {
+  const r = await lab(['bench', '--only', 'vm', '--json'], { ...envWith(stateDir()), timeout: 14 * 60_000 });
+  t.equal(r.exitCode, 0, String(r.stderr));
+  const doc = JSON.parse(String(r.stdout)) as Record<string, any>;
+  const vm = doc['vm'] as { floor_s: number; scenario_s: number; ratio: number; boot_s: number | null; first_command_s: number | null; stages: { name: string; s: number; case_s?: number; status?: string }[] };
+  t.ok(vm.floor_s > 0 && vm.scenario_s > vm.floor_s, `floor ${vm.floor_s} s, scenario ${vm.scenario_s} s`);
+  t.equal(doc['vm_wireless_s'], vm.scenario_s);
+  const names = vm.stages.map((s) => s.name);
+  // Every stage of a driven run, in the order they happen, each case once with its own duration.
+  const order = ['boot: QEMU start → /init', 'host root mounted', 'job script', 'guest runner alive', 'first commands answered', 'case ', "lab's host side exits", 'power-off'];
+  const firsts = order.map((prefix) => names.findIndex((n) => n.includes(prefix)));
+  t.ok(firsts.every((i, k) => i >= 0 && (k === 0 || i > (firsts[k - 1] as number))), `stages in order: ${names.join(' | ')}`);
+  const cases = vm.stages.filter((s) => s.name.startsWith('case '));
+  t.equal(cases.length, 4, 'the four cases of laptop-two-wlan');
+  // Their verdicts are not this test's business: under load a wireless step can time out in the guest.
+  t.ok(cases.every((c) => (c.case_s ?? 0) > 0 && ['pass', 'fail', 'skip', 'error'].includes(c.status ?? '')), 'each with its own duration and verdict');
+  t.ok(vm.boot_s !== null && vm.boot_s > 0 && vm.first_command_s !== null && vm.first_command_s > 0, `boot ${vm.boot_s} s, first command ${vm.first_command_s} s`);
+  const sum = vm.stages.reduce((a, s) => a + s.s, 0);
+  t.ok(Math.abs(sum - vm.scenario_s) < 0.005, `the stages add up to the scenario (${sum} s)`);
+  // They were logged as they came.
+  t.match(String(r.stderr), /\d+\.\d s: runner\n/);
+  t.match(String(r.stderr), /\d+\.\d s: case laptop-two-wlan › /);
 });

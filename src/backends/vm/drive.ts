@@ -20,9 +20,8 @@ import { GUEST_SHARE, RUNNER_FILE, runnerJobScript } from './guest.js';
 import { GUEST_RUNNER_PL } from './guest-runner-pl.js';
 import type { Kernel } from './kernels.js';
 import { boot, type BootResult, qemuArgv, RUNNER_PORT } from './qemu.js';
-
-/** The stage lines of lab's host side (src/cli/vm-entry.ts STAGE_LINE). */
-const STAGE_LINE = 'lab-vm-stage ';
+import { caseOfProgress, stageOfConsole, stageOfEntryLine } from './stages.js';
+import type { VmStageEvent } from '../../types/vm.js';
 
 /**
  * The sandbox's setup, then lab's host side: `sh -c SANDBOX sh ARGV…` inside
@@ -53,6 +52,8 @@ export interface DriveOptions {
   bootTimeoutMs: number;
   totalTimeoutMs: number;
   say(line: string): void;
+  /** Each stage as it is reached: QEMU started, /init alive, host root, perl started, the guest runner's hello, first answers, each case, done. */
+  onStage?(event: VmStageEvent): void;
   signal?: AbortSignal;
 }
 
@@ -85,12 +86,17 @@ export const driveVm = async (o: DriveOptions): Promise<Drive> => {
   const stop = new AbortController();
   const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
   const started = performance.now();
+  const stage = (event: VmStageEvent): void => o.onStage?.(event);
+  const now = (): number => performance.now() - started;
+  stage({ stage: 'qemu', atMs: 0 });
   const booting = boot({
     argv: qemuArgv({ accel: o.accel.accel, image: o.kernel.image, initramfs: o.initramfs, share, cpus: o.cpus, memoryMb: 1024, runnerSocket: socket }),
     consoleLog: o.consoleLog,
     bootTimeoutMs: o.bootTimeoutMs,
     totalTimeoutMs: o.totalTimeoutMs,
     onLine: (line) => {
+      const reached = stageOfConsole(line);
+      if (reached) stage({ stage: reached, atMs: now() });
       if (tracing() && line.startsWith('lab-vm: ')) o.say(`${o.kernel.release}: [trace] ${line}`);
     },
     signal,
@@ -99,7 +105,6 @@ export const driveVm = async (o: DriveOptions): Promise<Drive> => {
   void booting.then(() => stop.abort(), () => stop.abort());
   const stages: Drive['stages'] = { done: 0 };
   const [file, ...args] = sandboxArgv(o.lab);
-  const innerStarted = performance.now();
   const inner = execa(file as string, args, {
     cwd: o.cwd,
     reject: false,
@@ -129,20 +134,22 @@ export const driveVm = async (o: DriveOptions): Promise<Drive> => {
     while ((nl = pending.indexOf('\n')) >= 0) {
       const line = pending.slice(0, nl);
       pending = pending.slice(nl + 1);
-      if (line.startsWith(STAGE_LINE)) {
-        const [name, ms] = line.slice(STAGE_LINE.length).split(' ');
-        // The stage's time in lab's host side, which started with QEMU.
-        const at = Number(ms) + (innerStarted - started);
-        if (name === 'hello') stages.hello = at;
-        if (name === 'first-command') stages.firstCommand = at;
+      const entry = stageOfEntryLine(line, now());
+      if (entry) {
+        if (entry.stage === 'runner') stages.hello = entry.atMs;
+        if (entry.stage === 'first-command') stages.firstCommand = entry.atMs;
+        stage(entry);
         continue;
       }
+      const finished = caseOfProgress(line, now());
+      if (finished) stage(finished);
       if (/^\[\d+\/\d+\]/.test(line) || (tracing() && line.startsWith('[trace]'))) o.say(`${o.kernel.release}: ${line}`);
       else kept.push(line);
     }
   });
   const r = await inner;
-  stages.done = performance.now() - started;
+  stages.done = now();
+  stage({ stage: 'done', atMs: stages.done });
   // lab's host side hung up: the guest runner exits and the guest powers off; no need to wait for that.
   stop.abort();
   const b = await booting;

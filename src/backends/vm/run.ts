@@ -7,6 +7,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CapabilityError, UsageError } from '../../errors.js';
 import type { ScenarioResult, CaseResult } from '../../types/result.js';
+import type { VmStageEvent } from '../../types/vm.js';
 import type { Runner } from '../runner.js';
 import { chooseAccel, type AccelAnswer } from './accel.js';
 import { guestEntry } from './bundle.js';
@@ -42,6 +43,8 @@ export interface VmRunOptions {
   cacheDir: string;
   runner: Runner;
   say(line: string): void;
+  /** Each stage of a driven run as it is reached (drive.ts; `lab bench --only vm` shows them). */
+  onStage?(event: VmStageEvent): void;
   signal?: AbortSignal;
 }
 
@@ -125,6 +128,7 @@ const runDriven = async (o: VmRunOptions, kernel: Kernel, initramfs: string, acc
     bootTimeoutMs: BOOT_TIMEOUT_MS,
     totalTimeoutMs: BOOT_TIMEOUT_MS + jobTimeoutMs(Math.max(1, o.cases.length || 4)),
     say: o.say,
+    ...(o.onStage ? { onStage: o.onStage } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
   });
   const r = d.boot;

@@ -1,56 +1,70 @@
-// The VM bench's pure parts: progress lines of the run inside, stages from timestamped marks (they
-// add up to the total), and the text shown.
+// The VM bench's pure parts: stages from the VM run's stage events (they add up to the total,
+// cases carry their own duration), the boot and first-command figures, and the text shown.
 import t from 'tap';
-import { parseProgress, renderVm, scenarioStages, type StageMark, type VmBenchDoc } from '../../../src/bench/vm.js';
-
-t.test('a progress line of the VM run, and lines that are not one', async (t) => {
-  t.strictSame(parseProgress('6.1.0-28-amd64: [2/4] ✓ laptop-two-wlan › mesh, accept-local sends it over the air (1834 ms)'),
-    { done: 2, total: 4, name: 'laptop-two-wlan › mesh, accept-local sends it over the air', innerMs: 1834 });
-  t.strictSame(parseProgress('6.1.0-28-amd64: [1/4] ✗ s › a (case) with parens (12 ms)')?.name, 's › a (case) with parens');
-  t.equal(parseProgress('6.1.0-28-amd64: [trace] ip netns add x'), undefined);
-  t.equal(parseProgress('fetching linux-image-6.1.0-28-amd64 (apt-get download)…'), undefined);
-});
+import { between, gist, renderVm, scenarioStages, type StageMark, type VmBenchDoc } from '../../../src/bench/vm.js';
+import type { VmStageEvent } from '../../../src/types/vm.js';
 
 const sum = (xs: { s: number }[]): number => Math.round(xs.reduce((a, x) => a + x.s, 0) * 1000) / 1000;
+const mark = (atMs: number, event: Omit<VmStageEvent, 'atMs'>): StageMark => ({ atMs, event: { ...event, atMs: atMs - 300 } });
 
-t.test('stages from progress lines: first case with the boot, each case, the rest; they add up', async (t) => {
-  const marks: StageMark[] = [
-    { kind: 'case', name: 'b', innerMs: 900, atMs: 9_000 },
-    { kind: 'case', name: 'a', innerMs: 2000, atMs: 7_500 },
-  ];
-  const stages = scenarioStages(marks, 10_250);
-  t.strictSame(stages.map((s) => s.name), ['boot, lab start inside, case: a (2000 ms inside)', 'case: b (900 ms inside)', 'report, power-off']);
-  t.strictSame(stages.map((s) => s.s), [7.5, 1.5, 1.25]);
-  t.equal(sum(stages), 10.25);
-  t.strictSame(scenarioStages([], 4_000), [{ name: 'the whole run (no progress lines seen)', s: 4 }]);
-});
+// A driven run as the bench sees it: QEMU started 0.3 s into the run (kernel and initramfs from the cache).
+const run: StageMark[] = [
+  mark(300, { stage: 'qemu' }),
+  mark(20_300, { stage: 'alive' }),
+  mark(26_000, { stage: 'root' }),
+  mark(26_400, { stage: 'runner-start' }),
+  mark(27_900, { stage: 'runner' }),
+  mark(29_150, { stage: 'first-command' }),
+  // Two cases at once: the second finished 1.5 s after the first but took 30 s of its own.
+  mark(51_000, { stage: 'case', name: 'w › mesh', durationMs: 21_846, status: 'pass' }),
+  mark(52_500, { stage: 'case', name: 'w › ap (no recipe)', durationMs: 30_000, status: 'fail' }),
+  mark(52_600, { stage: 'done' }),
+];
 
-t.test('stage events, when the VM run gives them, take the place of progress lines', async (t) => {
-  const marks: StageMark[] = [
-    { kind: 'case', name: 'ignored', innerMs: 1, atMs: 5_000 },
-    { kind: 'event', event: { stage: 'alive', atMs: 1_200 }, atMs: 1_200 },
-    { kind: 'event', event: { stage: 'root', atMs: 1_700 }, atMs: 1_700 },
-    { kind: 'event', event: { stage: 'first-command', atMs: 2_000 }, atMs: 2_000 },
-    { kind: 'event', event: { stage: 'case', name: 'mesh', atMs: 4_000 }, atMs: 4_000 },
-  ];
-  const stages = scenarioStages(marks, 4_600);
+t.test('stages from stage events: each from the end of the one before, adding up to the total', async (t) => {
+  // In any order: they are sorted by time.
+  const stages = scenarioStages([...run].reverse(), 53_123.4);
   t.strictSame(stages, [
-    { name: 'boot (QEMU start → /init)', s: 1.2 },
-    { name: 'host root mounted', s: 0.5 },
-    { name: 'first command answered', s: 0.3 },
-    { name: 'case: mesh', s: 2 },
-    { name: 'power-off and report', s: 0.6 },
+    { name: 'kernel, initramfs, accelerator (cached)', s: 0.3 },
+    { name: 'boot: QEMU start → /init', s: 20 },
+    { name: 'host root mounted (9p, overlay)', s: 5.7 },
+    { name: 'job script (module preload, share, port)', s: 0.4 },
+    { name: 'guest runner alive (perl start)', s: 1.5 },
+    { name: 'first commands answered (uname, module preload)', s: 1.25 },
+    { name: 'case ✓ w › mesh (21.85 s its own)', s: 21.85, case_s: 21.846, status: 'pass' },
+    { name: 'case ✗ w › ap (no recipe) (30.00 s its own)', s: 1.5, case_s: 30, status: 'fail' },
+    { name: "cases done, lab's host side exits (report)", s: 0.1 },
+    { name: 'power-off, report read', s: 0.523 },
   ]);
-  t.equal(sum(stages), 4.6);
+  t.equal(sum(stages), 53.123, 'they add up to the total, to the ms');
+  // Odd times (thirds of a ms) still add up: each stage is rounded on the running total.
+  const odd = scenarioStages([1000 / 3, 2000 / 3, 1000].map((at) => mark(at, { stage: 'alive' })), 1001.7);
+  t.equal(sum(odd), 1.002);
+  t.strictSame(scenarioStages([], 4_000), [{ name: 'the whole run (no stages seen)', s: 4 }], 'no events: one stage');
 });
 
-t.test('the table line says the ratio against the 3x target', async (t) => {
+t.test('boot and first command: between the first marks of two stages, or null', async (t) => {
+  t.equal(between(run, 'qemu', 'runner'), 27.6, 'QEMU start → the guest runner alive');
+  t.equal(between(run, 'runner', 'first-command'), 1.25);
+  t.equal(between(run.filter((m) => m.event.stage !== 'runner'), 'qemu', 'runner'), null);
+});
+
+t.test('the text: the ratio against the 3x target, boot and first command, the stages', async (t) => {
   const doc: VmBenchDoc = {
-    floor_s: 5, scenario_s: 30, ratio: 6, kernel: '6.1.0-28-amd64', accel: 'tcg',
-    stages: [{ name: 'case: a', s: 30 }], floor_stages: [{ name: 'boot (QEMU start → /init)', s: 5 }],
+    floor_s: 5, scenario_s: 30, ratio: 6, kernel: '6.1.0-28-amd64', accel: 'tcg', boot_s: 3.5, first_command_s: 1.25,
+    stages: [{ name: 'case ✓ a (30.00 s its own)', s: 30, case_s: 30, status: 'pass' }], floor_stages: [{ name: 'boot: QEMU start → /init', s: 5 }],
   };
   const text = renderVm(doc);
   t.match(text, /30\.00 s, floor 5\.00 s: 6\.00× the floor \(target ≤ 3×: miss\)/);
-  t.match(text, /^ +5\.00 s {2}boot \(QEMU start → \/init\)$/m);
+  t.match(text, /boot \(QEMU start → guest runner alive\): 3\.50 s; guest runner alive → first command answered: 1\.25 s/);
+  t.match(text, /^ +5\.00 s {2}boot: QEMU start → \/init$/m);
+  t.match(text, /^ +30\.00 s {2}case ✓ a \(30\.00 s its own\)$/m);
   t.match(renderVm({ ...doc, scenario_s: 12, ratio: 2.4 }), /target ≤ 3×: pass/, 'the verdict follows the ratio');
+  t.match(renderVm({ ...doc, boot_s: null }), /guest runner alive\): — \(not seen\)/);
+});
+
+t.test("a case's error in one line, its start and its end", async (t) => {
+  t.equal(gist('`ip netns exec x sh -c a\n  b` timed out'), '`ip netns exec x sh -c a b` timed out');
+  const long = `\`ip netns exec x perl -e ${'# a comment\n'.repeat(50)}main(@ARGV); a b\` timed out`;
+  t.equal(gist(long, 20), '`ip netns exec x per … RGV); a b` timed out');
 });
