@@ -94,6 +94,7 @@ export const runOnKernels = async (
           spec,
           files: opts.files,
           cases: caseNamesOf(scenarios, selected),
+          caseCount: selected.length,
           jobs: opts.jobs,
           extraArgs,
           // Loaded while lab starts inside, instead of after: seconds under TCG.

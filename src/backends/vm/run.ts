@@ -28,6 +28,11 @@ export interface VmRunOptions {
   files: readonly string[];
   /** Case names to run; empty: all. */
   cases: readonly string[];
+  /**
+   * How many cases the run has, matrix cells counted one by one: the job's time budget. Without
+   * it, the number of names in `cases`, or 4: a 21-cell matrix was killed at 3 min in a TCG guest.
+   */
+  caseCount?: number;
   jobs: number | undefined;
   /** Modules (name and parameters) the guest loads while lab starts inside. */
   preload?: string[][];
@@ -126,7 +131,7 @@ const runDriven = async (o: VmRunOptions, kernel: Kernel, initramfs: string, acc
     preload: o.preload ?? [],
     rootSysctls: (process.env['LAB_VM_ROOT_SYSCTLS'] ?? '').split(/\s+/).filter(Boolean),
     bootTimeoutMs: BOOT_TIMEOUT_MS,
-    totalTimeoutMs: BOOT_TIMEOUT_MS + jobTimeoutMs(Math.max(1, o.cases.length || 4)),
+    totalTimeoutMs: BOOT_TIMEOUT_MS + jobTimeoutMs(Math.max(1, o.caseCount ?? (o.cases.length || 4))),
     say: o.say,
     ...(o.onStage ? { onStage: o.onStage } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
@@ -218,7 +223,7 @@ export const runInVm = async (o: VmRunOptions): Promise<VmRun> => {
       argv: qemuArgv({ accel: accel.accel, image: kernel.image, initramfs, share, cpus, memoryMb: 1024 }),
       consoleLog,
       bootTimeoutMs: BOOT_TIMEOUT_MS,
-      totalTimeoutMs: BOOT_TIMEOUT_MS + jobTimeoutMs(Math.max(1, o.cases.length || 4)),
+      totalTimeoutMs: BOOT_TIMEOUT_MS + jobTimeoutMs(Math.max(1, o.caseCount ?? (o.cases.length || 4))),
       onLine: (line) => {
         if (firstLine === undefined && /^\[(trace|\d+\/\d+)\]/.test(line)) firstLine = performance.now() - bootStarted;
         // The inner lab's progress lines, as they come.
