@@ -1,7 +1,7 @@
 // `lab run --kernel K`: boot K under QEMU, run the same lab inside on the host root, and hand
 // back its JSON report. Nothing stays behind: QEMU is killed on every path out, the share
 // directory is removed; the console log of the kernel's last boot is kept for diagnosis.
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { claimOut } from '../out-tree.js';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -63,6 +63,28 @@ export interface VmRun {
   stages?: { hello?: number; firstCommand?: number; done: number };
 }
 
+/** How long a run's console log stays in the kernel's cache folder after the run. */
+const CONSOLE_KEPT_MS = 24 * 3600_000;
+
+/**
+ * This run's console log, in the kernel's cache folder: one per lab process, as runs of the same
+ * kernel at the same time overwrote one shared console.log (a failed run pointed at a log another
+ * run had emptied). Logs of runs older than a day are removed on the way.
+ */
+export const consoleLogOf = (kernelDir: string, now = Date.now()): string => {
+  mkdirSync(kernelDir, { recursive: true });
+  for (const name of readdirSync(kernelDir)) {
+    if (!/^console(-\d+)?\.log$/.test(name)) continue;
+    const file = join(kernelDir, name);
+    try {
+      if (now - statSync(file).mtimeMs > CONSOLE_KEPT_MS) rmSync(file, { force: true });
+    } catch {
+      // Gone already (another run pruned it).
+    }
+  }
+  return join(kernelDir, `console-${process.pid}.log`);
+};
+
 /** Budget for the whole job: generous, the per-probe timeouts inside are what normally decide. */
 export const jobTimeoutMs = (cases: number): number => Number(process.env['LAB_VM_TIMEOUT_MS'] ?? 60_000 + cases * 15_000);
 export const BOOT_TIMEOUT_MS = 60_000;
@@ -118,7 +140,7 @@ const runDriven = async (o: VmRunOptions, kernel: Kernel, initramfs: string, acc
   const innerOut = join(share, 'out');
   if (o.out !== undefined) args.push('--out', innerOut);
   mkdirSync(kernel.dir, { recursive: true });
-  const consoleLog = join(kernel.dir, 'console.log');
+  const consoleLog = consoleLogOf(kernel.dir);
   const d = await driveVm({
     kernel,
     initramfs,
@@ -215,7 +237,7 @@ export const runInVm = async (o: VmRunOptions): Promise<VmRun> => {
       }),
     );
     mkdirSync(kernel.dir, { recursive: true });
-    const consoleLog = join(kernel.dir, 'console.log');
+    const consoleLog = consoleLogOf(kernel.dir);
     const cpus = Math.max(1, Math.min(availableParallelism(), 4));
     let firstLine: number | undefined;
     const bootStarted = performance.now();
