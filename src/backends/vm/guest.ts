@@ -148,7 +148,7 @@ export const runnerJobScript = (o: RunnerJobOptions): string => {
   const { env, head } = jobStart(o);
   return `${head}mkdir -p ${shq(o.sharePath)} && mount --bind ${GUEST_SHARE} ${shq(o.sharePath)} || exit 72
 port=
-for p in /sys/class/virtio-ports/*; do [ "$(cat "$p/name" 2>/dev/null)" = ${shq(o.port)} ] && port=/dev/\${p##*/}; done
+for p in /sys/class/virtio-ports/*; do n=; read -r n < "$p/name" 2>/dev/null; [ "$n" = ${shq(o.port)} ] && port=/dev/\${p##*/}; done
 [ -n "$port" ] || { echo '${MARK.fail}no virtio-serial port ${o.port} (virtio_console)'; exit 73; }
 echo "${RUNNER_MARK}$port"
 exec env -i ${env} perl ${GUEST_SHARE}/${RUNNER_FILE} "$port"
