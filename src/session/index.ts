@@ -13,5 +13,9 @@ export {
 export {
   checkRunHost, doctorReport, hostLimits, requireGuestTools, requireHost, type Capability, type DoctorReport, type HostLimits,
 } from './host.js';
-export { systemRunner, withScratchNamespace, type Runner } from './scratch.js';
-export { defaultKernelsContext, kernelRows, type CatalogRow, type KernelsContext } from './kernels.js';
+export { removeRecorded, systemRunner, withScratchNamespace, type Runner } from './scratch.js';
+export { claimOut, freshOutTree, outFolders } from './out.js';
+export {
+  defaultKernelsContext, hostKernel, kernelRows, runKernels, type CatalogRow, type HostKernelPlan, type KernelSpec, type KernelsContext,
+} from './kernels.js';
+export { defaultCacheDir, mapLimit, runOnKernels, vmParallelism, type KernelsRunOptions } from './vm.js';

@@ -21,7 +21,8 @@ interface Layer {
 const BELOW_SESSION = ['backends', 'report', 'verdict', 'probes', 'plan', 'recipes', 'model', 'agent', 'types'];
 /** The table of /work/spec/architecture.md (issue 16), top down. src/errors.ts sits with types. */
 const LAYERS: Layer[] = [
-  { name: 'cli', paths: ['src/cli/', 'src/docs/', 'src/bench/'], may: ['session', ...BELOW_SESSION] },
+  // The commands reach backends only through the session (src/session/): never directly.
+  { name: 'cli', paths: ['src/cli/', 'src/docs/', 'src/bench/'], may: ['session', ...BELOW_SESSION.filter((l) => l !== 'backends')] },
   { name: 'session', paths: ['src/session/', 'src/pipeline.ts'], may: BELOW_SESSION },
   // Backends run what the layers below describe; they never reach up into probes, verdict or report.
   { name: 'backends', paths: ['src/backends/'], may: ['plan', 'recipes', 'model', 'agent', 'types'] },
