@@ -138,12 +138,21 @@ t.test('a synthetic edge against the table is reported (negative control)', asyn
     { from: 'src/report/json.ts', to: 'src/verdict/verdict.ts' },
     { from: 'src/verdict/verdict.ts', to: 'src/verdict/reply.ts' },
     { from: 'src/nowhere.ts', to: 'src/types/index.ts' },
+    // The commands reach backends through the session only.
+    { from: 'src/cli/run.ts', to: 'src/backends/out-tree.ts' },
+    { from: 'src/bench/measure.ts', to: 'src/backends/host.ts' },
+    { from: 'src/docs/pages.ts', to: 'src/backends/interrupt.ts' },
+    { from: 'src/cli/run.ts', to: 'src/session/out.ts' },
+    { from: 'src/session/vm.ts', to: 'src/backends/vm/run.ts' },
   ];
   t.same(violations(bad), [
     'src/model/load.ts -> src/recipes/index.ts (model -> recipes)',
     'src/types/result.ts -> src/verdict/verdict.ts (types -> verdict)',
     'src/backends/host.ts -> src/probes/probe.ts (backends -> probes)',
     'src/nowhere.ts -> src/types/index.ts (no layer -> types)',
+    'src/cli/run.ts -> src/backends/out-tree.ts (cli -> backends)',
+    'src/bench/measure.ts -> src/backends/host.ts (cli -> backends)',
+    'src/docs/pages.ts -> src/backends/interrupt.ts (cli -> backends)',
   ]);
 });
 
