@@ -1,11 +1,11 @@
 // `lab run --kernel A --kernel B`: the same cases on each kernel (the host kernel with the host
 // backend first, then the others each in a VM, as many at once as there are cores: the session's
-// runOnKernels, src/session/vm.ts), then one report over all of them, in the order the kernels
+// runEachKernel, src/session/vm.ts), then one report over all of them, in the order the kernels
 // were given.
 import type { Scenario } from '../types/scenario.js';
 import type { ScenarioResult } from '../types/result.js';
 import { kernelTable } from '../report/kernels.js';
-import { freshOutTree, runOnKernels as runEachKernel, type KernelSpec } from '../session/index.js';
+import { freshOutTree, runEachKernel, type KernelSpec } from '../session/index.js';
 import { packageRoot, type Output } from './io.js';
 import { reportContext, writeReports } from './reports.js';
 import type { RunOptions } from './run-options.js';

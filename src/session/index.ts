@@ -19,6 +19,6 @@ export {
 export { removeRecorded, systemRunner, withScratchNamespace, type Runner } from './scratch.js';
 export { claimOut, freshOutTree, outFolders } from './out.js';
 export {
-  defaultKernelsContext, hostKernel, kernelRows, runKernels, type CatalogRow, type HostKernelPlan, type KernelSpec, type KernelsContext,
+  defaultKernelsContext, hostKernel, kernelRows, runKernels, type CatalogRow, type KernelSpec, type KernelsContext,
 } from './kernels.js';
-export { defaultCacheDir, mapLimit, runOnKernels, vmParallelism, type KernelsRunOptions } from './vm.js';
+export { defaultCacheDir, runEachKernel } from './vm.js';

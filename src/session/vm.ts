@@ -68,7 +68,7 @@ export interface KernelsRunOptions {
  * run ended with more than a failed expectation (its exit code). A signal stops every VM (the
  * abort reaches each QEMU, the shares go) and the run ends as `Interrupted`.
  */
-export const runOnKernels = async (kernels: readonly KernelSpec[], o: KernelsRunOptions): Promise<{ results: ScenarioResult[] } | { exit: number }> => {
+export const runEachKernel = async (kernels: readonly KernelSpec[], o: KernelsRunOptions): Promise<{ results: ScenarioResult[] } | { exit: number }> => {
   const byKernel: ScenarioResult[][] = kernels.map(() => []);
   const runner = forkingRunner();
   for (const [i, spec] of kernels.entries()) {
