@@ -30,7 +30,7 @@ export const hostKernel = (): HostKernelPlan => hostKernelPlan(hostKernelFacts()
 
 /**
  * The kernels of a run (`--backend`, `--kernel`), in order, each once; `vm`: whether any of them
- * boots a VM (every kernel but the running one on the host backend), which `runOnVms` runs.
+ * boots a VM (every kernel but the running one on the host backend), which `runEachKernel` (vm.ts) runs.
  */
 export const runKernels = (backend: 'host' | 'vm' | undefined, kernels: readonly string[]): { kernels: KernelSpec[]; vm: boolean } => {
   const specs = kernelsOfRun(backend, kernels);
