@@ -46,6 +46,23 @@ export class CommandError extends Error {
   }
 }
 
+/** An argument longer than this, or of several lines (a program passed with -e or -c), is shown cut. */
+const SHOWN_ARGUMENT = 120;
+
+/**
+ * A command as messages quote it: arguments joined by spaces, a program text in an argument cut to
+ * its first line and its size (the agent and hwsim helper are passed as `perl -e TEXT`: quoted
+ * whole, one error was 6 KB of perl).
+ */
+export const shownCommand = (argv: readonly string[]): string =>
+  argv
+    .map((a) => {
+      if (a.length <= SHOWN_ARGUMENT && !a.includes('\n')) return a;
+      const first = (a.split('\n')[0] ?? '').slice(0, 60);
+      return `<${first}… (${new TextEncoder().encode(a).length} bytes)>`;
+    })
+    .join(' ');
+
 export const describeCommandFailure = (
   argv: readonly string[],
   exitCode: number,
@@ -54,7 +71,7 @@ export const describeCommandFailure = (
 ): string => {
   const what = timedOut ? 'timed out' : `exited with ${exitCode}`;
   const why = stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : '';
-  return `\`${argv.join(' ')}\` ${what}${why}`;
+  return `\`${shownCommand(argv)}\` ${what}${why}`;
 };
 
 /** The environment lacks something a scenario needs. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CapabilityError } from '../errors.js';
+import { CapabilityError, shownCommand } from '../errors.js';
 import type { Runner } from './runner.js';
 import { timeScale } from './time-scale.js';
 import { removeNamespace } from './host.js';
@@ -27,7 +27,7 @@ const tool = async (runner: Runner, name: string, argv: string[], pkg: string): 
     timedOut: false,
   }));
   if (r.timedOut) {
-    return { name, ok: false, detail: `\`${argv.join(' ')}\` did not answer within ${timeoutMs / 1000} s`, remedy: 'check the machine\'s load, then run lab again' };
+    return { name, ok: false, detail: `\`${shownCommand(argv)}\` did not answer within ${timeoutMs / 1000} s`, remedy: 'check the machine\'s load, then run lab again' };
   }
   const lines = `${r.stdout}\n${r.stderr}`.trim().split('\n');
   const text = lines.find((l) => /version/i.test(l) && !/license/i.test(l))?.trim() ?? lines[0] ?? '';

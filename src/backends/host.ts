@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { CapabilityError, CommandError } from '../errors.js';
+import { CapabilityError, CommandError, shownCommand } from '../errors.js';
 import type { CasePlan, Op } from '../types/plan.js';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -360,7 +360,7 @@ export class HostBackend {
     if (r.exitCode !== 0 && op.requires && !r.timedOut) {
       throw new CapabilityError(
         `this kernel lacks ${op.requires}`,
-        `\`${cmd.argv.join(' ')}\` said: ${(r.stderr.trim().split('\n')[0] ?? '').replace(/\.$/, '')}`,
+        `\`${shownCommand(cmd.argv)}\` said: ${(r.stderr.trim().split('\n')[0] ?? '').replace(/\.$/, '')}`,
         'The case needs a kernel with it built in or loadable as a module',
       );
     }

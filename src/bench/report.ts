@@ -1,5 +1,5 @@
 // What `lab bench` reports: the JSON document, the targets of issue 8 as ratios, and the table.
-import Table from 'cli-table3';
+import Table from '../report/cli-table.js';
 import type { VmBenchDoc } from './vm.js';
 
 export interface LinearRow {

@@ -1,4 +1,4 @@
-import Table from 'cli-table3';
+import Table from '../report/cli-table.js';
 import { release } from 'node:os';
 import { doctorReport } from '../session/index.js';
 import type { Output } from './io.js';

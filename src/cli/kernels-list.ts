@@ -1,6 +1,6 @@
 // `lab kernels`: the kernels `--kernel RELEASE` can fetch (from the package lists, via apt-cache)
 // and those already cached, with release and series.
-import Table from 'cli-table3';
+import Table from '../report/cli-table.js';
 import { defaultKernelsContext, hostKernel, kernelRows, type CatalogRow, type KernelsContext } from '../session/index.js';
 import type { Output } from './io.js';
 

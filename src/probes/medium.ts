@@ -28,6 +28,24 @@ const NOTHING: MediumObserver = { window: (_i, probe) => probe(), stop: async ()
 const LISTEN_MS = 5_000;
 
 /**
+ * The realtime clock of `node`'s kernel, ms since the epoch: the clock tcpdump stamps the
+ * medium's frames with. Read there, not with Date.now(): in the VM backend lab runs on the host
+ * and the guest's clock is its own (set from the RTC at boot, whole seconds, then drifting under
+ * TCG): host-clock windows missed the WPA2 datagram's frames in one CI run of four (0 counted).
+ * A read before the probe and one after bracket it on the capture's clock whatever the offset.
+ * undefined when the clock cannot be read (the frames are then not attributed, rather than wrongly).
+ */
+export const kernelClockMs = async (host: Pick<ProbeHost, 'run'>, node: string): Promise<number | undefined> => {
+  try {
+    const r = await host.run(node, { argv: ['date', '+%s%N'], timeoutMs: 10_000 });
+    const ns = /^\d{10,}$/.test(r.stdout.trim()) ? BigInt(r.stdout.trim()) : undefined;
+    return r.exitCode === 0 && ns !== undefined ? Number(ns / 1_000_000n) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
  * Starts tcpdump on every medium's monitor and waits until each listens. The pcaps go under
  * `caseDir` (the case's folder of `--out`) when given, to a temporary directory otherwise
  * (removed when the case is over).
@@ -39,23 +57,28 @@ export const observeMedia = async (host: ProbeHost, caseDir: string | undefined)
   mkdirSync(dir, { recursive: true });
   // tcpdump's default mode on a monitor interface, which hears its whole medium.
   const targets = media.map((monitor) => ({ node: monitor.node, dev: monitor.dev, file: join(dir, mediumPcapName(monitor.medium)), promiscuous: true }));
-  const { dumps: started } = await startTcpdumps(host, targets, LISTEN_MS);
+  const { dumps: started, late } = await startTcpdumps(host, targets, LISTEN_MS);
   const dumps = started.map((d, i) => ({ ...d, monitor: media[i] as (typeof media)[number] }));
-  const windows: ProbeWindow[] = [];
+  // Windows are needed only where frames cannot be read (encrypted media), on that medium's clock.
+  const clockNode = media.find((m) => m.encrypted)?.node;
+  const windows: (ProbeWindow | undefined)[] = [];
   return {
     async window(index, probe) {
-      const start = Date.now();
+      const start = clockNode === undefined ? undefined : await kernelClockMs(host, clockNode);
       try {
         return await probe();
       } finally {
-        windows[index] = { start, end: Date.now() };
+        const end = clockNode === undefined ? undefined : await kernelClockMs(host, clockNode);
+        windows[index] = start !== undefined && end !== undefined ? { start, end } : undefined;
       }
     },
     async stop(observed) {
       try {
         const read = await Promise.all(
-          dumps.map(async ({ monitor, file, proc }) => {
+          dumps.map(async ({ monitor, file, proc }, i) => {
             const r = await proc.stop();
+            // A capture that was not listening when the probes ran would count frames it missed.
+            if (late.includes(started[i] as (typeof started)[number])) return { monitor, frames: { error: `tcpdump on ${monitor.node}:${monitor.dev} was not capturing within ${LISTEN_MS * host.timeScale} ms` } };
             try {
               return { monitor, frames: parseRadiotapPcap(readFileSync(file)) };
             } catch (err) {

@@ -1,5 +1,5 @@
 // Side by side: one row per case, one column per kernel, rows whose kernels disagree marked.
-import Table from 'cli-table3';
+import Table from './cli-table.js';
 import type { ScenarioResult, CaseResult } from '../types/result.js';
 
 const STATUS: Record<CaseResult['status'], string> = { pass: '✓ pass', fail: '✗ FAIL', skip: '- skip', error: '! ERROR' };

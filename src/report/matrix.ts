@@ -1,6 +1,6 @@
 // The terminal report of a matrix case: one table, the dimensions on its rows and columns, each
 // cell saying whether its expectations held and what happened to each probe.
-import Table from 'cli-table3';
+import Table from './cli-table.js';
 import type { CaseResult, ProbeResult } from '../types/result.js';
 import { describeFailure } from '../verdict/verdict.js';
 

@@ -1,4 +1,4 @@
-import Table from 'cli-table3';
+import Table from './cli-table.js';
 import { baselineSummary } from '../plan/baseline.js';
 import { describeMedium } from '../probes/air.js';
 import type { ScenarioResult, CaseResult } from '../types/result.js';
