@@ -64,10 +64,10 @@ const observeProbe = async (
   medium: MediumObserver,
   { drops, fib }: CaseOptions,
 ): Promise<ProbeObservation> => {
-  const fibMark = fib && 'mark' in fib ? fib.mark() : undefined;
+  const fibMark = fib && 'mark' in fib ? await fib.mark() : undefined;
   const run = () => medium.window(index, () => probe(pp, index));
   const { result: evidence, drops: dropReasons } = drops && 'window' in drops ? await drops.window(run) : { result: await run(), drops: undefined };
-  const lookups = fib && 'since' in fib && fibMark !== undefined ? selectLookups(fib.since(fibMark), lookupSelector(pp.probe, pp.port, pp.sport)) : undefined;
+  const lookups = fib && 'since' in fib && fibMark !== undefined ? selectLookups(await fib.since(fibMark), lookupSelector(pp.probe, pp.port, pp.sport)) : undefined;
   const limits = [...(drops && 'unavailable' in drops ? [drops.unavailable] : []), ...(fib && 'unavailable' in fib ? [fib.unavailable] : [])];
   return assembleObservation(plan.topology, plan.case.nft.map((n) => n.node), pp, index, evidence, {
     ...(dropReasons ? { dropReasons } : {}),

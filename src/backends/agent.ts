@@ -12,7 +12,7 @@ import { parseProcCounters } from '../agent/proc-counters.js';
 import { AGENT_PL } from '../agent/programs.js';
 import { decodeReply, encodeRequest, GREETING, type Operation, parseGreeting, type Reply, type ReplyEvent, type RequestFields, replyHead } from '../agent/protocol.js';
 import { socketAddress } from '../agent/sockaddr.js';
-import { type Command, type CommandResult, type LiveProcess, lineReader, type Runner } from './runner.js';
+import { type Command, type CommandResult, defaultTimeoutMs, type LiveProcess, lineReader, type Runner } from './runner.js';
 import { timeScale } from './time-scale.js';
 import { tracing } from './trace.js';
 
@@ -120,7 +120,7 @@ export class NamespaceAgent {
   /** Runs a command inside the namespace, like Runner.run. */
   async run(cmd: Command): Promise<CommandResult> {
     const started = performance.now();
-    const id = this.request('exec', { timeoutMs: cmd.timeoutMs ?? 10_000, input: cmd.input ?? '', argv: [...cmd.argv] });
+    const id = this.request('exec', { timeoutMs: cmd.timeoutMs ?? defaultTimeoutMs(), input: cmd.input ?? '', argv: [...cmd.argv] });
     const a = (await this.answer('exec', id))?.fields;
     if (TRACE && this.netns !== '(lab)') process.stderr.write(`[trace] agent ${this.netns} +${(performance.now() - started).toFixed(1)} ms exit ${a?.exitCode}: ${cmd.argv.join(' ')}\n`);
     return {

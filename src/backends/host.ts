@@ -58,7 +58,7 @@ const SETTLE_MS = 3_000;
  */
 const STEPS_AT_ONCE = Math.max(2, availableParallelism());
 
-/** How long one node's batch (or sysctls) may take. */
+/** How long one node's batch (or sysctls, or one op of its own) may take, times the time scale (a TCG guest). */
 const STEP_TIMEOUT_MS = 30_000;
 
 /** Namespace agents a case starts at once (see `up`). */
@@ -325,7 +325,7 @@ export class HostBackend {
       const cmd = step.kind === 'sysctl'
         ? { argv: ['sysctl', '-q', '-w', ...settings(step)] }
         : { argv: ['ip', '-batch', '-'], input: ipBatchInput(step.ops) };
-      return this.runner.run({ ...cmd, argv: inNetns(netns, cmd.argv), timeoutMs: STEP_TIMEOUT_MS });
+      return this.runner.run({ ...cmd, argv: inNetns(netns, cmd.argv), timeoutMs: STEP_TIMEOUT_MS * timeScale() });
     };
     let failure: { step: Step; result: CommandResult } | undefined;
     if (mode === 'parallel') {
@@ -355,6 +355,9 @@ export class HostBackend {
     const cmd = {
       argv: inNetns(live.netnsOf(op.node), withCaptured(op.argv, captured)),
       ...(op.input !== undefined ? { input: op.input } : {}),
+      // Not the runner's 10 s: a daemon that starts (hostapd -B returns once its AP is up) took
+      // longer than that in a TCG guest on a loaded machine, and the case was an error.
+      timeoutMs: STEP_TIMEOUT_MS * timeScale(),
     };
     const r = await this.runner.run(cmd);
     if (r.exitCode !== 0 && op.requires && !r.timedOut) {

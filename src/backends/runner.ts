@@ -2,6 +2,7 @@ import { execa } from 'execa';
 
 // The seam's data types live in the leaf module; they are re-exported for the backends' callers.
 import type { Command, CommandResult, LiveProcess, Runner } from '../types/runner.js';
+import { timeScale } from './time-scale.js';
 export type { Command, CommandResult, LiveProcess, Runner };
 
 /**
@@ -47,6 +48,13 @@ export const lineReader = () => {
 
 /** The one seam between lab and the system (the production one: src/backends/forker.ts). */
 export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * A command's timeout when it names none: DEFAULT_TIMEOUT_MS times the time scale, so that in a
+ * TCG guest (LAB_TIME_SCALE=8) a command that is slow, not hung, is not cut off: an `nft -f -`
+ * and a `hostapd -B` timed out at 10 s in the guest on a loaded machine.
+ */
+export const defaultTimeoutMs = (): number => DEFAULT_TIMEOUT_MS * timeScale();
 
 /** Lines of a started child that no waiter took, kept for waiters yet to come (the newest). */
 const MAX_UNCLAIMED_LINES = 1_000;
@@ -94,7 +102,7 @@ export const plainRunner = (): Runner => ({
     const started = performance.now();
     const r = await execa(file, args, {
       reject: false,
-      timeout: cmd.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      timeout: cmd.timeoutMs ?? defaultTimeoutMs(),
       killSignal: 'SIGKILL',
       stripFinalNewline: false,
       ...(cmd.input !== undefined ? { input: cmd.input } : { stdin: 'ignore' }),
@@ -108,7 +116,7 @@ export const plainRunner = (): Runner => ({
     const started = performance.now();
     const child = execa(file, args, {
       reject: false,
-      timeout: cmd.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      timeout: cmd.timeoutMs ?? defaultTimeoutMs(),
       killSignal: 'SIGKILL',
       stdin: cmd.interactive ? 'pipe' : 'ignore',
       buffer: { stdout: true, stderr: true },

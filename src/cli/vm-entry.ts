@@ -6,10 +6,13 @@
 // connects to the guest runner on that socket and makes it the process's runner (every command
 // runs in the guest), reports os.release() as the guest's kernel (kernel-pinned expectations and
 // the report's kernel are the guest's), loads the modules asked for in LAB_GUEST_PRELOAD in the
-// guest and shows them in the sandbox's /sys/module (what lab reads to know hwsim is there).
+// guest and shows them in the sandbox's /sys/module (what lab reads to know hwsim is there), and
+// has the tracers (--explain's drop reasons, route lookups) reach the guest's tracefs through the
+// guest runner.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { createRequire } from 'node:module';
+import { commandTraceFiles, useTraceFiles } from '../probes/tracefs.js';
 import { forwardingSockets, GuestRunner, useRunner } from '../session/guest.js';
 import { main } from './main.js';
 
@@ -51,6 +54,9 @@ const guest = async (channel: string): Promise<GuestRunner> => {
   // program ends after a command of it times out (its select() then watches the closed pipes of
   // that command: EBADF), taking the commands in flight with it; under TCG timeouts do happen.
   useRunner(forwardingSockets(runner, runner));
+  // The kernel the tracers read is the guest's: its tracefs, one guest command per file access
+  // (the sandbox's own /sys/kernel/tracing is an empty tmpfs, the host's hidden).
+  useTraceFiles(commandTraceFiles(runner));
   return runner;
 };
 

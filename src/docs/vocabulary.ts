@@ -19,7 +19,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'LAB_VM_ACCEL', setBy: 'user', meaning: '`kvm` or `tcg`: skip the check of whether KVM boots and use this accelerator.' },
   { name: 'LAB_VM_TIMEOUT_MS', setBy: 'user', default: '60000 + 15000 per case', meaning: 'How long a VM job may take before lab stops QEMU.' },
   { name: 'LAB_VM_PARALLEL', setBy: 'user', default: 'the number of cores', meaning: 'How many VMs of a side-by-side run (`--kernel A --kernel B`) boot at once; never more than the cores.' },
-  { name: 'LAB_VM_GUEST', setBy: 'user', default: 'runner (node with --explain)', meaning: 'VM backend: `runner`, lab stays on the host and drives the guest through its perl guest runner (no Node in the guest); `node`, lab runs inside the guest as before.' },
+  { name: 'LAB_VM_GUEST', setBy: 'user', default: 'runner', meaning: 'VM backend: `runner`, lab stays on the host and drives the guest through its perl guest runner (no Node in the guest; --explain\'s tracers reach the guest\'s tracefs through it); `node`, lab runs inside the guest as before the guest runner (a second opinion only).' },
   { name: 'LAB_VM_DEBUG', setBy: 'user', meaning: 'VM backend: print the driven run\'s stages and the start of its output.' },
   { name: 'LAB_GUEST_CHANNEL', setBy: 'lab', meaning: 'VM backend, in lab\'s host side of a VM: the unix socket of the guest runner\'s virtio-serial port.' },
   { name: 'LAB_GUEST_PRELOAD', setBy: 'lab', meaning: 'VM backend, in lab\'s host side of a VM: the modules (and parameters) to load in the guest first, one per line.' },

@@ -1,11 +1,11 @@
 // skb:kfree_skb drop reasons during a probe window (`--explain`). tracefs is global, so the run
 // gets a trace instance of its own (recorded in its state file, removed at the end); the reasons
 // are system-wide, which is why `--explain` runs cases one at a time.
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Runner } from '../types/runner.js';
 import type { TraceOwner } from './host.js';
 import type { DropCount } from '../types/observation.js';
+import { traceFiles, type TraceFiles } from './tracefs.js';
 
 export const TRACEFS = '/sys/kernel/tracing';
 
@@ -27,15 +27,17 @@ export interface DropTracer {
 
 /**
  * Starts tracing into an instance of this run, mounting tracefs first when needed. Returns the
- * reason it cannot when it cannot; that reason is reported, never hidden.
+ * reason it cannot when it cannot; that reason is reported, never hidden. `files`: how tracefs is
+ * reached (a VM guest's, through its runner: tracefs.ts).
  */
 export const startDropTracer = async (
   runner: Runner,
   state: TraceOwner,
   runId: string,
   root: string = TRACEFS,
+  files: TraceFiles = traceFiles(),
 ): Promise<DropTracer | { unavailable: string }> => {
-  if (!existsSync(join(root, 'instances'))) {
+  if (!(await files.exists(join(root, 'instances')))) {
     state.ownMount(root, 'tracefs for --explain');
     const r = await runner.run({ argv: ['mount', '-t', 'tracefs', 'nodev', root], timeoutMs: 5_000 });
     if (r.exitCode !== 0) {
@@ -47,14 +49,14 @@ export const startDropTracer = async (
   const event = join(instance, 'events', 'skb', 'kfree_skb');
   state.ownTracefs({ kind: 'instance', path: instance });
   try {
-    mkdirSync(instance);
-    if (!existsSync(event)) throw new Error('this kernel has no skb:kfree_skb tracepoint');
+    await files.mkdir(instance);
+    if (!(await files.exists(event))) throw new Error('this kernel has no skb:kfree_skb tracepoint');
     // Only IPv4, ARP and IPv6 packets: the probes' protocols.
-    writeFileSync(join(event, 'filter'), 'protocol == 2048 || protocol == 2054 || protocol == 34525');
-    writeFileSync(join(event, 'enable'), '1');
+    await files.write(join(event, 'filter'), 'protocol == 2048 || protocol == 2054 || protocol == 34525');
+    await files.write(join(event, 'enable'), '1');
   } catch (err) {
     try {
-      rmdirSync(instance);
+      await files.rmdir(instance);
     } catch {
       // Never created.
     }
@@ -64,14 +66,14 @@ export const startDropTracer = async (
   const trace = join(instance, 'trace');
   return {
     async window(fn) {
-      writeFileSync(trace, '');
+      await files.write(trace, '');
       const result = await fn();
-      return { result, drops: parseDropTrace(readFileSync(trace, 'utf8')) };
+      return { result, drops: parseDropTrace(await files.read(trace)) };
     },
     async stop() {
       try {
-        writeFileSync(join(event, 'enable'), '0');
-        rmdirSync(instance);
+        await files.write(join(event, 'enable'), '0');
+        await files.rmdir(instance);
       } finally {
         state.releaseTracefs(instance);
       }

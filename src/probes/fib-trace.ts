@@ -5,19 +5,19 @@
 // its buffer into memory and each probe picks its own lookups out: by its unique port (udp, tcp)
 // or, for icmp (no ports in the flow), by protocol and addresses, from the sender's output path
 // (iif 1, lo) after the probe started. `ip route get` is left out (its lookups are its own).
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Runner } from '../types/runner.js';
 import type { TraceOwner } from './host.js';
 import { TRACEFS } from './drops.js';
 import type { FibLookup } from '../types/observation.js';
 import { parseFibTrace } from './fib-lookups.js';
+import { traceFiles, type TraceFiles } from './tracefs.js';
 
 export interface FibTracer {
   /** Where the lookups seen so far end: the start of a probe's window. */
-  mark(): number;
+  mark(): Promise<number>;
   /** Every lookup drained after `mark`. */
-  since(mark: number): FibLookup[];
+  since(mark: number): Promise<FibLookup[]>;
   stop(): Promise<void>;
 }
 
@@ -33,8 +33,9 @@ export const startFibTracer = async (
   state: TraceOwner,
   runId: string,
   root: string = TRACEFS,
+  files: TraceFiles = traceFiles(),
 ): Promise<FibTracer | { unavailable: string }> => {
-  if (!existsSync(join(root, 'instances'))) {
+  if (!(await files.exists(join(root, 'instances')))) {
     state.ownMount(root, 'tracefs for route expectations');
     const r = await runner.run({ argv: ['mount', '-t', 'tracefs', 'nodev', root], timeoutMs: 5_000 });
     if (r.exitCode !== 0) {
@@ -46,17 +47,18 @@ export const startFibTracer = async (
   const events = [join(instance, 'events', 'fib', 'fib_table_lookup'), join(instance, 'events', 'fib6', 'fib6_table_lookup')];
   state.ownTracefs({ kind: 'instance', path: instance });
   try {
-    mkdirSync(instance);
-    const present = events.filter((e) => existsSync(e));
+    await files.mkdir(instance);
+    const present: string[] = [];
+    for (const e of events) if (await files.exists(e)) present.push(e);
     if (present.length === 0) throw new Error('this kernel has neither fib:fib_table_lookup nor fib6:fib6_table_lookup');
     // Output lookups of the probes' protocols only: udp, tcp, icmp, icmpv6.
     for (const e of present) {
-      writeFileSync(join(e, 'filter'), 'iif == 1 && (proto == 17 || proto == 6 || proto == 1 || proto == 58)');
-      writeFileSync(join(e, 'enable'), '1');
+      await files.write(join(e, 'filter'), 'iif == 1 && (proto == 17 || proto == 6 || proto == 1 || proto == 58)');
+      await files.write(join(e, 'enable'), '1');
     }
   } catch (err) {
     try {
-      rmdirSync(instance);
+      await files.rmdir(instance);
     } catch {
       // Never created.
     }
@@ -66,26 +68,37 @@ export const startFibTracer = async (
   const trace = join(instance, 'trace');
   const seen: FibLookup[] = [];
   let dropped = 0;
-  const drain = (): void => {
-    // Read, then clear: what the kernel writes between the two is lost (microseconds).
-    const text = readFileSync(trace, 'utf8');
-    writeFileSync(trace, '');
+  // One drain at a time: two cases' probes may mark and read at once, and a read of one with the
+  // clear of the other between would lose lookups.
+  let draining: Promise<void> = Promise.resolve();
+  const pipe = join(instance, 'trace_pipe');
+  const once = async (): Promise<void> => {
+    // Read, then clear: what the kernel writes between the two is lost (microseconds on the
+    // host); where the files can, the pipe is consumed instead (a VM guest: a command apart).
+    let text: string;
+    if (files.take) text = await files.take(pipe);
+    else {
+      text = await files.read(trace);
+      await files.write(trace, '');
+    }
     seen.push(...parseFibTrace(text));
     if (seen.length > KEEP) dropped += seen.splice(0, seen.length - KEEP).length;
   };
+  // (A drain that failed does not stop the next.)
+  const drain = (): Promise<void> => (draining = draining.then(once, once));
   return {
-    mark() {
-      drain();
+    async mark() {
+      await drain();
       return dropped + seen.length;
     },
-    since(mark) {
-      drain();
+    async since(mark) {
+      await drain();
       return seen.slice(Math.max(0, mark - dropped));
     },
     async stop() {
       try {
-        for (const e of events) if (existsSync(e)) writeFileSync(join(e, 'enable'), '0');
-        rmdirSync(instance);
+        for (const e of events) if (await files.exists(e)) await files.write(join(e, 'enable'), '0');
+        await files.rmdir(instance);
       } finally {
         state.releaseTracefs(instance);
       }

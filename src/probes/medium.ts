@@ -30,8 +30,9 @@ const LISTEN_MS = 5_000;
 /**
  * The realtime clock of `node`'s kernel, ms since the epoch: the clock tcpdump stamps the
  * medium's frames with. Read there, not with Date.now(): in the VM backend lab runs on the host
- * and the guest's clock is its own (set from the RTC at boot, whole seconds, then drifting under
- * TCG): host-clock windows missed the WPA2 datagram's frames in one CI run of four (0 counted).
+ * and the guest's clock is its own (set from the RTC at boot, then drifting under TCG; measured
+ * 1.2-1.3 s behind the host's in a TCG guest, 2026-12-03): host-clock windows missed the WPA2
+ * datagram's frames in one CI run of four (0 counted).
  * A read before the probe and one after bracket it on the capture's clock whatever the offset.
  * undefined when the clock cannot be read (the frames are then not attributed, rather than wrongly).
  */

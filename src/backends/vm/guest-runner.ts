@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import type { Duplex } from 'node:stream';
-import { type Command, type CommandResult, DEFAULT_TIMEOUT_MS, type LiveProcess, lineReader, type Runner } from '../runner.js';
+import { type Command, type CommandResult, defaultTimeoutMs, type LiveProcess, lineReader, type Runner } from '../runner.js';
 
 const hex = (s: string | Buffer): string => Buffer.from(s).toString('hex');
 const unhex = (s: string | undefined): Buffer => Buffer.from(s ?? '', 'hex');
@@ -253,7 +253,7 @@ export class GuestRunner implements Runner {
       this.hold(p, true);
       const sockets = cmd.argv.filter(isSocket);
       const go = (): void => {
-        this.send('start', id, cmd.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...cmd.argv.map(hex));
+        this.send('start', id, cmd.timeoutMs ?? defaultTimeoutMs(), ...cmd.argv.map(hex));
         if (cmd.input !== undefined) this.send('in', id, hex(cmd.input));
         if (!cmd.interactive) this.send('eof', id);
       };

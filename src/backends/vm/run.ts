@@ -95,15 +95,11 @@ export const parseInnerReport = (json: string, files: readonly string[], absolut
 
 /**
  * How the guest runs the scenarios: `runner`, lab on the host drives the guest runner (no Node
- * in the guest, drive.ts); `node`, lab runs inside the guest (the way before the guest runner;
- * --explain still goes that way: its tracers read the guest kernel's tracefs, which lab's host
- * side cannot). LAB_VM_GUEST=node|runner overrides it.
+ * in the guest, drive.ts; --explain too: its tracers reach the guest's tracefs through the
+ * runner); `node`, lab runs inside the guest, the way before the guest runner, kept only as
+ * LAB_VM_GUEST=node, a second opinion when the driven run is in doubt.
  */
-export const guestMode = (o: Pick<VmRunOptions, 'extraArgs'>): 'runner' | 'node' => {
-  const asked = process.env['LAB_VM_GUEST'];
-  if (asked === 'node' || asked === 'runner') return asked;
-  return (o.extraArgs ?? []).includes('--explain') ? 'node' : 'runner';
-};
+export const guestMode = (): 'runner' | 'node' => (process.env['LAB_VM_GUEST'] === 'node' ? 'node' : 'runner');
 
 /** The scenarios on `kernel`, lab on the host driving the guest runner (drive.ts). */
 const runDriven = async (o: VmRunOptions, kernel: Kernel, initramfs: string, accel: AccelAnswer, share: string): Promise<VmRun> => {
@@ -180,7 +176,7 @@ export const runInVm = async (o: VmRunOptions): Promise<VmRun> => {
   const share = mkdtempSync(join(tmpdir(), 'lab-vm-'));
   try {
     const accel = await chooseAccel({ runner: o.runner, cacheDir: o.cacheDir, image: kernel.image, initramfs, scratch: share });
-    if (guestMode(o) === 'runner') return await runDriven(o, kernel, initramfs, accel, share);
+    if (guestMode() === 'runner') return await runDriven(o, kernel, initramfs, accel, share);
     const absolute = o.files.map((f) => resolve(f));
     const innerOut = `${GUEST_SHARE}/out`;
     const args = ['run', '--backend', 'host', '--format', 'json', ...absolute, ...(o.extraArgs ?? [])];

@@ -30,8 +30,8 @@ t.test('a hung child that was started is killed at its timeout too', async (t) =
 
 t.test('a command without an explicit timeout still has one', async (t) => {
   const src = readFileSync(join(ROOT, 'src/backends/runner.ts'), 'utf8');
-  t.match(src, /timeout: cmd\.timeoutMs \?\? DEFAULT_TIMEOUT_MS/, 'run() defaults it');
-  t.equal(src.match(/timeout: cmd\.timeoutMs \?\? DEFAULT_TIMEOUT_MS/g)?.length, 2, 'and so does start()');
+  t.match(src, /timeout: cmd\.timeoutMs \?\? defaultTimeoutMs\(\)/, 'run() defaults it');
+  t.equal(src.match(/timeout: cmd\.timeoutMs \?\? defaultTimeoutMs\(\)/g)?.length, 2, 'and so does start()');
 });
 
 const sources = (dir: string): string[] =>
@@ -66,4 +66,17 @@ t.test('only reviewed files start processes, and each of them bounds them', asyn
     t.ok(bound, `${file} starts processes; it must be reviewed for timeouts and listed in REVIEWED`);
     if (bound) t.match(readFileSync(join(ROOT, file), 'utf8'), bound, `${file} bounds its children`);
   }
+});
+
+t.test('a command that names no timeout gets the default times the time scale (a TCG guest)', async (t) => {
+  const { defaultTimeoutMs, DEFAULT_TIMEOUT_MS } = await import('../../../src/backends/runner.js');
+  const before = process.env['LAB_TIME_SCALE'];
+  t.teardown(() => {
+    if (before === undefined) delete process.env['LAB_TIME_SCALE'];
+    else process.env['LAB_TIME_SCALE'] = before;
+  });
+  delete process.env['LAB_TIME_SCALE'];
+  t.equal(defaultTimeoutMs(), DEFAULT_TIMEOUT_MS);
+  process.env['LAB_TIME_SCALE'] = '8';
+  t.equal(defaultTimeoutMs(), 8 * DEFAULT_TIMEOUT_MS);
 });
