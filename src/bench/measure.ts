@@ -3,13 +3,12 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { removeNamespace, type HostBackend } from '../backends/host.js';
-import type { Command, CommandResult, Runner } from '../backends/runner.js';
-import type { StateFile } from '../backends/state.js';
+import type { Command, CommandResult, Runner } from '../types/runner.js';
 import { CommandError } from '../errors.js';
 import { loadScenarioFile, parseScenario } from '../recipes/scenario.js';
 import { runCase } from '../pipeline.js';
 import { planCase, withoutProbes } from '../plan/plan.js';
+import { removeRecorded, type Lab } from '../session/index.js';
 import { floorBatch, linearScenarioText } from './linear.js';
 import { cpuTime, median } from './stats.js';
 import { matrixScenarioText } from './matrix.js';
@@ -30,8 +29,8 @@ export interface BenchEnv {
   runner: Runner;
   /** For the child processes the bench waits on (mn, lab run): stopped gently on an interrupt. */
   raw: Runner;
-  state: StateFile;
-  backend: HostBackend;
+  state: Lab['state'];
+  backend: Lab['backend'];
   /** The bench's prefix; every name it creates starts with it. */
   prefix: string;
   signal: AbortSignal;
@@ -130,8 +129,7 @@ export const floorLinear = async (env: BenchEnv, n: number, repeats: number): Pr
     } finally {
       // After a failure: whatever the batch made, one namespace at a time.
       for (const ns of batch.namespaces.filter((x) => env.state.namespaces.includes(x))) {
-        await removeNamespace(env.runner, ns);
-        env.state.release(ns);
+        await removeRecorded(env.runner, env.state, ns);
       }
     }
   }
@@ -211,8 +209,7 @@ export const mininetLinear = async (env: BenchEnv, n: number): Promise<number> =
     if (left.length) env.log(`warning: Mininet left ${left.length} link(s) in its sandbox ${netns}; they go with it`);
     return seconds;
   } finally {
-    await removeNamespace(env.runner, netns);
-    env.state.release(netns);
+    await removeRecorded(env.runner, env.state, netns);
     const changes = outsideChanges(before, await snapshotOutside(env.raw));
     // Never repaired by the bench: it does not touch what it did not create. Said loudly instead.
     for (const c of changes) env.log(`WARNING: outside the bench's namespaces during Mininet's run: ${c}`);

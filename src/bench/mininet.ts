@@ -11,7 +11,7 @@
 //   processes, and every one of them dies with it;
 // - a private tmpfs on /tmp and HOME=/tmp: its file cleanup stays inside.
 import { readFileSync } from 'node:fs';
-import type { Runner } from '../backends/runner.js';
+import type { Runner } from '../types/runner.js';
 
 export const mininetArgv = (n: number): string[] =>
   ['mn', '--topo', `linear,${n}`, '--switch', 'lxbr', '--controller', 'none', '--test', 'build'];

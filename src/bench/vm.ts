@@ -10,14 +10,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Runner } from '../backends/runner.js';
-import { chooseAccel } from '../backends/vm/accel.js';
-import { jobScript } from '../backends/vm/guest.js';
-import { ensureInitramfs } from '../backends/vm/initramfs.js';
-import type { KernelSpec } from '../backends/vm/kernel-spec.js';
-import { ensureKernel } from '../backends/vm/kernels.js';
-import { boot, qemuArgv } from '../backends/vm/qemu.js';
-import { BOOT_TIMEOUT_MS, runInVm, type VmRunOptions } from '../backends/vm/run.js';
+import type { KernelSpec } from '../session/kernels.js';
+import {
+  BOOT_TIMEOUT_MS, boot, chooseAccel, ensureInitramfs, ensureKernel, jobScript, qemuArgv, runInVm, type VmRunOptions,
+} from '../session/vm-bench.js';
+import type { Runner } from '../types/runner.js';
 import type { CaseStatus } from '../types/result.js';
 import type { VmStageEvent, VmStageName } from '../types/vm.js';
 

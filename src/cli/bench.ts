@@ -9,9 +9,8 @@ import {
 import { renderTable, type BenchDocument } from '../bench/report.js';
 import { median, percentile, roundTo } from '../bench/stats.js';
 import { renderVm, vmBench } from '../bench/vm.js';
-import { defaultCacheDir } from '../backends/vm/cache.js';
 import { CapabilityError, UsageError } from '../errors.js';
-import { requireHost, withLab } from '../session/index.js';
+import { defaultCacheDir, requireHost, withLab } from '../session/index.js';
 import { exitOnSecondSignal } from './exit-codes.js';
 import { packageRoot, type Output } from './io.js';
 

@@ -1,8 +1,7 @@
 // `lab kernels`: the kernels `--kernel RELEASE` can fetch (from the package lists, via apt-cache)
 // and those already cached, with release and series.
 import Table from '../report/cli-table.js';
-import { defaultKernelsContext, kernelRows, type CatalogRow, type KernelsContext } from '../session/index.js';
-import { hostKernelFacts, hostKernelPlan } from '../backends/vm/host-kernel.js';
+import { defaultKernelsContext, hostKernel, kernelRows, type CatalogRow, type KernelsContext } from '../session/index.js';
 import type { Output } from './io.js';
 
 export interface KernelsListOptions {
@@ -37,7 +36,7 @@ export const kernelsListCommand = async (
   }
   io.out(`${kernelsTable(rows)}\n`);
   if (!offeredAny) io.err('the package lists offer no kernel image (run `apt-get update`; Debian and Ubuntu lists are read)\n');
-  const host = hostKernelPlan(hostKernelFacts());
+  const host = hostKernel();
   io.err(host.ok ? `host: ${host.release}; \`--backend vm --kernel host\` fetches ${host.packages.join(', ')}\n` : `host: ${host.why} (\`--kernel host\` is the host backend only)\n`);
   io.err(`cache: ${ctx.cacheDir}; \`lab run --kernel RELEASE\` fetches one${opts.all ? '' : '; --all adds the cloud, rt and lowlatency flavours'}\n`);
   return 0;

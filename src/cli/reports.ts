@@ -5,7 +5,6 @@
 // $GITHUB_STEP_SUMMARY. json, tap and junit are documents: without --out, one of them alone may
 // have stdout; with --out they are written into DIR under fixed names (REPORT_FILES).
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { claimOut } from '../backends/out-tree.js';
 import { UsageError } from '../errors.js';
 import type { Scenario } from '../types/scenario.js';
 import type { ScenarioResult } from '../types/result.js';
@@ -16,6 +15,7 @@ import { locateAll, type Locations } from '../report/locate.js';
 import { tableReport } from '../report/table.js';
 import { tapReport } from '../report/tap.js';
 import { formatShard, type Shard } from '../plan/shard.js';
+import { claimOut } from '../session/index.js';
 import type { Output } from './io.js';
 
 export const FORMATS = ['table', 'json', 'tap', 'junit', 'github'] as const;

@@ -1,17 +1,13 @@
 import { availableParallelism, release } from 'node:os';
-import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { claimOut, freshOutTree, scenarioFolders, uniqueNames } from '../backends/out-tree.js';
-import { kernelsOfRun, needsVm } from '../backends/vm/kernel-spec.js';
 import { UsageError } from '../errors.js';
 import type { Scenario } from '../types/scenario.js';
 import { runCase, type CaseOptions } from '../pipeline.js';
 import { baselineRecord } from '../plan/baseline.js';
-import { caseDirName } from '../backends/out-tree.js';
 import { startDropTracer } from '../probes/drops.js';
 import { startFibTracer } from '../probes/fib-trace.js';
 import { needsRouteTrace } from '../probes/route-query.js';
-import { checkRunHost, hostLimits, requireGuestTools, withLab } from '../session/index.js';
+import { checkRunHost, freshOutTree, hostLimits, outFolders, requireGuestTools, runKernels, withLab } from '../session/index.js';
 import type { CaseResult, ScenarioResult } from '../types/result.js';
 import { exitOnSecondSignal } from './exit-codes.js';
 import { defaultScenarioPath, type Output } from './io.js';
@@ -22,26 +18,14 @@ import type { RunOptions } from './run-options.js';
 import { checkFormats, REPORT_FILES, reportContext, writeReports } from './reports.js';
 import { estimateRun, sizeProblem } from './size-check.js';
 
-/**
- * Where a case's pcaps go under --out: DIR/<scenario file's name>/<case name>/, one folder per
- * scenario file (two files with cases of the same names no longer share one), claimed in DIR's
- * manifest before anything is written into it.
- */
-export const outFolders = (scenarios: readonly Scenario[], files: readonly string[]) => {
-  const byScenario = scenarioFolders(files, Object.values(REPORT_FILES));
-  const byCase = scenarios.map((s) => uniqueNames(s.cases.map((c) => caseDirName(c.name))));
-  return (out: string, si: number, ci: number): string =>
-    join(claimOut(out, byScenario[si] ?? `scenario-${si}`), byCase[si]?.[ci] ?? `case-${ci}`);
-};
-
 /** `lab run`: exit 0 when every expectation held, 1 otherwise. */
 export const runCommand = async (opts: RunOptions, io: Output): Promise<number> => {
   const files = opts.files.length ? opts.files : [defaultScenarioPath()];
   const scenarios = await loadAll(files);
   checkFormats(opts.formats, opts.out);
   const selected = shardCases(scenarios, selectCases(scenarios, opts.cases), opts.shard, io);
-  const kernels = kernelsOfRun(opts.backend, opts.kernels ?? []);
-  if (!opts.collect && kernels.some(needsVm)) {
+  const { kernels, vm } = runKernels(opts.backend, opts.kernels ?? []);
+  if (!opts.collect && vm) {
     // A guest runs this machine's tools (its root is the host's): a missing one is said here,
     // before a boot, and the guest does not ask again (each check is a process start, 0.5 s
     // and more under TCG).
@@ -62,7 +46,7 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
 
   // A fresh tree per run: what the last run wrote into --out goes first (see out-tree.ts).
   if (opts.out !== undefined && !opts.collect) freshOutTree(opts.out);
-  const caseFolder = outFolders(scenarios, files);
+  const caseFolder = outFolders(scenarios, files, Object.values(REPORT_FILES));
 
   if (opts.explain && (opts.jobs ?? 1) > 1) io.err('--explain runs one case at a time (drop reasons are system-wide)\n');
   const done = await withLab({ scenarios: files, say: (text) => io.err(text), progress: true, exit: exitOnSecondSignal }, async (lab) => {

@@ -12,9 +12,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { createRequire } from 'node:module';
-import { useRunner } from '../backends/forker.js';
-import { forwardingSockets, GuestRunner } from '../backends/vm/guest-runner.js';
 import { commandTraceFiles, useTraceFiles } from '../probes/tracefs.js';
+import { forwardingSockets, GuestRunner, useRunner } from '../session/guest.js';
 import { main } from './main.js';
 
 /** A line the VM backend picks out of this process's stderr: when the guest answered, ms since this process started. */

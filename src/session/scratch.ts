@@ -1,5 +1,6 @@
-// A scratch namespace for checks only the kernel can answer (`lab validate`: sysctl keys, nft
-// rulesets), recorded in a state file like a lab's so `lab clean` finds it if lab is killed.
+// Namespaces made by hand, outside a case's plan, recorded in a state file like a lab's so `lab
+// clean` finds them if lab is killed: a scratch namespace for checks only the kernel can answer
+// (`lab validate`: sysctl keys, nft rulesets), and the bench's own (the floor's, Mininet's sandbox).
 import { randomBytes } from 'node:crypto';
 import { removeNamespace } from '../backends/host.js';
 import { forkingRunner } from '../backends/forker.js';
@@ -7,6 +8,15 @@ import type { Runner } from '../backends/runner.js';
 import { defaultStateDir, StateFile } from '../backends/state.js';
 
 export type { Runner };
+
+/**
+ * Removes a namespace the state file records (its processes killed first), then forgets it; when
+ * the removal fails it stays recorded, for the lab's final teardown or `lab clean`.
+ */
+export const removeRecorded = async (runner: Runner, state: StateFile, netns: string): Promise<void> => {
+  await removeNamespace(runner, netns);
+  state.release(netns);
+};
 
 /** The runner for commands of lab's own that change nothing (apt-cache, kernel checks in a scratch namespace). */
 export const systemRunner = (): Runner => forkingRunner();

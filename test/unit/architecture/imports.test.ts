@@ -21,7 +21,8 @@ interface Layer {
 const BELOW_SESSION = ['backends', 'report', 'verdict', 'probes', 'plan', 'recipes', 'model', 'agent', 'types'];
 /** The table of /work/spec/architecture.md (issue 16), top down. src/errors.ts sits with types. */
 const LAYERS: Layer[] = [
-  { name: 'cli', paths: ['src/cli/', 'src/docs/', 'src/bench/'], may: ['session', ...BELOW_SESSION] },
+  // The commands reach backends only through the session (src/session/): never directly.
+  { name: 'cli', paths: ['src/cli/', 'src/docs/', 'src/bench/'], may: ['session', ...BELOW_SESSION.filter((l) => l !== 'backends')] },
   { name: 'session', paths: ['src/session/', 'src/pipeline.ts'], may: BELOW_SESSION },
   // Backends run what the layers below describe; they never reach up into probes, verdict or report.
   { name: 'backends', paths: ['src/backends/'], may: ['plan', 'recipes', 'model', 'agent', 'types'] },
@@ -137,12 +138,21 @@ t.test('a synthetic edge against the table is reported (negative control)', asyn
     { from: 'src/report/json.ts', to: 'src/verdict/verdict.ts' },
     { from: 'src/verdict/verdict.ts', to: 'src/verdict/reply.ts' },
     { from: 'src/nowhere.ts', to: 'src/types/index.ts' },
+    // The commands reach backends through the session only.
+    { from: 'src/cli/run.ts', to: 'src/backends/out-tree.ts' },
+    { from: 'src/bench/measure.ts', to: 'src/backends/host.ts' },
+    { from: 'src/docs/pages.ts', to: 'src/backends/interrupt.ts' },
+    { from: 'src/cli/run.ts', to: 'src/session/out.ts' },
+    { from: 'src/session/vm.ts', to: 'src/backends/vm/run.ts' },
   ];
   t.same(violations(bad), [
     'src/model/load.ts -> src/recipes/index.ts (model -> recipes)',
     'src/types/result.ts -> src/verdict/verdict.ts (types -> verdict)',
     'src/backends/host.ts -> src/probes/probe.ts (backends -> probes)',
     'src/nowhere.ts -> src/types/index.ts (no layer -> types)',
+    'src/cli/run.ts -> src/backends/out-tree.ts (cli -> backends)',
+    'src/bench/measure.ts -> src/backends/host.ts (cli -> backends)',
+    'src/docs/pages.ts -> src/backends/interrupt.ts (cli -> backends)',
   ]);
 });
 

@@ -1,7 +1,7 @@
 // Kernels side by side: how many VMs at once, and the pool that runs them (results in the order
 // the kernels were given; a failure stops new starts).
 import t from 'tap';
-import { mapLimit, vmParallelism } from '../../../src/cli/kernels.js';
+import { mapLimit, vmParallelism } from '../../../src/session/vm.js';
 
 t.test('one VM per core, at most one per kernel, LAB_VM_PARALLEL lowers it', async (t) => {
   t.equal(vmParallelism(3, 2, {}), 2);
