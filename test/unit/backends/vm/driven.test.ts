@@ -25,7 +25,15 @@ t.test('the runner job is valid sh: share at its host path, the port found by na
   writeFileSync(join(dir, 'job.sh'), script);
   execFileSync('busybox', ['sh', '-n', join(dir, 'job.sh')]);
   t.match(script, /mount --bind \/run\/lab-vm '\/tmp\/lab-vm-x'/);
-  t.match(script, /for p in \/sys\/class\/virtio-ports\/\*; do \[ "\$\(cat "\$p\/name" 2>\/dev\/null\)" = 'lab.runner' \]/);
+  // The port is found by its name among the virtio ports (read by busybox sh from a fake sysfs).
+  const find = script.split('\n').find((l) => l.startsWith('for p in /sys/class/virtio-ports/*'));
+  t.ok(find, 'the loop over the virtio ports');
+  for (const [port, name] of [['vport0p1', 'org.qemu.guest_agent.0'], ['vport2p1', 'lab.runner'], ['vport3p1', 'lab.runner.x']]) {
+    execFileSync('mkdir', ['-p', join(dir, 'ports', port)]);
+    writeFileSync(join(dir, 'ports', port, 'name'), `${name}\n`);
+  }
+  const found = execFileSync('busybox', ['sh', '-c', `port=\n${(find ?? '').replace('/sys/class/virtio-ports/*', `${dir}/ports/*`)}\necho "$port"`], { encoding: 'utf8' });
+  t.equal(found.trim(), '/dev/vport2p1');
   t.match(script, /modprobe 'mac80211_hwsim' 'radios=0' >\/dev\/null 2>&1 &/);
   t.match(script, new RegExp(`exec env -i PATH='/bin' X='it'\\\\''s' perl /run/lab-vm/${RUNNER_FILE} "\\$port"`));
 });
