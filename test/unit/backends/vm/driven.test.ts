@@ -28,7 +28,7 @@ t.test('the runner job is valid sh: share at its host path, the port found by na
   // The port is found by its name among the virtio ports (read by busybox sh from a fake sysfs).
   const find = script.split('\n').find((l) => l.startsWith('for p in /sys/class/virtio-ports/*'));
   t.ok(find, 'the loop over the virtio ports');
-  for (const [port, name] of [['vport0p1', 'org.qemu.guest_agent.0'], ['vport2p1', 'lab.runner'], ['vport3p1', 'lab.runner.x']]) {
+  for (const [port, name] of [['vport0p1', 'org.qemu.guest_agent.0'], ['vport2p1', 'lab.runner'], ['vport3p1', 'lab.runner.x']] as const) {
     execFileSync('mkdir', ['-p', join(dir, 'ports', port)]);
     writeFileSync(join(dir, 'ports', port, 'name'), `${name}\n`);
   }
