@@ -6,8 +6,8 @@
 // lab's host side is a process of its own, in a sandbox: a pid namespace (a pid lab reads from
 // a command's output, such as `ip netns pids`, is the guest's: a kill of it must not reach a host
 // process) with its own /proc, and a mount namespace where /sys/module shows what the guest
-// loaded and the host's tracefs is hidden (the tracers then say they are unavailable instead of
-// tracing the host's kernel). Its TMPDIR and state folder are in the share, which the guest
+// loaded and the host's tracefs is hidden (no tracer can read the host's kernel by mistake: the
+// tracers reach the guest's tracefs through guest commands, src/probes/tracefs.ts). Its TMPDIR and state folder are in the share, which the guest
 // mounts at the same path: a folder lab makes for pcaps or a driver script is the same folder
 // on both sides.
 import { execa } from 'execa';
