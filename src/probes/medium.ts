@@ -38,7 +38,8 @@ const LISTEN_MS = 5_000;
  */
 export const kernelClockMs = async (host: Pick<ProbeHost, 'run'>, node: string): Promise<number | undefined> => {
   try {
-    const r = await host.run(node, { argv: ['date', '+%s%N'], timeoutMs: 10_000 });
+    // The run's default timeout, scaled in a TCG guest like every command's.
+    const r = await host.run(node, { argv: ['date', '+%s%N'] });
     const ns = /^\d{10,}$/.test(r.stdout.trim()) ? BigInt(r.stdout.trim()) : undefined;
     return r.exitCode === 0 && ns !== undefined ? Number(ns / 1_000_000n) : undefined;
   } catch {
