@@ -227,7 +227,7 @@ export class HostBackend {
     const lines = root.map((x) => x.line);
     const together = this.baselineToWrite?.size === 0;
     const batch = together ? [...adds, ...lines] : adds;
-    const r = await this.runner.run({ argv: ['ip', '-batch', '-'], input: `${batch.join('\n')}\n`, timeoutMs: 10_000 + 20 * batch.length });
+    const r = await this.runner.run({ argv: ['ip', '-batch', '-'], input: `${batch.join('\n')}\n`, timeoutMs: (10_000 + 20 * batch.length) * timeScale() });
     this.state.created(...all.filter(this.exists));
     if (r.exitCode !== 0) {
       const line = failedBatchLine(r.stderr) ?? 0;
@@ -263,7 +263,7 @@ export class HostBackend {
    */
   private async readBaseline(netns: string): Promise<Set<string>> {
     const argv = baselineReadArgv(netns);
-    const r = await this.runner.run({ argv, timeoutMs: 10_000 });
+    const r = await this.runner.run({ argv, timeoutMs: 10_000 * timeScale() });
     const found = baselineFound(r.stdout);
     if (!found) throw new CommandError([...argv.slice(0, 8), `<${argv.length - 8} files under /proc/sys>`], r.exitCode, r.stderr || 'it read no sysctl', r.timedOut);
     for (const key of found.missing) this.baselineMissing.add(key);
@@ -473,7 +473,7 @@ const netnsBatch = (runner: Runner, verb: 'pids' | 'del', namespaces: readonly s
   runner.run({
     argv: ['ip', '-force', '-batch', '-'],
     input: `${namespaces.map((ns) => `netns ${verb} ${ns}`).join('\n')}\n`,
-    timeoutMs: 10_000 + 20 * namespaces.length,
+    timeoutMs: (10_000 + 20 * namespaces.length) * timeScale(),
   });
 
 /**

@@ -30,22 +30,21 @@ export const localTraceFiles: TraceFiles = {
   write: async (path, text) => writeFileSync(path, text),
 };
 
-const TIMEOUT_MS = 15_000;
-
 /**
  * The files of the machine `runner` runs its commands on, one command per operation (argv, no
  * shell): `test -e`, `mkdir`, `rmdir`, `cat`, and `dd` for a write (it opens with O_TRUNC as a
  * shell's `>` does; `iflag=fullblock` and a block larger than any filter make it one write(),
- * which a tracefs control file needs: a filter written in two pieces is two filters).
+ * which a tracefs control file needs: a filter written in two pieces is two filters). Each command
+ * takes the runner's default timeout, which is scaled in a TCG guest (LAB_TIME_SCALE).
  */
 export const commandTraceFiles = (runner: Runner): TraceFiles => {
   const run = async (argv: string[], input?: string) => {
-    const r = await runner.run({ argv, timeoutMs: TIMEOUT_MS, ...(input !== undefined ? { input } : {}) });
+    const r = await runner.run({ argv, ...(input !== undefined ? { input } : {}) });
     if (r.exitCode !== 0) throw new Error(`${argv[0]} ${argv[argv.length - 1]}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
     return r.stdout;
   };
   return {
-    exists: async (path) => (await runner.run({ argv: ['test', '-e', path], timeoutMs: TIMEOUT_MS })).exitCode === 0,
+    exists: async (path) => (await runner.run({ argv: ['test', '-e', path] })).exitCode === 0,
     mkdir: async (path) => void (await run(['mkdir', path])),
     rmdir: async (path) => void (await run(['rmdir', path])),
     read: (path) => run(['cat', path]),
@@ -53,7 +52,7 @@ export const commandTraceFiles = (runner: Runner): TraceFiles => {
     async take(pipe) {
       // Non-blocking reads until the pipe is empty: dd then stops on EAGAIN (exit 1), which here
       // is the end, not an error.
-      const r = await runner.run({ argv: ['dd', `if=${pipe}`, 'iflag=nonblock', 'bs=65536', 'status=none'], timeoutMs: TIMEOUT_MS });
+      const r = await runner.run({ argv: ['dd', `if=${pipe}`, 'iflag=nonblock', 'bs=65536', 'status=none'] });
       if (r.exitCode !== 0 && !/Resource temporarily unavailable/.test(r.stderr)) throw new Error(`dd ${pipe}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
       return r.stdout;
     },
