@@ -10,7 +10,12 @@
 #   kill ID SIGNAL
 #   listen ID PATH_HEX                      listening ID / error ID MESSAGE_HEX
 #   data CONN DATA_HEX / close CONN         conn ID CONN, data CONN DATA_HEX, close CONN
-# and `hello PID` once it reads requests. It ends (killing what it started) when the channel ends.
+#   attach                                  hello PID
+#   keep FLAG
+# and `hello PID` once it reads requests. It ends (killing what it started) when the channel ends,
+# unless kept (`keep 1`, a kept VM lab: `lab up --backend vm`): then the host hanging up ends only
+# its session (what it started is killed and forgotten) and the runner waits for the next host,
+# which says `attach` first.
 # Core perl with no module beyond strict and warnings: the guest's userland is the host's, perl-base
 # is Essential, and every module is compiled again at each boot, read over 9p, under TCG. The
 # modules this used to load (IO::Select, IO::Socket::UNIX, POSIX, Fcntl; Errno for %!) took its
@@ -37,6 +42,9 @@ sub WNOHANG () { 1 }
 sub LISTEN_BACKLOG () { 64 }
 sub READ_CHUNK () { 65536 }
 sub EXIT_NOT_STARTED () { 127 }
+# How often a kept runner looks whether a host connected again: a virtio port with no host reads
+# as end-of-file at once (and select says so), so the wait is a poll.
+sub RECONNECT_POLL_S () { 0.2 }
 
 $SIG{PIPE} = 'IGNORE';
 my $got_child = 0;
@@ -80,6 +88,8 @@ sub watched { my ($set, $fh) = @_; my $fd = fileno $fh; return defined $fd && ($
 watch(\%readers, $in);
 my (%cmds, %by_fh, %listeners, %conns);
 my $next_conn = 1;
+# Set by `keep 1`: the host hanging up ends its session, not the runner.
+my $keep = 0;
 
 sub start_cmd {
   my ($id, $timeout_ms, @argv) = @_;
@@ -195,7 +205,7 @@ sub listen_unix {
   my $l;
   socket($l, AF_UNIX, SOCK_STREAM, 0) && bind($l, pack('S', AF_UNIX) . $path) && listen($l, LISTEN_BACKLOG)
     or return say_line('error', $id, hx("listen $path: $!"));
-  $listeners{fileno $l} = [$id, $l];
+  $listeners{fileno $l} = [$id, $l, $path];
   watch(\%readers, $l);
   say_line('listening', $id);
 }
@@ -206,6 +216,28 @@ sub close_conn {
   unwatch(\%readers, $s->[0]);
   delete $by_fh{fileno $s->[0]};
   close $s->[0];
+}
+
+# The host that started all this is gone (or a new one attached): its commands are killed and
+# forgotten (their output is nobody's now, and the next host numbers its requests from 1 again),
+# its listeners closed and their socket files removed, its connections closed.
+sub end_session {
+  for my $c (values %cmds) {
+    signal_cmd($c, 'KILL');
+    if ($c->{stdin}) { unwatch(\%writers, $c->{stdin}); close $c->{stdin}; }
+  }
+  for my $fd (keys %by_fh) {
+    my $fh = $by_fh{$fd}[2];
+    unwatch(\%readers, $fh);
+    close $fh;
+  }
+  for my $l (values %listeners) {
+    unwatch(\%readers, $l->[1]);
+    my $path = $l->[2];
+    close $l->[1];
+    unlink $path if defined $path;
+  }
+  %cmds = (); %by_fh = (); %listeners = (); %conns = (); %writers = ();
 }
 
 sub request {
@@ -223,6 +255,8 @@ sub request {
     while (length $data) { my $n = syswrite($s->[0], $data); last unless defined $n; substr($data, 0, $n, '') }
   }
   elsif ($op eq 'close') { close_conn($f[0]) }
+  elsif ($op eq 'attach') { end_session(); say_line('hello', $$) }
+  elsif ($op eq 'keep') { $keep = ($f[0] // '') eq '1' ? 1 : 0 }
 }
 
 say_line('hello', $$);
@@ -266,8 +300,15 @@ while (1) {
       next if !defined $n && again();
       if (!$n) {
         # The host is gone: so is everything it started.
-        signal_cmd($_, 'KILL') for values %cmds;
-        exit 0;
+        if (!$keep) {
+          signal_cmd($_, 'KILL') for values %cmds;
+          exit 0;
+        }
+        # Kept: the next host attaches. A half line of the one gone is not the next one's.
+        end_session() if %cmds || %listeners || %conns;
+        $pending = '';
+        select(undef, undef, undef, RECONNECT_POLL_S);
+        next;
       }
       $pending .= $buf;
       while ((my $nl = index($pending, "\n")) >= 0) {

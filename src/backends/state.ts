@@ -53,6 +53,27 @@ export interface KeptLab {
   nodes: { node: string; netns: string }[];
 }
 
+/** Where a lab's topology lives: host namespaces, or a VM's guest (`lab up --backend vm`). */
+export type LabBackend = 'host' | 'vm';
+
+/**
+ * The VM of a kept VM lab (`lab up --backend vm`): QEMU runs detached, the topology inside its
+ * guest, and lab exec/shell/down reach it by reconnecting to the guest runner's channel. Its
+ * namespaces are the guest's: none is recorded in `namespaces` (those are the host's).
+ */
+export interface KeptVm {
+  /** Everything of the VM on the host: its share with the guest (the guest runner, the job, the inner lab's state), QEMU's socket, the console log. */
+  runDir: string;
+  /** QEMU's chardev socket of the guest runner's virtio-serial port: what lab exec/shell/down connect to. */
+  socket: string;
+  consoleLog: string;
+  /** QEMU once started, with its start time: a reused pid is never taken for it (nor killed). */
+  qemu?: { pid: number; pidStart: string | null };
+  /** The guest's kernel: `uname -r` there, and where lab took it from (a package, a path). */
+  kernel: { release: string; source: string };
+  accel: 'kvm' | 'tcg';
+}
+
 /** Everything one lab owns. `lab clean` deletes exactly this, once nothing owns the lab any more. */
 export interface RunState {
   /** 2; absent in files written before kept labs existed (they are runs). */
@@ -68,6 +89,10 @@ export interface RunState {
   kind?: LabKind;
   status?: LabStatus;
   lab?: KeptLab;
+  /** Absent: host (files written before kept VM labs existed). */
+  backend?: LabBackend;
+  /** A kept VM lab's VM: released only once QEMU is gone and its run directory removed. */
+  vm?: KeptVm;
   /** Recorded before `ip netns add` runs, so a crash right after creation still leaves them findable. */
   namespaces: string[];
   /** netns → "dev:inode" of its nsfs handle once created: a namespace of that name made by someone else is left alone. */
@@ -213,7 +238,24 @@ export class StateFile {
 
   /** Whether the lab still owns anything at all. */
   get ownsAnything(): boolean {
-    return this.namespaces.length + this.processes.length + this.mounts.length + this.tracefs.length > 0;
+    return this.namespaces.length + this.processes.length + this.mounts.length + this.tracefs.length > 0 || this.state.vm !== undefined;
+  }
+
+  /** A kept VM lab's VM: call before creating its run directory, and again as QEMU starts. */
+  ownVm(vm: KeptVm): void {
+    this.state.backend = 'vm';
+    this.state.vm = structuredClone(vm);
+    this.write();
+  }
+
+  get vm(): KeptVm | undefined {
+    return this.state.vm;
+  }
+
+  /** QEMU is gone and the run directory removed. */
+  releaseVm(): void {
+    delete this.state.vm;
+    this.write();
   }
 
   /** Call before creating `netns`. */
@@ -319,6 +361,25 @@ export class StateFile {
     renameSync(tmp, this.path);
   }
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+/**
+ * The VM record of a state file, checked field by field (the file is read from disk, and a kill
+ * or a removal is decided from it); undefined for a host lab or a record that is not one.
+ */
+export const keptVmOf = (s: Pick<RunState, 'vm'>): KeptVm | undefined => {
+  const v: unknown = s.vm;
+  if (!isObject(v)) return undefined;
+  const { runDir, socket, consoleLog, qemu, kernel, accel } = v;
+  if (typeof runDir !== 'string' || !runDir.startsWith('/') || typeof socket !== 'string' || typeof consoleLog !== 'string') return undefined;
+  if (!isObject(kernel) || typeof kernel['release'] !== 'string' || typeof kernel['source'] !== 'string') return undefined;
+  if (accel !== 'kvm' && accel !== 'tcg') return undefined;
+  if (qemu !== undefined && (!isObject(qemu) || !Number.isInteger(qemu['pid']) || (qemu['pid'] as number) <= 1 || !(qemu['pidStart'] === null || typeof qemu['pidStart'] === 'string'))) {
+    return undefined;
+  }
+  return s.vm;
+};
 
 const isRunState = (v: unknown): v is RunState => {
   if (typeof v !== 'object' || v === null) return false;

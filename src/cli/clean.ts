@@ -1,4 +1,4 @@
-import { forgetLab, isOwnerAlive, livenessOf, namespaceIdentity, readLabs, tearDownLab, type RunState } from '../session/index.js';
+import { forgetLab, isOwnerAlive, livenessOf, namespaceIdentity, readLabs, tearDownLab, vmLabAlive, type RunState } from '../session/index.js';
 import type { Output } from './io.js';
 
 /** What `lab clean` would do with one lab, and why. */
@@ -8,11 +8,21 @@ export type CleanDecision =
   /** A kept lab none of whose namespaces exists any more: only its state file is left. */
   | { action: 'forget'; why: string };
 
-export const decide = (s: RunState, alive: (s: RunState) => boolean, exists: (netns: string) => boolean): CleanDecision => {
+export const decide = (
+  s: RunState,
+  alive: (s: RunState) => boolean,
+  exists: (netns: string) => boolean,
+  vmAlive: (s: RunState) => boolean | undefined = vmLabAlive,
+): CleanDecision => {
   switch (livenessOf(s, alive)) {
     case 'live':
       return { action: 'keep', why: `its process ${s.pid} is alive (${s.status ?? 'running'})` };
     case 'kept':
+      // A kept VM lab lives as long as its QEMU: once that is gone, only its run directory and state file are left.
+      if (s.backend === 'vm') {
+        if (vmAlive(s) === true) return { action: 'keep', why: `it is a kept VM lab and its QEMU runs; lab down ${s.runId} removes it` };
+        return { action: 'remove', why: `it is a kept VM lab whose QEMU ${s.vm?.qemu?.pid ?? ''} is gone (stale)`.replace('  ', ' ') };
+      }
       if (s.namespaces.length > 0 && !s.namespaces.some(exists)) {
         return { action: 'forget', why: 'it was kept, but none of its namespaces exists any more' };
       }
@@ -42,6 +52,7 @@ export const cleanCommand = async (io: Output, opts: { dryRun?: boolean } = {}):
     if (opts.dryRun) {
       io.out(`would ${d.action === 'forget' ? 'forget' : 'remove'} lab ${state.runId}: ${d.why}\n`);
       for (const ns of state.namespaces) io.out(`  namespace ${ns}\n`);
+      if (state.vm) io.out(`  run directory ${state.vm.runDir}\n`);
       continue;
     }
     if (d.action === 'forget') {

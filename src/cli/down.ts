@@ -22,7 +22,8 @@ const downOne = async (entry: StateEntry, io: Output): Promise<boolean> => {
   }
   // SIGINT/SIGTERM must not leave half a lab: teardown is short, so finish it first.
   const hold = (sig: NodeJS.Signals): void => void io.err(`${sig}: finishing the teardown of lab ${s.runId} first\n`);
-  const { report, remains, path } = await tearDownLab(entry, { holdSignals: hold });
+  // A kept VM lab: its guest is asked to power off first, QEMU killed only if it does not.
+  const { report, remains, path } = await tearDownLab(entry, { holdSignals: hold, graceful: true });
   for (const r of report.removed) io.out(`  removed ${r}\n`);
   for (const r of report.skipped) io.out(`  skipped ${r}\n`);
   for (const r of report.failed) io.err(`  could not remove ${r}\n`);

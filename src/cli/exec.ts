@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { attachInVm } from '../session/index.js';
 import { attach, findExecutable, NOT_FOUND_EXIT } from './attach.js';
 import type { Output } from './io.js';
 import { nodeNamespace, resolveLab } from './labs.js';
@@ -21,11 +22,24 @@ export const execCommand = async (opts: ExecOptions, io: Output): Promise<number
     throw new UsageError(`name the command to run after --, e.g. lab exec ${opts.lab} ${opts.node} -- ip -br addr`);
   }
   if (opts.timeout !== undefined && !(opts.timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got ${opts.timeout}`);
-  const netns = nodeNamespace(resolveLab(opts.lab), opts.node);
+  const entry = resolveLab(opts.lab);
+  const netns = nodeNamespace(entry, opts.node);
   const [command = ''] = opts.command;
+  // A VM's guest runs the host's userland (its root is the host's, over 9p): the same look-up holds there.
   if (!findExecutable(command)) {
     io.err(`lab exec: ${command}: command not found\n`);
     return NOT_FOUND_EXIT;
+  }
+  if (entry.state.backend === 'vm') {
+    return attachInVm(entry.state, {
+      argv: ['ip', 'netns', 'exec', netns, ...opts.command],
+      timeoutMs: opts.timeout !== undefined ? Math.round(opts.timeout * 1000) : 0,
+      raw: false,
+      say: (text) => io.err(text),
+    }).then((code) => {
+      if (code === 124 && opts.timeout !== undefined) io.err(`lab exec: ${command} ran longer than ${opts.timeout}s; stopped it\n`);
+      return code;
+    });
   }
   return attach(['ip', 'netns', 'exec', netns, ...opts.command], {
     ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout * 1000 } : {}),

@@ -1,5 +1,5 @@
 // Finding labs by id, and describing them: shared by up, exec, shell, list, down and clean.
-import { findLab, livenessOf, namespaceIdentity, readLabs, type Liveness, type RunState, type StateEntry } from '../session/index.js';
+import { findLab, livenessOf, namespaceIdentity, readLabs, vmLabAlive, vmLabKernel, type Liveness, type RunState, type StateEntry } from '../session/index.js';
 import { UsageError } from '../errors.js';
 
 /** A lab as `lab list` shows it. */
@@ -16,15 +16,27 @@ export interface LabSummary {
   namespaces: string[];
   nodes: Record<string, string>;
   stateFile: string;
+  /** host: namespaces of this kernel; vm: inside a kept VM's guest. */
+  backend: 'host' | 'vm';
+  /** A kept VM lab: its guest's kernel release, and whether its QEMU runs (stale when not). */
+  kernel?: string;
+  vmAlive?: boolean;
 }
 
-export const summarize = (entry: StateEntry, now: number, alive: (s: RunState) => boolean): LabSummary => {
+export const summarize = (
+  entry: StateEntry,
+  now: number,
+  alive: (s: RunState) => boolean,
+  vmAlive: (s: RunState) => boolean | undefined = vmLabAlive,
+): LabSummary => {
   const s = entry.state;
   const liveness = livenessOf(s, alive);
+  const vm = s.backend === 'vm' ? vmAlive(s) : undefined;
+  const kernel = vmLabKernel(s);
   return {
     id: s.runId,
     kind: s.kind ?? 'run',
-    status: liveness === 'dead' ? 'dead' : s.status ?? 'running',
+    status: liveness === 'dead' ? 'dead' : liveness === 'kept' && vm === false ? 'stale' : s.status ?? 'running',
     liveness,
     scenario: s.lab?.scenario ?? s.scenarios.join(', '),
     case: s.lab?.case ?? (s.kind === 'kept' ? '' : '(all selected)'),
@@ -34,6 +46,9 @@ export const summarize = (entry: StateEntry, now: number, alive: (s: RunState) =
     namespaces: [...s.namespaces],
     nodes: Object.fromEntries((s.lab?.nodes ?? []).map((n) => [n.node, n.netns])),
     stateFile: entry.path,
+    backend: s.backend ?? 'host',
+    ...(kernel !== undefined ? { kernel } : {}),
+    ...(vm !== undefined ? { vmAlive: vm } : {}),
   };
 };
 
@@ -69,6 +84,13 @@ export const nodeNamespace = (entry: StateEntry, node: string): string => {
   const entryNode = s.lab.nodes.find((n) => n.node === node);
   if (!entryNode) {
     throw new UsageError(`lab ${s.runId} has no node ${JSON.stringify(node)}; its nodes: ${s.lab.nodes.map((n) => n.node).join(', ')}`);
+  }
+  // A kept VM lab's namespaces are the guest's: the VM running is what there is to check here.
+  if (s.backend === 'vm') {
+    if (vmLabAlive(s) !== true) {
+      throw new UsageError(`the VM of lab ${s.runId} is not running any more (its QEMU is gone); \`lab down ${s.runId}\` or \`lab clean\` removes the rest`);
+    }
+    return entryNode.netns;
   }
   const created = s.namespaceInodes?.[entryNode.netns];
   const now = namespaceIdentity(entryNode.netns);

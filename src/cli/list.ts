@@ -10,13 +10,21 @@ const owner = (l: LabSummary): string => {
   return `${l.ownerPid} ${l.ownerAlive ? 'alive' : 'gone'}`;
 };
 
-const status = (l: LabSummary): string => (l.liveness === 'dead' ? 'dead (lab clean removes it)' : l.status);
+const status = (l: LabSummary): string =>
+  l.liveness === 'dead' ? 'dead (lab clean removes it)' : l.status === 'stale' ? 'stale: QEMU gone (lab clean removes it)' : l.status;
+
+/** host, or the VM's kernel and whether its QEMU runs. */
+const backend = (l: LabSummary): string => (l.backend === 'vm' ? `vm ${l.kernel ?? '?'} (QEMU ${l.vmAlive ? 'alive' : 'gone'})` : 'host');
 
 export const listTable = (labs: readonly LabSummary[]): string => {
   if (labs.length === 0) return 'no labs (lab up FILE keeps one; lab run makes them while it runs)\n';
   const rows = [
-    ['id', 'kind', 'status', 'scenario', 'case', 'age', 'owner', 'namespaces'],
-    ...labs.map((l) => [l.id, l.kind, status(l), l.scenario, l.case, formatAge(l.ageMs), owner(l), String(l.namespaces.length)]),
+    ['id', 'kind', 'backend', 'status', 'scenario', 'case', 'age', 'owner', 'namespaces'],
+    // A VM lab's namespaces are its guest's: one per node.
+    ...labs.map((l) => [
+      l.id, l.kind, backend(l), status(l), l.scenario, l.case, formatAge(l.ageMs), owner(l),
+      String(l.backend === 'vm' ? Object.keys(l.nodes).length : l.namespaces.length),
+    ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';

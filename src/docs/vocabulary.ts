@@ -34,6 +34,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'LAB_ID', setBy: 'lab', meaning: 'In `lab shell`: the id of the kept lab.' },
   { name: 'LAB_NODE', setBy: 'lab', meaning: 'In `lab shell`: the node the shell runs in.' },
   { name: 'LAB_NETNS', setBy: 'lab', meaning: 'In `lab shell`: the network namespace of that node.' },
+  { name: 'LAB_KEPT_ID', setBy: 'lab', meaning: 'In lab\'s host side of a kept VM lab (`lab up --backend vm`): the id the `lab up` inside takes, so the guest\'s namespaces carry the id the user sees.' },
   { name: 'LAB_IN_VM', setBy: 'lab', meaning: '`1` for the lab the VM backend runs inside its guest.' },
   { name: 'LAB_TOOLS_CHECKED', setBy: 'lab', meaning: '`1` inside the guest: the host already checked the tools, the guest does not again.' },
   { name: 'LAB_WRITE_CODE_CACHE', setBy: 'lab', meaning: '`1` while `make build` warms the bundle\'s V8 code cache.' },

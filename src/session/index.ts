@@ -22,3 +22,4 @@ export {
   defaultKernelsContext, hostKernel, kernelRows, runKernels, type CatalogRow, type KernelSpec, type KernelsContext,
 } from './kernels.js';
 export { defaultCacheDir, runEachKernel } from './vm.js';
+export { attachInVm, upKernel, upVmLab, vmLabAlive, vmLabKernel, type VmUp, type VmUpOptions } from './vm-lab.js';

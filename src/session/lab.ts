@@ -42,6 +42,11 @@ export interface LabOptions {
   /** `lab up` starts as kind 'kept', status 'building' (see state.ts); a run by default. */
   kind?: LabKind;
   status?: LabStatus;
+  /**
+   * The lab's id, when it must be this one (a kept VM lab's inner `lab up`: the guest's
+   * namespaces then carry the id the user sees); a fresh one by default.
+   */
+  runId?: string;
   /** Where the session's messages go (interrupt, teardown, build progress): stderr. */
   say: Say;
   /** Build progress of large cases through `say` (lab run). */
@@ -70,12 +75,15 @@ export const withLab = async <T>(options: LabOptions, body: (lab: Lab) => Promis
   const runner = (trapped.runner = guardedRunner(raw, trap.signal));
   let state: StateFile;
   try {
-    state = trapped.state = StateFile.create(options.stateDir ?? defaultStateDir(), {
+    const init = {
       pid: process.pid,
       scenarios: options.scenarios,
       ...(options.kind !== undefined ? { kind: options.kind } : {}),
       ...(options.status !== undefined ? { status: options.status } : {}),
-    });
+    };
+    const dir = options.stateDir ?? defaultStateDir();
+    state = trapped.state =
+      options.runId !== undefined ? new StateFile(dir, { ...init, runId: options.runId, prefix: `lab-${options.runId}` }, true) : StateFile.create(dir, init);
   } catch (err) {
     trap.release();
     throw err;

@@ -5,10 +5,11 @@ import { guardedRunner } from '../backends/interrupt.js';
 import { forkingRunner } from '../backends/forker.js';
 import type { Runner } from '../backends/runner.js';
 import {
-  defaultStateDir, findLab, isOwnerAlive, livenessOf, namespaceInode, readStates, StateFile,
+  defaultStateDir, findLab, isOwnerAlive, keptVmOf, livenessOf, namespaceInode, readStates, StateFile,
   type Liveness, type RunState, type StateEntry,
 } from '../backends/state.js';
 import { teardownRecorded, type TeardownReport } from '../backends/teardown.js';
+import { tearDownVm } from '../backends/vm/kept.js';
 
 export type { Liveness, RunState, StateEntry, TeardownReport };
 /** Pure functions of a state file's contents (and of whether its owner process lives). */
@@ -45,6 +46,11 @@ export interface TeardownOptions {
    */
   holdSignals?: (sig: NodeJS.Signals) => void;
   runner?: Runner;
+  /**
+   * A kept VM lab: ask its guest to power off first (lab down); without, its QEMU is killed at
+   * once (lab clean of a lab whose QEMU or builder is gone).
+   */
+  graceful?: boolean;
 }
 
 /**
@@ -59,10 +65,17 @@ export const tearDownLab = async (entry: StateEntry, opts: TeardownOptions = {})
   const owned = StateFile.adopt(entry.path, entry.state, 'tearing-down');
   if (hold) for (const sig of signals) process.on(sig, hold);
   try {
-    const report = await teardownRecorded(owned, {
+    // A kept VM lab: its QEMU and run directory first (the guest's namespaces go with the VM).
+    const vm = keptVmOf(entry.state);
+    const vmReport = vm ? await tearDownVm(vm, entry.state.runId, { graceful: opts.graceful ?? false }) : undefined;
+    if (vm && vmReport?.failed.length === 0) owned.releaseVm();
+    const recorded = await teardownRecorded(owned, {
       runner: guardedRunner(opts.runner ?? forkingRunner(), new AbortController().signal),
       sharedElsewhere: sharedWithOthers(entry.state.runId, opts.dir ?? defaultStateDir()),
     });
+    const report: TeardownReport = vmReport
+      ? { removed: [...vmReport.removed, ...recorded.removed], skipped: [...vmReport.skipped, ...recorded.skipped], failed: [...vmReport.failed, ...recorded.failed] }
+      : recorded;
     const remains = owned.ownsAnything;
     if (!remains) owned.close();
     return { report, remains, path: owned.path };

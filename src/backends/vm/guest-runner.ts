@@ -22,6 +22,27 @@ interface Pending {
   lines: { stdout: ReturnType<typeof lineReader>; stderr: ReturnType<typeof lineReader> };
   resolve(r: CommandResult): void;
   held: boolean;
+  /** Output as bytes, as it comes, instead of collected (lab exec, lab shell: attachCommand). */
+  sink?: (stream: 'stdout' | 'stderr', bytes: Buffer) => void;
+  /** The signal that ended it, from the exit message. */
+  signal?: number;
+}
+
+/** How an attached command ended: its exit code, or the signal that ended it; timedOut when its timeout did. */
+export interface AttachedExit {
+  exitCode: number;
+  signal: number | undefined;
+  timedOut: boolean;
+  /** Set when the channel ended before the command did (the VM went away). */
+  lost?: string;
+}
+
+/** A command attached to lab's terminal (lab exec, lab shell): bytes in, bytes out as they come. */
+export interface AttachedCommand {
+  write(bytes: Buffer | string): void;
+  end(): void;
+  kill(signal: string): void;
+  readonly done: Promise<AttachedExit>;
 }
 
 /** Whether `path` is a unix socket of the host (only absolute paths are looked at). */
@@ -42,6 +63,8 @@ export class GuestRunner implements Runner {
   private readonly conns = new Map<string, Socket>();
   private pending = '';
   private held = 0;
+  /** Messages before the runner's hello are another session's (a kept runner's last host), ignored. */
+  private greeted = false;
   /** Why the channel ended, once it has. */
   private gone: string | undefined;
   /** Resolves with the guest runner's pid once it said hello. */
@@ -67,7 +90,11 @@ export class GuestRunner implements Runner {
     );
   }
 
-  /** Connects to the chardev socket QEMU listens on, and waits for the guest runner's hello. */
+  /**
+   * Connects to the chardev socket QEMU listens on and attaches: the runner answers with its
+   * hello (`hello`). A fresh runner says hello by itself too; a kept one (a kept VM lab) only
+   * when attached, having ended the session of the host before.
+   */
   static async connect(path: string, timeoutMs: number, signal?: AbortSignal): Promise<GuestRunner> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
@@ -76,7 +103,11 @@ export class GuestRunner implements Runner {
         s.once('connect', () => resolve(s));
         s.once('error', () => resolve(undefined));
       });
-      if (socket) return new GuestRunner(socket);
+      if (socket) {
+        const runner = new GuestRunner(socket);
+        runner.send('attach');
+        return runner;
+      }
       if (performance.now() > deadline || signal?.aborted) throw new Error(`cannot connect to the VM's runner channel ${path}`);
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -119,13 +150,21 @@ export class GuestRunner implements Runner {
     }
   }
 
+  /** Whether the runner is kept: the host hanging up ends only its session (a kept VM lab). */
+  keep(on: boolean): void {
+    this.send('keep', on ? 1 : 0);
+  }
+
   private message(f: string[]): void {
     const [op, a = '', b, c, d] = f;
+    if (op === 'hello') {
+      this.greeted = true;
+      this.helloResolve(Number(a));
+      return;
+    }
+    if (!this.greeted) return;
     const cmd = this.commands.get(Number(a));
     switch (op) {
-      case 'hello':
-        this.helloResolve(Number(a));
-        return;
       case 'pid':
         if (cmd) cmd.pid = Number(b);
         return;
@@ -133,6 +172,7 @@ export class GuestRunner implements Runner {
       case 'err': {
         if (!cmd) return;
         const stream = op === 'out' ? 'stdout' : 'stderr';
+        if (cmd.sink) return cmd.sink(stream, unhex(b));
         const text = cmd.decoders[stream].write(unhex(b));
         cmd[stream].push(text);
         cmd.lines[stream].feed(text);
@@ -141,6 +181,7 @@ export class GuestRunner implements Runner {
       case 'exit': {
         if (!cmd) return;
         this.commands.delete(Number(a));
+        if (d) cmd.signal = Number(d);
         this.finish(cmd, Number(b), c === '1', d ?? '');
         return;
       }
@@ -224,6 +265,49 @@ export class GuestRunner implements Runner {
       this.send('listen', id, hex(path));
     }
     return p;
+  }
+
+  /**
+   * `argv` with its output handed to `sink` as bytes as they come, and bytes written to its
+   * stdin as the caller has them: lab exec and lab shell of a kept VM lab. timeoutMs 0: none.
+   */
+  attachCommand(argv: readonly string[], o: { timeoutMs: number; sink(stream: 'stdout' | 'stderr', bytes: Buffer): void }): AttachedCommand {
+    const id = this.nextId++;
+    let settle!: (e: AttachedExit) => void;
+    const done = new Promise<AttachedExit>((resolve) => (settle = resolve));
+    const p: Pending = {
+      argv,
+      started: performance.now(),
+      stdout: [],
+      stderr: [],
+      decoders: { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') },
+      lines: { stdout: lineReader(), stderr: lineReader() },
+      held: false,
+      sink: o.sink,
+      resolve: (r) =>
+        settle({
+          exitCode: r.exitCode,
+          signal: p.signal,
+          timedOut: r.timedOut === true,
+          ...(r.exitCode === -1 && p.signal === undefined && !r.timedOut ? { lost: r.stderr.trim() || 'the VM channel closed' } : {}),
+        }),
+    };
+    if (this.gone !== undefined) {
+      p.stderr.push(`${this.gone}\n`);
+      this.finish(p, -1, false, '');
+    } else {
+      this.commands.set(id, p);
+      this.hold(p, true);
+      this.send('start', id, o.timeoutMs, ...argv.map(hex));
+    }
+    return {
+      write: (bytes) => this.send('in', id, hex(bytes)),
+      end: () => this.send('eof', id),
+      kill: (sig) => {
+        if (this.commands.has(id)) this.send('kill', id, sig);
+      },
+      done,
+    };
   }
 
   run(cmd: Command): Promise<CommandResult> {

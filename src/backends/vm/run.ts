@@ -90,7 +90,7 @@ export const jobTimeoutMs = (cases: number): number => Number(process.env['LAB_V
 export const BOOT_TIMEOUT_MS = 60_000;
 
 /** The VM backend's tools, all checked before anything is fetched or booted (`make deps-vm`). */
-const requireQemu = async (runner: Runner): Promise<void> => {
+export const requireQemu = async (runner: Runner): Promise<void> => {
   const r = await runner.run({ argv: [QEMU, '--version'], timeoutMs: 10_000 }).catch(() => undefined);
   if (!r || r.exitCode !== 0) {
     throw new CapabilityError('qemu', `\`${QEMU}\` is not usable`, installHint('qemu-system-x86'));
