@@ -54,6 +54,19 @@ export const upKernel = (kernel: string | undefined) => {
   return spec;
 };
 
+/**
+ * Mounts devpts on the guest's /dev/pts (in the guest runner's own mount namespace: a command
+ * under `ip netns exec` gets one of its own, which a mount there would not outlive). undefined
+ * when it is there, else why not.
+ */
+const ensureDevpts = async (guest: { run: (c: { argv: string[]; timeoutMs: number }) => Promise<{ exitCode: number; stderr: string }> }): Promise<string | undefined> => {
+  const t = 10_000 * timeScale();
+  if ((await guest.run({ argv: ['mountpoint', '-q', '/dev/pts'], timeoutMs: t })).exitCode === 0) return undefined;
+  await guest.run({ argv: ['mkdir', '-p', '/dev/pts'], timeoutMs: t });
+  const r = await guest.run({ argv: ['mount', '-t', 'devpts', '-o', 'mode=0620,ptmxmode=0666', 'devpts', '/dev/pts'], timeoutMs: t });
+  return r.exitCode === 0 ? undefined : r.stderr.trim() || `mount exit ${r.exitCode}`;
+};
+
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /**
@@ -112,6 +125,10 @@ export const upVmLab = async (o: VmUpOptions): Promise<VmUp> => {
         const uname = await guest.run({ argv: ['uname', '-r'], timeoutMs: 30_000 * timeScale() });
         release = uname.stdout.trim();
         if (uname.exitCode !== 0 || !release) throw new Error(`uname -r in the guest: ${uname.stderr.trim() || `exit ${uname.exitCode}`}`);
+        // lab shell's terminal in the guest (script(1) opens /dev/ptmx): /init mounts no devpts.
+        // Without it a shell still works with pipes; say so rather than fail the lab.
+        const pts = await ensureDevpts(guest);
+        if (pts) o.say(`lab ${state.runId}: no terminals in the guest (${pts}): lab shell works with piped input only`);
       } finally {
         guest.close();
       }
