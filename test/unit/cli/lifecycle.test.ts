@@ -29,7 +29,7 @@ t.test('lab clean removes exactly the labs whose owner died before finishing', a
   t.equal(decide(state({ kind: 'kept', status: 'tearing-down' }), dead, exists).action, 'remove', 'lab down killed half-way');
 });
 
-t.test('lab list shows id, kind, status, scenario, case, age and owner', async (t) => {
+t.test('lab list shows id, kind, backend, status, scenario, case, age and owner', async (t) => {
   const now = 3_725_000;
   const labs = [
     summarize({ path: '/run/netns-lab/abc123.json', state: state({ kind: 'kept', status: 'up', lab: { scenario: 'seed', file: 's.yaml', case: 'c1', caseIndex: 0, nodes: [{ node: 'a', netns: 'lab-abc123-c0-a' }] } }) }, now, dead),
@@ -38,10 +38,10 @@ t.test('lab list shows id, kind, status, scenario, case, age and owner', async (
   ];
   t.same(labs[0]!.nodes, { a: 'lab-abc123-c0-a' });
   const table = listTable(labs).split('\n');
-  t.match(table[0], /^id\s+kind\s+status\s+scenario\s+case\s+age\s+owner\s+namespaces$/);
-  t.match(table[1], /^abc123\s+kept\s+up\s+seed\s+c1\s+1h02m\s+kept\s+1$/);
-  t.match(table[2], /^def456\s+run\s+running\s+s\.yaml\s+\(all selected\)\s+1h02m\s+4242 alive\s+1$/);
-  t.match(table[3], /^0a0a0a\s+run\s+dead \(lab clean removes it\)\s+s\.yaml.*77 gone/);
+  t.match(table[0], /^id\s+kind\s+backend\s+status\s+scenario\s+case\s+age\s+owner\s+namespaces$/);
+  t.match(table[1], /^abc123\s+kept\s+host\s+up\s+seed\s+c1\s+1h02m\s+kept\s+1$/);
+  t.match(table[2], /^def456\s+run\s+host\s+running\s+s\.yaml\s+\(all selected\)\s+1h02m\s+4242 alive\s+1$/);
+  t.match(table[3], /^0a0a0a\s+run\s+host\s+dead \(lab clean removes it\)\s+s\.yaml.*77 gone/);
   t.match(listTable([]), /no labs/);
   t.equal(formatAge(59_000), '59s');
   t.equal(formatAge(61_000), '1m01s');
