@@ -197,6 +197,38 @@ export interface AttachInVm {
 
 export const TIMEOUT_EXIT = 124;
 
+type GuestCommands = { run: (c: { argv: string[]; timeoutMs: number }) => Promise<{ exitCode: number; stdout: string }> };
+
+/**
+ * The handler of lab's terminal's resize: the pty script(1) made in the guest (stdin of its child,
+ * the shell) is given the terminal's size with `stty -F`. The pty is looked up once, through the
+ * guest runner on the same channel: script's pid, its child, that child's fd 0.
+ */
+export const followResizes = (guest: GuestCommands, scriptPid: () => number | undefined): (() => void) => {
+  let tty: Promise<string | undefined> | undefined;
+  const t = 10_000 * timeScale();
+  const find = async (): Promise<string | undefined> => {
+    const pid = scriptPid();
+    if (pid === undefined) return undefined;
+    const children = await guest.run({ argv: ['cat', `/proc/${pid}/task/${pid}/children`], timeoutMs: t });
+    const child = children.stdout.trim().split(/\s+/)[0];
+    if (!child || !/^\d+$/.test(child)) return undefined;
+    const link = await guest.run({ argv: ['readlink', `/proc/${child}/fd/0`], timeoutMs: t });
+    const path = link.stdout.trim();
+    return /^\/dev\/pts\/\d+$/.test(path) ? path : undefined;
+  };
+  return () => {
+    tty ??= find().then((p) => {
+      if (p === undefined) tty = undefined;
+      return p;
+    });
+    void tty.then(async (path) => {
+      const { rows, columns } = process.stdout;
+      if (path && rows > 0 && columns > 0) await guest.run({ argv: ['stty', '-F', path, 'rows', String(rows), 'cols', String(columns)], timeoutMs: t });
+    });
+  };
+};
+
 /**
  * Runs `argv` in a kept VM lab's guest, attached to lab's terminal: its stdout and stderr as they
  * come, lab's stdin as it comes (end of input: its end), SIGINT/SIGTERM/SIGHUP passed on. Returns
@@ -215,6 +247,9 @@ export const attachInVm = async (s: RunState, o: AttachInVm): Promise<number> =>
     timeoutMs: o.timeoutMs,
     sink: (stream, bytes) => void (stream === 'stdout' ? process.stdout : process.stderr).write(bytes),
   });
+  // A terminal resized: the guest's pty too (its foreground process gets SIGWINCH from the kernel).
+  const resize = raw ? followResizes(guest, () => cmd.pid) : undefined;
+  if (resize) process.stdout.on('resize', resize);
   const onData = (chunk: Buffer): void => cmd.write(chunk);
   const onEnd = (): void => cmd.end();
   const pass = (sig: NodeJS.Signals): void => cmd.kill(sig.replace(/^SIG/, ''));
@@ -234,6 +269,7 @@ export const attachInVm = async (s: RunState, o: AttachInVm): Promise<number> =>
     return end.exitCode;
   } finally {
     for (const sig of signals) process.off(sig, pass);
+    if (resize) process.stdout.off('resize', resize);
     stdin.off('data', onData);
     stdin.off('end', onEnd);
     if (raw) stdin.setRawMode(false);

@@ -39,6 +39,8 @@ export interface AttachedExit {
 
 /** A command attached to lab's terminal (lab exec, lab shell): bytes in, bytes out as they come. */
 export interface AttachedCommand {
+  /** Its pid in the guest, once it started. */
+  readonly pid: number | undefined;
   write(bytes: Buffer | string): void;
   end(): void;
   kill(signal: string): void;
@@ -301,6 +303,9 @@ export class GuestRunner implements Runner {
       this.send('start', id, o.timeoutMs, ...argv.map(hex));
     }
     return {
+      get pid() {
+        return p.pid;
+      },
       write: (bytes) => this.send('in', id, hex(bytes)),
       end: () => this.send('eof', id),
       kill: (sig) => {

@@ -12,7 +12,7 @@ import { listTable } from '../../../src/cli/list.js';
 import { vmShellArgv } from '../../../src/cli/shell.js';
 import { describeUp, keptIdOf, upBackend } from '../../../src/cli/up.js';
 import { planCase } from '../../../src/plan/plan.js';
-import { upKernel } from '../../../src/session/vm-lab.js';
+import { followResizes, upKernel } from '../../../src/session/vm-lab.js';
 import { seedCase, seedScenario } from '../fixtures.js';
 import { tempDir } from '../../tmp.js';
 
@@ -196,4 +196,36 @@ t.test('lab shell in the guest: script(1) makes the terminal, or plain pipes', a
     'script', '-qfec', "stty rows 40 cols 120 2>/dev/null; exec 'ip' 'netns' 'exec' 'lab-abc123-c0-a' '/bin/bash' '--norc'", '/dev/null',
   ]);
   t.match(vmShellArgv('n', ["it's"], {}, { rows: 0, cols: 0 })[3], /^exec 'ip' 'netns' 'exec' 'n' 'it'\\''s'$/, 'quoted for sh; no size when unknown');
+});
+
+t.test('lab shell in the guest follows the terminal\'s size: the pty of script\'s child, found once', async (t) => {
+  const ran: string[] = [];
+  const answers: Record<string, string> = { 'cat /proc/77/task/77/children': '78 \n', 'readlink /proc/78/fd/0': '/dev/pts/3\n' };
+  const guest = {
+    run: async (c: { argv: string[] }) => {
+      ran.push(c.argv.join(' '));
+      return { exitCode: 0, stdout: answers[c.argv.join(' ')] ?? '' };
+    },
+  };
+  const size = { rows: process.stdout.rows, columns: process.stdout.columns };
+  Object.assign(process.stdout, { rows: 40, columns: 132 });
+  t.teardown(() => void Object.assign(process.stdout, size));
+  const onResize = followResizes(guest, () => 77);
+  onResize();
+  await new Promise((r) => setTimeout(r, 20));
+  onResize();
+  await new Promise((r) => setTimeout(r, 20));
+  t.same(ran, [
+    'cat /proc/77/task/77/children', 'readlink /proc/78/fd/0', 'stty -F /dev/pts/3 rows 40 cols 132', 'stty -F /dev/pts/3 rows 40 cols 132',
+  ]);
+  ran.length = 0;
+  const notYet = followResizes(guest, () => undefined);
+  notYet();
+  await new Promise((r) => setTimeout(r, 20));
+  t.same(ran, [], 'before script started: nothing');
+  answers['readlink /proc/78/fd/0'] = 'pipe:[123]\n';
+  const noPty = followResizes(guest, () => 77);
+  noPty();
+  await new Promise((r) => setTimeout(r, 20));
+  t.notOk(ran.some((c) => c.startsWith('stty')), 'stdin not a pty: no stty');
 });
