@@ -17,6 +17,7 @@ import { ensureKernel } from '../backends/vm/kernels.js';
 import {
   attachKept, attachWaitMs, buildInGuest, isKeptQemu, keptVmPaths, prepareRunDir, startDetachedQemu, tearDownVm,
 } from '../backends/vm/kept.js';
+// (tearDownVm: a lab up that fails or is interrupted removes its VM itself; lab down and lab clean through tearDownLab.)
 import { consoleTail, qemuArgv } from '../backends/vm/qemu.js';
 import { BOOT_TIMEOUT_MS, requireQemu } from '../backends/vm/run.js';
 import { timeScale } from '../backends/time-scale.js';
@@ -89,7 +90,8 @@ export const upVmLab = async (o: VmUpOptions): Promise<VmUp> => {
   const trap = trapSignals((sig) => o.say(`\n${sig}: stopping the VM of lab ${state.runId}…`), () => undefined);
   const base = { runDir: paths.runDir, socket: paths.socket, consoleLog: paths.consoleLog, kernel: { release: kernel.release, source: kernel.source } };
   try {
-    // Recorded before it exists: a crash from here on leaves it findable (lab clean).
+    // Recorded before it exists: a crash from here on leaves it findable (lab clean). The
+    // accelerator is TCG until the check below answers.
     state.ownVm({ ...base, accel: 'tcg' });
     prepareRunDir(paths, { cwd: process.cwd(), preload: o.preload });
     const accel = await chooseAccel({ runner, cacheDir, image: kernel.image, initramfs, scratch: paths.runDir });
@@ -278,5 +280,3 @@ export const attachInVm = async (s: RunState, o: AttachInVm): Promise<number> =>
     guest.close();
   }
 };
-
-export { tearDownVm };
