@@ -229,3 +229,21 @@ t.test('lab shell in the guest follows the terminal\'s size: the pty of script\'
   await new Promise((r) => setTimeout(r, 20));
   t.notOk(ran.some((c) => c.startsWith('stty')), 'stdin not a pty: no stty');
 });
+
+t.test('lab up\'s command line: --backend vm|host and --kernel, refused before anything is built', async (t) => {
+  const { main } = await import('../../../src/cli/main.js');
+  const run = async (args: string[]) => {
+    const err: string[] = [];
+    const code = await main(args, { out: () => undefined, err: (s: string) => void err.push(s) });
+    return { code, err: err.join('') };
+  };
+  const bad = await run(['up', 'scenarios/laptop-two-nics.yaml', '--backend', 'qemu']);
+  t.equal(bad.code, 2, 'an unknown backend');
+  t.match(bad.err, /backend/);
+  const contradiction = await run(['up', 'scenarios/laptop-two-nics.yaml', '--backend', 'host', '--kernel', 'debian']);
+  t.equal(contradiction.code, 2);
+  t.match(contradiction.err, /--backend host builds on the running kernel only; --kernel debian needs --backend vm/);
+  const notAKernel = await run(['up', 'scenarios/laptop-two-nics.yaml', '--backend', 'vm', '--kernel', 'no such']);
+  t.equal(notAKernel.code, 2);
+  t.match(notAKernel.err, /is not a kernel/);
+});
