@@ -55,6 +55,10 @@ const REVIEWED: Record<string, RegExp> = {
   'src/backends/agent.ts': /timeoutMs \?\? 10_000/,
   // lab's host side of a driven VM (sandboxed): the run's total timeout, killed with QEMU's abort.
   'src/backends/vm/drive.ts': /timeout: o\.totalTimeoutMs/,
+  // A kept VM lab: the inner lab up that builds the case has a timeout (killed on it, and on a
+  // signal); QEMU is unbounded on purpose, the lab is kept: lab down ends it (power off, else
+  // SIGKILL of the recorded pid), lab clean once it is stale or its lab up died.
+  'src/backends/vm/kept.ts': /timeout: o\.timeoutMs/,
 };
 
 t.test('only reviewed files start processes, and each of them bounds them', async (t) => {
