@@ -20,6 +20,7 @@ import {
 // (tearDownVm: a lab up that fails or is interrupted removes its VM itself; lab down and lab clean through tearDownLab.)
 import { consoleTail, qemuArgv } from '../backends/vm/qemu.js';
 import { BOOT_TIMEOUT_MS, requireQemu } from '../backends/vm/run.js';
+import { STAGE_LINE } from '../backends/vm/stages.js';
 import { timeScale } from '../backends/time-scale.js';
 import { CapabilityError, Interrupted, UsageError } from '../errors.js';
 
@@ -151,7 +152,9 @@ export const upVmLab = async (o: VmUpOptions): Promise<VmUp> => {
       signal: stop,
     });
     if (trap.caught) throw new Interrupted(trap.caught);
-    const why = inner.stderr.trim() || '(no message)';
+    // What the lab inside said, without the stage lines of lab's host side (drive.ts reads those).
+    const said = inner.stderr.split('\n').filter((l) => l.trim() && !l.startsWith(STAGE_LINE)).join('\n');
+    const why = said || '(no message)';
     if (inner.exitCode === 2) throw new UsageError(`inside the VM (kernel ${release}): ${why}`);
     if (inner.exitCode === 3) throw new CapabilityError(`kernel ${release} (VM)`, why.replace(/^lab cannot run here: /, ''), '');
     if (inner.exitCode !== 0) {
@@ -160,6 +163,7 @@ export const upVmLab = async (o: VmUpOptions): Promise<VmUp> => {
     }
     const kept = (JSON.parse(readFileSync(join(paths.innerStateDir, `${state.runId}.json`), 'utf8')) as RunState).lab;
     if (!kept) throw new Error(`the lab built inside the VM recorded no kept lab (${paths.innerStateDir})`);
+    if (said) o.say(said);
     state.ownVm({ ...base, kernel: { release, source: kernel.source }, accel: accel.accel, qemu: started });
     state.keep(kept);
     return { id: state.runId, prefix: state.prefix, release, accel: accel.accel, lab: kept, runDir: paths.runDir, qemuPid: started.pid };
