@@ -50,6 +50,9 @@ $SIG{PIPE} = 'IGNORE';
 my $got_child = 0;
 $SIG{CHLD} = sub { $got_child = 1 };
 
+# --keep: kept from the start (a kept VM lab's other ports, which lab exec and lab shell use).
+my $keep = 0;
+if (($ARGV[0] // '') eq '--keep') { $keep = 1; shift @ARGV }
 my $port = shift @ARGV // '-';
 my ($in, $out);
 if ($port eq '-') {
@@ -86,10 +89,9 @@ sub watch { my ($set, $fh) = @_; $set->{fileno $fh} = $fh }
 sub unwatch { my ($set, $fh) = @_; my $fd = fileno $fh; delete $set->{$fd} if defined $fd }
 sub watched { my ($set, $fh) = @_; my $fd = fileno $fh; return defined $fd && ($set->{$fd} // 0) == $fh }
 watch(\%readers, $in);
+# $keep (above, or `keep 1`): the host hanging up ends its session, not the runner.
 my (%cmds, %by_fh, %listeners, %conns);
 my $next_conn = 1;
-# Set by `keep 1`: the host hanging up ends its session, not the runner.
-my $keep = 0;
 
 sub start_cmd {
   my ($id, $timeout_ms, @argv) = @_;

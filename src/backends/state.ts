@@ -64,8 +64,10 @@ export type LabBackend = 'host' | 'vm';
 export interface KeptVm {
   /** Everything of the VM on the host: its share with the guest (the guest runner, the job, the inner lab's state), QEMU's socket, the console log. */
   runDir: string;
-  /** QEMU's chardev socket of the guest runner's virtio-serial port: what lab exec/shell/down connect to. */
+  /** QEMU's chardev socket of the guest runner's virtio-serial port: what lab up and lab down connect to. */
   socket: string;
+  /** The sockets of further ports, a kept guest runner on each: lab exec and lab shell take a free one (absent: the main one only). */
+  moreSockets?: string[];
   consoleLog: string;
   /** QEMU once started, with its start time: a reused pid is never taken for it (nor killed). */
   qemu?: { pid: number; pidStart: string | null };
@@ -375,6 +377,7 @@ export const keptVmOf = (s: Pick<RunState, 'vm'>): KeptVm | undefined => {
   if (typeof runDir !== 'string' || !runDir.startsWith('/') || typeof socket !== 'string' || typeof consoleLog !== 'string') return undefined;
   if (!isObject(kernel) || typeof kernel['release'] !== 'string' || typeof kernel['source'] !== 'string') return undefined;
   if (accel !== 'kvm' && accel !== 'tcg') return undefined;
+  if (v['moreSockets'] !== undefined && !(Array.isArray(v['moreSockets']) && v['moreSockets'].every((p) => typeof p === 'string'))) return undefined;
   if (qemu !== undefined && (!isObject(qemu) || !Number.isInteger(qemu['pid']) || (qemu['pid'] as number) <= 1 || !(qemu['pidStart'] === null || typeof qemu['pidStart'] === 'string'))) {
     return undefined;
   }

@@ -15,7 +15,7 @@ import { ensureInitramfs } from '../backends/vm/initramfs.js';
 import { formatKernelSpec, kernelsOfRun } from '../backends/vm/kernel-spec.js';
 import { ensureKernel } from '../backends/vm/kernels.js';
 import {
-  attachKept, attachWaitMs, buildInGuest, isKeptQemu, keptVmPaths, prepareRunDir, startDetachedQemu, tearDownVm,
+  attachFree, attachKept, buildInGuest, isKeptQemu, keptVmPaths, prepareRunDir, startDetachedQemu, tearDownVm,
 } from '../backends/vm/kept.js';
 // (tearDownVm: a lab up that fails or is interrupted removes its VM itself; lab down and lab clean through tearDownLab.)
 import { consoleTail, qemuArgv } from '../backends/vm/qemu.js';
@@ -89,7 +89,7 @@ export const upVmLab = async (o: VmUpOptions): Promise<VmUp> => {
   const state = StateFile.create(stateDir, { pid: process.pid, scenarios: [o.file], kind: 'kept', status: 'building', backend: 'vm' });
   const paths = keptVmPaths(stateDir, state.runId);
   const trap = trapSignals((sig) => o.say(`\n${sig}: stopping the VM of lab ${state.runId}…`), () => undefined);
-  const base = { runDir: paths.runDir, socket: paths.socket, consoleLog: paths.consoleLog, kernel: { release: kernel.release, source: kernel.source } };
+  const base = { runDir: paths.runDir, socket: paths.socket, moreSockets: paths.moreSockets, consoleLog: paths.consoleLog, kernel: { release: kernel.release, source: kernel.source } };
   try {
     // Recorded before it exists: a crash from here on leaves it findable (lab clean). The
     // accelerator is TCG until the check below answers.
@@ -99,7 +99,7 @@ export const upVmLab = async (o: VmUpOptions): Promise<VmUp> => {
     if (trap.signal.aborted) throw new Interrupted(trap.caught ?? 'SIGINT');
     const cpus = Math.max(1, Math.min(availableParallelism(), 4));
     const qemu = startDetachedQemu(
-      qemuArgv({ accel: accel.accel, image: kernel.image, initramfs, share: paths.runDir, cpus, memoryMb: 1024, runnerSocket: paths.socket }),
+      qemuArgv({ accel: accel.accel, image: kernel.image, initramfs, share: paths.runDir, cpus, memoryMb: 1024, runnerSocket: paths.socket, moreRunnerSockets: paths.moreSockets }),
       paths.consoleLog,
     );
     if (qemu.pid === undefined) throw new CapabilityError('qemu', 'QEMU did not start', 'lab doctor says more');
@@ -246,7 +246,8 @@ export const attachInVm = async (s: RunState, o: AttachInVm): Promise<number> =>
   if (!isKeptQemu(vm)) {
     throw new UsageError(`the VM of lab ${s.runId} is not running (QEMU ${vm.qemu?.pid ?? '?'} is gone); \`lab down ${s.runId}\` or \`lab clean\` removes the rest`);
   }
-  const guest = await attachKept(vm.socket, attachWaitMs());
+  // A free port: another lab exec or lab shell of this lab may hold one.
+  const guest = await attachFree(vm);
   const stdin = process.stdin;
   const raw = o.raw && stdin.isTTY === true;
   const cmd = guest.attachCommand(o.argv, {

@@ -2,7 +2,7 @@
 // leaves QEMU running with the case built inside its guest; `lab exec` and `lab shell` reconnect
 // to the guest runner and run in a node's namespace there (exit codes passed through); `lab list`
 // shows it with its kernel and QEMU alive; `lab down` powers it off and leaves no QEMU, no run
-// directory, no socket, no state file. A stale kept VM lab (its QEMU gone) is made by hand, as a
+// directory, no socket, no state file; an exec while a shell is open does not wait for it. A stale kept VM lab (its QEMU gone) is made by hand, as a
 // state file and a run directory: `lab clean` removes it and leaves the live one alone.
 // By hand first: `lab up scenarios/laptop-two-nics.yaml --backend vm --kernel 6.1.0-57-amd64`,
 // then `lab exec ID laptop -- ip -br addr` (wlan0 192.0.2.1/24, wlan1 192.0.2.2/24), `-- false`
@@ -75,6 +75,18 @@ t.test('a kept VM lab: up, exec, shell, list, clean of a stale one, down, nothin
   t.equal(shell.exitCode, 4, 'the shell\'s exit code', { stderr: String(shell.stderr) });
   t.match(String(shell.stdout), /^wlan1\S*\s+UP\s+192\.0\.2\.2\/24/m, 'piped commands ran in the node');
   t.match(String(shell.stdout), /^node laptop$/m);
+
+  // One port per host: an exec does not wait for a shell that is still open (QEMU's socket takes
+  // one host at a time; the guest has a kept runner on each of its ports).
+  const started = performance.now();
+  const open = run(['shell', id, 'laptop'], { input: 'sleep 6; exit 0\n' });
+  await sleep(1_500);
+  const meanwhile = await run(['exec', id, 'ap', '--', 'echo', 'meanwhile']);
+  const answeredAt = performance.now() - started;
+  t.equal(String(meanwhile.stdout), 'meanwhile', 'an exec while a shell is open', { stderr: String(meanwhile.stderr) });
+  t.equal((await open).exitCode, 0, 'the shell');
+  const shellEnded = performance.now() - started;
+  t.ok(answeredAt < shellEnded - 1_000, `the exec answered at ${Math.round(answeredAt)} ms, before the shell ended at ${Math.round(shellEnded)} ms`);
 
   // A stale kept VM lab, by hand: its QEMU (a pid that runs no QEMU: this test's own) is gone.
   const staleId = 'abc123' === id ? 'abc124' : 'abc123';

@@ -14,7 +14,7 @@ import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { processStartTime, type KeptVm } from '../state.js';
 import { timeScale } from '../time-scale.js';
-import { RUNNER_FILE, runnerJobScript } from './guest.js';
+import { GUEST_SHARE, MARK, RUNNER_FILE, RUNNER_MARK, shq } from './guest.js';
 import { GUEST_RUNNER_PL } from './guest-runner-pl.js';
 import { GuestRunner } from './guest-runner.js';
 import { QEMU, RUNNER_PORT } from './qemu.js';
@@ -23,19 +23,25 @@ import { sandboxArgv } from './drive.js';
 /** The files of a kept VM lab on the host, all in its run directory. */
 export interface KeptVmPaths {
   runDir: string;
-  /** QEMU's chardev socket of the guest runner's port. */
+  /** QEMU's chardev socket of the guest runner's port (lab up, lab down). */
   socket: string;
+  /** The sockets of the other ports, a kept runner on each (lab exec, lab shell: one host per port). */
+  moreSockets: string[];
   consoleLog: string;
   /** The inner `lab up`'s state folder (its kept lab: the guest's namespaces) and TMPDIR. */
   innerStateDir: string;
   tmp: string;
 }
 
+/** Ports besides the main one: as many `lab exec`/`lab shell` at once (more wait for one to end). */
+export const MORE_PORTS = 3;
+
 export const keptVmPaths = (stateDir: string, runId: string): KeptVmPaths => {
   const runDir = join(stateDir, `vm-${runId}`);
   return {
     runDir,
     socket: join(runDir, 'runner.sock'),
+    moreSockets: Array.from({ length: MORE_PORTS }, (_, i) => join(runDir, `runner-${i + 1}.sock`)),
     consoleLog: join(runDir, 'console.log'),
     innerStateDir: join(runDir, 'state'),
     tmp: join(runDir, 'tmp'),
@@ -48,21 +54,35 @@ export const keptVmPaths = (stateDir: string, runId: string): KeptVmPaths => {
  */
 export const isRunDirOf = (runDir: string, runId: string): boolean => runDir.startsWith('/') && basename(runDir) === `vm-${runId}`;
 
+const GUEST_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' };
+
+/**
+ * The job of a kept VM lab's guest (guest.ts runnerJobScript, with more ports): the share also at
+ * its host path, a kept guest runner on each further port in the background, then the main port's
+ * runner in place of the job. When that one ends (lab down: `keep 0`, hang-up), /init powers off.
+ */
+export const keptJobScript = (o: { cwd: string; runDir: string; preload: readonly (readonly string[])[]; morePorts: number }): string => {
+  const env = Object.entries(GUEST_ENV).map(([k, v]) => `${k}=${shq(v)}`).join(' ');
+  const runner = `env -i ${env} perl ${GUEST_SHARE}/${RUNNER_FILE}`;
+  const more = Array.from({ length: o.morePorts }, (_, i) => shq(`${RUNNER_PORT}.${i + 1}`)).join(' ');
+  return `#!/bin/sh
+cd ${shq(o.cwd)} || exit 70
+${o.preload.map((m) => `modprobe ${m.map(shq).join(' ')} >/dev/null 2>&1 &\n`).join('')}mkdir -p ${shq(o.runDir)} && mount --bind ${GUEST_SHARE} ${shq(o.runDir)} || exit 72
+port_of() { for p in /sys/class/virtio-ports/*; do n=; read -r n < "$p/name" 2>/dev/null; [ "$n" = "$1" ] && echo "/dev/\${p##*/}"; done; }
+port=$(port_of ${shq(RUNNER_PORT)})
+[ -n "$port" ] || { echo '${MARK.fail}no virtio-serial port ${RUNNER_PORT} (virtio_console)'; exit 73; }
+${o.morePorts > 0 ? `for name in ${more}; do p=$(port_of "$name"); [ -n "$p" ] && ${runner} --keep "$p" & done
+` : ''}echo "${RUNNER_MARK}$port"
+exec ${runner} "$port"
+`;
+};
+
 /** The run directory with what the guest needs from it: the guest runner and its job. */
 export const prepareRunDir = (paths: KeptVmPaths, o: { cwd: string; preload: readonly (readonly string[])[] }): void => {
   mkdirSync(paths.runDir, { recursive: true, mode: 0o700 });
   for (const dir of [paths.innerStateDir, paths.tmp]) mkdirSync(dir, { recursive: true });
   writeFileSync(join(paths.runDir, RUNNER_FILE), GUEST_RUNNER_PL);
-  writeFileSync(
-    join(paths.runDir, 'job.sh'),
-    runnerJobScript({
-      cwd: o.cwd,
-      port: RUNNER_PORT,
-      sharePath: paths.runDir,
-      preload: o.preload,
-      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' },
-    }),
-  );
+  writeFileSync(join(paths.runDir, 'job.sh'), keptJobScript({ cwd: o.cwd, runDir: paths.runDir, preload: o.preload, morePorts: paths.moreSockets.length }));
 };
 
 /**
@@ -141,6 +161,25 @@ export const attachKept = async (socket: string, waitMs: number, signal?: AbortS
     clearTimeout(timer);
   }
 };
+
+/**
+ * A session on whichever of a kept VM's runners is free: the further ports first (a port that
+ * serves another host does not answer: QEMU leaves a second connection waiting), each given a
+ * moment, then the main port, waited for as long as attachKept waits.
+ */
+export const attachFree = async (vm: Pick<KeptVm, 'socket' | 'moreSockets'>, signal?: AbortSignal): Promise<GuestRunner> => {
+  for (const socket of vm.moreSockets ?? []) {
+    try {
+      return await attachKept(socket, FREE_PORT_WAIT_MS * timeScale(), signal);
+    } catch {
+      // Busy (or not there): the next one.
+    }
+  }
+  return attachKept(vm.socket, attachWaitMs(), signal);
+};
+
+/** How long a free port's runner takes to answer: its reconnection poll (0.2 s) and a TCG guest's latency. */
+const FREE_PORT_WAIT_MS = 2_000;
 
 /** How long a kept VM's runner may take to answer a reconnecting host, and the guest to power off (TCG, a loaded host: scaled). */
 export const attachWaitMs = (): number => 30_000 * timeScale();

@@ -21,6 +21,11 @@ export interface QemuOptions {
    * RUNNER_PORT in the guest (src/agent/guest-runner.pl, docs/guest-runner-protocol.md).
    */
   runnerSocket?: string;
+  /**
+   * More ports, each on its own socket, named RUNNER_PORT.1, .2, …: a kept VM lab runs a guest
+   * runner on each, so that lab exec and lab shell do not wait for one another (one host per port).
+   */
+  moreRunnerSockets?: readonly string[];
 }
 
 /** The guest runner's virtio-serial port: the name in /sys/class/virtio-ports/vportNpM/name. */
@@ -48,6 +53,10 @@ export const qemuArgv = (o: QemuOptions): string[] => [
         '-device', 'virtio-serial-pci,id=labvs',
         '-chardev', `socket,id=labrun,path=${o.runnerSocket},server=on,wait=off`,
         '-device', `virtserialport,bus=labvs.0,chardev=labrun,name=${RUNNER_PORT}`,
+        ...(o.moreRunnerSockets ?? []).flatMap((path, i) => [
+          '-chardev', `socket,id=labrun${i + 1},path=${path},server=on,wait=off`,
+          '-device', `virtserialport,bus=labvs.0,chardev=labrun${i + 1},name=${RUNNER_PORT}.${i + 1}`,
+        ]),
       ]
     : []),
 ];

@@ -5,7 +5,9 @@
 import t from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import { keptVmOf, readStates, StateFile, type KeptVm, type RunState } from '../../../src/backends/state.js';
-import { isKeptQemu, isRunDirOf, keptVmPaths, tearDownVm, type ProcessView } from '../../../src/backends/vm/kept.js';
+import { isKeptQemu, isRunDirOf, keptJobScript, keptVmPaths, tearDownVm, type ProcessView } from '../../../src/backends/vm/kept.js';
+import { qemuArgv } from '../../../src/backends/vm/qemu.js';
+import { spawnSync } from 'node:child_process';
 import { decide } from '../../../src/cli/clean.js';
 import { summarize } from '../../../src/cli/labs.js';
 import { listTable } from '../../../src/cli/list.js';
@@ -70,6 +72,7 @@ t.test('keptVmOf: a record a kill or a removal is decided from is checked field 
     ['no socket', { ...vm(), socket: 3 }],
     ['no kernel release', { ...vm(), kernel: { source: 'x' } }],
     ['an unknown accelerator', { ...vm(), accel: 'hvf' }],
+    ['more sockets that are not paths', { ...vm(), moreSockets: [3] }],
     ['pid 1', { ...vm(), qemu: { pid: 1, pidStart: null } }],
     ['a pid that is not a number', { ...vm(), qemu: { pid: '4321', pidStart: null } }],
     ['a start time that is not a string', { ...vm(), qemu: { pid: 4321, pidStart: 99 } }],
@@ -81,6 +84,7 @@ t.test('the run directory: everything of the VM in STATE_DIR/vm-ID', async (t) =
   t.same(keptVmPaths('/run/netns-lab', 'abc123'), {
     runDir: '/run/netns-lab/vm-abc123',
     socket: '/run/netns-lab/vm-abc123/runner.sock',
+    moreSockets: [1, 2, 3].map((i) => `/run/netns-lab/vm-abc123/runner-${i}.sock`),
     consoleLog: '/run/netns-lab/vm-abc123/console.log',
     innerStateDir: '/run/netns-lab/vm-abc123/state',
     tmp: '/run/netns-lab/vm-abc123/tmp',
@@ -246,4 +250,18 @@ t.test('lab up\'s command line: --backend vm|host and --kernel, refused before a
   const notAKernel = await run(['up', 'scenarios/laptop-two-nics.yaml', '--backend', 'vm', '--kernel', 'no such']);
   t.equal(notAKernel.code, 2);
   t.match(notAKernel.err, /is not a kernel/);
+});
+
+t.test('a kept VM: a runner on each port, the main one in place of the job; QEMU gives each port a socket', async (t) => {
+  const job = keptJobScript({ cwd: '/work/x y', runDir: '/run/netns-lab/vm-abc123', preload: [['mac80211_hwsim', 'radios=0']], morePorts: 2 });
+  t.equal(spawnSync('sh', ['-n'], { input: job }).status, 0, 'sh reads it');
+  t.match(job, /^cd '\/work\/x y' \|\| exit 70$/m);
+  t.match(job, /^modprobe 'mac80211_hwsim' 'radios=0' >\/dev\/null 2>&1 &$/m);
+  t.match(job, /mount --bind \/run\/lab-vm '\/run\/netns-lab\/vm-abc123'/);
+  t.match(job, /^for name in 'lab\.runner\.1' 'lab\.runner\.2'; do .* perl \/run\/lab-vm\/guest-runner\.pl --keep "\$p" & done$/m, 'the further ports: kept from the start');
+  t.match(job, /^exec env -i .* perl \/run\/lab-vm\/guest-runner\.pl "\$port"\n$/m, 'the main port last, not kept until lab up says so');
+  t.notMatch(keptJobScript({ cwd: '/', runDir: '/r/vm-a', preload: [], morePorts: 0 }), /for name/);
+  const argv = qemuArgv({ accel: 'tcg', image: 'k', initramfs: 'i', cpus: 1, memoryMb: 64, runnerSocket: '/r/runner.sock', moreRunnerSockets: ['/r/runner-1.sock'] }).join(' ');
+  t.match(argv, /-chardev socket,id=labrun,path=\/r\/runner\.sock,server=on,wait=off -device virtserialport,bus=labvs\.0,chardev=labrun,name=lab\.runner /);
+  t.match(argv, /-chardev socket,id=labrun1,path=\/r\/runner-1\.sock,server=on,wait=off -device virtserialport,bus=labvs\.0,chardev=labrun1,name=lab\.runner\.1$/);
 });

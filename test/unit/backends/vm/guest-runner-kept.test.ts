@@ -15,12 +15,12 @@ import { tempDir } from '../../../tmp.js';
 const hex = (s: string): string => Buffer.from(s).toString('hex');
 
 /** The runner on a FIFO: `host()` opens a writer (a host connecting), `lines()` what it said so far. */
-const onFifo = (t: Test) => {
+const onFifo = (t: Test, flags: string[] = []) => {
   const fifo = join(tempDir('guest-runner-kept-'), 'port');
   t.equal(spawnSync('mkfifo', [fifo]).status, 0);
   // Opened for reading without waiting for a writer: the runner sees end-of-file until one comes.
   const readEnd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-  const child = spawn('perl', ['-e', GUEST_RUNNER_PL, '-'], { stdio: [readEnd, 'pipe', 'inherit'] });
+  const child = spawn('perl', ['-e', GUEST_RUNNER_PL, '--', ...flags, '-'], { stdio: [readEnd, 'pipe', 'inherit'] });
   closeSync(readEnd);
   let out = '';
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
@@ -95,6 +95,21 @@ t.test('not kept (a run): the host hanging up ends the runner (negative control 
   host.hangUp();
   t.equal(await r.exited, 0, 'the runner exits');
   t.ok(await r.until(() => !running(sleeper)), 'and its command is killed');
+});
+
+t.test('--keep: kept from the start (a kept VM lab\'s further ports), no keep request needed', async (t) => {
+  const r = onFifo(t, ['--keep']);
+  const first = r.host();
+  t.ok(await r.until(() => r.lines().some((l) => l.startsWith('hello\t'))));
+  first.hangUp();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  t.ok(r.isAlive(), 'the hang-up did not end it');
+  const second = r.host();
+  second.send('attach');
+  t.ok(await r.until(() => r.lines().filter((l) => l.startsWith('hello\t')).length === 2), 'the next host is answered');
+  second.send('keep', 0);
+  second.hangUp();
+  t.equal(await r.exited, 0);
 });
 
 t.test('attach on a live session: what it started is killed and forgotten', async (t) => {
