@@ -148,8 +148,13 @@ const until = async (test: () => boolean, ms: number, signal?: AbortSignal): Pro
 export const attachKept = async (socket: string, waitMs: number, signal?: AbortSignal): Promise<GuestRunner> => {
   const runner = await GuestRunner.connect(socket, waitMs, signal);
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  // Given up on (its timeout, or `signal`: another port answered first), it holds nothing up.
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`the VM's guest runner did not answer within ${Math.round(waitMs / 1000)} s (busy with another lab exec or shell?)`)), waitMs);
+    onAbort = () => reject(new Error('not needed any more'));
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
   });
   try {
     await Promise.race([runner.hello, late]);
@@ -159,21 +164,28 @@ export const attachKept = async (socket: string, waitMs: number, signal?: AbortS
     throw err;
   } finally {
     clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
 };
 
 /**
- * A session on whichever of a kept VM's runners is free: the further ports first (a port that
- * serves another host does not answer: QEMU leaves a second connection waiting), each given a
- * moment, then the main port, waited for as long as attachKept waits.
+ * A session on whichever of a kept VM's runners is free: the further ports all at once (a port
+ * that serves another host does not answer: QEMU leaves a second connection waiting), the first
+ * to answer kept and the others hung up; when none answers in a moment, the main port, waited for
+ * as long as attachKept waits. (A connection left waiting on a busy port is taken by QEMU once
+ * that port's host is done, says `attach` and hangs up: its runner ends an empty session.)
  */
 export const attachFree = async (vm: Pick<KeptVm, 'socket' | 'moreSockets'>, signal?: AbortSignal): Promise<GuestRunner> => {
-  for (const socket of vm.moreSockets ?? []) {
-    try {
-      return await attachKept(socket, FREE_PORT_WAIT_MS * timeScale(), signal);
-    } catch {
-      // Busy (or not there): the next one.
-    }
+  const more = vm.moreSockets ?? [];
+  if (more.length > 0) {
+    const answered = new AbortController();
+    const either = signal ? AbortSignal.any([signal, answered.signal]) : answered.signal;
+    const tries = more.map((socket) => attachKept(socket, FREE_PORT_WAIT_MS * timeScale(), either));
+    const first = await Promise.any(tries).catch(() => undefined);
+    // The others are hung up, answered or not (a pending one would hold lab up for its timeout).
+    answered.abort();
+    for (const attempt of tries) void attempt.then((r) => r !== first && r.close(), () => undefined);
+    if (first) return first;
   }
   return attachKept(vm.socket, attachWaitMs(), signal);
 };

@@ -180,3 +180,36 @@ t.test('GuestRunner.attachCommand: bytes as they come, stdin, the signal that en
   g.runner.close();
   t.match(await lost.done, { exitCode: -1, lost: /closed/ });
 });
+
+t.test('attachFree: the first further port to answer; a busy one is hung up at once, the main port last', async (t) => {
+  const { createServer } = await import('node:net');
+  const { attachFree } = await import('../../../../src/backends/vm/kept.js');
+  const dir = tempDir('attach-free-');
+  const closed: string[] = [];
+  /** A port's socket: `free` answers an attach with hello (a kept runner with no host), a busy one never does. */
+  const port = async (name: string, free: boolean, pid = 0) => {
+    const server = createServer((c) => {
+      c.on('data', (d) => {
+        if (free && d.toString().includes('attach')) c.write(`hello\t${pid}\n`);
+      });
+      c.on('close', () => closed.push(name));
+    });
+    const path = join(dir, `${name}.sock`);
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    return path;
+  };
+  const busy = await port('busy', false);
+  const free = await port('free', true, 11);
+  const main = await port('main', true, 22);
+  const started = performance.now();
+  const runner = await attachFree({ socket: main, moreSockets: [busy, free] });
+  t.ok(performance.now() - started < 1_500, 'not held up by the busy port');
+  t.equal(await runner.hello, 11, 'the free port\'s runner');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.strictSame(closed, ['busy'], 'the busy port\'s connection is hung up at once');
+  runner.close();
+  const fallback = await attachFree({ socket: main, moreSockets: [busy] });
+  t.equal(await fallback.hello, 22, 'every further port busy: the main one');
+  fallback.close();
+});
