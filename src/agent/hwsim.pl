@@ -11,6 +11,9 @@
 #                               no interfaces), an interface DEV of nl80211 type IFTYPE on it
 #                               (NL80211_CMD_NEW_INTERFACE), and the radio with its interface moved
 #                               into /run/netns/NETNS (NL80211_CMD_SET_WIPHY_NETNS) unless NETNS is ''
+#   netns NAME                  the following steps in /run/netns/NAME, as under `ip netns exec
+#                               NAME` (its network namespace, a mount namespace of their own with
+#                               its /sys): one process for the steps of several nodes
 #   listen DEV FREQ             DEV (a monitor) up and on channel FREQ (NL80211_CMD_SET_WIPHY)
 #   mesh DEV FREQ MESHID        DEV (up) joins the mesh (NL80211_CMD_JOIN_MESH), as `iw dev DEV mesh join MESHID freq FREQ`
 #   ibss DEV FREQ SSID BSSID    DEV (up) joins the IBSS on a fixed channel (NL80211_CMD_JOIN_IBSS),
@@ -93,6 +96,21 @@ sub O_CREAT () { 0100 }
 sub O_EXCL () { 0200 }
 # A config file's mode: the daemon's key material is root's alone.
 sub CONFIG_MODE () { 0600 }
+# include/uapi/linux/sched.h, include/uapi/linux/mount.h
+sub CLONE_NEWNS () { 0x00020000 }
+sub CLONE_NEWNET () { 0x40000000 }
+sub MS_REC () { 0x4000 }
+sub MS_SLAVE () { 0x80000 }
+sub MNT_DETACH () { 2 }
+# include/uapi/linux/elf-em.h: e_machine, the 16 bits at offset 18 of an ELF header
+sub EM_X86_64 () { 62 }
+sub EM_AARCH64 () { 183 }
+# The syscalls perl has no builtin for: arch/x86/entry/syscalls/syscall_64.tbl and
+# include/uapi/asm-generic/unistd.h (arm64), as in agent.pl.
+my %SYSCALLS = (
+  EM_X86_64()  => { setns => 308, unshare => 272, mount => 165, umount2 => 166 },
+  EM_AARCH64() => { setns => 268, unshare => 97,  mount => 40,  umount2 => 39 },
+);
 # The generic netlink version lab speaks to both families.
 sub GENL_VERSION () { 1 }
 # The largest reply read at once.
@@ -195,6 +213,40 @@ sub move_radio {
   open(my $ns, '<', "/run/netns/$netns") or die "namespace $netns: $!\n";
   my ($error) = transact($s, genl_message($nl80211, NL80211_CMD_SET_WIPHY_NETNS, attribute(NL80211_ATTR_WIPHY, pack('L', $wiphy)) . attribute(NL80211_ATTR_NETNS_FD, pack('L', fileno $ns))));
   die "moving radio $phy into $netns: error $error\n" if $error;
+  return;
+}
+
+my $syscalls;
+# This machine's number of syscall NAME; dies on a machine the table does not know.
+sub syscall_number {
+  my ($name) = @_;
+  unless ($syscalls) {
+    my $machine = -1;
+    if (open(my $exe, '<', '/proc/self/exe')) {
+      binmode $exe;
+      my $header = '';
+      $machine = unpack('v', substr($header, 18, 2)) if read($exe, $header, 20) == 20;
+    }
+    $syscalls = $SYSCALLS{$machine} // {};
+  }
+  return $syscalls->{$name} // die "no syscall number for $name on this machine\n";
+}
+
+# Into namespace NAME as `ip netns exec NAME` enters it (agent.pl's enter_netns): its network
+# namespace, then a mount namespace of our own that takes no mounts back, with the namespace's
+# sysfs on /sys (hostapd and wpa_supplicant read /sys/class/net/DEV).
+sub enter_netns {
+  my ($name) = @_;
+  die "bad namespace name '$name'\n" if !length $name || $name =~ m{/} || $name =~ /^\.\.?$/;
+  open(my $ns, '<', "/run/netns/$name") or die "namespace $name: $!\n";
+  syscall(syscall_number('setns'), fileno($ns), CLONE_NEWNET) == 0 or die "setns $name: $!\n";
+  close $ns;
+  syscall(syscall_number('unshare'), CLONE_NEWNS) == 0 or die "unshare: $!\n";
+  # syscall() may write into its string arguments: they must be variables, not constants.
+  my ($none, $root, $sys, $sysfs) = ('', '/', '/sys', 'sysfs');
+  syscall(syscall_number('mount'), $none, $root, $none, MS_REC | MS_SLAVE, 0) == 0 or die "mount --make-rslave /: $!\n";
+  syscall(syscall_number('umount2'), $sys, MNT_DETACH) == 0 or die "umount /sys: $!\n";
+  syscall(syscall_number('mount'), $name, $sys, $sysfs, 0, 0) == 0 or die "mount sysfs: $!\n";
   return;
 }
 
@@ -309,7 +361,7 @@ sub run_command {
 }
 
 # The steps and their words after the name (pure); dies naming the first malformed one.
-my %ARITY = (radio => 4, listen => 2, mesh => 3, ibss => 4, config => 1, await => 4);
+my %ARITY = (radio => 4, netns => 1, listen => 2, mesh => 3, ibss => 4, config => 1, await => 4);
 sub parse_steps {
   my @words = @_;
   my @steps;
@@ -327,6 +379,8 @@ sub parse_steps {
 sub main {
   my @words = @_;
   my ($s, $hwsim, $nl80211);
+  # Where the steps run, for the messages, once a `netns` step moved them.
+  my $where = '';
   my $nl = sub {
     $nl80211 //= family_id($s, 'nl80211') // die "this kernel has no nl80211 netlink family (cfg80211)\n";
     return $nl80211;
@@ -342,6 +396,12 @@ sub main {
         my $wiphy = new_radio($s, $hwsim, $phy);
         new_interface($s, $nl->(), $phy, $wiphy, $dev, $iftype);
         move_radio($s, $nl->(), $phy, $wiphy, $netns) if $netns ne '';
+      } elsif ($name eq 'netns') {
+        enter_netns($w[0]);
+        $where = " (in $w[0])";
+        # A netlink socket talks to the namespace it was made in (and hwsim's medium is that of
+        # the namespace a radio is created from).
+        $s = netlink_socket();
       } elsif ($name eq 'listen') {
         my ($dev, $freq) = @w;
         link_up($dev);
@@ -358,7 +418,7 @@ sub main {
       } elsif ($name eq 'run') {
         run_command(@w);
       } elsif ($name eq 'await') {
-        await_peers($s, $nl->(), @w);
+        eval { await_peers($s, $nl->(), @w); 1 } or do { (my $e = $@) =~ s/\n\z//; die "$e$where\n" };
       }
     }
   };

@@ -105,7 +105,9 @@ const supplicantArgv = (devs: readonly string[]): string[] => [
 ];
 
 export const wirelessOps = (scenario: Scenario, casePrefix: string, netnsOf: (node: string) => string): WirelessOps => {
-  const creating: Op[] = [];
+  /** Each link's radios, from the namespace of its first radio's node (hwsim's medium is that namespace's). */
+  const creating: { node: string; steps: string[] }[] = [];
+  const made: string[] = [];
   const naming: Op[] = [];
   const ups: Op[] = [];
   /** Per node, in the order the nodes join: its steps, what it waits for, why. */
@@ -129,12 +131,8 @@ export const wirelessOps = (scenario: Scenario, casePrefix: string, netnsOf: (no
     const radioSteps = link.radios.flatMap((r, k) => [
       'radio', radioName(casePrefix, l, k), r.node === creator ? r.dev : moving(k), String(IFTYPE[link.mode]), r.node === creator ? '' : netnsOf(r.node),
     ]);
-    creating.push({
-      node: creator,
-      argv: hwsim([...radioSteps, 'radio', monitor, dev, String(IFTYPE_MONITOR), '', 'listen', dev, String(link.freq)]),
-      requires: 'mac80211_hwsim',
-      why: `hwsim radios for ${link.radios.map(formatRef).join(', ')} on the medium of this link only, and ${monitor} that only listens (the medium's observer), on the link's channel`,
-    });
+    creating.push({ node: creator, steps: [...radioSteps, 'radio', monitor, dev, String(IFTYPE_MONITOR), '', 'listen', dev, String(link.freq)] });
+    made.push(`hwsim radios for ${link.radios.map(formatRef).join(', ')} on the medium of this link only (created from ${creator}'s namespace), and ${monitor} that only listens (the medium's observer), on the link's channel`);
     // In the node's topology batch (wave), before its addresses: the radio exists by then (the
     // creators' ops run first).
     link.radios.forEach((r, k) => {
@@ -171,20 +169,42 @@ export const wirelessOps = (scenario: Scenario, casePrefix: string, netnsOf: (no
       }
     }
   });
-  // Every node does its part in one process; the last one waits right away, the others after
-  // it (their peers may be in nodes after them).
+  // Every node does its part, in the order of `parts`, all in one process (a `netns` step moves
+  // it into the next node); then it waits for the radios, the last node's first (it is there).
   const nodes = [...parts.keys()].filter((n) => (parts.get(n)?.steps.length ?? 0) > 0);
   const join: Op[] = [...ups];
-  nodes.forEach((node, i) => {
-    const p = parts.get(node) as { steps: string[]; awaits: string[]; why: string[] };
-    const last = i === nodes.length - 1;
-    join.push({ node, argv: hwsim([...p.steps, ...(last ? p.awaits : [])]), why: p.why.join('; ') });
-  });
-  for (const node of nodes.slice(0, -1)) {
-    const p = parts.get(node);
-    if (p?.awaits.length) join.push({ node, argv: hwsim(p.awaits), why: 'wait until its radios carry data' });
+  const first = nodes[0];
+  if (first !== undefined) {
+    const steps: string[] = [];
+    let here = first;
+    const into = (node: string): void => {
+      if (node !== here) steps.push('netns', netnsOf(node));
+      here = node;
+    };
+    for (const node of nodes) {
+      into(node);
+      steps.push(...(parts.get(node)?.steps ?? []));
+    }
+    for (const node of [...nodes].reverse()) {
+      const awaits = parts.get(node)?.awaits ?? [];
+      if (awaits.length === 0) continue;
+      into(node);
+      steps.push(...awaits);
+    }
+    join.push({ node: first, argv: hwsim(steps), why: nodes.map((n) => parts.get(n)?.why.join('; ')).join('; ') });
   }
-  return { radios: [...creating, ...naming], join };
+  const creator = creating[0]?.node;
+  const radios: Op[] = [];
+  if (creator !== undefined) {
+    let here = creator;
+    const steps = creating.flatMap((c) => {
+      const move = c.node === here ? [] : ['netns', netnsOf(c.node)];
+      here = c.node;
+      return [...move, ...c.steps];
+    });
+    radios.push({ node: creator, argv: hwsim(steps), requires: 'mac80211_hwsim', why: made.join('; ') });
+  }
+  return { radios: [...radios, ...naming], join };
 };
 
 /** The topology with every radio as a device of its node; radios of one link share a medium. */
