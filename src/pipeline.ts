@@ -19,6 +19,7 @@ import { selectLookups } from './probes/fib-lookups.js';
 import type { FibTracer } from './probes/fib-trace.js';
 import type { ProbeHost } from './probes/host.js';
 import { observeMedia, type MediumObserver } from './probes/medium.js';
+import { observerReader, type ObserverReader } from './probes/observer-reader.js';
 import { caseProber, hostPort } from './probes/probe.js';
 import { lookupSelector } from './probes/route-query.js';
 import { caseStatus, judgeExpectations, probeResult } from './verdict/verdict.js';
@@ -38,17 +39,29 @@ export interface CaseOptions {
   applied?: boolean;
 }
 
+/**
+ * The observer readings of a live case: one interactive nft per node that counts, started ahead of
+ * the first probe (src/probes/observer-reader.ts), and an nft process per reading as the fallback.
+ */
+const observerReaderOf = (runner: Runner, live: LiveCase): ObserverReader =>
+  observerReader({
+    listArgv: OBSERVER_READ_ARGV,
+    start: (node, cmd) => runner.start({ ...cmd, argv: inNetns(live.netnsOf(node), cmd.argv) }),
+    async once(node) {
+      const r = await live.run(node, { argv: OBSERVER_READ_ARGV });
+      if (r.exitCode !== 0) throw new CommandError(inNetns(live.netnsOf(node), OBSERVER_READ_ARGV), r.exitCode, r.stderr, r.timedOut);
+      return r.stdout;
+    },
+    answerMs: 5_000 * timeScale(),
+  });
+
 /** A live case as probes see it (src/probes/host.ts): one per case, so what it caches lives as long as the case. */
-const probeHostOf = (runner: Runner, live: LiveCase): ProbeHost => ({
+const probeHostOf = (runner: Runner, live: LiveCase, observers: ObserverReader): ProbeHost => ({
   plan: live.plan,
   run: (node, cmd) => live.run(node, cmd),
   start: (node, cmd) => runner.start({ ...cmd, argv: inNetns(live.netnsOf(node), cmd.argv) }),
   agent: (node) => live.agents.get(node),
-  async readObserver(node) {
-    const r = await live.run(node, { argv: OBSERVER_READ_ARGV });
-    if (r.exitCode !== 0) throw new CommandError(inNetns(live.netnsOf(node), OBSERVER_READ_ARGV), r.exitCode, r.stderr, r.timedOut);
-    return r.stdout;
-  },
+  readObserver: (node) => observers.read(node),
   timeScale: timeScale(),
 });
 
@@ -113,7 +126,9 @@ export const runCase = async (
   let failure: unknown;
   try {
     const live = await backend.up(plan);
-    const host = probeHostOf(runner, live);
+    const observers = observerReaderOf(runner, live);
+    for (const op of plan.observers) observers.warm(op.node);
+    const host = probeHostOf(runner, live, observers);
     let capture: Capture | undefined;
     let medium: MediumObserver | undefined;
     try {
@@ -124,7 +139,7 @@ export const runCase = async (
       const probe = caseProber(host);
       for (const [i, pp] of plan.probes.entries()) observed.push(await observeProbe(plan, probe, pp, i, medium, options));
     } finally {
-      await capture?.stop();
+      await Promise.all([capture?.stop(), observers.stop()]);
       if (medium) media = await medium.stop(observed);
       await backend.down(plan, live, { defer: true });
     }

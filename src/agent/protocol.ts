@@ -94,6 +94,23 @@ const parseSpec = (spec: string): Spec => {
   return { list: m[1] === '@', name: m[2] ?? '', codec: m[3] as Codec };
 };
 
+/**
+ * Long texts sent again and again, hex-encoded once: the agent's own program (28 KB) goes with
+ * every agent start, two per seed case, and its encoding was the biggest of lab's own costs per
+ * case in a CPU profile of the seed bench (#14).
+ */
+const LONG_TEXT = 4_096;
+const longHex = new Map<string, string>();
+const hexOf = (text: string): string => {
+  if (text.length < LONG_TEXT) return Buffer.from(text, 'utf8').toString('hex');
+  let hex = longHex.get(text);
+  if (hex === undefined) {
+    if (longHex.size >= 8) longHex.clear();
+    longHex.set(text, (hex = Buffer.from(text, 'utf8').toString('hex')));
+  }
+  return hex;
+};
+
 const encodeValue = (codec: Codec, value: unknown, where: string): string => {
   switch (codec) {
     case 'int':
@@ -102,7 +119,7 @@ const encodeValue = (codec: Codec, value: unknown, where: string): string => {
     case 'flag':
       return value ? '1' : '0';
     case 'hex':
-      return Buffer.from(String(value ?? ''), 'utf8').toString('hex');
+      return hexOf(String(value ?? ''));
     case 'bytes':
       return Buffer.isBuffer(value) ? value.toString('hex') : '';
     case 'attrs':

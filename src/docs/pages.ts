@@ -242,7 +242,7 @@ export const environmentPage = (): Page => {
 
 export const exitCodesPage = (): Page => {
   const text = [
-    GENERATED('EXIT in src/cli/exit-codes.ts and SIGNAL_EXIT in src/backends/interrupt.ts'),
+    GENERATED('EXIT in src/cli/exit-codes.ts and SIGNAL_EXIT in src/backends/interrupt.ts (reached through src/session/)'),
     '# Exit codes',
     '',
     '| code | name | meaning |',

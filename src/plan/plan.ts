@@ -1,4 +1,4 @@
-import type { Case, Scenario } from '../types/scenario.js';
+import type { Case, DeviceRef, Scenario } from '../types/scenario.js';
 import {
   boundProbe, caseRecipes, changedAddresses, changedTopology, topologyChangeOps, type CaseRecipes,
 } from './recipes.js';
@@ -33,7 +33,7 @@ export const planProbes = (
   recipes: CaseRecipes = caseRecipes(scenario, c),
 ): ProbePlan[] => {
   const addresses = changedAddresses(scenario.addresses, recipes.change);
-  const ownerOf = (address: string): string | undefined => addresses.find((a) => a.address === address)?.ref.node;
+  const ownerOf = (address: string): DeviceRef | undefined => addresses.find((a) => a.address === address)?.ref;
   const taken = new Set(c.probes.map((p) => p.to.port).filter((p): p is number => p !== undefined));
   let next = FIRST_PROBE_PORT;
   const sports = new Set(c.probes.map((p) => p.attributes?.sport).filter((p): p is number => p !== undefined));
@@ -52,12 +52,14 @@ export const planProbes = (
       sport = nextSport++;
       sports.add(sport);
     }
+    const owner = ownerOf(probe.to.address);
     return {
       probe,
       port,
       ...(sport === undefined ? {} : { sport }),
       marker: `netns-lab ${prefix} c${caseIndex} p${i}`,
-      receiverNode: ownerOf(probe.to.address),
+      receiverNode: owner?.node,
+      ...(owner ? { receiverDev: owner.dev } : {}),
       ...(binding ? { binding } : {}),
     };
   });

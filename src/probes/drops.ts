@@ -39,7 +39,8 @@ export const startDropTracer = async (
 ): Promise<DropTracer | { unavailable: string }> => {
   if (!(await files.exists(join(root, 'instances')))) {
     state.ownMount(root, 'tracefs for --explain');
-    const r = await runner.run({ argv: ['mount', '-t', 'tracefs', 'nodev', root], timeoutMs: 5_000 });
+    // The runner's default limit: scaled by LAB_TIME_SCALE, so a slow guest does not cut the mount off.
+    const r = await runner.run({ argv: ['mount', '-t', 'tracefs', 'nodev', root] });
     if (r.exitCode !== 0) {
       state.releaseMount(root);
       return { unavailable: `tracefs is not mounted and mounting it failed: ${r.stderr.trim()}` };

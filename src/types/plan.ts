@@ -65,6 +65,12 @@ export interface ProbePlan {
   marker: string;
   /** The node that owns the destination address; undefined when no node does. */
   receiverNode: string | undefined;
+  /**
+   * The device of receiverNode that holds the destination address: where the probe is expected to
+   * come in. Its input route is read beside the rest of the evidence, before the counts say where
+   * the probe did come in (and read again when that was another device).
+   */
+  receiverDev?: string;
   /** The recipe binding that set the probe's `from.dev` (SO_BINDTODEVICE), when one did. */
   binding?: SenderBinding;
 }

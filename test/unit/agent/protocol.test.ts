@@ -54,6 +54,19 @@ t.test('requests are built from the table, by field name', async (t) => {
   t.throws(() => encodeRequest('send', 1, { family: 4, from: Buffer.alloc(0), to: Buffer.alloc(0), dev: '', payload: '', kind: 'udp', timeoutMs: 1, attributes: { tos: 1.5 } }), /NAME=INTEGER/);
 });
 
+t.test('long texts (the agent program on every agent start) are encoded once and always the same', async (t) => {
+  const hex = (s: string): string => Buffer.from(s, 'utf8').toString('hex');
+  const expected = `exec\t1\t0\t\t${hex('perl')}\t${hex('-e')}\t${hex(AGENT_PL)}\n`;
+  t.ok(AGENT_PL.length >= 4_096, 'the program is a long text');
+  t.equal(encodeRequest('exec', 1, { timeoutMs: 0, input: '', argv: ['perl', '-e', AGENT_PL] }), expected);
+  t.equal(encodeRequest('exec', 1, { timeoutMs: 0, input: '', argv: ['perl', '-e', AGENT_PL] }), expected, 'again, from the cache');
+  // More long texts than the cache holds: each one still encodes as itself.
+  for (let i = 0; i < 20; i++) {
+    const text = `${'é'.repeat(3_000)}${i}`;
+    t.equal(encodeRequest('exec', 2, { timeoutMs: 0, input: text, argv: [] }), `exec\t2\t0\t${hex(text)}\n`, `long text ${i}`);
+  }
+});
+
 t.test('replies are read by the table, by field name', async (t) => {
   const hex = (s: string): string => Buffer.from(s).toString('hex');
   t.same(decodeReply('exec', `4\texec\t3\t0\t${hex('out\n')}\t${hex('err\n')}`), { event: 'exec', fields: { exitCode: 3, timedOut: false, stdout: 'out\n', stderr: 'err\n' } });

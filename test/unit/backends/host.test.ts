@@ -23,19 +23,52 @@ const setup = () => {
   return { host, state, backend, plan };
 };
 
-t.test('a deferred teardown empties the namespaces now and deletes them with the others at flush', async (t) => {
+t.test('a deferred teardown empties the namespaces meanwhile and deletes them with the others at flush', async (t) => {
   const { host, state, backend, plan } = setup();
   const [a, b] = [plan(1), plan(2)];
   await backend.down(a, await backend.up(a), { defer: true });
   await backend.down(b, await backend.up(b), { defer: true });
   const all = [...a.namespaces, ...b.namespaces].map((n) => n.netns);
   t.same([...host.namespaces].sort(), [...all].sort(), 'still there after the cases');
-  t.ok(all.every((ns) => host.log.some((l) => l.join(' ') === `ip netns pids ${ns}`)), 'but every process inside was looked for (and killed)');
   t.same([...state.namespaces].sort(), [...all].sort(), 'and still recorded, for an interrupt or lab clean');
   await backend.flush();
+  const at = (line: string): number => host.log.findIndex((l) => l.join(' ') === line);
+  // Emptied in the background while the next case builds; never deleted before that is done.
+  t.ok(all.every((ns) => at(`ip netns pids ${ns}`) >= 0), 'every process inside was looked for (and killed)');
+  t.ok(all.every((ns) => at(`ip netns pids ${ns}`) < at(`ip netns del ${ns}`)), 'before its namespace was deleted');
   t.same([...host.namespaces], [], 'flush deletes them all');
   t.same(state.namespaces, [], 'and forgets them');
   await backend.flush();
+  state.close();
+});
+
+t.test('a deferred teardown does not hold the case up, and flush waits for it before it deletes', async (t) => {
+  const { host, state, backend, plan } = setup();
+  // The first look for processes (the case's emptying) hangs until the gate opens.
+  let open: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (open = r));
+  const run = host.run.bind(host);
+  let gated = false;
+  host.run = async (cmd) => {
+    if (!gated && cmd.argv.includes('-batch') && (cmd.input ?? '').startsWith('netns pids')) {
+      gated = true;
+      await gate;
+    }
+    return run(cmd);
+  };
+  const a = plan(1);
+  await backend.down(a, await backend.up(a), { defer: true });
+  t.ok(gated, 'down returned while its namespaces were still being emptied');
+  let flushed = false;
+  const flushing = backend.flush().then(() => (flushed = true));
+  await new Promise((r) => setTimeout(r, 50));
+  t.notOk(flushed, 'flush waits for the emptying');
+  t.ok(a.namespaces.every((n) => host.namespaces.has(n.netns)), 'and deletes nothing meanwhile');
+  open();
+  await flushing;
+  const at = (line: string): number => host.log.findIndex((l) => l.join(' ') === line);
+  t.ok(a.namespaces.every((n) => at(`ip netns pids ${n.netns}`) < at(`ip netns del ${n.netns}`)), 'emptied, then deleted');
+  t.same([...host.namespaces], [], 'all gone after flush');
   state.close();
 });
 

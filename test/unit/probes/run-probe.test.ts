@@ -22,7 +22,7 @@ const observerJson = (n: number): string => JSON.stringify({
 });
 
 /** A fake live case: commands go to FakeHost as `ip netns exec NS …`; agents record what they are asked. */
-const fakeCase = (opts: { refuse?: string; deliver?: boolean } = {}) => {
+const fakeCase = (opts: { refuse?: string; deliver?: boolean; laptopObserver?: string } = {}) => {
   const runner = new FakeHost();
   for (const { netns } of plan.namespaces) runner.namespaces.add(netns);
   const events: string[] = [];
@@ -58,6 +58,7 @@ const fakeCase = (opts: { refuse?: string; deliver?: boolean } = {}) => {
     agent: (node) => agents.get(node),
     readObserver: async (node) => {
       events.push(`${node} read observer`);
+      if (node === 'laptop' && opts.laptopObserver) return opts.laptopObserver;
       return node === 'laptop' ? observerJson(++readings) : '{"nftables": []}';
     },
     timeScale: 1,
@@ -106,4 +107,30 @@ t.test('a node without an agent: the receiver is reported missing and nothing is
   const e = await caseProber(bare)(pp, 0);
   t.equal(e.receiverError, 'no namespace agent runs on laptop');
   t.notOk(events.some((l) => l.includes(' send ')), 'not sent');
+});
+
+/** laptop's nft reading: p0:datagram sent out of `out` and taken in on `in` (chains tx/rx + the device's index: lo 0, wlan0 1, wlan1 2). */
+const crossed = (out: number, into: number): string => JSON.stringify({
+  nftables: [
+    { rule: { chain: `tx${out}`, comment: 'p0:datagram', expr: [{ counter: { packets: 1 } }] } },
+    { rule: { chain: `rx${into}`, comment: 'p0:datagram', expr: [{ counter: { packets: 1 } }] } },
+  ],
+});
+
+const inputRouteGets = (runner: FakeHost): string[] =>
+  runner.log.map((l) => l.join(' ')).filter((l) => l.includes('route get') && l.includes(' iif '));
+
+t.test('the input route where the probe was expected to come in is read beside the rest, and used when it came in there', async (t) => {
+  t.equal(pp.receiverDev, 'wlan1', 'the plan names the device that holds the destination address');
+  const { host, runner } = fakeCase({ deliver: true, laptopObserver: crossed(1, 2) });
+  const e = await caseProber(host)(pp, 0);
+  t.equal(e.input?.dev, 'wlan1', 'it came in on wlan1');
+  t.same(inputRouteGets(runner).map((l) => l.replace(/.* iif /, 'iif ')), ['iif wlan1'], 'read once: the early reading served');
+});
+
+t.test('a probe that came in on another device gets that device\'s input route', async (t) => {
+  const { host, runner } = fakeCase({ deliver: true, laptopObserver: crossed(2, 1) });
+  const e = await caseProber(host)(pp, 0);
+  t.equal(e.input?.dev, 'wlan0', 'it came in on wlan0');
+  t.same(inputRouteGets(runner).map((l) => l.replace(/.* iif /, 'iif ')), ['iif wlan1', 'iif wlan0'], 'the early reading of wlan1 was not used for it');
 });
