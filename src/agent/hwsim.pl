@@ -14,6 +14,8 @@
 #   netns NAME                  the following steps in /run/netns/NAME, as under `ip netns exec
 #                               NAME` (its network namespace, a mount namespace of their own with
 #                               its /sys): one process for the steps of several nodes
+#   name DEV NEWNAME            DEV (down) renamed, as `ip link set dev DEV name NEWNAME` (SIOCSIFNAME)
+#   up DEV                      DEV up, as `ip link set dev DEV up` (SIOCSIFFLAGS)
 #   listen DEV FREQ             DEV (a monitor) up and on channel FREQ (NL80211_CMD_SET_WIPHY)
 #   mesh DEV FREQ MESHID        DEV (up) joins the mesh (NL80211_CMD_JOIN_MESH), as `iw dev DEV mesh join MESHID freq FREQ`
 #   ibss DEV FREQ SSID BSSID    DEV (up) joins the IBSS on a fixed channel (NL80211_CMD_JOIN_IBSS),
@@ -87,6 +89,7 @@ sub NL80211_PLINK_ESTAB () { 4 }
 # union of at most 24 bytes; the flags are its first short.
 sub SIOCGIFFLAGS () { 0x8913 }
 sub SIOCSIFFLAGS () { 0x8914 }
+sub SIOCSIFNAME () { 0x8923 }
 sub IFNAMSIZ () { 16 }
 sub IFREQ_SIZE () { 40 }
 sub IFF_UP () { 0x1 }
@@ -272,6 +275,15 @@ sub link_up {
   return;
 }
 
+# DEV renamed NEWNAME (struct ifreq: the name, then the new name).
+sub link_rename {
+  my ($dev, $name) = @_;
+  socket(my $s, AF_INET, SOCK_DGRAM, 0) or die "socket: $!\n";
+  my $ifreq = pack('a' . IFNAMSIZ, $dev) . pack('a' . (IFREQ_SIZE - IFNAMSIZ), $name);
+  ioctl($s, SIOCSIFNAME, $ifreq) or die "renaming $dev to $name: $!\n";
+  return;
+}
+
 # A request on interface DEV; dies with WHAT when the kernel refuses it.
 sub on_interface {
   my ($s, $nl80211, $command, $dev, $attributes, $what) = @_;
@@ -361,7 +373,7 @@ sub run_command {
 }
 
 # The steps and their words after the name (pure); dies naming the first malformed one.
-my %ARITY = (radio => 4, netns => 1, listen => 2, mesh => 3, ibss => 4, config => 1, await => 4);
+my %ARITY = (radio => 4, netns => 1, name => 2, up => 1, listen => 2, mesh => 3, ibss => 4, config => 1, await => 4);
 sub parse_steps {
   my @words = @_;
   my @steps;
@@ -402,6 +414,10 @@ sub main {
         # A netlink socket talks to the namespace it was made in (and hwsim's medium is that of
         # the namespace a radio is created from).
         $s = netlink_socket();
+      } elsif ($name eq 'name') {
+        link_rename(@w);
+      } elsif ($name eq 'up') {
+        link_up($w[0]);
       } elsif ($name eq 'listen') {
         my ($dev, $freq) = @w;
         link_up($dev);

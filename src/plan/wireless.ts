@@ -9,12 +9,14 @@
 // with the namespace it is in. All radios of a link are created from the namespace of its first
 // radio's node, given an interface, then moved (nl80211's SET_WIPHY_NETNS, which takes the interface
 // along). iw cannot create hwsim radios and Node cannot open netlink sockets, hence the small perl
-// program src/agent/hwsim.pl (perl-base is Essential in Debian), which does every step of a node's
-// part in one process: `perl -e HWSIM_RADIOS radio PHY DEV IFTYPE NETNS … listen MONITOR FREQ` for
-// all radios of a link, then per node `mesh`/`ibss` joins, `config` + `run` for hostapd and
-// wpa_supplicant, and `await` until the radios carry data.
+// program src/agent/hwsim.pl (perl-base is Essential in Debian), which does the case's whole
+// wireless part in one process, before the topology: `radio` and `listen` for every link from its
+// creator's namespace, then node by node (`netns`) the moved radios named, the radios up, `mesh`
+// and `ibss` joins, `config` + `run` for hostapd and one wpa_supplicant per node, and at the end
+// `await` until every radio carries data. Addresses come after (the topology batch): none of the
+// joins needs one.
 //
-// Why one process per node and step: under TCG every process start costs 0.1-1 s of a guest CPU,
+// Why one process: under TCG every process start costs 0.1-1 s of a guest CPU,
 // and the guest's two CPUs are what a VM run waits for. Measured with BSD process accounting in
 // the guest (laptop-two-wlan, four cases): the shell's polling loops (iw | grep, sleep, every
 // 50 ms), the temporary files (mktemp, cat, rm), one wpa_supplicant per station and an iw per
@@ -73,9 +75,9 @@ const isAp = (link: WirelessLink, r: { node: string; dev: string }): boolean =>
   link.ap !== undefined && link.ap.node === r.node && link.ap.dev === r.dev;
 
 export interface WirelessOps {
-  /** Radios into their nodes; before the addresses are assigned. */
+  /** Radios into their nodes, up, joined, associated: before the addresses are assigned. */
   radios: Op[];
-  /** Up, joined, associated; after the addresses. */
+  /** Ops after the addresses (none since the whole part runs in the radios' process). */
   join: Op[];
 }
 
@@ -108,13 +110,11 @@ export const wirelessOps = (scenario: Scenario, casePrefix: string, netnsOf: (no
   /** Each link's radios, from the namespace of its first radio's node (hwsim's medium is that namespace's). */
   const creating: { node: string; steps: string[] }[] = [];
   const made: string[] = [];
-  const naming: Op[] = [];
-  const ups: Op[] = [];
-  /** Per node, in the order the nodes join: its steps, what it waits for, why. */
-  const parts = new Map<string, { steps: string[]; awaits: string[]; why: string[] }>();
+  /** Per node, in the order the nodes join: its radios named and up, its steps, what it waits for, why. */
+  const parts = new Map<string, { prep: string[]; steps: string[]; awaits: string[]; why: string[] }>();
   const part = (node: string) => {
     let p = parts.get(node);
-    if (!p) parts.set(node, (p = { steps: [], awaits: [], why: [] }));
+    if (!p) parts.set(node, (p = { prep: [], steps: [], awaits: [], why: [] }));
     return p;
   };
   const links = scenario.wireless ?? [];
@@ -133,10 +133,8 @@ export const wirelessOps = (scenario: Scenario, casePrefix: string, netnsOf: (no
     ]);
     creating.push({ node: creator, steps: [...radioSteps, 'radio', monitor, dev, String(IFTYPE_MONITOR), '', 'listen', dev, String(link.freq)] });
     made.push(`hwsim radios for ${link.radios.map(formatRef).join(', ')} on the medium of this link only (created from ${creator}'s namespace), and ${monitor} that only listens (the medium's observer), on the link's channel`);
-    // In the node's topology batch (wave), before its addresses: the radio exists by then (the
-    // creators' ops run first).
     link.radios.forEach((r, k) => {
-      if (r.node !== creator) naming.push({ node: r.node, argv: ['ip', 'link', 'set', 'dev', moving(k), 'name', r.dev], wave: 3 });
+      if (r.node !== creator) part(r.node).prep.push('name', moving(k), r.dev);
     });
     // Radios per node, in the link's order.
     const byNode = new Map<string, string[]>();
@@ -159,8 +157,8 @@ export const wirelessOps = (scenario: Scenario, casePrefix: string, netnsOf: (no
       const peers = String(link.radios.length - 1);
       const bssid = link.mode === 'ibss' ? ibssBssid(link.ssid, l) : '';
       for (const [node, devs] of byNode) {
-        for (const d of devs) ups.push({ node, argv: ['ip', 'link', 'set', 'dev', d, 'up'] });
         const p = part(node);
+        for (const d of devs) p.prep.push('up', d);
         for (const d of devs) {
           p.steps.push(...(link.mode === 'mesh' ? ['mesh', d, String(link.freq), link.ssid] : ['ibss', d, String(link.freq), link.ssid, bssid]));
           p.awaits.push('await', d, link.mode, peers, String(AWAIT_S));
@@ -169,42 +167,34 @@ export const wirelessOps = (scenario: Scenario, casePrefix: string, netnsOf: (no
       }
     }
   });
-  // Every node does its part, in the order of `parts`, all in one process (a `netns` step moves
-  // it into the next node); then it waits for the radios, the last node's first (it is there).
-  const nodes = [...parts.keys()].filter((n) => (parts.get(n)?.steps.length ?? 0) > 0);
-  const join: Op[] = [...ups];
-  const first = nodes[0];
-  if (first !== undefined) {
-    const steps: string[] = [];
-    let here = first;
-    const into = (node: string): void => {
-      if (node !== here) steps.push('netns', netnsOf(node));
-      here = node;
-    };
-    for (const node of nodes) {
-      into(node);
-      steps.push(...(parts.get(node)?.steps ?? []));
-    }
-    for (const node of [...nodes].reverse()) {
-      const awaits = parts.get(node)?.awaits ?? [];
-      if (awaits.length === 0) continue;
-      into(node);
-      steps.push(...awaits);
-    }
-    join.push({ node: first, argv: hwsim(steps), why: nodes.map((n) => parts.get(n)?.why.join('; ')).join('; ') });
-  }
+  // One process: every link's radios from its creator's namespace; then every node does its part,
+  // in the order of `parts` (a `netns` step moves the process into the next node); then it waits
+  // for the radios, the last node's first (it is there).
   const creator = creating[0]?.node;
-  const radios: Op[] = [];
-  if (creator !== undefined) {
-    let here = creator;
-    const steps = creating.flatMap((c) => {
-      const move = c.node === here ? [] : ['netns', netnsOf(c.node)];
-      here = c.node;
-      return [...move, ...c.steps];
-    });
-    radios.push({ node: creator, argv: hwsim(steps), requires: 'mac80211_hwsim', why: made.join('; ') });
+  if (creator === undefined) return { radios: [], join: [] };
+  const steps: string[] = [];
+  let here = creator;
+  const into = (node: string): void => {
+    if (node !== here) steps.push('netns', netnsOf(node));
+    here = node;
+  };
+  for (const c of creating) {
+    into(c.node);
+    steps.push(...c.steps);
   }
-  return { radios: [...radios, ...naming], join };
+  const nodes = [...parts.keys()].filter((n) => (parts.get(n)?.prep.length ?? 0) + (parts.get(n)?.steps.length ?? 0) > 0);
+  for (const node of nodes) {
+    into(node);
+    steps.push(...(parts.get(node)?.prep ?? []), ...(parts.get(node)?.steps ?? []));
+  }
+  for (const node of [...nodes].reverse()) {
+    const awaits = parts.get(node)?.awaits ?? [];
+    if (awaits.length === 0) continue;
+    into(node);
+    steps.push(...awaits);
+  }
+  const why = [...made, ...nodes.flatMap((n) => parts.get(n)?.why ?? [])].join('; ');
+  return { radios: [{ node: creator, argv: hwsim(steps), requires: 'mac80211_hwsim', why }], join: [] };
 };
 
 /** The topology with every radio as a device of its node; radios of one link share a medium. */

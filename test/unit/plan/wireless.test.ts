@@ -24,34 +24,26 @@ t.test('radios are created in the first radio’s namespace, moved, named, joine
   const shown = (a: string): string => (a === HWSIM_RADIOS ? '<hwsim.pl>' : a.includes('\n') ? '<config>' : a);
   const argvs = plan.ops.map((o) => `${o.node}: ${o.argv.map(shown).join(' ')}`);
   const first = (needle: string) => argvs.findIndex((a) => a.includes(needle));
-  t.same(argvs.slice(0, 3), [
-    // One process creates the case's radios, each link's from the namespace of its first radio's
-    // node (the medium is that namespace's): each radio with its interface, and the medium's
-    // observer, a radio of its own with only a monitor interface (nl80211 types 7 mesh point, 2
-    // station, 6 monitor), up and on the link's channel. Radios of other nodes move there under
-    // a name of their own, then take the scenario's name.
-    'laptop: perl -e <hwsim.pl> radio lab-abc-c0-w0r0 mesh0 7  radio lab-abc-c0-w0r1 mesh1 7  radio lab-abc-c0-w0m _medium0 6  listen _medium0 2417'
-      + ' netns lab-abc-c0-ap radio lab-abc-c0-w1r0 wlan0 2  radio lab-abc-c0-w1r1 _w1r1 2 lab-abc-c0-laptop radio lab-abc-c0-w1r2 _w1r2 2 lab-abc-c0-laptop radio lab-abc-c0-w1m _medium1 6  listen _medium1 2412',
-    'laptop: ip link set dev _w1r1 name wlan0',
-    'laptop: ip link set dev _w1r2 name wlan1',
-  ]);
+  // One process does the case's wireless part, before the topology: each link's radios from the
+  // namespace of its first radio's node (the medium is that namespace's), each radio with its
+  // interface, and the medium's observer, a radio of its own with only a monitor interface
+  // (nl80211 types 7 mesh point, 2 station, 6 monitor), up and on the link's channel; radios of
+  // other nodes move there under a name of their own. Then node by node: the access point first
+  // (its stations find it at their first scan); the laptop's radios named and up, both mesh
+  // radios join, one wpa_supplicant for both stations with one config; then every radio is
+  // waited for until it carries data (a peer link established, associated and authorized).
+  t.same(argvs[0], 'laptop: perl -e <hwsim.pl>'
+    + ' radio lab-abc-c0-w0r0 mesh0 7  radio lab-abc-c0-w0r1 mesh1 7  radio lab-abc-c0-w0m _medium0 6  listen _medium0 2417'
+    + ' netns lab-abc-c0-ap radio lab-abc-c0-w1r0 wlan0 2  radio lab-abc-c0-w1r1 _w1r1 2 lab-abc-c0-laptop radio lab-abc-c0-w1r2 _w1r2 2 lab-abc-c0-laptop radio lab-abc-c0-w1m _medium1 6  listen _medium1 2412'
+    + ' config <config> run 3 hostapd -B {}'
+    + ' netns lab-abc-c0-laptop up mesh0 up mesh1 name _w1r1 wlan0 name _w1r2 wlan1 mesh mesh0 2417 m mesh mesh1 2417 m'
+    + ' config <config> run 15 wpa_supplicant -B -i wlan0 -D nl80211 -c {} -N -i wlan1 -D nl80211 -c {}'
+    + ' await mesh0 mesh 1 30 await mesh1 mesh 1 30 await wlan0 sta 1 30 await wlan1 sta 1 30');
   t.strictSame(plan.ops[0]?.argv.slice(3, 8), ['radio', 'lab-abc-c0-w0r0', 'mesh0', '7', ''], 'radio PHY DEV IFTYPE NETNS (empty: stays)');
-  // The names ride in the node's topology batch (a wave), the creators' processes before it.
-  t.equal(plan.ops[1]?.wave, 3);
-  t.ok(first('ip addr add 198.51.100.1/24 dev mesh0') > first('mesh0 7'), 'addresses after the radios exist');
-  t.ok(first('ip addr add 192.0.2.1/24 dev wlan0') > first('name wlan0'), 'and after they have their names');
-  t.ok(first('ip link set dev mesh1 up') < first('mesh mesh0 2417'), 'up before they join');
-  // One process joins them all, node by node: the access point first, so that its stations find
-  // it at their first scan; both mesh radios join; one wpa_supplicant for both stations, one
-  // config; then every radio is waited for until it carries data (a peer link established,
-  // associated and authorized).
-  const joins = argvs.filter((a) => /: perl -e <hwsim.pl> (?!radio)/.test(a));
-  t.same(joins, [
-    'ap: perl -e <hwsim.pl> config <config> run 3 hostapd -B {} netns lab-abc-c0-laptop mesh mesh0 2417 m mesh mesh1 2417 m config <config> run 15 wpa_supplicant -B -i wlan0 -D nl80211 -c {} -N -i wlan1 -D nl80211 -c {}'
-      + ' await mesh0 mesh 1 30 await mesh1 mesh 1 30 await wlan0 sta 1 30 await wlan1 sta 1 30',
-  ]);
-  t.equal(plan.ops.find((o) => o.argv.includes('hostapd'))?.argv[4], hostapdConfig({ ...parseScenario(yaml, 'w.yaml').wireless![1]! }, 'wlan0'));
-  t.equal(plan.ops.find((o) => o.argv[0] === 'perl')?.requires, 'mac80211_hwsim');
+  t.equal(argvs.filter((a) => a.includes('<hwsim.pl>')).length, 1, 'one process');
+  t.ok(first('ip addr add 198.51.100.1/24 dev mesh0') > 0, 'addresses after the radios exist and have their names');
+  t.equal(plan.ops[0]?.argv[plan.ops[0].argv.indexOf('hostapd') - 3], hostapdConfig(parseScenario(yaml, 'w.yaml').wireless?.[1] as WirelessLink, 'wlan0'));
+  t.equal(plan.ops[0]?.requires, 'mac80211_hwsim');
   t.strictSame(plan.media, [
     { medium: 'w0', node: 'laptop', dev: '_medium0', freq: 2417, encrypted: false },
     { medium: 'w1', node: 'ap', dev: '_medium1', freq: 2412, encrypted: false },
@@ -60,13 +52,10 @@ t.test('radios are created in the first radio’s namespace, moved, named, joine
 
 t.test('a mesh across nodes: every node joins before any waits', async (t) => {
   const two = yaml.replace('radios: [laptop:mesh0, laptop:mesh1]', 'radios: [laptop:mesh0, ap:mesh1]').replace('laptop:mesh1: 198', 'ap:mesh1: 198');
-  const argvs = planCase(parseScenario(two, 'w.yaml'), 0, 'lab-abc').ops
-    .filter((o) => o.argv[0] === 'perl' && o.argv[3] !== 'radio')
-    .map((o) => `${o.node}: ${o.argv.slice(3).filter((a) => !a.includes('\n')).join(' ')}`);
-  t.same(argvs, [
-    'ap: mesh mesh1 2417 m config run 3 hostapd -B {} netns lab-abc-c0-laptop mesh mesh0 2417 m config run 15 wpa_supplicant -B -i wlan0 -D nl80211 -c {} -N -i wlan1 -D nl80211 -c {}'
-      + ' await mesh0 mesh 1 30 await wlan0 sta 1 30 await wlan1 sta 1 30 netns lab-abc-c0-ap await mesh1 mesh 1 30',
-  ]);
+  const op = planCase(parseScenario(two, 'w.yaml'), 0, 'lab-abc').ops[0];
+  const steps = (op?.argv.slice(3) ?? []).filter((a) => !a.includes('\n')).join(' ');
+  t.ok(steps.includes('listen _medium1 2412 name _w0r1 mesh1 up mesh1 mesh mesh1 2417 m config run 3 hostapd -B {} netns lab-abc-c0-laptop up mesh0'), steps);
+  t.ok(steps.endsWith('await mesh0 mesh 1 30 await wlan0 sta 1 30 await wlan1 sta 1 30 netns lab-abc-c0-ap await mesh1 mesh 1 30'), steps);
 });
 
 t.test('IBSS radios join with one fixed BSSID, so none has to scan for the others first', async (t) => {
@@ -76,7 +65,7 @@ t.test('IBSS radios join with one fixed BSSID, so none has to scan for the other
   t.match(bssid, /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
   t.equal(Number.parseInt(bssid.slice(0, 2), 16) & 0x03, 0x02, 'locally administered, unicast');
   t.not(ibssBssid('m', 1), bssid, 'another link, another BSSID');
-  t.ok(argvs.some((a) => a.includes(`netns lab-abc-c0-laptop ibss mesh0 2417 m ${bssid} ibss mesh1 2417 m ${bssid} config `) && a.endsWith('await mesh0 ibss 1 30 await mesh1 ibss 1 30 await wlan0 sta 1 30 await wlan1 sta 1 30')));
+  t.ok(argvs.some((a) => a.includes(`netns lab-abc-c0-laptop up mesh0 up mesh1 name _w1r1 wlan0 name _w1r2 wlan1 ibss mesh0 2417 m ${bssid} ibss mesh1 2417 m ${bssid} config `) && a.endsWith('await mesh0 ibss 1 30 await mesh1 ibss 1 30 await wlan0 sta 1 30 await wlan1 sta 1 30')));
 });
 
 t.test('radios are devices of their nodes; over the air a frame goes to the other radios', async (t) => {
