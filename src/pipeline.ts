@@ -40,11 +40,14 @@ export interface CaseOptions {
 }
 
 /**
- * The observer readings of a live case: one interactive nft per node that counts, started ahead of
- * the first probe (src/probes/observer-reader.ts), and an nft process per reading as the fallback.
+ * The observer readings of a live case: with more than one probe, one interactive nft per node
+ * that counts, started ahead of the first probe (src/probes/observer-reader.ts); an nft process per
+ * reading otherwise, and as the fallback.
  */
 const observerReaderOf = (runner: Runner, live: LiveCase): ObserverReader =>
   observerReader({
+    // Each probe reads every node once: an interactive nft pays from the second probe on.
+    interactive: live.plan.probes.length > 1,
     listArgv: OBSERVER_READ_ARGV,
     start: (node, cmd) => runner.start({ ...cmd, argv: inNetns(live.netnsOf(node), cmd.argv) }),
     async once(node) {

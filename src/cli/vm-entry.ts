@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { createRequire } from 'node:module';
 import { commandTraceFiles, useTraceFiles } from '../probes/tracefs.js';
-import { forwardingSockets, GuestRunner, useRunner } from '../session/guest.js';
+import { forwardingSockets, GuestRunner, perlForked, useRunner } from '../session/guest.js';
 import { main } from './main.js';
 
 /** A line the VM backend picks out of this process's stderr: when the guest answered, ms since this process started. */
@@ -50,10 +50,13 @@ const guest = async (channel: string): Promise<GuestRunner> => {
     writeFileSync(`/sys/module/${name}/initstate`, state.stdout);
   }
   void loaded;
-  // Not perlForked as on the host (the namespace agent's program forking the commands): that
-  // program ends after a command of it times out (its select() then watches the closed pipes of
-  // that command: EBADF), taking the commands in flight with it; under TCG timeouts do happen.
-  useRunner(forwardingSockets(runner, runner));
+  // As on the host, commands that run to their end are forked by the namespace agent's program
+  // (started in the guest through the guest runner): it enters a namespace itself instead of
+  // exec'ing `ip netns exec` (an ip process, a mount namespace and a sysfs mount each), and a node's
+  // agent is a fork of it instead of a new perl compiling agent.pl (~0.5 s of a TCG guest's CPU,
+  // two per case). It was taken out here when a command past its deadline ended that program
+  // (EBADF in its select); agent.pl answers and closes such a command first since 6e929c9.
+  useRunner(forwardingSockets(perlForked(runner), runner));
   // The kernel the tracers read is the guest's: its tracefs, one guest command per file access
   // (the sandbox's own /sys/kernel/tracing is an empty tmpfs, the host's hidden).
   useTraceFiles(commandTraceFiles(runner));

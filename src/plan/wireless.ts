@@ -9,71 +9,26 @@
 // with the namespace it is in. All radios of a link are created from the namespace of its first
 // radio's node, given an interface, then moved (nl80211's SET_WIPHY_NETNS, which takes the interface
 // along). iw cannot create hwsim radios and Node cannot open netlink sockets, hence the small perl
-// program src/agent/hwsim.pl (perl-base is Essential in Debian): `perl -e HWSIM_RADIOS PHY DEV
-// IFTYPE NETNS…`, one process for all radios of a link (under TCG every process start costs
-// 0.2-1 s, and the perl, iw and ip netns exec per radio were most of a wireless case's setup).
+// program src/agent/hwsim.pl (perl-base is Essential in Debian), which does the case's whole
+// wireless part in one process, before the topology: `radio` and `listen` for every link from its
+// creator's namespace, then node by node (`netns`) the moved radios named, the radios up, `mesh`
+// and `ibss` joins, `config` + `run` for hostapd and one wpa_supplicant per node, and at the end
+// `await` until every radio carries data. Addresses come after (the topology batch): none of the
+// joins needs one.
+//
+// Why one process: under TCG every process start costs 0.1-1 s of a guest CPU,
+// and the guest's two CPUs are what a VM run waits for. Measured with BSD process accounting in
+// the guest (laptop-two-wlan, four cases): the shell's polling loops (iw | grep, sleep, every
+// 50 ms), the temporary files (mktemp, cat, rm), one wpa_supplicant per station and an iw per
+// channel and join took more CPU than the daemons themselves; a case used ~6 s of CPU.
 import { createHash, pbkdf2Sync } from 'node:crypto';
 import { HWSIM_RADIOS } from '../agent/programs.js';
 import { formatRef } from '../model/refs.js';
 import type { Scenario, WirelessLink } from '../types/scenario.js';
 import type { Op, Topology, TopologyDevice, MediumMonitor } from '../types/plan.js';
 
-/**
- * Shell functions the join scripts share: `await KIND WANT DEV…` waits until every DEV has WANT
- * peers in the state that carries data (mesh: peer links established; sta: associated; ibss:
- * stations), polling for 8 s at most per device.
- */
-const AWAIT_FN = String.raw`peers() {
-  case $2 in
-    mesh) iw dev "$1" station dump | grep -c 'mesh plink:[[:space:]]*ESTAB' ;;
-    sta) iw dev "$1" link | grep -c '^Connected' ;;
-    *) iw dev "$1" station dump | grep -c '^Station' ;;
-  esac
-}
-await() {
-  kind=$1 want=$2; shift 2
-  for dev; do
-    i=0
-    while n=$(peers "$dev" "$kind"); [ "$n" -lt "$want" ]; do
-      i=$((i + 1))
-      if [ $i -ge 160 ]; then echo "$dev: $n of $want peer(s) after 8 s ($kind)" >&2; exit 1; fi
-      sleep 0.05
-    done
-  done
-}
-`;
-
-// One process per node and step rather than one per radio and step: under TCG each process start,
-// ip netns exec included, costs 0.2-1 s.
-
-/** sh -c JOIN_RADIOS sh KIND FREQ SSID BSSID WANT AWAIT DEV…: every DEV joins the mesh or IBSS; with AWAIT=await, then waits for its peers. */
-export const JOIN_RADIOS = `${AWAIT_FN}kind=$1 freq=$2 ssid=$3 bssid=$4 want=$5 then=$6; shift 6
-for dev; do
-  if [ "$kind" = mesh ]; then iw dev "$dev" mesh join "$ssid" freq "$freq" || exit 1
-  else iw dev "$dev" ibss join "$ssid" "$freq" fixed-freq "$bssid" || exit 1; fi
-done
-[ "$then" = await ] && await "$kind" "$want" "$@"
-exit 0
-`;
-
-/** sh -c AWAIT_PEERS sh KIND WANT DEV…: waits until every DEV has WANT peers. */
-export const AWAIT_PEERS = `${AWAIT_FN}await "$@"
-`;
-
-/** sh -c START_STATIONS sh DEV…: wpa_supplicant on every DEV with the config on stdin, then waits until all are associated. */
-export const START_STATIONS = `${AWAIT_FN}f=$(mktemp) || exit 1
-cat > "$f"
-for dev; do wpa_supplicant -B -i "$dev" -D nl80211 -c "$f" || { rm -f "$f"; exit 1; }; done
-rm -f "$f"
-await sta 1 "$@"
-`;
-
-/**
- * sh -c WITH_CONFIG sh PROGRAM ARGS…: the config on stdin goes to a temporary file that PROGRAM
- * gets as its last argument (hostapd cannot read /dev/stdin). Both daemons read it before they
- * detach, so it is removed as soon as they return.
- */
-export const WITH_CONFIG = 'f=$(mktemp) || exit 1; cat > "$f"; "$@" "$f"; r=$?; rm -f "$f"; exit $r';
+/** How long a node waits for its radios to carry data (associated, peer links established), in seconds. */
+export const AWAIT_S = 30;
 
 export const channelOf = (freq: number): number => (freq === 2484 ? 14 : (freq - 2407) / 5);
 
@@ -120,9 +75,9 @@ const isAp = (link: WirelessLink, r: { node: string; dev: string }): boolean =>
   link.ap !== undefined && link.ap.node === r.node && link.ap.dev === r.dev;
 
 export interface WirelessOps {
-  /** Radios into their nodes; before the addresses are assigned. */
+  /** Radios into their nodes, up, joined, associated: before the addresses are assigned. */
   radios: Op[];
-  /** Up, joined, associated; after the addresses. */
+  /** Ops after the addresses (none since the whole part runs in the radios' process). */
   join: Op[];
 }
 
@@ -144,10 +99,28 @@ export const ibssBssid = (ssid: string, link: number): string => {
   return [(h[0] ?? 0) & 0xfc | 0x02, ...h.subarray(1, 6)].map((b) => b.toString(16).padStart(2, '0')).join(':');
 };
 
+const hwsim = (steps: string[]): string[] => ['perl', '-e', HWSIM_RADIOS, ...steps];
+
+/** wpa_supplicant's argv for stations DEVS of one node: one process for all (-N), the config at `{}`. */
+const supplicantArgv = (devs: readonly string[]): string[] => [
+  'wpa_supplicant', '-B', ...devs.flatMap((dev, i) => [...(i > 0 ? ['-N'] : []), '-i', dev, '-D', 'nl80211', '-c', '{}']),
+];
+
 export const wirelessOps = (scenario: Scenario, casePrefix: string, netnsOf: (node: string) => string): WirelessOps => {
-  const radios: Op[] = [];
-  const join: Op[] = [];
-  (scenario.wireless ?? []).forEach((link, l) => {
+  /** Each link's radios, from the namespace of its first radio's node (hwsim's medium is that namespace's). */
+  const creating: { node: string; steps: string[] }[] = [];
+  const made: string[] = [];
+  /** Per node, in the order the nodes join: its radios named and up, its steps, what it waits for, why. */
+  const parts = new Map<string, { prep: string[]; steps: string[]; awaits: string[]; why: string[] }>();
+  const part = (node: string) => {
+    let p = parts.get(node);
+    if (!p) parts.set(node, (p = { prep: [], steps: [], awaits: [], why: [] }));
+    return p;
+  };
+  const links = scenario.wireless ?? [];
+  // Access points first: their stations find them on their first scan.
+  for (const link of links) if (link.mode === 'ap' && link.ap) part(link.ap.node);
+  links.forEach((link, l) => {
     const creator = link.radios[0]?.node;
     if (creator === undefined) return;
     const monitor = `${casePrefix}-w${l}m`;
@@ -155,47 +128,73 @@ export const wirelessOps = (scenario: Scenario, casePrefix: string, netnsOf: (no
     // A radio that moves gets a name of its own in the creator's namespace first (two nodes may
     // both have a wlan0), and its scenario name in its node.
     const moving = (k: number): string => `_w${l}r${k}`;
-    const quads = link.radios.flatMap((r, k) => [
-      radioName(casePrefix, l, k), r.node === creator ? r.dev : moving(k), String(IFTYPE[link.mode]), r.node === creator ? '' : netnsOf(r.node),
+    const radioSteps = link.radios.flatMap((r, k) => [
+      'radio', radioName(casePrefix, l, k), r.node === creator ? r.dev : moving(k), String(IFTYPE[link.mode]), r.node === creator ? '' : netnsOf(r.node),
     ]);
-    radios.push({
-      node: creator,
-      argv: ['perl', '-e', HWSIM_RADIOS, ...quads, monitor, dev, String(IFTYPE_MONITOR), ''],
-      requires: 'mac80211_hwsim',
-      why: `hwsim radios for ${link.radios.map(formatRef).join(', ')} on the medium of this link only, and ${monitor} that only listens (the medium's observer)`,
-    });
+    creating.push({ node: creator, steps: [...radioSteps, 'radio', monitor, dev, String(IFTYPE_MONITOR), '', 'listen', dev, String(link.freq)] });
+    made.push(`hwsim radios for ${link.radios.map(formatRef).join(', ')} on the medium of this link only (created from ${creator}'s namespace), and ${monitor} that only listens (the medium's observer), on the link's channel`);
     link.radios.forEach((r, k) => {
-      if (r.node !== creator) radios.push({ node: r.node, argv: ['ip', 'link', 'set', 'dev', moving(k), 'name', r.dev] });
+      if (r.node !== creator) part(r.node).prep.push('name', moving(k), r.dev);
     });
-    join.push({ node: creator, argv: ['ip', 'link', 'set', 'dev', dev, 'up'] });
-    join.push({ node: creator, argv: ['iw', 'dev', dev, 'set', 'freq', String(link.freq)], why: 'the observer listens on the link\'s channel' });
-    const peers = String(link.radios.length - 1);
     // Radios per node, in the link's order.
     const byNode = new Map<string, string[]>();
     for (const r of link.radios) if (link.mode !== 'ap' || !isAp(link, r)) byNode.set(r.node, [...(byNode.get(r.node) ?? []), r.dev]);
     if (link.mode === 'ap') {
       const ap = link.radios.find((r) => isAp(link, r));
       if (ap) {
-        join.push({ node: ap.node, argv: ['sh', '-c', WITH_CONFIG, 'sh', 'hostapd', '-B'], input: hostapdConfig(link, ap.dev), why: `access point on ${ap.node}:${ap.dev}` });
+        const p = part(ap.node);
+        p.steps.push('config', hostapdConfig(link, ap.dev), 'run', '3', 'hostapd', '-B', '{}');
+        p.why.push(`access point on ${ap.node}:${ap.dev}`);
       }
       for (const [node, devs] of byNode) {
-        join.push({ node, argv: ['sh', '-c', START_STATIONS, 'sh', ...devs], input: supplicantConfig(link), why: `stations ${devs.map((d) => `${node}:${d}`).join(', ')}, associated` });
+        const p = part(node);
+        const argv = supplicantArgv(devs);
+        p.steps.push('config', supplicantConfig(link), 'run', String(argv.length), ...argv);
+        for (const d of devs) p.awaits.push('await', d, 'sta', '1', String(AWAIT_S));
+        p.why.push(`stations ${devs.map((d) => `${node}:${d}`).join(', ')}, associated`);
       }
     } else {
-      for (const [node, devs] of byNode) for (const dev of devs) join.push({ node, argv: ['ip', 'link', 'set', 'dev', dev, 'up'] });
-      // Every node joins; the last one waits for its peers right away, the others after it joined.
-      const nodes = [...byNode.keys()];
-      const bssid = link.mode === 'ibss' ? ibssBssid(link.ssid, l) : '-';
-      nodes.forEach((node, i) => {
-        const then = i === nodes.length - 1 ? 'await' : '-';
-        join.push({ node, argv: ['sh', '-c', JOIN_RADIOS, 'sh', link.mode, String(link.freq), link.ssid, bssid, peers, then, ...(byNode.get(node) ?? [])], why: `join the ${link.mode}` });
-      });
-      for (const node of nodes.slice(0, -1)) {
-        join.push({ node, argv: ['sh', '-c', AWAIT_PEERS, 'sh', link.mode, peers, ...(byNode.get(node) ?? [])], why: 'wait for the peer links' });
+      const peers = String(link.radios.length - 1);
+      const bssid = link.mode === 'ibss' ? ibssBssid(link.ssid, l) : '';
+      for (const [node, devs] of byNode) {
+        const p = part(node);
+        for (const d of devs) p.prep.push('up', d);
+        for (const d of devs) {
+          p.steps.push(...(link.mode === 'mesh' ? ['mesh', d, String(link.freq), link.ssid] : ['ibss', d, String(link.freq), link.ssid, bssid]));
+          p.awaits.push('await', d, link.mode, peers, String(AWAIT_S));
+        }
+        p.why.push(`${devs.map((d) => `${node}:${d}`).join(', ')} join the ${link.mode}, peer links established`);
       }
     }
   });
-  return { radios, join };
+  // One process: every link's radios from its creator's namespace; then every node does its part,
+  // in the order of `parts` (a `netns` step moves the process into the next node); then it waits
+  // for the radios, the last node's first (it is there).
+  const creator = creating[0]?.node;
+  if (creator === undefined) return { radios: [], join: [] };
+  const steps: string[] = [];
+  let here = creator;
+  const into = (node: string): void => {
+    if (node !== here) steps.push('netns', netnsOf(node));
+    here = node;
+  };
+  for (const c of creating) {
+    into(c.node);
+    steps.push(...c.steps);
+  }
+  const nodes = [...parts.keys()].filter((n) => (parts.get(n)?.prep.length ?? 0) + (parts.get(n)?.steps.length ?? 0) > 0);
+  for (const node of nodes) {
+    into(node);
+    steps.push(...(parts.get(node)?.prep ?? []), ...(parts.get(node)?.steps ?? []));
+  }
+  for (const node of [...nodes].reverse()) {
+    const awaits = parts.get(node)?.awaits ?? [];
+    if (awaits.length === 0) continue;
+    into(node);
+    steps.push(...awaits);
+  }
+  const why = [...made, ...nodes.flatMap((n) => parts.get(n)?.why ?? [])].join('; ');
+  return { radios: [{ node: creator, argv: hwsim(steps), requires: 'mac80211_hwsim', why }], join: [] };
 };
 
 /** The topology with every radio as a device of its node; radios of one link share a medium. */

@@ -26,13 +26,13 @@ t.test('it finds generic netlink families by name, and no id for a family the ke
 });
 
 t.test('without mac80211_hwsim it says so and makes nothing', { skip: needsRoot || (existsSync('/sys/module/mac80211_hwsim') && 'this kernel has hwsim') }, async (t) => {
-  const r = await inNs(['perl', '-e', HWSIM_RADIOS, 'lab-hws-r0', 'wlan0', '7', '']);
+  const r = await inNs(['perl', '-e', HWSIM_RADIOS, 'radio', 'lab-hws-r0', 'wlan0', '7', '']);
   t.same([r.exitCode, r.stderr], [255, 'this kernel has no MAC80211_HWSIM netlink family (mac80211_hwsim is not loaded)']);
 });
 
 t.test('with mac80211_hwsim a radio is made with its interface', { skip: needsRoot || (!existsSync('/sys/module/mac80211_hwsim') && 'this kernel has no hwsim (the VM test makes radios)') }, async (t) => {
   const phy = `lab-hws${process.pid}r0`;
-  const r = await inNs(['perl', '-e', HWSIM_RADIOS, phy, 'wlan0', '7', '']);
+  const r = await inNs(['perl', '-e', HWSIM_RADIOS, 'radio', phy, 'wlan0', '7', '']);
   t.same([r.exitCode, r.stderr], [0, '']);
   t.match((await inNs(['iw', 'dev'])).stdout, /Interface wlan0[\s\S]*type mesh point/);
 });

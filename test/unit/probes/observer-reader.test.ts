@@ -129,3 +129,11 @@ t.test('a runner that cannot write to a started command: the fallback from the s
   });
   t.equal(await throws.read('a'), answer(-1), 'a start that throws: the fallback');
 });
+
+t.test('told not to read interactively (a case with one probe): a process per reading, none started', async (t) => {
+  const f = fakeNft();
+  const r = observerReader({ listArgv: OBSERVER_READ_ARGV, start: f.start, once: f.once, answerMs: 1_000, interactive: false });
+  r.warm('a');
+  t.equal(await r.read('a'), answer(-1));
+  t.equal(f.started.length, 0, 'no interactive nft');
+});
