@@ -61,7 +61,7 @@ t.test('a kept lab: up, list, exec, shell, clean leaves it, down removes it; the
   t.match(mine, { kind: 'kept', status: 'up', liveness: 'kept', case: CASE, ownerAlive: false });
   t.same(mine?.nodes, { laptop: `lab-${id}-c1-laptop`, ap: `lab-${id}-c1-ap` });
   const table = await lab(['list']);
-  t.match(String(table.stdout), new RegExp(`^${id}\\s+kept\\s+up\\s+laptop-two-nics\\s+${CASE}\\s+\\d+s\\s+kept\\s+2$`, 'm'));
+  t.match(String(table.stdout), new RegExp(`^${id}\\s+kept\\s+host\\s+up\\s+laptop-two-nics\\s+${CASE}\\s+\\d+s\\s+kept\\s+2$`, 'm'));
 
   // exec: stdout, stderr and stdin pass through; the exit code is the command's.
   const addr = await lab(['exec', id, 'laptop', '--', 'ip', '-o', '-4', 'addr', 'show', 'dev', 'wlan0']);
