@@ -17,7 +17,7 @@ import type {
   ProbeObservation,
 } from '../types/observation.js';
 import { counterDeltas, parseNeigh, parseRouteGet, type BatchAnswer } from './evidence.js';
-import { nextHopOf, type NextHop } from './next-hop.js';
+import { entryOnHop, exchangeScope, nextHopOf, ownExchange, type ExchangeScope, type NextHop } from './next-hop.js';
 import { derivePath } from './path.js';
 import { parseRules } from './rule-list.js';
 
@@ -88,10 +88,16 @@ export const senderNeighbours = (pp: ProbePlan, e: Pick<ProbeEvidence, 'neigh' |
 
 /**
  * Devices whose count of `id` grew since the previous reading: those that sent one of their own
- * (sent, received none: a bridge port forwarding it both received and sent) and those that
- * received one.
+ * and those that received one. A relay (a bridge port, an access point's radio) that both received
+ * and sent passed another's on; any other device that sent one sent its own, whatever it received
+ * in the same window (the sender's device hears the router's request for it, and answers it).
  */
-const grew = (counts: ObserverCounts, previous: ObserverCounts | undefined, id: string): { sent: string[]; received: string[] } => {
+const grew = (
+  counts: ObserverCounts,
+  previous: ObserverCounts | undefined,
+  id: string,
+  relays: ReadonlySet<string>,
+): { sent: string[]; received: string[] } => {
   const now = counts.get(id);
   const then = previous?.get(id);
   const delta = [...(now ?? [])].map(([key, c]) => {
@@ -99,12 +105,17 @@ const grew = (counts: ObserverCounts, previous: ObserverCounts | undefined, id: 
     return { key, tx: c.tx - (old?.tx ?? 0), rx: c.rx - (old?.rx ?? 0) };
   });
   return {
-    sent: delta.filter((d) => d.tx > 0 && d.rx === 0).map((d) => d.key),
+    sent: delta.filter((d) => d.tx > 0 && (d.rx === 0 || !relays.has(d.key))).map((d) => d.key),
     received: delta.filter((d) => d.rx > 0).map((d) => d.key),
   };
 };
 
-/** Who asked for the next hop's link-layer address during the probe, who heard and who answered; undefined when nobody asked and the sender has no entry. */
+/**
+ * Who asked for the next hop's link-layer address during the probe, who heard and who answered;
+ * undefined when nobody asked and the sender has no entry. Only the sender's own exchange, on the
+ * link its route decision leaves by (`scope`, src/probes/next-hop.ts): the window also counts
+ * every other node's requests and replies.
+ */
 export const neighbourExchange = (
   topology: Topology,
   family: 4 | 6,
@@ -112,14 +123,18 @@ export const neighbourExchange = (
   previous: ObserverCounts | undefined,
   entry: NeighEntry | undefined,
   macs: ReadonlyMap<string, ReadonlyMap<string, string>> | undefined,
+  scope: ExchangeScope,
 ): NeighbourExchange | undefined => {
   const [request, reply] = neighbourRules(family).map((r) => r.id) as [string, string];
   // Bridge ports only forward what others sent: they neither ask nor answer.
   const ports = new Set(topology.devices.filter((d) => d.master).map((d) => `${d.node}:${d.dev}`));
+  const relays = new Set([...ports, ...topology.devices.filter((d) => d.accessPoint).map((d) => `${d.node}:${d.dev}`)]);
   const own = (keys: string[]): string[] => keys.filter((k) => !ports.has(k));
-  const requests = grew(counts, previous, request);
-  const askedOn = own(requests.sent);
-  const answeredBy = own(grew(counts, previous, reply).sent);
+  const requests = grew(counts, previous, request, relays);
+  const { askedOn, heardBy, answeredBy } = ownExchange(scope, {
+    requests: { sent: own(requests.sent), received: own(requests.received) },
+    repliesSent: own(grew(counts, previous, reply, relays).sent),
+  });
   if (!entry && askedOn.length === 0) return undefined;
   let owner: string | undefined;
   if (entry?.lladdr) {
@@ -134,7 +149,7 @@ export const neighbourExchange = (
   return {
     protocol: family === 4 ? 'arp' : 'nd',
     askedOn,
-    heardBy: own(requests.received),
+    heardBy,
     answeredBy,
     ...(entry ? { entry: { ...entry, ...(owner ? { owner } : {}) } } : {}),
   };
@@ -183,7 +198,9 @@ export const assembleObservation = (
     delivered = e.answered === true || (rx !== undefined && (e.countersAfter[rx]?.[echoes] ?? 0) > (e.countersBefore[rx]?.[echoes] ?? 0));
   }
   const neighbours = senderNeighbours(pp, e);
-  const exchange = neighbourExchange(topology, probe.family, e.counts, e.previousCounts, neighbours[0], e.macs);
+  const hop = senderNextHop(pp, e.route);
+  const scope = exchangeScope(topology, probe.from.node, hop);
+  const exchange = neighbourExchange(topology, probe.family, e.counts, e.previousCounts, entryOnHop(neighbours, hop), e.macs, scope);
   const { input } = e;
   const keys = input ? inputSysctlKeys(probe.family, input.dev) : [];
   const inputSysctls = input?.sysctls && keys.length ? Object.fromEntries(keys.map((k, i) => [k, input.sysctls?.[i] ?? 0])) : undefined;

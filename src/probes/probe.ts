@@ -11,7 +11,7 @@ import { hopQueries } from './hop-evidence.js';
 import { gatherHop } from './hops.js';
 import type { Listening, ProbeHost } from './host.js';
 import { routeGetCommand } from './route-query.js';
-import { neighShowArgs } from './next-hop.js';
+import { entryOnHop, exchangeScope, neighShowArgs } from './next-hop.js';
 import {
   inputSysctlKeys,
   neighbourExchange,
@@ -229,10 +229,10 @@ const readEvidence = async (
   const [neigh, route, rules] = splitJsonBatch(senderBatch.length, senderAnswers.stdout, senderAnswers.stderr) as [BatchAnswer, BatchAnswer, BatchAnswer];
   const hop = senderNextHop(pp, route);
   const gatewayNeigh = hop.address === probe.to.address ? undefined : await host.run(sender, { argv: ['ip', '-j', ...neighShowArgs(hop)] });
-  const entry: NeighEntry | undefined = senderNeighbours(pp, { neigh, route, ...(gatewayNeigh ? { gatewayNeigh } : {}) })[0];
+  const entry: NeighEntry | undefined = entryOnHop(senderNeighbours(pp, { neigh, route, ...(gatewayNeigh ? { gatewayNeigh } : {}) }), hop);
   const macs = entry?.lladdr ? await macsOf(host) : undefined;
   const legs = observedLegs(topology, pp, index, counts);
-  const exchange = neighbourExchange(topology, probe.family, counts, previousCounts, entry, macs);
+  const exchange = neighbourExchange(topology, probe.family, counts, previousCounts, entry, macs, exchangeScope(topology, sender, hop));
 
   const rxDev = receivingDevice(pp, legs, exchange);
   let input: ProbeEvidence['input'];

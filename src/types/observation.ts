@@ -29,14 +29,18 @@ export interface LegObservation {
   devices: Record<string, DeviceCount>;
 }
 
-/** Who asked for the destination's link-layer address, and who answered. */
+/**
+ * The sender's exchange for the link-layer address of its next hop (the gateway its route decision
+ * picked, or the destination on a link route): who asked, who heard and who answered, on the link
+ * of the device the decision left by. Others' exchanges in the probe's window are not in it.
+ */
 export interface NeighbourExchange {
   protocol: 'arp' | 'nd';
-  /** Devices that sent a request of their own (`node:dev`); bridges forwarding it are not counted. */
+  /** The sender's device that sent a request of its own (`node:dev`); bridges forwarding it are not counted. */
   askedOn: string[];
-  /** Devices that received the request. */
+  /** Devices on that device's link that received a request. */
   heardBy: string[];
-  /** Devices that sent a reply of their own. */
+  /** Devices on that device's link (the asking one left out) that sent a reply of their own. */
   answeredBy: string[];
   /** The sender's entry afterwards, with the answering device when its MAC is known. */
   entry?: NeighEntry & { owner?: string };

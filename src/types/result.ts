@@ -29,7 +29,7 @@ export interface ProbeResult {
   reply?: ReplyResult;
   /** tcp: the connect completed (SYN, SYN-ACK, ACK). */
   handshake?: boolean;
-  /** The ARP or ND exchange for the destination, when there was one. */
+  /** The sender's ARP or ND exchange for its next hop (gateway or destination), when there was one. */
   neighbour?: NeighbourExchange;
   /** What the radio media saw of the probe; only in cases with wireless links. */
   medium?: MediumObservation;
