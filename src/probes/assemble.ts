@@ -155,6 +155,18 @@ export const neighbourExchange = (
   };
 };
 
+/**
+ * A hop with its own exchange for the next hop its decision picked: a router that could not
+ * resolve its gateway or the destination, or a destination that could not resolve its gateway for
+ * the answer. Only for a decision that sends the leg out of a device.
+ */
+const withHopExchange = (topology: Topology, e: Pick<ProbeEvidence, 'counts' | 'previousCounts'>, h: HopEvidence): HopEvidence => {
+  if (!h.decision.ok || h.decision.type !== 'unicast' || h.decision.dev === 'lo') return h;
+  const scope = exchangeScope(topology, h.node, nextHopOf(h.dst, h.decision));
+  const exchange = neighbourExchange(topology, h.family, e.counts, e.previousCounts, undefined, undefined, scope);
+  return exchange ? { ...h, exchange } : h;
+};
+
 /** Which device of the receiving node the probe came in on: the last one that received it. */
 const inputDevice = (leg: LegObservation | undefined, node: string): string | undefined => {
   const seen = (leg?.path ?? []).filter((k) => k.startsWith(`${node}:`) && (leg?.devices[k]?.rx ?? 0) > 0);
@@ -227,7 +239,7 @@ export const assembleObservation = (
     firewalled: [...firewalled],
     limits,
     ...(e.answered === undefined ? {} : { answered: e.answered }),
-    ...(e.hops.length ? { hops: e.hops } : {}),
+    ...(e.hops.length ? { hops: e.hops.map((h) => withHopExchange(topology, e, h)) } : {}),
     ...(window.dropReasons ? { dropReasons: window.dropReasons } : {}),
     ...(window.lookups ? { lookups: window.lookups } : {}),
   };

@@ -163,6 +163,11 @@ export interface HopEvidence {
   rpFilter?: number;
   /** Routes of every table covering `dst`, most specific first. */
   routes: CoveringRoute[];
+  /**
+   * The node's own ARP/ND exchange in the probe's window for the next hop its decision picked, on
+   * the link of the device the decision leaves by (no entry: the node's table is not read).
+   */
+  exchange?: NeighbourExchange;
 }
 
 /** What the radio media saw of one probe. */

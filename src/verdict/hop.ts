@@ -2,8 +2,9 @@
 // request, or the destination that should have answered. Pure: from HopEvidence and the node's
 // counter deltas only. The route-get errors per cause were measured by hand (see src/probes/hops.ts).
 import type { Cause } from '../types/scenario.js';
-import type { Counters, CoveringRoute, HopEvidence } from '../types/observation.js';
+import type { Counters, CoveringRoute, HopEvidence, NeighbourExchange } from '../types/observation.js';
 import { describeCoveringRoute } from '../probes/hop-evidence.js';
+import { nextHopOf } from '../probes/next-hop.js';
 
 interface HopCause {
   cause: Cause;
@@ -65,7 +66,23 @@ export const diagnoseHop = (h: HopEvidence, counters: Counters | undefined): Hop
   }
   if (h.decision.ok && h.decision.type === 'blackhole') return { cause: 'BLACKHOLE', why: refusal(h, 'blackhole', counters) };
   if (/Invalid argument/.test(error) && routeOf(h.routes, 'blackhole')) return { cause: 'BLACKHOLE', why: refusal(h, 'blackhole', counters) };
+  // A decision that sends it on, and the node asked for the next hop's address in vain.
+  const ex = h.exchange;
+  if (h.decision.ok && ex?.askedOn.length && !ex.answeredBy.length) {
+    const where = h.iif ? `received ${what(h)} on ${h.iif} and ` : '';
+    return { cause: 'NEIGH_FAILED', why: `${h.node} ${where}asked for ${nextHopOf(h.dst, h.decision).address} on ${ex.askedOn.join(', ')} (${requestName(ex)}), nobody answered` };
+  }
   return undefined;
+};
+
+const requestName = (ex: NeighbourExchange): string => (ex.protocol === 'nd' ? 'neighbour solicitation' : 'ARP request');
+
+/** The node's own exchange for its next hop, as a clause of its evidence line. */
+const exchangeClause = (h: HopEvidence): string => {
+  const ex = h.exchange;
+  if (!ex) return '';
+  const answered = ex.answeredBy.length ? `replies sent by ${ex.answeredBy.join(', ')}` : 'no reply';
+  return `; ${ex.protocol.toUpperCase()} for ${nextHopOf(h.dst, h.decision).address}: asked on ${ex.askedOn.join(', ')}, ${answered}`;
 };
 
 /** One evidence line per hop. */
@@ -79,5 +96,5 @@ export const hopEvidenceLine = (h: HopEvidence): string => {
   ];
   const refusing = h.routes.filter((r) => r.type !== 'unicast' && r.type !== 'local').map(describeCoveringRoute);
   return `${h.leg} at ${h.node}: route get ${h.dst} from ${h.src}${h.iif ? ` iif ${h.iif}` : ''}: ${decision}` +
-    `${knobs.length ? `; ${knobs.join(', ')}` : ''}${refusing.length ? `; covering: ${refusing.join(', ')}` : ''}`;
+    `${knobs.length ? `; ${knobs.join(', ')}` : ''}${refusing.length ? `; covering: ${refusing.join(', ')}` : ''}${exchangeClause(h)}`;
 };

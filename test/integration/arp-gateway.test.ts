@@ -42,4 +42,10 @@ t.test('two senders resolve their gateways in one window: each probe names only 
   t.same(dead.map((p) => p.cause), ['NEIGH_FAILED', 'NEIGH_FAILED']);
   t.match(dead[0]?.explanation, /neighbour 192\.0\.2\.253 on h1:eth0 is (FAILED|INCOMPLETE); the ARP request went out on h1:eth0, nobody answered/);
   t.match(dead[1]?.explanation, /neighbour 2001:db8:10::fd on h1:eth0 is (FAILED|INCOMPLETE); the neighbour solicitation went out on h1:eth0, nobody answered/);
+
+  const router = byName('the router asks for its next hop in vain')?.probes ?? [];
+  t.same(router.map((p) => p.cause), ['NEIGH_FAILED', 'NEIGH_FAILED'], 'the cause at the router');
+  t.equal(router[0]?.explanation, 'not delivered (NEIGH_FAILED): r received it on eth0 and asked for 198.51.100.99 on r:eth1 (ARP request), nobody answered');
+  t.equal(router[1]?.explanation, 'not delivered (NEIGH_FAILED): r received it on eth0 and asked for 2001:db8:20::99 on r:eth1 (neighbour solicitation), nobody answered');
+  for (const p of router) t.same(p.neighbour?.askedOn, ['h1:eth0'], `${p.name}: h1's exchange holds none of r's requests`);
 });

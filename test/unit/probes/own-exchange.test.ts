@@ -131,3 +131,40 @@ t.test('the entry on the device the decision leaves by, when the sender has seve
   t.equal(entryOnHop(entries, { address: 'x' })?.state, 'STALE', 'no device named: the first');
   t.equal(entryOnHop(entries, { address: 'x', dev: 'eth9' }), undefined, 'an entry on another device is another exchange\'s');
 });
+
+t.test('a router that asks for its next hop in vain: its own exchange, and the cause at the hop', async (t) => {
+  const cp = await routerCase('a ping is answered through the router');
+  const pp = cp.probes[0] as ProbePlan;
+  // Recorded by hand (h-arpgw-4/5, kernel 6.18): r routes 203.0.113.0/24 via 198.51.100.99, which
+  // nobody has; tcpdump on r:eth1 shows "who-has 198.51.100.99 tell 198.51.100.254" once a second
+  // and `ip neigh` INCOMPLETE, then FAILED after three. route get on r answers with the route.
+  const hop = {
+    leg: 'request' as const, node: 'r', iif: 'eth0', dst: '203.0.113.5', src: '192.0.2.1', family: 4 as const,
+    decision: { ok: true as const, type: 'unicast', dev: 'eth1', table: 'main', gateway: '198.51.100.99' },
+    forwarding: 1, forwardingKey: 'net.ipv4.conf.eth0.forwarding', rpFilter: 0, routes: [],
+  };
+  const observe = (arp: Record<string, Record<string, [number, number]>>) => assembleObservation(cp.topology, [], pp, 0, pingThroughRouter({
+    answered: false,
+    counts: counts({ 'p0:request': { 'h1:eth0': [1, 0], 'r:eth0': [0, 1] }, ...arp }),
+    hops: [hop],
+  }));
+  const failed = observe({
+    'arp:request': { 'h1:eth0': [1, 0], 'r:eth0': [0, 1], 'r:eth1': [1, 0], 'h2:eth0': [0, 1] },
+    'arp:reply': { 'r:eth0': [1, 0], 'h1:eth0': [0, 1] },
+  });
+  t.same(failed.hops?.[0]?.exchange, { protocol: 'arp', askedOn: ['r:eth1'], heardBy: ['h2:eth0'], answeredBy: [] },
+    'r:eth0 answering h1 is not r\'s exchange for its next hop');
+  t.same(failed.exchange?.askedOn, ['h1:eth0'], 'and r:eth1 is not h1\'s');
+  const result = probeResult(pp.probe, pp.probe.to.address, failed, pp.receiverNode, pp.port);
+  t.equal(result.cause, 'NEIGH_FAILED');
+  t.equal(result.explanation, 'not delivered (NEIGH_FAILED): r received it on eth0 and asked for 198.51.100.99 on r:eth1 (ARP request), nobody answered');
+  t.ok(result.evidence.some((l) => l.startsWith('request at r: ') && l.endsWith('; ARP for 198.51.100.99: asked on r:eth1, no reply')), result.evidence.join('\n'));
+
+  // Negative control: answered on that link, the hop names no cause of its own.
+  const answered = observe({
+    'arp:request': { 'h1:eth0': [1, 0], 'r:eth0': [0, 1], 'r:eth1': [1, 0], 'h2:eth0': [0, 1] },
+    'arp:reply': { 'r:eth0': [1, 0], 'h1:eth0': [0, 1], 'h2:eth0': [1, 0], 'r:eth1': [0, 1] },
+  });
+  t.same(answered.hops?.[0]?.exchange?.answeredBy, ['h2:eth0']);
+  t.not(probeResult(pp.probe, pp.probe.to.address, answered, pp.receiverNode, pp.port).cause, 'NEIGH_FAILED');
+});
