@@ -30,13 +30,14 @@ export interface LegObservation {
 }
 
 /**
- * The sender's exchange for the link-layer address of its next hop (the gateway its route decision
+ * A node's exchange for the link-layer address of its next hop (the gateway its route decision
  * picked, or the destination on a link route): who asked, who heard and who answered, on the link
- * of the device the decision left by. Others' exchanges in the probe's window are not in it.
+ * of the device the decision leaves by. A probe's is its sender's; a hop's (HopEvidence) is that
+ * node's. Others' exchanges in the probe's window are not in it.
  */
 export interface NeighbourExchange {
   protocol: 'arp' | 'nd';
-  /** The sender's device that sent a request of its own (`node:dev`); bridges forwarding it are not counted. */
+  /** The node's device that sent a request of its own (`node:dev`); bridges forwarding it are not counted. */
   askedOn: string[];
   /** Devices on that device's link that received a request. */
   heardBy: string[];
