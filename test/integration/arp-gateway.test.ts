@@ -48,4 +48,9 @@ t.test('two senders resolve their gateways in one window: each probe names only 
   t.equal(router[0]?.explanation, 'not delivered (NEIGH_FAILED): r received it on eth0 and asked for 198.51.100.99 on r:eth1 (ARP request), nobody answered');
   t.equal(router[1]?.explanation, 'not delivered (NEIGH_FAILED): r received it on eth0 and asked for 2001:db8:20::99 on r:eth1 (neighbour solicitation), nobody answered');
   for (const p of router) t.same(p.neighbour?.askedOn, ['h1:eth0'], `${p.name}: h1's exchange holds none of r's requests`);
+
+  const answer = byName('the answer waits for a gateway nobody has')?.probes ?? [];
+  t.match(answer[0]?.explanation, /no echo reply \(NEIGH_FAILED\): h2 asked for 198\.51\.100\.99 on h2:eth0 \(ARP request\), nobody answered$/);
+  t.match(answer[1]?.explanation, /no echo reply \(NEIGH_FAILED\): h2 asked for 2001:db8:20::99 on h2:eth0 \(neighbour solicitation\), nobody answered$/);
+  for (const p of answer) t.same(p.neighbour?.askedOn, ['h1:eth0'], `${p.name}: h2's requests are not h1's`);
 });
