@@ -8,7 +8,7 @@ import { deviceSpecSchema, VLAN_ID_MAX } from './device-schema.js';
 import { loopbackMisuseMessage, notADeviceMessage } from './messages.js';
 import { DEVICE_NAME, LOOPBACK } from './names.js';
 import type { KeyPath, Problems, SourceMap } from './source.js';
-import type { DeviceSpec, DeviceType, NodeSpec } from '../types/scenario.js';
+import { DEVICE_TYPES, type DeviceSpec, type DeviceType, type NodeSpec } from '../types/scenario.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -43,11 +43,27 @@ interface NodeDevices {
 
 const FIELDS = deviceSpecSchema.shape;
 
-/** The keys of an entry whose value does not have its shape (unknown keys are not fields: not listed). */
+/**
+ * An entry with no `type:` but an unknown key that may be a misspelt one: the key's value names a
+ * device type (`typ: macvlan`), or the entry has keys only a created device takes (link, id, ...).
+ * Whether it creates a device is then in doubt, as when its type is malformed.
+ */
+const typeInDoubt = (value: Record<string, unknown>): boolean => {
+  if (value.type !== undefined) return false;
+  const unknown = Object.keys(value).filter((key) => !(key in FIELDS));
+  return unknown.length > 0 && (unknown.some((key) => (DEVICE_TYPES as readonly unknown[]).includes(value[key])) ||
+    Object.keys(value).some((key) => TYPED_KEYS.includes(key)));
+};
+
+/**
+ * The keys of an entry whose value does not have its shape (unknown keys are not fields: not
+ * listed), and `type` when the type is in doubt.
+ */
 export const unreadableFields = (value: unknown): Set<string> => {
   if (!isRecord(value)) return new Set();
-  return new Set((Object.keys(FIELDS) as (keyof typeof FIELDS)[])
-    .filter((key) => value[key] !== undefined && !FIELDS[key].safeParse(value[key]).success));
+  const keys = (Object.keys(FIELDS) as (keyof typeof FIELDS)[])
+    .filter((key) => value[key] !== undefined && !FIELDS[key].safeParse(value[key]).success);
+  return new Set<string>([...keys, ...(typeInDoubt(value) ? ['type'] : [])]);
 };
 
 /** The fields of an entry that have their shape; the others are left out. */
@@ -72,6 +88,8 @@ export const readNodeDevices = (node: string, raw: unknown, source: SourceMap): 
       continue;
     }
     if (value.type !== undefined) result.created.set(name, path);
+    // Maybe a created device (a misspelt type:): a reference to it is not questioned.
+    else if (typeInDoubt(value)) result.unknown.push(name);
     // A malformed name was reported at its key; nothing more is asked about the entry.
     if (!DEVICE_NAME.test(name)) continue;
     const v = readableFields(value);

@@ -223,3 +223,28 @@ t.test('negative control: with the probe readable, the same cells: name is quest
 t.test('the file name is the one given', async (t) => {
   t.equal(problemsOf(text('name: x', 'nodes: { a: { devices: { e: 5 } } }', 'cases: []'))[0]?.file, FILE);
 });
+
+t.test('devices: a misspelt type: key is the one problem of its entry', async (t) => {
+  t.strictSame(lines(text(
+    'name: typ',
+    'nodes:',
+    '  h1:',
+    '    devices:',
+    '      mv0: { typ: macvlan, link: eth0 }',                            // 5: the value is a type
+    '      vl0: { kind: x, link: eth0, id: 5 }',                          // keys only a created device takes
+    '      eht1: { mtu: 1400, colour: red }',                             // an attribute entry: still no device
+    '  h2: {}',
+    'links: [[h1:eth0, h2:eth0]]',
+    'addresses: { h1:eth0: 192.0.2.1/24, h1:mv0: 198.51.100.1/24, h1:vl0: 198.51.100.2/24 }', // 10
+    ...ONE_CASE,
+  )), [
+    '5:14 nodes.h1.devices.mv0.typ: unknown key "typ" (allowed here: type, link, mode, id, local, remote, group, dev, ' +
+      'dstport, vlan_filtering, mtu, mac, up, master, vlans)',
+    '6:14 nodes.h1.devices.vl0.kind: unknown key "kind" (allowed here: type, link, mode, id, local, remote, group, dev, ' +
+      'dstport, vlan_filtering, mtu, mac, up, master, vlans)',
+    '7:7 nodes.h1.devices.eht1: h1:eht1 is not a device of h1 (it has: eth0, lo); ' +
+      'to create it, give it a type (dummy, macvlan, vxlan, vlan, bridge)',
+    '7:26 nodes.h1.devices.eht1.colour: unknown key "colour" (allowed here: type, link, mode, id, local, remote, group, dev, ' +
+      'dstport, vlan_filtering, mtu, mac, up, master, vlans)',
+  ]);
+});
