@@ -40,7 +40,10 @@ t.test('lab bench --quick --json prints every field and leaves nothing behind', 
   t.same(Object.keys(doc['seed_case_ms']), ['median', 'p95', 'by_case'], 'the fields the issue names, first');
   t.ok(doc['seed_case_ms'].median > 0 && doc['seed_case_ms'].p95 >= doc['seed_case_ms'].median);
   const seed = await loadScenarioFile(resolve(ROOT, 'scenarios', 'laptop-two-nics.yaml'));
-  t.same(doc['seed_case_ms'].by_case.map((c: { name: string }) => c.name), seed.cases.map((c) => c.name), 'a median for each case, in order');
+  // --quick times the first cases of the default scenario only.
+  const names = doc['seed_case_ms'].by_case.map((c: { name: string }) => c.name);
+  t.ok(names.length >= 1, 'some cases were timed');
+  t.same(names, seed.cases.slice(0, names.length).map((c) => c.name), 'a median for each case timed, in the scenario\'s order');
   t.ok(doc['seed_case_ms'].by_case.every((c: { median: number }) => c.median > 0), 'each timed');
   t.same(Object.keys(doc['matrix']).slice(0, 3), ['cells', 'jobs1_s', 'jobs2_s'], 'the fields the issue names, first');
   t.equal(doc['matrix'].rounds, 1, 'one pair of runs with --quick');
