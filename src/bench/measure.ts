@@ -224,7 +224,7 @@ export const seedCases = async (
   env: BenchEnv,
   repeats: number,
   limit?: number,
-): Promise<{ samples: number[]; cases: number; of: number }> => {
+): Promise<{ samples: number[]; cases: number; of: number; names: string[] }> => {
   const scenario = await loadScenarioFile(resolve(env.root, 'scenarios', 'laptop-two-nics.yaml'));
   const cases = scenario.cases.slice(0, limit ?? scenario.cases.length);
   const samples: number[] = [];
@@ -248,7 +248,7 @@ export const seedCases = async (
   } finally {
     await env.backend.flush();
   }
-  return { samples, cases: cases.length, of: scenario.cases.length };
+  return { samples, cases: cases.length, of: scenario.cases.length, names: cases.map((c) => c.name) };
 };
 
 interface RunReport {

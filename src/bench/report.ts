@@ -15,7 +15,8 @@ export interface LinearRow {
 /** The document `lab bench --json` prints; null where a part could not run (the reason is on stderr). */
 export interface BenchDocument {
   linear: LinearRow[];
-  seed_case_ms: { median: number | null; p95: number | null };
+  /** Over all samples; `by_case`: each case's own median, in the scenario's order (when it ran). */
+  seed_case_ms: { median: number | null; p95: number | null; by_case?: { name: string; median: number }[] };
   matrix: {
     cells: number;
     jobs1_s: number | null;
@@ -109,6 +110,7 @@ export const renderTable = (doc: BenchDocument, ctx: TableContext): string => {
   const runs = new Table({ head: ['end to end', 'measured'], style, colAligns: ['left', 'right'] });
   runs.push(
     [`default scenario, per case (${ctx.seedSamples})`, `median ${ms(doc.seed_case_ms.median)}, p95 ${ms(doc.seed_case_ms.p95)}`],
+    ...(doc.seed_case_ms.by_case ?? []).map((c) => [`  case "${c.name}"`, `median ${ms(c.median)}`]),
     [`${doc.matrix.cells}-cell matrix, --jobs 1${pairs(doc)}`, withCores(doc.matrix.jobs1_s, doc.matrix.jobs1_cores)],
     [`${doc.matrix.cells}-cell matrix, --jobs 2${pairs(doc)}`, withCores(doc.matrix.jobs2_s, doc.matrix.jobs2_cores)],
     ['wireless scenario on the VM backend', seconds(doc.vm_wireless_s)],

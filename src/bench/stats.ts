@@ -21,6 +21,20 @@ export const percentile = (samples: readonly number[], p: number): number | unde
   return s[Math.min(rank, s.length) - 1];
 };
 
+/**
+ * Each case's own median, from samples taken round by round (`names.length` cases a round, in
+ * the same order every round). The median of all samples together is a quantile of the fast
+ * cases when a scenario's cases differ by much (the default's ARP cases take ~1 s, the others
+ * ~50 ms), and moves by ±15 ms between runs of one build; a case's own median is what a
+ * before/after comparison can read.
+ */
+export const caseMedians = (samples: readonly number[], names: readonly string[]): { name: string; median: number }[] =>
+  names.flatMap((name, c) => {
+    const mine = samples.filter((_, i) => i % names.length === c);
+    const m = median(mine);
+    return m === undefined ? [] : [{ name, median: m }];
+  });
+
 /** Rounds for the report: seconds to milliseconds, milliseconds to tenths. */
 export const roundTo = (value: number, decimals: number): number => {
   const f = 10 ** decimals;

@@ -7,7 +7,7 @@ import {
   floorLinear, labLinear, matrixRuns, mininetLinear, mininetMissing, NotHere, seedCases, type BenchEnv,
 } from '../bench/measure.js';
 import { renderTable, type BenchDocument } from '../bench/report.js';
-import { median, percentile, roundTo } from '../bench/stats.js';
+import { caseMedians, median, percentile, roundTo } from '../bench/stats.js';
 import { renderVm, vmBench } from '../bench/vm.js';
 import { CapabilityError, UsageError } from '../errors.js';
 import { defaultCacheDir, requireHost, withLab } from '../session/index.js';
@@ -160,7 +160,11 @@ const measure = async (env: BenchEnv, opts: BenchOptions, io: Output) => {
       seedSamples = `${which} × ${opts.repeat} run${opts.repeat === 1 ? '' : 's'}`;
       const m = median(seed.samples);
       const p = percentile(seed.samples, 95);
-      doc.seed_case_ms = { median: m === undefined ? null : roundTo(m, 1), p95: p === undefined ? null : roundTo(p, 1) };
+      doc.seed_case_ms = {
+        median: m === undefined ? null : roundTo(m, 1),
+        p95: p === undefined ? null : roundTo(p, 1),
+        by_case: caseMedians(seed.samples, seed.names).map((c) => ({ name: c.name, median: roundTo(c.median, 1) })),
+      };
       io.err(`default scenario: per case median ${Math.round(m ?? 0)} ms, p95 ${Math.round(p ?? 0)} ms (${seedSamples})\n`);
     }
   }

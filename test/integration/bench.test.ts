@@ -2,12 +2,13 @@
 // here: the targets are reported by the bench itself, as pass or miss.
 import { execa } from 'execa';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import t from 'tap';
 import { lab, labArgv, namespaces, needsRoot, ROOT, rootSnapshot, userEnv } from './helpers.js';
 import { tempDir } from '../tmp.js';
 import { cachedKernels } from '../../src/backends/vm/kernels.js';
 import { defaultCacheDir } from '../../src/backends/vm/cache.js';
+import { loadScenarioFile } from '../../src/recipes/scenario.js';
 
 const stateDir = (): string => tempDir('lab-bench-state-');
 const stateFiles = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -36,8 +37,14 @@ t.test('lab bench --quick --json prints every field and leaves nothing behind', 
   t.ok(row.lab_s > 0 && row.floor_s > 0, 'lab and the floor were timed');
   t.equal(row.mininet_s, null, 'Mininet left out…');
   t.match(String(r.stderr), /Mininet: left out by --no-mininet/, '…with the reason on stderr');
-  t.same(Object.keys(doc['seed_case_ms']), ['median', 'p95']);
+  t.same(Object.keys(doc['seed_case_ms']), ['median', 'p95', 'by_case'], 'the fields the issue names, first');
   t.ok(doc['seed_case_ms'].median > 0 && doc['seed_case_ms'].p95 >= doc['seed_case_ms'].median);
+  const seed = await loadScenarioFile(resolve(ROOT, 'scenarios', 'laptop-two-nics.yaml'));
+  // --quick times the first cases of the default scenario only.
+  const names = doc['seed_case_ms'].by_case.map((c: { name: string }) => c.name);
+  t.ok(names.length >= 1, 'some cases were timed');
+  t.same(names, seed.cases.slice(0, names.length).map((c) => c.name), 'a median for each case timed, in the scenario\'s order');
+  t.ok(doc['seed_case_ms'].by_case.every((c: { median: number }) => c.median > 0), 'each timed');
   t.same(Object.keys(doc['matrix']).slice(0, 3), ['cells', 'jobs1_s', 'jobs2_s'], 'the fields the issue names, first');
   t.equal(doc['matrix'].rounds, 1, 'one pair of runs with --quick');
   t.ok(doc['matrix'].jobs1_cores > 0 && doc['matrix'].jobs2_cores > 0, 'the cores each kept busy');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import t from 'tap';
 import { AGENT_PL, HWSIM_RADIOS } from '../../../src/agent/programs.js';
-import { PROGRAMS, programsSource } from '../../../src/agent/program-text.js';
+import { PROGRAMS, programsSource, runtimeText } from '../../../src/agent/program-text.js';
 import { tempDir } from '../../tmp.js';
 
 const DIR = new URL('../../../src/agent/', import.meta.url);
@@ -15,8 +15,8 @@ const source = (file: string): string => readFileSync(new URL(file, DIR), 'utf8'
 
 t.test('src/agent/programs.ts is the one generated from the .pl files', async (t) => {
   t.equal(readFileSync(new URL('programs.ts', DIR), 'utf8'), programsSource(DIR), 'regenerate it with: make agent');
-  t.equal(AGENT_PL, source('agent.pl'));
-  t.equal(HWSIM_RADIOS, source('hwsim.pl'));
+  t.equal(AGENT_PL, runtimeText(source('agent.pl')));
+  t.equal(HWSIM_RADIOS, runtimeText(source('hwsim.pl')));
   // The check is live: a changed source makes another programs.ts.
   const dir = tempDir('lab-programs-test-');
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,6 +41,24 @@ t.test('each program compiles under strict and warnings, without a warning', asy
   const warned = perlCheck(`use strict; use warnings; my $x = 1; my $x = 2;`);
   t.ok(warned.ok && warned.said.some((l) => /masks earlier declaration/.test(l)), 'a compile-time warning is seen');
   t.notOk(perlCheck(`use strict; use warnings; $undeclared = 1;`).ok, 'an undeclared variable fails');
+});
+
+t.test('the texts lab runs are the sources without the warnings pragmas, still strict, same line numbers', async (t) => {
+  for (const [p, text] of [[PROGRAMS[0], AGENT_PL], [PROGRAMS[1], HWSIM_RADIOS]] as const) {
+    const src = source(p.file);
+    t.match(src, /^use warnings;$/m, `${p.file}: the source has use warnings`);
+    t.notMatch(text, /\b(use|no) warnings\b/, `${p.name}: no warnings pragma is left to load warnings.pm`);
+    t.match(text, /^use strict;$/m, `${p.name}: still strict`);
+    t.equal(text.split('\n').length, src.split('\n').length, `${p.name}: as many lines as the source`);
+    t.same(perlCheck(text), { ok: true, said: [] }, `${p.name} compiles`);
+    // Only the pragmas differ: every other line is the source's.
+    const differ = src.split('\n').filter((l, i) => l !== text.split('\n')[i]);
+    t.ok(differ.length >= 1 && differ.every((l) => /\b(use|no) warnings\b/.test(l)), `${p.name}: only pragma lines changed`);
+  }
+  // Live: a text whose warnings pragma loads warnings.pm (checked through %INC) and one that does not.
+  const loads = (text: string): boolean => spawnSync('perl', ['-e', `${text}\nprint exists $INC{'warnings.pm'} ? 1 : 0;`], { encoding: 'utf8' }).stdout === '1';
+  t.ok(loads("use strict;\nuse warnings;\nsub f { no warnings 'exec'; }"), 'the source form loads warnings.pm');
+  t.notOk(loads(runtimeText("use strict;\nuse warnings;\nsub f { no warnings 'exec'; }")), 'the runtime form does not');
 });
 
 const KERNEL_CALL = /\b(syscall|socket|setsockopt|getsockopt|fcntl|waitpid|bind|connect|send|recv|listen)\s*\(([^()]*)\)/;

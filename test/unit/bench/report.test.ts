@@ -50,3 +50,11 @@ t.test('the matrix rows say how many pairs ran and how many cores each kept busy
   t.match(text, /100-cell matrix, --jobs 1 \(median of 3\) +│ +5\.00 s, 1\.4 cores busy │/);
   t.match(text, /100-cell matrix, --jobs 2 \(median of 3\) +│ +4\.00 s, 1\.9 cores busy │/);
 });
+
+t.test("the table gives each case's own median under the scenario's line, when they were measured", async (t) => {
+  const by = doc({ seed_case_ms: { median: 64, p95: 1060, by_case: [{ name: 'over the wire', median: 42.4 }, { name: 'ARP fails', median: 1050 }] } });
+  const text = renderTable(by, { machine: 'm', seedSamples: '2 cases × 3 runs', notes: [] });
+  t.match(text, /default scenario, per case \(2 cases × 3 runs\) +│ +median 64 ms, p95 1060 ms[^\n]*\n[^\n]*\n[^\n]*case "over the wire" +│ +median 42 ms/);
+  t.match(text, /case "ARP fails" +│ +median 1050 ms/);
+  t.notMatch(renderTable(doc(), { machine: 'm', seedSamples: 's', notes: [] }), /case "/, 'no case rows without by_case');
+});

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { cpuTime, median, percentile, roundTo } from '../../../src/bench/stats.js';
+import { caseMedians, cpuTime, median, percentile, roundTo } from '../../../src/bench/stats.js';
 
 t.test('median of odd and even counts, unsorted input', async (t) => {
   t.equal(median([3, 1, 2]), 2);
@@ -26,4 +26,17 @@ t.test('CPU time between two readings of /proc/stat: busy, steal and all of it',
   // user +60, system +40, irq +2, softirq +4; idle +100, iowait +2; steal +10
   t.same(cpuTime(before, after), { busy: 106, steal: 10, total: 218 });
   t.throws(() => cpuTime('intr 1\n', after), /no cpu line/);
+});
+
+t.test("each case's own median from round-by-round samples, where the median of all is a quantile of the fast ones", async (t) => {
+  // Three rounds of three cases: two fast, one ~1 s (like the default scenario's ARP cases).
+  const samples = [40, 60, 1050, 44, 70, 1040, 42, 64, 1060];
+  t.same(caseMedians(samples, ['a', 'b', 'arp']), [
+    { name: 'a', median: 42 },
+    { name: 'b', median: 64 },
+    { name: 'arp', median: 1050 },
+  ]);
+  t.equal(median(samples), 64, 'the median of all of them is the slower fast case');
+  t.same(caseMedians([], ['a']), [], 'a case without samples is left out');
+  t.same(caseMedians([5, 7], ['a', 'b']), [{ name: 'a', median: 5 }, { name: 'b', median: 7 }], 'one round');
 });
