@@ -40,6 +40,6 @@ t.test('negative control: with b forwarding it is not FORWARDING_OFF, and the ca
   const r = await run(file, '--explain');
   t.equal(r.exitCode, 1, 'lab fails the case');
   const p = r.cases[0]?.probes[0];
-  t.notMatch(p?.explanation ?? '', /FORWARDING_OFF/, p?.explanation);
+  t.notMatch(p?.explanation ?? '', /FORWARDING_OFF/, p?.explanation ?? 'no probe');
   t.notOk(p?.evidence.includes('kfree_skb: IP_INADDRERRORS ×1'), 'no IP_INADDRERRORS with forwarding on');
 });
