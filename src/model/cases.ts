@@ -6,9 +6,9 @@ import { listOf } from './messages.js';
 import {
   caseFields, deviceRefSchema, expectSchema, nodeNameSchema, probeKindSchemas, probeSchema, type RawProbe, type RawExpect,
 } from './schema.js';
-import { resolveMatrixCase } from './matrix.js';
+import { resolveMatrixCase, type CaseOutline } from './matrix.js';
 import { attributeProblems, probeAttributeFields, probeAttributes } from './probe-attributes.js';
-import { KERNEL_TABLES, resolveRouteExpectation } from './route-expectation.js';
+import { KERNEL_TABLES, resolveRouteExpectation, routeExpectationSchema } from './route-expectation.js';
 import { changedView, recipesChange } from './recipe-topology.js';
 import { resolveNodeOverrides } from './routing.js';
 import { isUserRecipe } from './user-recipes.js';
@@ -24,6 +24,8 @@ interface CaseContext extends ResolveContext {
   topology: Topology;
   /** `tables:` for the case's node overrides; undefined when unreadable. */
   tables: Map<string, number> | undefined;
+  /** Names of malformed `tables:` entries: maybe tables, not questioned. */
+  unsureTables: ReadonlySet<string>;
 }
 
 /** Every case, or undefined when any of them could not be resolved (problems were reported). */
@@ -32,10 +34,12 @@ export const resolveCases = (
   registry: readonly Recipe<any>[],
   topology: Topology,
   resolveCtx: ResolveContext,
-  tables: Map<string, number> | undefined = new Map(),
+  /** Undefined when `tables:` is unreadable: no table name is questioned then. */
+  tables: Map<string, number> | undefined,
+  unsureTables: ReadonlySet<string>,
 ): Case[] | undefined => {
   if (!Array.isArray(raw)) return undefined;
-  const ctx: CaseContext = { ...resolveCtx, registry, topology, tables, fields: caseFields(registry) };
+  const ctx: CaseContext = { ...resolveCtx, registry, topology, tables, unsureTables, fields: caseFields(registry) };
   const firstByName = new Map<string, KeyPath>();
   const cases = raw.map((item: unknown, i) => {
     const name = valid(ctx.fields.name, isRecord(item) ? item.name : undefined)?.value;
@@ -55,10 +59,10 @@ export const resolveCases = (
 
 /** The case, or its cells when it has a `matrix:` (with `cells:` expectations); see matrix.ts. */
 const resolveCaseCells = (raw: Record<string, unknown>, path: KeyPath, ctx: CaseContext): Case[] | undefined => {
-  const resolved = resolveCase(raw, path, ctx);
-  if (!resolved) return undefined;
-  const caseCtx = withRecipeTopology(resolved.recipes, ctx);
-  return resolveMatrixCase(resolved, raw, path, {
+  // The matrix is checked even when another part of the case was malformed, against the parts that resolved.
+  const outline = resolveCase(raw, path, ctx);
+  const caseCtx = withRecipeTopology(outline.recipes, ctx);
+  return resolveMatrixCase(outline, raw, path, {
     ...caseCtx,
     resolveExpectation: (r, p) => resolveExpectation(r, p, caseCtx),
   });
@@ -71,54 +75,84 @@ const withRecipeTopology = (recipes: readonly RecipeUse[], ctx: CaseContext): Ca
   return topology === ctx.topology ? ctx : { ...ctx, topology };
 };
 
-const resolveCase = (raw: Record<string, unknown>, path: KeyPath, outer: CaseContext): Case | undefined => {
+const resolveCase = (raw: Record<string, unknown>, path: KeyPath, outer: CaseContext): CaseOutline => {
   const { fields } = outer;
   const name = valid(fields.name, raw.name);
   const description = valid(fields.description, raw.description);
   const timeout = valid(fields['timeout-ms'], raw['timeout-ms']);
   const recipes = resolveRecipes(raw.recipe, [...path, 'recipe'], outer);
-  const ctx = recipes ? withRecipeTopology(recipes, outer) : outer;
+  // The recipes that resolved shape the topology the rest is checked against.
+  const ctx = withRecipeTopology(recipes.uses, outer);
   const sysctls = resolveSysctls(raw.sysctl, [...path, 'sysctl'], ctx);
   const nft = resolveNft(raw.nft, [...path, 'nft'], ctx);
   const nodes = resolveNodeOverrides(raw.nodes, [...path, 'nodes'], ctx);
   const expect = raw.expect === undefined
     ? { loc: ctx.source.at(path) }
     : resolveExpectation(raw.expect, [...path, 'expect'], ctx);
-  const probes = Array.isArray(raw.probes)
-    ? raw.probes.map((p: unknown, i) => resolveProbe(p, [...path, 'probes', i], timeout?.value, ctx))
-    : [];
+  const rawProbes: unknown[] = Array.isArray(raw.probes) ? raw.probes : [];
+  const probes = rawProbes.map((p: unknown, i) => resolveProbe(p, [...path, 'probes', i], timeout?.value, ctx));
   const allProbes = probes.every((p) => p !== undefined) && probes.length > 0 ? probes : undefined;
+  // A probe that did not resolve is still known by its name: `cells:` may name it.
+  const writtenName = (p: unknown): string | undefined =>
+    isRecord(p) && typeof p.name === 'string' && p.name !== '' ? p.name : undefined;
+  const outline = {
+    recipes: recipes.uses,
+    unresolvedRecipes: recipes.unresolved,
+    probeNames: probes.flatMap((p, i) => {
+      const known = p?.name ?? writtenName(rawProbes[i]);
+      return known === undefined ? [] : [known];
+    }),
+    allProbeNames: Array.isArray(raw.probes) && probes.every((p, i) => p !== undefined || writtenName(rawProbes[i]) !== undefined),
+  };
 
-  if (!name || !description || !timeout || !recipes || !sysctls || !nft || !nodes || !expect || !allProbes) return undefined;
+  if (!name || !description || !timeout || !recipes.ok || !sysctls || !nft || !nodes || !expect || !allProbes) {
+    return { resolved: undefined, ...outline };
+  }
   return {
-    name: name.value,
-    ...(description.value === undefined ? {} : { description: description.value }),
-    recipes,
-    sysctls,
-    nft,
-    ...(Object.keys(nodes).length ? { nodes } : {}),
-    probes: allProbes,
-    expect,
-    loc: ctx.source.at(path),
+    resolved: {
+      name: name.value,
+      ...(description.value === undefined ? {} : { description: description.value }),
+      recipes: recipes.uses,
+      sysctls,
+      nft,
+      ...(Object.keys(nodes).length ? { nodes } : {}),
+      probes: allProbes,
+      expect,
+      loc: ctx.source.at(path),
+    },
+    ...outline,
   };
 };
 
+interface ResolvedRecipes {
+  /** The uses that resolved, in key order. */
+  uses: RecipeUse[];
+  /** Names of the uses that did not (an unknown recipe, parameters of the wrong shape): reported. */
+  unresolved: Set<string>;
+  ok: boolean;
+}
+
 /** In key order, parameters checked by each recipe's own schema (defaults filled in) and its check(). */
-const resolveRecipes = (raw: unknown, path: KeyPath, ctx: CaseContext): RecipeUse[] | undefined => {
-  if (raw === undefined) return [];
-  if (!isRecord(raw)) return undefined;
-  const uses = Object.entries(raw).map(([name, rawParams]): RecipeUse | undefined => {
+const resolveRecipes = (raw: unknown, path: KeyPath, ctx: CaseContext): ResolvedRecipes => {
+  const result: ResolvedRecipes = { uses: [], unresolved: new Set(), ok: true };
+  if (raw === undefined) return result;
+  if (!isRecord(raw)) return { ...result, ok: false };
+  for (const [name, rawParams] of Object.entries(raw)) {
     const recipe = ctx.registry.find((r) => r.name === name);
     const params = recipe && valid(recipe.params, rawParams);
-    if (!recipe || !params) return undefined;
+    if (!recipe || !params) {
+      result.unresolved.add(name);
+      result.ok = false;
+      continue;
+    }
     const at = [...path, name];
     if (ctx.topology.complete) {
       for (const message of recipe.check(params.value, ctx.topology)) ctx.problems.at(at, message);
       if (isUserRecipe(recipe)) recipe.checkUse(params.value, at, ctx);
     }
-    return { name, params: params.value, loc: ctx.source.at(at) };
-  });
-  return uses.every((u) => u !== undefined) ? uses : undefined;
+    result.uses.push({ name, params: params.value, loc: ctx.source.at(at) });
+  }
+  return result;
 };
 
 /** true/false become 1/0, which is what sysctl understands. */
@@ -167,11 +201,15 @@ const resolveExpectation = (raw: unknown, path: KeyPath, ctx: CaseContext): Expe
   if (isRecord(raw)) for (const key of ['path', 'via', 'not-via']) checkRefs(raw[key], [...path, key], ctx);
   if (isRecord(raw) && isRecord(raw.reply)) checkRefs(raw.reply.path, [...path, 'reply', 'path'], ctx);
   const expect = valid(expectSchema, raw)?.value;
-  if (!expect) return undefined;
-  // Names from the scenario's `tables:` (main, local, default are always known).
-  const route = expect.route && resolveRouteExpectation(expect.route, ctx.tables ?? KERNEL_TABLES,
-    (key, message) => ctx.problems.at([...path, 'route', key], message));
-  if (expect.route && !route) return undefined;
+  // The route decision is read on its own, so that a malformed other key does not hide an unknown table.
+  const rawRoute = isRecord(raw) ? valid(routeExpectationSchema, raw.route)?.value : undefined;
+  // Names from the scenario's `tables:` (main, local, default are always known); while `tables:`
+  // is unreadable, or the name's own entry is, an unknown name is not questioned.
+  const written = rawRoute?.table;
+  const tablesUnsure = !ctx.tables || (typeof written === 'string' && ctx.unsureTables.has(written));
+  const route = rawRoute && resolveRouteExpectation(rawRoute, ctx.tables ?? KERNEL_TABLES,
+    (key, message) => (tablesUnsure ? undefined : ctx.problems.at([...path, 'route', key], message)));
+  if (!expect || (expect.route && !route)) return undefined;
   return {
     ...(expect.delivered === undefined ? {} : { delivered: expect.delivered }),
     ...(expect.reason === undefined ? {} : { reason: expect.reason }),

@@ -2,12 +2,13 @@
 // reference: addresses, probes' dev, recipes' NICs, routes) and the checks that need the whole
 // node (does `link` exist, is `master` a bridge, are the VLANs of a port consistent).
 import { isIP } from 'node:net';
+import type { z } from 'zod';
 import { parseIp } from './addresses.js';
 import { deviceSpecSchema, VLAN_ID_MAX } from './device-schema.js';
 import { loopbackMisuseMessage, notADeviceMessage } from './messages.js';
-import { LOOPBACK } from './names.js';
+import { DEVICE_NAME, LOOPBACK } from './names.js';
 import type { KeyPath, Problems, SourceMap } from './source.js';
-import type { DeviceSpec, DeviceType, NodeSpec } from '../types/scenario.js';
+import { DEVICE_TYPES, type DeviceSpec, type DeviceType, type NodeSpec } from '../types/scenario.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -26,26 +27,72 @@ const VNI_MAX = 16777215;
 export const VXLAN_PORT = 4789;
 
 interface NodeDevices {
-  /** Names of the devices the node creates, with the path of their key. */
+  /** Names of the devices the node creates (entries with a `type:` key), with the path of their key. */
   created: Map<string, KeyPath>;
-  /** The readable entries, in file order. */
+  /**
+   * Every entry that is a mapping, in file order, with the fields that have their shape: an entry
+   * with a malformed field still gets the checks of its other fields (the schema reported the field).
+   * Complete specs only when no problem was reported.
+   */
   specs: DeviceSpec[];
-  /** False when the map itself or an entry's name/type could not be read. */
+  /** False when the map itself could not be read. */
   readable: boolean;
+  /** Entries that are not mappings (reported by the schema): the node may or may not have them. */
+  unknown: string[];
 }
 
-/** The node's `devices:` as far as it can be read: a created device counts once it has a `type:` string. */
+const FIELDS = deviceSpecSchema.shape;
+
+/**
+ * An entry with no `type:` but an unknown key that may be a misspelt one: the key's value names a
+ * device type (`typ: macvlan`), or the entry has keys only a created device takes (link, id, ...).
+ * Whether it creates a device is then in doubt, as when its type is malformed.
+ */
+const typeInDoubt = (value: Record<string, unknown>): boolean => {
+  if (value.type !== undefined) return false;
+  const unknown = Object.keys(value).filter((key) => !(key in FIELDS));
+  return unknown.length > 0 && (unknown.some((key) => (DEVICE_TYPES as readonly unknown[]).includes(value[key])) ||
+    Object.keys(value).some((key) => TYPED_KEYS.includes(key)));
+};
+
+/**
+ * The keys of an entry whose value does not have its shape (unknown keys are not fields: not
+ * listed), and `type` when the type is in doubt.
+ */
+export const unreadableFields = (value: unknown): Set<string> => {
+  if (!isRecord(value)) return new Set();
+  const keys = (Object.keys(FIELDS) as (keyof typeof FIELDS)[])
+    .filter((key) => value[key] !== undefined && !FIELDS[key].safeParse(value[key]).success);
+  return new Set<string>([...keys, ...(typeInDoubt(value) ? ['type'] : [])]);
+};
+
+/** The fields of an entry that have their shape; the others are left out. */
+const readableFields = (value: Record<string, unknown>): z.output<typeof deviceSpecSchema> =>
+  Object.fromEntries((Object.keys(FIELDS) as (keyof typeof FIELDS)[]).flatMap((key) => {
+    const parsed = FIELDS[key].safeParse(value[key]);
+    return parsed.success && parsed.data !== undefined ? [[key, parsed.data]] : [];
+  })) as z.output<typeof deviceSpecSchema>;
+
+/**
+ * The node's `devices:` as far as it can be read. An entry with a `type:` key creates a device
+ * even when its type is misspelt (the schema says so), so that references to it are not reported again.
+ */
 export const readNodeDevices = (node: string, raw: unknown, source: SourceMap): NodeDevices => {
-  const result: NodeDevices = { created: new Map(), specs: [], readable: true };
+  const result: NodeDevices = { created: new Map(), specs: [], readable: true, unknown: [] };
   if (raw === undefined || raw === null) return result;
   if (!isRecord(raw)) return { ...result, readable: false };
   for (const [name, value] of Object.entries(raw)) {
     const path: KeyPath = ['nodes', node, 'devices', name];
-    if (isRecord(value) && typeof value.type === 'string') result.created.set(name, path);
-    else if (isRecord(value) && value.type !== undefined) result.readable = false;
-    const parsed = deviceSpecSchema.safeParse(value);
-    if (!parsed.success) continue;
-    const v = parsed.data;
+    if (!isRecord(value)) {
+      result.unknown.push(name);
+      continue;
+    }
+    if (value.type !== undefined) result.created.set(name, path);
+    // Maybe a created device (a misspelt type:): a reference to it is not questioned.
+    else if (typeInDoubt(value)) result.unknown.push(name);
+    // A malformed name was reported at its key; nothing more is asked about the entry.
+    if (!DEVICE_NAME.test(name)) continue;
+    const v = readableFields(value);
     const spec: DeviceSpec = {
       name,
       ...(v.type !== undefined ? { type: v.type } : {}),
@@ -89,29 +136,38 @@ export const checkNodeDevices = (nodes: readonly NodeSpec[], raw: Record<string,
     const rawNode = isRecord(raw[node.name]) ? (raw[node.name] as Record<string, unknown>) : {};
     const rawDevices = isRecord(rawNode.devices) ? rawNode.devices : {};
     const specs = node.devices ?? [];
+    /** The bridge `dev` is a port of; undefined when it is none or its master: was unreadable. */
     const masterOf = (dev: string): string | undefined => {
+      if (unreadableFields(rawDevices[dev]).has('master')) return undefined;
       const m = specs.find((x) => x.name === dev)?.master;
       if (m !== undefined) return m === 'none' ? undefined : m;
       return node.bridge !== undefined && ctx.linkEnds(node.name).includes(dev) ? node.bridge : undefined;
     };
     const bridges = new Set([...(node.bridge ? [node.bridge] : []), ...specs.filter((d) => d.type === 'bridge').map((d) => d.name)]);
+    // Entries that are not mappings, or whose type the schema rejected, may be meant as bridges.
+    const maybeBridges = new Set(Object.entries(rawDevices)
+      .filter(([, v]) => !isRecord(v) || unreadableFields(v).has('type')).map(([name]) => name));
     for (const d of specs) {
       const at = (key?: string): KeyPath => ['nodes', node.name, 'devices', d.name, ...(key ? [key] : [])];
       const given = Object.keys(isRecord(rawDevices[d.name]) ? (rawDevices[d.name] as object) : {});
+      // Fields the schema rejected: left out, and not reported missing either.
+      const unreadable = unreadableFields(rawDevices[d.name]);
       const exists = (dev: string, key: string): void => {
         if (dev === d.name) ctx.problems.at(at(key), `${key}: ${dev} is this device itself`);
         else if (!ctx.hasDevice(node.name, dev) && ctx.devicesKnown(node.name)) {
           ctx.problems.at(at(key), notADeviceMessage(node.name, dev, ctx.devicesOf(node.name)));
         }
       };
-      if (d.type) {
+      if (unreadable.has('type')) {
+        // A device of a type the schema rejected: which keys it takes, and what it needs, is unknown.
+      } else if (d.type) {
         if (d.name === LOOPBACK) ctx.problems.atKey(at(), loopbackMisuseMessage('created under devices'));
         if (d.name === node.bridge) ctx.problems.atKey(at(), `${d.name} is the bridge of ${node.name} (bridge:); it cannot be created again`);
         for (const key of given.filter((k) => TYPED_KEYS.includes(k) && !TYPE_KEYS[d.type as DeviceType].includes(k))) {
           const types = (Object.keys(TYPE_KEYS) as DeviceType[]).filter((t) => TYPE_KEYS[t].includes(key));
           ctx.problems.atKey(at(key), `${key}: applies to type ${types.join(' or ')} only (${d.name} is a ${d.type})`);
         }
-        checkTyped(d, at, exists, ctx.problems);
+        checkTyped(d, at, exists, unreadable, ctx.problems);
         // Measured: `ip link add link PORT ... type macvlan` on a bridge port (and enslaving a
         // macvlan's lower) is refused with EBUSY: both want the device's rx handler.
         const port = d.type === 'macvlan' && d.link !== undefined ? masterOf(d.link) : undefined;
@@ -136,7 +192,7 @@ export const checkNodeDevices = (nodes: readonly NodeSpec[], raw: Record<string,
           }
         } else if (d.name === LOOPBACK) ctx.problems.at(at('master'), loopbackMisuseMessage('a bridge port'));
         else if (d.master === d.name) ctx.problems.at(at('master'), `master: ${d.name} is this device itself`);
-        else if (!bridges.has(d.master)) {
+        else if (!bridges.has(d.master) && !maybeBridges.has(d.master)) {
           const known = [...bridges];
           ctx.problems.at(at('master'), `master: ${d.master} is not a bridge of ${node.name}` +
             (known.length ? ` (its bridges: ${known.join(', ')})` : ' (it has none; create one with type: bridge)'));
@@ -144,7 +200,7 @@ export const checkNodeDevices = (nodes: readonly NodeSpec[], raw: Record<string,
       }
       if (d.vlans) {
         const enslaved = d.master !== undefined ? d.master !== 'none' : node.bridge !== undefined && ctx.linkEnds(node.name).includes(d.name);
-        if (!enslaved) ctx.problems.at(at('vlans'), `vlans: are a bridge port's VLANs; ${d.name} is not enslaved to a bridge (give it master: BRIDGE)`);
+        if (!enslaved && !unreadable.has('master')) ctx.problems.at(at('vlans'), `vlans: are a bridge port's VLANs; ${d.name} is not enslaved to a bridge (give it master: BRIDGE)`);
         const seen = new Set<number>();
         d.vlans.forEach((v, i) => {
           if (seen.has(v.vid)) ctx.problems.at([...at('vlans'), i, 'vid'], `VLAN ${v.vid} is listed twice`);
@@ -163,20 +219,23 @@ const checkTyped = (
   d: DeviceSpec,
   at: (key?: string) => KeyPath,
   exists: (dev: string, key: string) => void,
+  unreadable: ReadonlySet<string>,
   problems: Problems,
 ): void => {
-  if ((d.type === 'macvlan' || d.type === 'vlan') && d.link === undefined) {
+  /** Not given at all: a key given with a malformed value was reported as such. */
+  const missing = (key: 'link' | 'id' | 'dev'): boolean => d[key] === undefined && !unreadable.has(key);
+  if ((d.type === 'macvlan' || d.type === 'vlan') && missing('link')) {
     problems.at(at(), `a ${d.type} needs link: the lower device it sits on (e.g. link: eth0)`);
   }
   if (d.link !== undefined) exists(d.link, 'link');
   if (d.dev !== undefined) exists(d.dev, 'dev');
   if (d.type === 'vlan') {
-    if (d.id === undefined) problems.at(at(), 'a vlan needs id: its VLAN id (0-4094)');
-    else if (d.id > VLAN_ID_MAX) problems.at(at('id'), `a VLAN id is 0 to ${VLAN_ID_MAX} (got ${d.id})`);
+    if (missing('id')) problems.at(at(), 'a vlan needs id: its VLAN id (0-4094)');
+    else if (d.id !== undefined && d.id > VLAN_ID_MAX) problems.at(at('id'), `a VLAN id is 0 to ${VLAN_ID_MAX} (got ${d.id})`);
   }
   if (d.type === 'vxlan') {
-    if (d.id === undefined) problems.at(at(), `a vxlan needs id: its VNI (0-${VNI_MAX})`);
-    else if (d.id > VNI_MAX) problems.at(at('id'), `a VNI is 0 to ${VNI_MAX} (24 bits; got ${d.id})`);
+    if (missing('id')) problems.at(at(), `a vxlan needs id: its VNI (0-${VNI_MAX})`);
+    else if (d.id !== undefined && d.id > VNI_MAX) problems.at(at('id'), `a VNI is 0 to ${VNI_MAX} (24 bits; got ${d.id})`);
     const families = new Map<string, number>();
     for (const key of ['local', 'remote', 'group'] as const) {
       const text = d[key];
@@ -187,7 +246,7 @@ const checkTyped = (
     }
     if (d.remote !== undefined && d.group !== undefined) problems.at(at('group'), 'a vxlan has remote: (unicast) or group: (multicast), not both');
     if (d.group !== undefined && isIP(d.group) && !isMulticast(d.group)) problems.at(at('group'), `group: ${d.group} is not a multicast address (use remote: for unicast)`);
-    if (d.group !== undefined && d.dev === undefined) problems.at(at(), 'a vxlan with a multicast group needs dev: the device to join it on');
+    if (d.group !== undefined && missing('dev')) problems.at(at(), 'a vxlan with a multicast group needs dev: the device to join it on');
     if (new Set(families.values()).size > 1) problems.at(at(), 'local, remote and group of a vxlan must be of one address family');
   }
 };

@@ -8,7 +8,8 @@ import { issueMessage } from './messages.js';
 import { resolveScenario } from './resolve.js';
 import { scenarioSchema } from './schema.js';
 import { Problems, SourceMap } from './source.js';
-import { readUserRecipes } from './user-recipes.js';
+import { isRecord } from './topology.js';
+import { readUserRecipes, unreadableRecipe, unreadableRecipeNames } from './user-recipes.js';
 import type { Scenario } from '../types/scenario.js';
 
 export interface LoadOptions {
@@ -60,9 +61,11 @@ export const parseScenario = (text: string, file: string, options: LoadOptions):
   const source = new SourceMap(doc, lines);
   const problems = new Problems(file, source);
   // Recipes the file defines join the registry: cases use them like the built-in ones.
-  const own = readUserRecipes(typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).recipes : undefined,
+  const own = readUserRecipes(isRecord(raw) ? raw.recipes : undefined,
     registry, file, source, problems);
-  const all = own.length ? [...registry, ...own] : registry;
+  // A definition that could not be read is reported there; its uses are not unknown recipes too.
+  const unreadable = unreadableRecipeNames(isRecord(raw) ? raw.recipes : undefined, own, registry).map(unreadableRecipe);
+  const all = own.length || unreadable.length ? [...registry, ...own, ...unreadable] : registry;
   const shape = scenarioSchema(all).safeParse(raw, { reportInput: true, error: issueMessage });
   if (!shape.success) problems.issues(shape.error.issues);
   const resolved = resolveScenario(raw, file, all, { problems, source });

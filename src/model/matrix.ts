@@ -3,11 +3,12 @@
 // every problem at its key; expansion is a pure function of the resolved parts.
 import type { Recipe } from '../types/recipe.js';
 import { kernelInRange, parseKernelRange } from './kernel.js';
-import type { KernelRange, Case, Expectation, ExpectationOverride, MatrixValue, Probe, SysctlSetting } from '../types/scenario.js';
+import type { KernelRange, Case, Expectation, ExpectationOverride, MatrixValue, Probe, RecipeUse, SysctlSetting } from '../types/scenario.js';
 import { issueMessage, listOf } from './messages.js';
 import { nodeNameSchema, sysctlKeySchema, sysctlValueSchema } from './schema.js';
 import type { KeyPath } from './source.js';
 import { isRecord, valid, type ResolveContext, type Topology } from './topology.js';
+import { isUnreadableRecipe } from './user-recipes.js';
 
 /** What a dimension's values set. */
 type MatrixTarget =
@@ -145,6 +146,24 @@ export const kernelPins = (c: Case, kernel: string): { range: string; holds: boo
 
 // ── Resolution ──────────────────────────────────────────────────────────────────────────────
 
+/**
+ * What a case's `matrix:` and `cells:` are checked against: the case when every part of it
+ * resolved, else the parts that did, so that one malformed probe or sysctl of the case does not
+ * hide the problems of its matrix (and a part left out is not reported missing either).
+ */
+export interface CaseOutline {
+  /** The case; the cells are expanded only when it resolved in full. */
+  resolved: Case | undefined;
+  /** The recipe uses that resolved. */
+  recipes: readonly RecipeUse[];
+  /** Recipes of the case whose use did not resolve (reported): a dimension setting one is not questioned. */
+  unresolvedRecipes: ReadonlySet<string>;
+  /** The names of the case's probes, as far as they are known. */
+  probeNames: readonly string[];
+  /** False when a probe with no `name:` did not resolve: its default name is not known. */
+  allProbeNames: boolean;
+}
+
 interface MatrixContext extends ResolveContext {
   registry: readonly Recipe<any>[];
   /** The case's topology, as its recipes leave it. */
@@ -160,7 +179,7 @@ const paramNames = (recipe: Recipe<any>): string[] => {
 };
 
 /** `RECIPE.PARAM` or `NODE:KEY`, checked against the case; undefined after reporting a problem. */
-const resolveTarget = (text: string, path: KeyPath, base: Case, ctx: MatrixContext): MatrixTarget | undefined => {
+const resolveTarget = (text: string, path: KeyPath, base: CaseOutline, ctx: MatrixContext): MatrixTarget | undefined => {
   const colon = text.indexOf(':');
   if (colon >= 0) {
     const node = text.slice(0, colon);
@@ -178,7 +197,7 @@ const resolveTarget = (text: string, path: KeyPath, base: Case, ctx: MatrixConte
     return { kind: 'sysctl', node, key };
   }
   const dot = text.indexOf('.');
-  const uses = base.recipes.map((u) => u.name);
+  const uses = [...base.recipes.map((u) => u.name), ...base.unresolvedRecipes];
   if (dot <= 0) {
     ctx.problems.at(path, `${JSON.stringify(text)} says nothing to set: write RECIPE.PARAM (a parameter of ` +
       `${uses.length ? listOf(uses) : 'a recipe of the case'}) or NODE:KEY (a sysctl, e.g. laptop:net.ipv4.conf.all.rp_filter)`);
@@ -187,6 +206,8 @@ const resolveTarget = (text: string, path: KeyPath, base: Case, ctx: MatrixConte
   const recipeName = text.slice(0, dot);
   const param = text.slice(dot + 1);
   const recipe = ctx.registry.find((r) => r.name === recipeName);
+  // A use or a definition that could not be read was reported; its parameters are unknown.
+  if (base.unresolvedRecipes.has(recipeName) || (recipe && isUnreadableRecipe(recipe))) return undefined;
   if (!recipe || !uses.includes(recipeName)) {
     ctx.problems.at(path, `${JSON.stringify(recipeName)} is not a recipe of this case ` +
       `(its recipes: ${listOf(uses)}); a matrix varies parameters of the recipes under recipe:`);
@@ -201,7 +222,7 @@ const resolveTarget = (text: string, path: KeyPath, base: Case, ctx: MatrixConte
 };
 
 /** A value for a target, checked the way the recipe's schema or sysctl would check it. */
-const checkValue = (target: MatrixTarget, value: MatrixValue, path: KeyPath, base: Case, ctx: MatrixContext): boolean => {
+const checkValue = (target: MatrixTarget, value: MatrixValue, path: KeyPath, base: CaseOutline, ctx: MatrixContext): boolean => {
   if (target.kind === 'sysctl') {
     if (sysctlValueSchema.safeParse(value).success) return true;
     ctx.problems.at(path, 'a sysctl value must be a number, text, or true/false');
@@ -221,7 +242,7 @@ const resolveDimension = (
   name: string,
   raw: unknown,
   path: KeyPath,
-  base: Case,
+  base: CaseOutline,
   ctx: MatrixContext,
 ): MatrixDimension | undefined => {
   if (!DIMENSION_NAME.test(name) || name === 'kernel') {
@@ -266,7 +287,7 @@ const resolveDimension = (
 const resolveRule = (
   raw: unknown,
   path: KeyPath,
-  base: Case,
+  base: CaseOutline,
   dimensions: readonly MatrixDimension[],
   ctx: MatrixContext,
   /** Dimensions that could not be resolved (reported already): their where keys are not checked again. */
@@ -313,8 +334,12 @@ const resolveRule = (
   let probes: Record<string, Expectation> | undefined;
   if (isRecord(raw.probes)) {
     probes = {};
-    const names = base.probes.map((p) => p.name);
+    const names = base.probeNames;
     for (const [name, value] of Object.entries(raw.probes)) {
+      if (!names.includes(name) && !base.allProbeNames) {
+        ok = false; // it may be the probe that could not be read
+        continue;
+      }
       if (!names.includes(name)) {
         ctx.problems.atKey([...path, 'probes', name], `no probe of the case is named ${JSON.stringify(name)} ` +
           `(its probes: ${listOf(names.map((n) => JSON.stringify(n)))})`);
@@ -341,12 +366,12 @@ const resolveRule = (
  * when it has neither. Undefined when something was reported.
  */
 export const resolveMatrixCase = (
-  base: Case,
+  base: CaseOutline,
   raw: Record<string, unknown>,
   path: KeyPath,
   ctx: MatrixContext,
 ): Case[] | undefined => {
-  if (raw.matrix === undefined && raw.cells === undefined) return [base];
+  if (raw.matrix === undefined && raw.cells === undefined) return base.resolved ? [base.resolved] : undefined;
   const dimensions: MatrixDimension[] = [];
   const broken = new Set<string>();
   let ok = true;
@@ -363,8 +388,8 @@ export const resolveMatrixCase = (
   const rules = Array.isArray(raw.cells)
     ? raw.cells.map((r: unknown, i) => resolveRule(r, [...path, 'cells', i], base, dimensions, ctx, broken))
     : [];
-  if (!ok || rules.some((r) => r === undefined)) return undefined;
-  const expansion = expandMatrix(base, dimensions, rules as CellRule[], ctx.registry, ctx.topology.complete ? ctx.topology : undefined);
+  if (!ok || rules.some((r) => r === undefined) || !base.resolved) return undefined;
+  const expansion = expandMatrix(base.resolved, dimensions, rules as CellRule[], ctx.registry, ctx.topology.complete ? ctx.topology : undefined);
   for (const problem of expansion.problems) ctx.problems.at([...path, 'matrix'], problem);
   return expansion.problems.length ? undefined : expansion.cases;
 };

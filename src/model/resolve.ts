@@ -22,14 +22,14 @@ export const resolveScenario = (
   const name = valid(fields.name, doc.name);
   const description = valid(fields.description, doc.description);
   const topology = resolveTopology(doc, ctx);
-  const tables = resolveTables(doc.tables, ctx);
-  const routingCtx = { ...ctx, topology, tables };
+  const { tables, unsure: unsureTables } = resolveTables(doc.tables, ctx);
+  const routingCtx = { ...ctx, topology, tables, unsureTables };
   const rawNodes = typeof doc.nodes === 'object' && doc.nodes !== null ? (doc.nodes as Record<string, unknown>) : {};
   const nodes = topology.nodes.map((n) => {
     const routing = resolveNodeRouting(rawNodes[n.name], n.name, routingCtx);
     return routing ? { ...n, routing } : n;
   });
-  const cases = resolveCases(doc.cases, registry, topology, ctx, tables);
+  const cases = resolveCases(doc.cases, registry, topology, ctx, tables, unsureTables);
   const { links, wireless, addresses } = topology;
   if (!name || !description || !cases) return undefined;
   return {

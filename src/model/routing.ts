@@ -19,15 +19,30 @@ export interface RoutingContext extends ResolveContext {
   topology: Topology;
   /** `tables:` as resolved; undefined when it could not be read (table names are then not checked). */
   tables: Map<string, number> | undefined;
+  /** Names `tables:` defines with a malformed number (reported): a reference to one is not questioned. */
+  unsureTables?: ReadonlySet<string>;
 }
 
-/** `tables:` by name; redefining main/local/default is a problem. Undefined when unreadable. */
-export const resolveTables = (raw: unknown, ctx: ResolveContext): Map<string, number> | undefined => {
-  if (raw === undefined) return new Map();
-  const parsed = valid(tablesSchema, raw);
-  if (!parsed) return undefined;
+export interface Tables {
+  /** The well-formed entries; undefined when `tables:` is not a mapping at all. */
+  tables: Map<string, number> | undefined;
+  /** Names whose entry is malformed (the schema reported it): maybe tables. */
+  unsure: Set<string>;
+}
+
+/** `tables:` by name, entry by entry; redefining main/local/default is a problem. */
+export const resolveTables = (raw: unknown, ctx: ResolveContext): Tables => {
+  const unsure = new Set<string>();
+  if (raw === undefined) return { tables: new Map(), unsure };
+  if (!isRecord(raw)) return { tables: undefined, unsure };
   const tables = new Map<string, number>();
-  for (const [name, id] of Object.entries(parsed.value)) {
+  for (const [name, value] of Object.entries(raw)) {
+    const parsed = valid(tablesSchema, { [name]: value });
+    const id = parsed?.value[name];
+    if (id === undefined) {
+      unsure.add(name);
+      continue;
+    }
     const builtin = BUILTIN_TABLES[name];
     if (builtin !== undefined) {
       ctx.problems.atKey(['tables', name], `table ${name} (${builtin}) is always known and cannot be redefined`);
@@ -35,7 +50,7 @@ export const resolveTables = (raw: unknown, ctx: ResolveContext): Map<string, nu
     }
     tables.set(name, id);
   }
-  return tables;
+  return { tables, unsure };
 };
 
 const addressBits = (ip: IpAddress): bigint => {
@@ -91,7 +106,7 @@ const tableRef = (raw: number | string, path: KeyPath, ctx: RoutingContext): Tab
   if (typeof raw === 'number') return { id: raw };
   const builtin = BUILTIN_TABLES[raw];
   if (builtin !== undefined) return { id: builtin, name: raw };
-  if (!ctx.tables) return undefined;
+  if (!ctx.tables || ctx.unsureTables?.has(raw)) return undefined;
   const id = ctx.tables.get(raw);
   if (id !== undefined) return { id, name: raw };
   ctx.problems.at(path, `unknown table ${JSON.stringify(raw)} (known tables: ` +

@@ -61,13 +61,17 @@ interface Devices {
   allLinksRead: boolean;
   /** `node:dev` of each device a node's `devices:` creates → the path of its key. */
   created: Map<string, KeyPath>;
+  /** Per node, `devices:` entries that are not mappings: maybe devices, so a reference to one is not questioned. */
+  maybe: Map<string, Set<string>>;
 }
 
 const lineOf = (ctx: ResolveContext, path: KeyPath): string =>
   `${formatPath(path)}, line ${ctx.source.at(path).line}`;
 
 export const resolveTopology = (raw: Record<string, unknown>, ctx: ResolveContext): Topology => {
-  const devices: Devices = { declared: undefined, byNode: new Map(), unsure: new Set(), allLinksRead: true, created: new Map() };
+  const devices: Devices = {
+    declared: undefined, byNode: new Map(), unsure: new Set(), allLinksRead: true, created: new Map(), maybe: new Map(),
+  };
   const nodes = readNodes(raw.nodes, devices, ctx);
   const wireless: WirelessLink[] = [];
   const links = readLinks(raw.links, devices, ctx, wireless);
@@ -79,12 +83,13 @@ export const resolveTopology = (raw: Record<string, unknown>, ctx: ResolveContex
     report(path, undeclaredNodeMessage(node, [...devices.declared.keys()]), onKey);
     return false;
   };
+  const maybeDevice = (node: string, dev: string): boolean => devices.maybe.get(node)?.has(dev) ?? false;
   const devicesKnown = (node: string): boolean =>
     devices.declared?.has(node) === true && devices.allLinksRead && !devices.unsure.has(node);
   const checkDevice = (ref: DeviceRef, path: KeyPath, onKey = false): boolean => {
     if (!checkNode(ref.node, path, onKey)) return false;
     const devs = devices.byNode.get(ref.node);
-    if (!devs || !devicesKnown(ref.node) || devs.has(ref.dev)) return true;
+    if (!devs || !devicesKnown(ref.node) || devs.has(ref.dev) || maybeDevice(ref.node, ref.dev)) return true;
     report(path, notADeviceMessage(ref.node, ref.dev, [...devs]), onKey);
     return false;
   };
@@ -96,7 +101,7 @@ export const resolveTopology = (raw: Record<string, unknown>, ctx: ResolveContex
   if (isRecord(raw.nodes)) {
     checkNodeDevices(nodes, raw.nodes, {
       problems: ctx.problems,
-      hasDevice: (node, dev) => devices.byNode.get(node)?.has(dev) ?? false,
+      hasDevice: (node, dev) => (devices.byNode.get(node)?.has(dev) ?? false) || maybeDevice(node, dev),
       devicesKnown,
       devicesOf: (node) => [...(devices.byNode.get(node) ?? [])],
       linkEnds,
@@ -115,7 +120,7 @@ export const resolveTopology = (raw: Record<string, unknown>, ctx: ResolveContex
     checkDevice,
     addressesKnown,
     hasNode: (node) => devices.declared?.has(node) ?? false,
-    hasDevice: (node, dev) => devices.byNode.get(node)?.has(dev) ?? false,
+    hasDevice: (node, dev) => (devices.byNode.get(node)?.has(dev) ?? false) || maybeDevice(node, dev),
     addressesOf: (node, dev) => addresses.assignments.filter((a) => a.ref.node === node && a.ref.dev === dev),
   };
 };
@@ -133,6 +138,7 @@ const readNodes = (raw: unknown, devices: Devices, ctx: ResolveContext): NodeSpe
     }
     const created = readNodeDevices(name, isRecord(spec) ? spec.devices : undefined, ctx.source);
     if (!created.readable) devices.unsure.add(name);
+    if (created.unknown.length) devices.maybe.set(name, new Set(created.unknown));
     const node: NodeSpec = {
       name,
       ...(typeof bridge === 'string' ? { bridge } : {}),

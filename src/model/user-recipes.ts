@@ -162,6 +162,34 @@ const userRecipe = (name: string, def: Definition, file: string, source: SourceM
   },
 });
 
+/** A definition that could not be read (reported there): its uses are not reported as unknown recipes. */
+interface UnreadableRecipe extends Recipe<Params> {
+  unreadable: true;
+}
+
+export const isUnreadableRecipe = (r: Recipe<any>): r is UnreadableRecipe => 'unreadable' in r;
+
+/**
+ * Stands in for a definition that could not be read, so that a use of it is not reported again as
+ * an unknown recipe: any parameters pass, nothing is checked, and it has no steps (a scenario with a
+ * reported problem is never planned).
+ */
+export const unreadableRecipe = (name: string): UnreadableRecipe => ({
+  name,
+  summary: 'a recipe of this file that could not be read',
+  description: '',
+  params: z.record(z.string(), z.unknown()) as z.ZodType<Params>,
+  check: () => [],
+  steps: () => ({ ops: [], variables: [] }),
+  unreadable: true,
+});
+
+/** Names `recipes:` defines whose definition could not be read (the problem is reported at the definition). */
+export const unreadableRecipeNames = (raw: unknown, own: readonly Recipe<any>[], builtin: readonly Recipe<any>[]): string[] =>
+  isRecord(raw)
+    ? Object.keys(raw).filter((name) => USER_RECIPE_NAME.test(name) && ![...own, ...builtin].some((r) => r.name === name))
+    : [];
+
 /**
  * The recipes `recipes:` defines, as recipes of the registry. Every problem of the definitions
  * (an unknown `${name}`, a name the catalog has) is reported; a definition that is not readable is left out.

@@ -80,6 +80,8 @@ t.test('every problem of devices: at once, each at its line and column', async (
     '10:20 nodes.h1.devices.eth1.mac: 01:00:00:00:00:01 is a multicast address; a device\'s own address must be unicast',
     '10:46 nodes.h1.devices.eth1.mtu: an MTU is a whole number of bytes from 68 to 65535',
     '11:20 nodes.h1.devices.eth2.mac: "zz" is not a MAC address; write six hex octets, e.g. "02:00:00:00:00:01"',
+    // The entry's malformed mac does not hide its master: (it used to, before all fields were read one by one).
+    '11:34 nodes.h1.devices.eth2.master: master: nosuch is not a bridge of h1 (its bridges: br0)',
     '12:12 nodes.h1.devices.vx0: a vxlan with a multicast group needs dev: the device to join it on',
     '12:31 nodes.h1.devices.vx0.id: a VNI is 0 to 16777215 (24 bits; got 20000000)',
     '12:67 nodes.h1.devices.vx0.group: a vxlan has remote: (unicast) or group: (multicast), not both',
