@@ -16,6 +16,7 @@ import { assembleObservation, withMedium, type ProbeEvidence } from './probes/as
 import { startCapture, type Capture } from './probes/capture.js';
 import type { DropTracer } from './probes/drops.js';
 import { selectLookups } from './probes/fib-lookups.js';
+import { bySender } from './probes/fib-sender.js';
 import type { FibTracer } from './probes/fib-trace.js';
 import type { ProbeHost } from './probes/host.js';
 import { observeMedia, type MediumObserver } from './probes/medium.js';
@@ -83,7 +84,9 @@ const observeProbe = async (
   const fibMark = fib && 'mark' in fib ? await fib.mark() : undefined;
   const run = () => medium.window(index, () => probe(pp, index));
   const { result: evidence, drops: dropReasons } = drops && 'window' in drops ? await drops.window(run) : { result: await run(), drops: undefined };
-  const lookups = fib && 'since' in fib && fibMark !== undefined ? selectLookups(await fib.since(fibMark), lookupSelector(pp.probe, pp.port, pp.sport)) : undefined;
+  // Only the sending process's lookups: tracefs is everyone's (#14 fibpid).
+  const selector = bySender(lookupSelector(pp.probe, pp.port, pp.sport), evidence.sender);
+  const lookups = fib && 'since' in fib && fibMark !== undefined ? selectLookups(await fib.since(fibMark), selector) : undefined;
   const limits = [...(drops && 'unavailable' in drops ? [drops.unavailable] : []), ...(fib && 'unavailable' in fib ? [fib.unavailable] : [])];
   return assembleObservation(plan.topology, plan.case.nft.map((n) => n.node), pp, index, evidence, {
     ...(dropReasons ? { dropReasons } : {}),

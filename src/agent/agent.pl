@@ -109,7 +109,7 @@ my %REPLIES = (
   'read read'     => [qw(@contents:hex)],
   'reap reaped'   => [qw(killed:int)],
   'write wrote'   => [qw(@errors:hex)],
-  'send sent'     => [qw(error:hex)],
+  'send sent'     => [qw(error:hex pid:int)],
   'send result'   => [qw(replied:flag)],
   'send error'    => [qw(message:hex)],
 );
@@ -498,7 +498,7 @@ sub icmp_checksum {
 # whether its echo reply came within the timeout.
 sub send_echo {
   my ($w, $id, $f) = @_;
-  my $sent = sub { print $w reply_line('send', $id, 'sent', error => $_[0]) };
+  my $sent = sub { print $w reply_line('send', $id, 'sent', error => $_[0], pid => traced_pid()) };
   my ($s, $error) = probe_socket('icmp', $f);
   if (!$s) { $sent->($error); exit 0 }
   my $v6 = $f->{family} == 6;
@@ -528,6 +528,15 @@ sub send_echo {
   exit 0;
 }
 
+# The pid the kernel's tracepoints print for this process ($$ in the initial pid namespace, whose
+# /proc/self/ns/pid is PROC_PID_INIT_INO, include/linux/proc_ns.h), or 0 when they print another
+# (in a pid namespace of its own): the sender lab selects the fib lookups of (src/probes/fib-sender.ts).
+my $in_initial_pid_ns;
+sub traced_pid {
+  $in_initial_pid_ns //= (readlink('/proc/self/ns/pid') // '') eq 'pid:[4026531836]' ? 1 : 0;
+  return $in_initial_pid_ns ? $$ : 0;
+}
+
 sub send_probe {
   my ($id, $f) = @_;
   my $kind = $f->{kind} || 'udp';
@@ -536,14 +545,14 @@ sub send_probe {
   # A datagram is sent at once, by the agent itself: 0.2 ms, where a child took 1.8-2.6 ms (#14).
   # With uid a child sends it: the fsuid it changes must never stay on the agent.
   if ($kind eq 'udp' && !defined $f->{attributes}{uid}) {
-    print reply_line('send', $id, 'sent', error => send_datagram($f));
+    print reply_line('send', $id, 'sent', error => send_datagram($f), pid => traced_pid());
     return;
   }
   spawn_child('send', $id, sub {
     my ($w) = @_;
     send_echo($w, $id, $f) if $kind eq 'icmp';
     my $error = $kind eq 'tcp' ? send_on_connection($f) : send_datagram($f);
-    print $w reply_line('send', $id, 'sent', error => $error);
+    print $w reply_line('send', $id, 'sent', error => $error, pid => traced_pid());
   });
   return;
 }

@@ -62,8 +62,12 @@ export const REPLIES = {
   /** Per file, '' or the kernel's complaint. */
   write: { wrote: ['@errors:hex'] },
   send: {
-    /** error '' when sent, else the call and the kernel's text ("sendto: …"). */
-    sent: ['error:hex'],
+    /**
+     * error '' when sent, else the call and the kernel's text ("sendto: …"); pid: the process that
+     * made the socket and sent (the agent, or its child), as the kernel's tracepoints print it; 0
+     * when they print another (the agent in a pid namespace of its own).
+     */
+    sent: ['error:hex', 'pid:int'],
     /** icmp only, after `sent` '': whether the echo reply came within timeoutMs. */
     result: ['replied:flag'],
     /** The agent could not start the sender (pipe, fork). */

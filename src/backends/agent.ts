@@ -159,7 +159,7 @@ export class NamespaceAgent {
    * `echo`. Resolves once it is sent, with the kernel's complaint when it was refused; an echo
    * also with `replied`, whether the echo reply came within `timeoutMs`.
    */
-  send(req: SendRequest): { sent: Promise<{ error?: string }>; replied: Promise<boolean> } {
+  send(req: SendRequest): { sent: Promise<{ error?: string; pid?: number }>; replied: Promise<boolean> } {
     const started = performance.now();
     const kind = req.kind ?? 'udp';
     const { tos, mark, uid, flowlabel, sport } = req.attributes ?? {};
@@ -178,7 +178,9 @@ export class NamespaceAgent {
       if (TRACE) process.stderr.write(`[trace] agent ${this.netns} +${(performance.now() - started).toFixed(1)} ms: send ${kind} ${req.from} → ${req.to}:${req.port}\n`);
       if (!a) return { error: 'the namespace agent ended' };
       const error = a.event === 'sent' ? a.fields.error : a.fields.message;
-      return error ? { error } : {};
+      // The process that sent it, for the fib lookups' selection (src/probes/fib-sender.ts).
+      const pid = a.event === 'sent' && a.fields.pid > 0 ? a.fields.pid : undefined;
+      return { ...(error ? { error } : {}), ...(pid ? { pid } : {}) };
     });
     const replied = kind !== 'icmp'
       ? Promise.resolve(false)

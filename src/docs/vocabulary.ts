@@ -54,7 +54,7 @@ export const CAUSE_MEANINGS: Record<string, string> = {
   NO_ROUTE: 'The sender was told "Network is unreachable", or `ip route get` says so.',
   NO_LISTENER: 'It arrived where nothing listens (`listen: false`, UdpNoPorts, a TCP RST).',
   FILTERED: 'The sender got "Operation not permitted", or it vanished in a node with the case\'s own `nft:` ruleset, or the kernel reports NETFILTER_DROP.',
-  FORWARDING_OFF: 'A router node received it for another host and did not pass it on: forwarding (net.ipv4.ip_forward, net.ipv6.conf.all.forwarding) is off there (IpInAddrErrors / Ip6InAddrErrors move).',
+  FORWARDING_OFF: 'A node received it for an address that is not its own (a router, or the receiver whose address is gone) and did not pass it on: forwarding (net.ipv4.ip_forward or the input device\'s conf.DEV.forwarding, net.ipv6.conf.all.forwarding) is off there (IpInAddrErrors / Ip6InAddrErrors move; kfree_skb drop reason IP_INADDRERRORS).',
   BLACKHOLE: 'A blackhole route or rule dropped it: at the sender (sendto fails with EINVAL) or silently on a router.',
   UNREACHABLE: 'An unreachable route or rule refused it: at the sender (EHOSTUNREACH) or on a router, which sends ICMP host unreachable back.',
   PROHIBIT: 'A prohibit route or rule refused it: at the sender (EACCES) or on a router, which sends ICMP administratively prohibited back.',

@@ -20,6 +20,7 @@ import { counterDeltas, parseNeigh, parseRouteGet, type BatchAnswer } from './ev
 import { entryOnHop, exchangeScope, nextHopOf, ownExchange, type ExchangeScope, type NextHop } from './next-hop.js';
 import { derivePath } from './path.js';
 import { parseRules } from './rule-list.js';
+import type { ProbeSender } from './fib-sender.js';
 
 /** Observer counts: per rule id, per device (`node:dev`), as read after a probe. */
 export type ObserverCounts = ReadonlyMap<string, ReadonlyMap<string, DeviceCount>>;
@@ -34,6 +35,8 @@ export interface ProbeEvidence {
   received: boolean;
   /** icmp: the echo reply came back; tcp: the connect completed. Absent for udp. */
   answered?: boolean;
+  /** The process that sent it (its route lookups are the probe's: src/probes/fib-sender.ts). */
+  sender?: ProbeSender;
   /** Every node's kernel counters (nstat's names) before the probe and after it. */
   countersBefore: Record<string, Counters>;
   countersAfter: Record<string, Counters>;

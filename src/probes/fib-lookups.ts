@@ -4,8 +4,8 @@
 // decided. Pure: the tracer that gathers them is src/probes/fib-trace.ts.
 import type { FibLookup } from '../types/observation.js';
 
-const V4 = /^\s*(.+?)-\d+\s+\[\d+\].*?fib_table_lookup: table (\d+) oif (-?\d+) iif (-?\d+) proto (\d+) (\S+)\/(\d+) -> (\S+)\/(\d+) tos (\d+) scope \d+ flags \w+ ==> dev (\S+) gw (\S+)\/(\S+) err (-?\d+)/;
-const V6 = /^\s*(.+?)-\d+\s+\[\d+\].*?fib6_table_lookup: table\s+(\d+) oif (-?\d+) iif (-?\d+) proto (\d+) (\S+)\/(\d+) -> (\S+)\/(\d+) flowlabel (\S+) tos (\d+) scope \d+ flags \w+ ==> dev (\S+) gw (\S+) err (-?\d+)/;
+const V4 = /^\s*(.+?)-(\d+)\s+\[\d+\].*?fib_table_lookup: table (\d+) oif (-?\d+) iif (-?\d+) proto (\d+) (\S+)\/(\d+) -> (\S+)\/(\d+) tos (\d+) scope \d+ flags \w+ ==> dev (\S+) gw (\S+)\/(\S+) err (-?\d+)/;
+const V6 = /^\s*(.+?)-(\d+)\s+\[\d+\].*?fib6_table_lookup: table\s+(\d+) oif (-?\d+) iif (-?\d+) proto (\d+) (\S+)\/(\d+) -> (\S+)\/(\d+) flowlabel (\S+) tos (\d+) scope \d+ flags \w+ ==> dev (\S+) gw (\S+) err (-?\d+)/;
 
 const gatewayOf = (text: string | undefined): string | undefined =>
   text === undefined || text === '0.0.0.0' || text === '::' ? undefined : text;
@@ -16,10 +16,10 @@ export const parseFibTrace = (text: string): FibLookup[] => {
   for (const line of text.split('\n')) {
     const m4 = V4.exec(line);
     if (m4) {
-      const [, comm, table, oif, iif, proto, src, sport, dst, dport, tos, dev, gw4, gw6, err] = m4 as unknown as string[];
+      const [, comm, pid, table, oif, iif, proto, src, sport, dst, dport, tos, dev, gw4, gw6, err] = m4 as unknown as string[];
       const gateway = gatewayOf(gw4) ?? gatewayOf(gw6);
       out.push({
-        comm: comm as string, table: Number(table), oif: Number(oif), iif: Number(iif), proto: Number(proto),
+        comm: comm as string, pid: Number(pid), table: Number(table), oif: Number(oif), iif: Number(iif), proto: Number(proto),
         src: src as string, sport: Number(sport), dst: dst as string, dport: Number(dport), tos: Number(tos),
         dev: dev as string, ...(gateway ? { gateway } : {}), err: Number(err),
       });
@@ -27,10 +27,10 @@ export const parseFibTrace = (text: string): FibLookup[] => {
     }
     const m6 = V6.exec(line);
     if (m6) {
-      const [, comm, table, oif, iif, proto, src, sport, dst, dport, flowlabel, tos, dev, gw, err] = m6 as unknown as string[];
+      const [, comm, pid, table, oif, iif, proto, src, sport, dst, dport, flowlabel, tos, dev, gw, err] = m6 as unknown as string[];
       const gateway = gatewayOf(gw);
       out.push({
-        comm: comm as string, table: Number(table), oif: Number(oif), iif: Number(iif), proto: Number(proto),
+        comm: comm as string, pid: Number(pid), table: Number(table), oif: Number(oif), iif: Number(iif), proto: Number(proto),
         src: src as string, sport: Number(sport), dst: dst as string, dport: Number(dport), tos: Number(tos),
         flowlabel: Number(flowlabel), dev: dev as string, ...(gateway ? { gateway } : {}), err: Number(err),
       });
@@ -52,6 +52,14 @@ export interface LookupSelector {
    * prints 0 there and still counts.
    */
   sport?: number;
+  /**
+   * The processes that sent the probe, when known (src/probes/fib-sender.ts): the lookups of any
+   * other process are not this probe's, even with the same protocol, addresses and ports (another
+   * lab's case, or a case of this run, sending the same datagram at the same moment).
+   */
+  pids?: readonly number[];
+  /** The sending tool's name (comm), when its pid is not known (a ping or socat fallback). */
+  comm?: string;
 }
 
 /**
@@ -59,13 +67,18 @@ export interface LookupSelector {
  * address counts for every kind (the sender binds it, so its lookups carry it): cases run in
  * parallel in namespaces of their own, tracefs sees them all, and two cases' probes can share a
  * destination and a port (policy-routing: 2001:db8:a::1 and 2001:db8:b::1 both to
- * [2001:db8:e::10]:47001, one answered by main, the other by table 200). Pure.
+ * [2001:db8:e::10]:47001, one answered by main, the other by table 200). The sending process
+ * counts when it is known: two cases (or labs) can send the very same datagram at once (same
+ * addresses, and lab numbers every case's ports alike); measured with fib-collide.yaml and
+ * --jobs 2, 4 to 10 of each case's 12 route expectations took the other case's table. Pure.
  */
 export const selectLookups = (lookups: readonly FibLookup[], s: LookupSelector): FibLookup[] =>
   lookups.filter((l) =>
     l.iif === 1 && l.comm !== 'ip' && l.proto === s.proto && l.dst === s.dst && l.src === s.src &&
     (s.dport === undefined || l.dport === s.dport) &&
-    (s.sport === undefined || l.sport === s.sport || l.sport === 0));
+    (s.sport === undefined || l.sport === s.sport || l.sport === 0) &&
+    (s.pids === undefined || (l.pid !== undefined && s.pids.includes(l.pid))) &&
+    (s.comm === undefined || l.comm === s.comm));
 
 /**
  * Whether a lookup says "nothing here, the rules go on": EAGAIN for IPv4. IPv6 prints the null

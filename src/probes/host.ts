@@ -9,7 +9,8 @@ export type { Listening, ListenRequest, SendRequest };
 /** A node's namespace agent, as probes use it: a receiver, a sender, files and counters without a process. */
 export interface ProbeAgent {
   listen(req: ListenRequest): Listening;
-  send(req: SendRequest): { sent: Promise<{ error?: string }>; replied: Promise<boolean> };
+  /** `sent` also names the process that sent it (pid, as the kernel's tracepoints print it) when the agent knows it. */
+  send(req: SendRequest): { sent: Promise<{ error?: string; pid?: number }>; replied: Promise<boolean> };
   /** The contents of files inside the namespace's view (/proc, /sys); '' when unreadable. */
   read(paths: readonly string[]): Promise<string[]>;
   /** The namespace's kernel counters, as nstat names them. */

@@ -10,6 +10,7 @@ import { parseObserver } from './observe.js';
 import { hopQueries } from './hop-evidence.js';
 import { gatherHop } from './hops.js';
 import type { Listening, ProbeHost } from './host.js';
+import type { ProbeSender } from './fib-sender.js';
 import { routeGetCommand } from './route-query.js';
 import { entryOnHop, exchangeScope, neighShowArgs } from './next-hop.js';
 import {
@@ -108,6 +109,8 @@ const startReceiver = async (host: ProbeHost, pp: ProbePlan): Promise<Receiver> 
 interface Sent {
   sendError?: string;
   answered?: boolean;
+  /** Who sent it: the agent's process (pid) or the tool (comm), for the fib lookups' selection. */
+  sender?: ProbeSender;
 }
 
 const send = async (host: ProbeHost, pp: ProbePlan): Promise<Sent> => {
@@ -130,11 +133,11 @@ const send = async (host: ProbeHost, pp: ProbePlan): Promise<Sent> => {
       // The source port lab picked (or the probe's own): the observer's rules match it.
       ...(probe.attributes || pp.sport !== undefined ? { attributes: { ...probe.attributes, ...(pp.sport === undefined ? {} : { sport: pp.sport }) } } : {}),
     });
-    const sendError = (await sent).error;
+    const { error: sendError, pid } = await sent;
     // The answer as the sender saw it: the echo reply (matching id and seq) within the window,
     // or a completed connect (the SYN-ACK came back).
     const answered = probe.kind === 'icmp' ? await replied : probe.kind === 'tcp' ? !sendError : undefined;
-    return { ...(sendError ? { sendError } : {}), ...(answered === undefined ? {} : { answered }) };
+    return { ...(sendError ? { sendError } : {}), ...(answered === undefined ? {} : { answered }), ...(pid ? { sender: { pid } } : {}) };
   }
   const sent = await host.run(probe.from.node, {
     argv: senderArgv(pp),
@@ -144,10 +147,10 @@ const send = async (host: ProbeHost, pp: ProbePlan): Promise<Sent> => {
   if (probe.kind === 'icmp') {
     // ping exits 1 when no reply came, 2 on an error of its own (no route, for one).
     const sendError = sent.exitCode > 1 ? lastLine(sent.stderr) || `ping exited with ${sent.exitCode}` : undefined;
-    return { ...(sendError ? { sendError } : {}), answered: sent.exitCode === 0 };
+    return { ...(sendError ? { sendError } : {}), answered: sent.exitCode === 0, sender: { comm: 'ping' } };
   }
   const sendError = sent.exitCode !== 0 ? lastLine(sent.stderr) || `socat exited with ${sent.exitCode}` : undefined;
-  return { ...(sendError ? { sendError } : {}), ...(probe.kind === 'tcp' ? { answered: sent.exitCode === 0 } : {}) };
+  return { ...(sendError ? { sendError } : {}), ...(probe.kind === 'tcp' ? { answered: sent.exitCode === 0 } : {}), sender: { comm: 'socat' } };
 };
 
 /** Phase 3: whether the receiver got the probe within its window, which opens when the sender is done. */
@@ -204,7 +207,7 @@ const readEvidence = async (
   pp: ProbePlan,
   index: number,
   previousCounts: ObserverCounts | undefined,
-  sent: Pick<ProbeEvidence, 'receiverError' | 'sendError' | 'received' | 'answered' | 'countersBefore'>,
+  sent: Pick<ProbeEvidence, 'receiverError' | 'sendError' | 'received' | 'answered' | 'sender' | 'countersBefore'>,
 ): Promise<ProbeEvidence> => {
   const { probe } = pp;
   const { topology } = host.plan;
@@ -285,6 +288,7 @@ export const runProbe = async (host: ProbeHost, pp: ProbePlan, index: number, pr
     ...(sent?.sendError ? { sendError: sent.sendError } : {}),
     received,
     ...(sent?.answered === undefined ? {} : { answered: sent.answered }),
+    ...(sent?.sender ? { sender: sent.sender } : {}),
     countersBefore,
   });
 };

@@ -94,6 +94,8 @@ export interface ProbeObservation {
 export interface FibLookup {
   /** The task that caused it (comm as the trace prints it). */
   comm: string;
+  /** Its pid as the trace prints it: the kernel's (initial pid namespace), in the task's context. */
+  pid?: number;
   table: number;
   oif: number;
   iif: number;

@@ -7,6 +7,7 @@ import { diagnoseHop, hopEvidenceLine } from './hop.js';
 import { lookupEvidence } from './route.js';
 import { senderCause } from './sender-causes.js';
 import { routeLocalnet, routeLocalnetEvidence } from './route-localnet.js';
+import { NOT_FORWARDED_REASON, notForItself } from './not-for-itself.js';
 
 interface Diagnosis {
   /** Undefined when the probe was delivered. */
@@ -30,6 +31,8 @@ const DROP_REASON_CAUSE: Record<string, Cause> = {
   IP_OUTNOROUTES: 'NO_ROUTE',
   NO_SOCKET: 'NO_LISTENER',
   NETFILTER_DROP: 'FILTERED',
+  // Not for this node and it does not forward (src/verdict/not-for-itself.ts says where measured).
+  [NOT_FORWARDED_REASON]: 'FORWARDING_OFF',
 };
 
 const effective = (s: Record<string, number> | undefined, key: string, dev: string): number | undefined => {
@@ -155,6 +158,9 @@ export const diagnose = (
   if (arrived && obs.inputRoute && receiverNode) {
     const dev = obs.inputRoute.dev;
     const refused = !obs.inputRoute.decision.ok;
+    // Not an address of the receiver's (any more), and it does not forward: not a refused source.
+    const notOwn = notForItself(probe, obs, receiverNode);
+    if (notOwn) return d(notOwn.cause, notOwn.why);
     if (moved(obs, receiverNode, /ReversePathFilter/) || reasons.includes('RPFILTER')) {
       return d('RPFILTER', `${receiverNode}:${dev} dropped it on the reverse-path check (rp_filter ${effective(obs.inputSysctls, 'rp_filter', dev) ?? '?'})`);
     }

@@ -186,12 +186,20 @@ t.test('the agent sends a UDP datagram from a bound address, and says why it cou
   await new Promise((r) => setTimeout(r, 50));
   const udp = (from: string, dev: string, payload: string) =>
     a.send('send', { family: 4, from: socketAddress(4, from, 0), to: sa(port), dev, payload, kind: 'udp', timeoutMs: 1000, attributes: {} });
-  t.same(await a.answer('send', udp('127.0.0.1', '', 'MARK-3\n')), { event: 'sent', fields: { error: '' } }, 'sent');
+  // pid: the process that sent it, the agent itself for a datagram (the fib lookups' task, src/probes/fib-sender.ts).
+  const agentPid = a.proc.pid;
+  t.ok(agentPid, 'the agent process has a pid');
+  t.same(await a.answer('send', udp('127.0.0.1', '', 'MARK-3\n')), { event: 'sent', fields: { error: '', pid: agentPid } }, 'sent, by the agent');
   t.same(await got, { text: 'MARK-3\n', from: '127.0.0.1' });
   const bad = await a.answer('send', udp('192.0.2.77', '', 'x'));
-  t.same(bad.fields, { error: 'bind: Cannot assign requested address' }, 'an address the namespace does not have');
+  t.same(bad.fields, { error: 'bind: Cannot assign requested address', pid: agentPid }, 'an address the namespace does not have');
   const dev = await a.answer('send', udp('127.0.0.1', 'nosuchdev0', 'x'));
-  t.same(dev.fields, { error: 'SO_BINDTODEVICE: No such device' }, 'a device the namespace does not have');
+  t.same(dev.fields, { error: 'SO_BINDTODEVICE: No such device', pid: agentPid }, 'a device the namespace does not have');
+  // A TCP connect is made by a child: its own pid, not the agent's (port 1 on 127.0.0.1: refused at once).
+  const tcp = await a.answer('send', a.send('send', { family: 4, from: socketAddress(4, '127.0.0.1', 0), to: sa(1), dev: '', payload: 'x', kind: 'tcp', timeoutMs: 1000, attributes: {} }));
+  t.equal(tcp.event, 'sent');
+  const child = tcp.event === 'sent' ? tcp.fields.pid : 0;
+  t.ok(child > 0 && child !== agentPid, `a child sent the connect (pid ${child}, the agent ${agentPid})`);
 });
 
 t.test('an input larger than a pipe holds reaches the command whole', async (t) => {

@@ -31,7 +31,7 @@ t.test('the fib trace: parsed, and one probe picked out by its port (udp) or its
   const all = parseFibTrace(TRACE);
   t.equal(all.length, 6);
   t.same(all[1], {
-    comm: 'socat', table: 100, oif: 0, iif: 1, proto: 17, src: '192.0.2.1', sport: 55627, dst: '198.51.100.2', dport: 47000,
+    comm: 'socat', pid: 11344, table: 100, oif: 0, iif: 1, proto: 17, src: '192.0.2.1', sport: 55627, dst: '198.51.100.2', dport: 47000,
     tos: 0, dev: 'e1', gateway: '192.0.2.6', err: 0,
   });
   const mine = selectLookups(all, lookupSelector(probe(), 47000));
