@@ -26,6 +26,7 @@ const fakeCase = (opts: { refuse?: string; deliver?: boolean; laptopObserver?: s
   const runner = new FakeHost();
   for (const { netns } of plan.namespaces) runner.namespaces.add(netns);
   const events: string[] = [];
+  const batched: string[] = [];
   let readings = 0;
   const agent = (node: string): ProbeAgent => ({
     listen(req: ListenRequest) {
@@ -53,7 +54,11 @@ const fakeCase = (opts: { refuse?: string; deliver?: boolean; laptopObserver?: s
   const netns = (node: string): string => plan.namespaces.find((n) => n.node === node)?.netns ?? '?';
   const host: ProbeHost = {
     plan,
-    run: (node: string, cmd: Command): Promise<CommandResult> => runner.run({ ...cmd, argv: ['ip', 'netns', 'exec', netns(node), ...cmd.argv] }),
+    run: (node: string, cmd: Command): Promise<CommandResult> => {
+      // The lines of a batch, as the processes they stand for, so a test sees every query.
+      if (cmd.input !== undefined) for (const line of cmd.input.split('\n').filter(Boolean)) batched.push(`${node} batch: ${line}`);
+      return runner.run({ ...cmd, argv: ['ip', 'netns', 'exec', netns(node), ...cmd.argv] });
+    },
     start: (node, cmd) => runner.start({ ...cmd, argv: ['ip', 'netns', 'exec', netns(node), ...cmd.argv] }),
     agent: (node) => agents.get(node),
     readObserver: async (node) => {
@@ -63,7 +68,7 @@ const fakeCase = (opts: { refuse?: string; deliver?: boolean; laptopObserver?: s
     },
     timeScale: 1,
   };
-  return { host, events, runner };
+  return { host, events, runner, batched };
 };
 
 t.test('the phases in order: receiver, send, await, evidence; delivered when the receiver got it', async (t) => {
@@ -117,20 +122,29 @@ const crossed = (out: number, into: number): string => JSON.stringify({
   ],
 });
 
-const inputRouteGets = (runner: FakeHost): string[] =>
-  runner.log.map((l) => l.join(' ')).filter((l) => l.includes('route get') && l.includes(' iif '));
+/** The input route queries: processes of their own (`ip netns exec NS ip … iif DEV`) and lines of a batch. */
+const inputRouteGets = (runner: FakeHost, batched: string[] = []): string[] =>
+  [...runner.log.map((l) => l.join(' ')), ...batched].filter((l) => l.includes('route get') && l.includes(' iif '));
+const processes = (gets: string[]): string[] => gets.filter((l) => l.startsWith('ip netns exec'));
 
 t.test('the input route where the probe was expected to come in is read beside the rest, and used when it came in there', async (t) => {
   t.equal(pp.receiverDev, 'wlan1', 'the plan names the device that holds the destination address');
-  const { host, runner } = fakeCase({ deliver: true, laptopObserver: crossed(1, 2) });
+  const { host, runner, batched } = fakeCase({ deliver: true, laptopObserver: crossed(1, 2) });
   const e = await caseProber(host)(pp, 0);
   t.equal(e.input?.dev, 'wlan1', 'it came in on wlan1');
-  t.same(inputRouteGets(runner).map((l) => l.replace(/.* iif /, 'iif ')), ['iif wlan1'], 'read once: the early reading served');
+  const gets = inputRouteGets(runner, batched);
+  t.same(gets.map((l) => l.replace(/.* iif /, 'iif ')), ['iif wlan1'], 'read once: the early reading served');
+  // The laptop sends and receives: the query is a line of its evidence batch, not a process.
+  t.same(processes(gets), [], 'no ip process of its own');
+  t.match(gets[0], /^laptop batch: route get 192\.0\.2\.2 from 192\.0\.2\.1 iif wlan1$/, 'in the sender\'s batch');
+  t.ok(e.input?.route, 'the batch\'s fourth answer is the input route');
 });
 
 t.test('a probe that came in on another device gets that device\'s input route', async (t) => {
-  const { host, runner } = fakeCase({ deliver: true, laptopObserver: crossed(2, 1) });
+  const { host, runner, batched } = fakeCase({ deliver: true, laptopObserver: crossed(2, 1) });
   const e = await caseProber(host)(pp, 0);
   t.equal(e.input?.dev, 'wlan0', 'it came in on wlan0');
-  t.same(inputRouteGets(runner).map((l) => l.replace(/.* iif /, 'iif ')), ['iif wlan1', 'iif wlan0'], 'the early reading of wlan1 was not used for it');
+  const gets = inputRouteGets(runner, batched);
+  t.same(gets.map((l) => l.replace(/.* iif /, 'iif ')).sort(), ['iif wlan0', 'iif wlan1'], 'the early reading of wlan1 was not used for it');
+  t.same(processes(gets).map((l) => l.replace(/.* iif /, 'iif ')), ['iif wlan0'], 'the unexpected device is a query of its own');
 });
