@@ -47,10 +47,15 @@ export interface CaseOptions {
  */
 const observerReaderOf = (runner: Runner, live: LiveCase): ObserverReader =>
   observerReader({
-    // Each probe reads every node once: an interactive nft pays from the second probe on.
-    interactive: live.plan.probes.length > 1,
+    // The sessions the install left open serve every reading. Without them, each probe reads
+    // every node once: an interactive nft started by lab pays from the second probe on.
+    interactive: live.observerSessions.size > 0 || live.plan.probes.length > 1,
     listArgv: OBSERVER_READ_ARGV,
-    start: (node, cmd) => runner.start({ ...cmd, argv: inNetns(live.netnsOf(node), cmd.argv) }),
+    start: (node, cmd) => {
+      const session = live.observerSessions.get(node);
+      live.observerSessions.delete(node);
+      return session ?? live.agents.get(node)?.open(cmd) ?? runner.start({ ...cmd, argv: inNetns(live.netnsOf(node), cmd.argv) });
+    },
     async once(node) {
       const r = await live.run(node, { argv: OBSERVER_READ_ARGV });
       if (r.exitCode !== 0) throw new CommandError(inNetns(live.netnsOf(node), OBSERVER_READ_ARGV), r.exitCode, r.stderr, r.timedOut);
@@ -145,6 +150,7 @@ export const runCase = async (
       const probe = caseProber(host);
       for (const [i, pp] of plan.probes.entries()) observed.push(await observeProbe(plan, probe, pp, i, medium, options));
     } finally {
+      for (const session of live.observerSessions.values()) session.end?.();
       await Promise.all([capture?.stop(), observers.stop()]);
       if (medium) media = await medium.stop(observed);
       await backend.down(plan, live, { defer: true });

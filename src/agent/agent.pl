@@ -100,6 +100,8 @@ my %REQUESTS = (
   reap   => [qw(labNetns:hex)],
   write  => [qw(@files:hex)],
   send   => [qw(family:int from:bytes to:bytes dev:hex payload:hex kind:word timeoutMs:int attributes:attrs)],
+  open   => [qw(@argv:hex)],
+  feed   => [qw(session:int data:hex)],
 );
 my %REPLIES = (
   'exec exec'     => [qw(exitCode:int timedOut:flag stdout:hex stderr:hex)],
@@ -112,6 +114,8 @@ my %REPLIES = (
   'send sent'     => [qw(error:hex pid:int)],
   'send result'   => [qw(replied:flag)],
   'send error'    => [qw(message:hex)],
+  'open line'     => [qw(stream:int text:hex)],
+  'open ended'    => [qw(exitCode:int)],
 );
 
 # For the test that compares the tables (it loads this file with `do`, which runs no agent).
@@ -171,7 +175,7 @@ sub reply_line {
 # ---------------------------------------------------------------------------------------------
 # The agent's state: children whose lines it relays (listeners, probes), commands whose output
 # it collects, listeners by request id, writers of large inputs, and whether stdin is still open.
-my (%children, %commands, %listeners, @input_writers, $requests_open);
+my (%children, %commands, %listeners, %sessions, @input_writers, $requests_open);
 # The program text itself when run as `perl -e TEXT` (lab's forker), to recognise a request to
 # start another agent (see become_agent).
 my $own_text;
@@ -258,11 +262,13 @@ sub enter_netns {
 # (a fork instead of ip, perl and a compile, ~6 ms of CPU each).
 sub become_agent {
   my ($pipes, @args) = @_;
-  close $_ for @$pipes, grep { defined } map { @{ $_->{fh} } } values %commands;
+  close $_ for @$pipes, grep { defined } map { @{ $_->{fh} } } values %commands, values %sessions;
+  close $_->{in} for grep { defined $_->{in} } values %sessions;
   close $_->{fh} for values %children;
   %commands = ();
   %children = ();
   %listeners = ();
+  %sessions = ();
   @input_writers = ();
   serve(@args);
   exit 0;
@@ -353,8 +359,90 @@ sub start_listener {
 
 sub close_listener {
   my ($id) = @_;
+  return end_session($id) if $sessions{$id};
   my $pid = delete $listeners{$id};
   kill 'TERM', $pid if $pid;
+  return;
+}
+
+# ---------------------------------------------------------------------------------------------
+# open, feed and close: a long-lived command (`nft -j -i`) whose stdin stays open for `feed`; each
+# line it prints is relayed as `line` (stream 1 stdout, 2 stderr), its end as `ended`. Forked by
+# the agent like exec's commands, inside its namespace: no process start from lab (#14).
+
+sub open_session {
+  my ($id, $f) = @_;
+  my @argv = @{ $f->{argv} };
+  my $failed = sub {
+    print reply_line('open', $id, 'line', stream => 2, text => $_[0]);
+    print reply_line('open', $id, 'ended', exitCode => EXIT_NOT_STARTED);
+  };
+  return $failed->('empty argv') unless @argv;
+  return $failed->("request $id is open already") if $sessions{$id};
+  my ($in_r, $in_w, $out_r, $out_w, $err_r, $err_w);
+  pipe($in_r, $in_w) && pipe($out_r, $out_w) && pipe($err_r, $err_w) or return $failed->("pipe: $!");
+  my @pipes = ($in_r, $in_w, $out_r, $out_w, $err_r, $err_w);
+  my $pid = fork;
+  if (!defined $pid) {
+    close $_ for @pipes;
+    return $failed->("fork: $!");
+  }
+  if (!$pid) {
+    open(STDIN, '<&', $in_r);
+    open(STDOUT, '>&', $out_w);
+    open(STDERR, '>&', $err_w);
+    exec_command(\@pipes, @argv);
+  }
+  close $_ for $in_r, $out_w, $err_w;
+  select((select($in_w), $| = 1)[0]);
+  $sessions{$id} = { pid => $pid, in => $in_w, fh => [$out_r, $err_r], buf => ['', ''] };
+  return;
+}
+
+sub feed_session {
+  my ($id, $f) = @_;
+  my $s = $sessions{ $f->{session} // -1 };
+  # A session that has ended (or closed its stdin) answers no more: its reader sees `ended`.
+  syswrite($s->{in}, $f->{data}) if $s && defined $s->{in} && length($f->{data} // '');
+  return;
+}
+
+# Closes the session's stdin (what ends `nft -i`) and asks it to finish.
+sub end_session {
+  my ($id) = @_;
+  my $s = $sessions{$id} or return;
+  close $s->{in} if defined $s->{in};
+  $s->{in} = undef;
+  kill 'TERM', $s->{pid};
+  return;
+}
+
+sub relay_session_lines {
+  my ($ready) = @_;
+  for my $id (keys %sessions) {
+    my $s = $sessions{$id};
+    for my $i (0, 1) {
+      my $fh = $s->{fh}[$i];
+      next unless defined $fh && vec($ready, fileno($fh), 1);
+      my $got = sysread($fh, my $chunk, READ_CHUNK);
+      if ($got) {
+        $s->{buf}[$i] .= $chunk;
+        while ((my $nl = index($s->{buf}[$i], "\n")) >= 0) {
+          print reply_line('open', $id, 'line', stream => $i + 1, text => substr($s->{buf}[$i], 0, $nl));
+          substr($s->{buf}[$i], 0, $nl + 1) = '';
+        }
+        next;
+      }
+      print reply_line('open', $id, 'line', stream => $i + 1, text => $s->{buf}[$i]) if length $s->{buf}[$i];
+      close $fh;
+      $s->{fh}[$i] = undef;
+    }
+    next if grep { defined } @{ $s->{fh} };
+    close $s->{in} if defined $s->{in};
+    delete $sessions{$id};
+    waitpid($s->{pid}, 0);
+    print reply_line('open', $id, 'ended', exitCode => ($? & 127) ? -1 : $? >> 8);
+  }
   return;
 }
 
@@ -621,6 +709,8 @@ my %OPERATIONS = (
   reap   => \&reap_namespace,
   write  => \&write_files,
   send   => \&send_probe,
+  open   => \&open_session,
+  feed   => \&feed_session,
 );
 
 sub handle_request {
@@ -668,6 +758,7 @@ sub read_stdin {
     $requests_open = 0;
     kill 'TERM', $_ for values %listeners;
     %listeners = ();
+    end_session($_) for keys %sessions;
     return;
   }
   $$pending .= $chunk;
@@ -725,15 +816,15 @@ sub serve {
   my $pending = '';
   if (@args) { connect_back(@args) }
   else { print "agent\tready\n" }
-  while ($requests_open || %children || %commands) {
+  while ($requests_open || %children || %commands || %sessions) {
     # First, as it answers (and closes) commands past their deadline: a closed handle in the
     # select set would fail it (EBADF) and end the agent.
     my $wait = %commands ? next_wait() : undef;
-    next unless %commands || %children || $requests_open;
+    next unless %commands || %children || %sessions || $requests_open;
     my $rin = '';
     vec($rin, fileno(STDIN), 1) = 1 if $requests_open;
     vec($rin, fileno($_->{fh}), 1) = 1 for values %children;
-    for my $c (values %commands) { vec($rin, fileno($_), 1) = 1 for grep { defined } @{ $c->{fh} } }
+    for my $c (values %commands, values %sessions) { vec($rin, fileno($_), 1) = 1 for grep { defined } @{ $c->{fh} } }
     my $n = select(my $ready = $rin, undef, undef, $wait);
     if ($n < 0) {
       last unless $! == EINTR;
@@ -742,6 +833,7 @@ sub serve {
     read_stdin(\$pending) if $requests_open && vec($ready, fileno(STDIN), 1);
     collect_command_output($ready);
     relay_child_lines($ready);
+    relay_session_lines($ready);
     @input_writers = grep { waitpid($_, WNOHANG) == 0 } @input_writers;
   }
   return;

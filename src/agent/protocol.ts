@@ -41,6 +41,10 @@ export const REQUESTS = {
   write: ['@files:hex'],
   /** A probe: udp, tcp or icmp from `from` (bound to dev too) to `to`, with the probe's socket attributes. */
   send: ['family:int', 'from:bytes', 'to:bytes', 'dev:hex', 'payload:hex', 'kind:word', 'timeoutMs:int', 'attributes:attrs'],
+  /** A long-lived command (`nft -j -i`) with its stdin kept open for `feed`; `close` with its id ends it (stdin closed, SIGTERM). */
+  open: ['@argv:hex'],
+  /** Writes data to the stdin of session `session` (the id of its open request); no reply. */
+  feed: ['session:int', 'data:hex'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** Each operation's replies: EVENT → its fields, after ID and EVENT. */
@@ -73,6 +77,13 @@ export const REPLIES = {
     /** The agent could not start the sender (pipe, fork). */
     error: ['message:hex'],
   },
+  open: {
+    /** A line the command printed, without its newline: stream 1 stdout, 2 stderr (also the agent's own complaint when it could not start it). */
+    line: ['stream:int', 'text:hex'],
+    /** The command has ended: its exit code, -1 when killed by a signal, 127 when it could not be started. */
+    ended: ['exitCode:int'],
+  },
+  feed: {},
 } as const satisfies { [O in keyof typeof REQUESTS]: Record<string, readonly string[]> };
 
 /** The line an agent prints once it reads requests; over lab's socket followed by TOKEN and PID. */

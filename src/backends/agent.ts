@@ -188,6 +188,62 @@ export class NamespaceAgent {
     return { sent, replied };
   }
 
+  /**
+   * A long-lived command inside the namespace (`nft -j -i`), forked by the agent: no process
+   * start in lab, no `ip netns exec`. Its lines come back as the agent's replies; `write` feeds
+   * its stdin, `end`/`kill`/`stop` close it (stdin closed, SIGTERM). Only what the observer
+   * reader needs of a LiveProcess: no pid, and it lives no longer than the agent.
+   */
+  open(cmd: Command): LiveProcess {
+    const argv = [...cmd.argv];
+    const id = this.request('open', { argv });
+    const started = performance.now();
+    const lineOf = (stream: 1 | 2, test: (text: string) => boolean) => (l: string): boolean => {
+      const head = replyHead(l);
+      if (head?.id !== id || head.event !== 'line') return false;
+      const a = decodeReply('open', l);
+      return a?.event === 'line' && a.fields.stream === stream && test(a.fields.text);
+    };
+    const text = (l: string | undefined): string | undefined => {
+      const a = l === undefined ? undefined : decodeReply('open', l);
+      return a?.event === 'line' ? a.fields.text : undefined;
+    };
+    const done = this.answer('open', id, ['ended']).then((a): CommandResult => {
+      if (TRACE) process.stderr.write(`[trace] agent ${this.netns} +${(performance.now() - started).toFixed(1)} ms exit ${a?.fields.exitCode}: ${argv.join(' ')} (open)\n`);
+      return { argv, exitCode: a ? a.fields.exitCode : -1, stdout: '', stderr: '', durationMs: performance.now() - started, timedOut: false };
+    });
+    let closed = false;
+    const close = (): void => {
+      if (closed) return;
+      closed = true;
+      this.proc.write?.(encodeRequest('close', id, {}));
+    };
+    return {
+      pid: undefined,
+      // Undefined once it has ended (or the agent has): nothing more will come.
+      waitForLine: (test, stream = 'stdout') =>
+        Promise.race([this.proc.waitForLine(lineOf(stream === 'stdout' ? 1 : 2, test)).then(text), done.then(() => undefined)]),
+      done,
+      kill: close,
+      end: close,
+      write: (data) => {
+        if (!closed) this.proc.write?.(encodeRequest('feed', id, { session: id, data }));
+      },
+      async stop(graceMs = 2_000) {
+        close();
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<CommandResult>((resolve) => {
+          timer = setTimeout(() => resolve({ argv, exitCode: -1, stdout: '', stderr: '', durationMs: performance.now() - started, timedOut: true }), graceMs);
+        });
+        try {
+          return await Promise.race([done, late]);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+    };
+  }
+
   /** The contents of files inside the namespace's view (/proc/net, /proc/sys/net); '' when unreadable. */
   async read(paths: readonly string[]): Promise<string[]> {
     const a = await this.answer('read', this.request('read', { paths: [...paths] }));

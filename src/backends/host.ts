@@ -8,7 +8,8 @@ import { batchSteps, failedBatchLine, hostOrder, ipBatchInput, stepWaves, withou
 import { withCaptured } from '../plan/recipes.js';
 import { NamespaceAgent } from './agent.js';
 import { timeScale } from './time-scale.js';
-import type { Command, CommandResult, Runner } from './runner.js';
+import type { Command, CommandResult, LiveProcess, Runner } from './runner.js';
+import { isListAnswer, OBSERVER_LIST_LINE, OBSERVER_SESSION_ARGV, scriptLine } from '../plan/observer.js';
 import { inNetns } from './in-netns.js';
 import { namespaceInode, netnsRunDir, type StateFile } from './state.js';
 import { tracing } from './trace.js';
@@ -33,9 +34,34 @@ export interface LiveCase {
   agents: Map<string, NamespaceAgent>;
   /** Runs a command inside `node`: through the node's agent, or else `ip -n` for ip and `ip netns exec` for the rest. */
   run(node: string, cmd: Command): Promise<CommandResult>;
+  /**
+   * Each node's observer session (OBSERVER_SESSION_ARGV, forked by its agent), left open by the
+   * observer's install for the readings; absent where the install went the way of `nft -f -`.
+   */
+  observerSessions: Map<string, LiveProcess>;
 }
 
 const TRACE = tracing();
+
+/** How long an observer session may take to install and answer before `nft -f -` does it instead. */
+const OBSERVER_ANSWER_MS = 5_000;
+
+/**
+ * Writes `script` to an interactive nft as one line, then a `list`: the session when the answer
+ * comes, undefined (the session closed) on a line on its stderr, its end, or no answer in `ms`.
+ */
+export const installBySession = async (session: LiveProcess, script: string, ms: number): Promise<LiveProcess | undefined> => {
+  let timer: NodeJS.Timeout | undefined;
+  const answer = session.waitForLine(isListAnswer);
+  const complaint = session.waitForLine(() => true, 'stderr').then(() => undefined);
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  session.write?.(`${scriptLine(script)}${OBSERVER_LIST_LINE}`);
+  const got = await Promise.race([answer, complaint, late]);
+  clearTimeout(timer);
+  if (got !== undefined) return session;
+  session.kill();
+  return undefined;
+};
 
 /**
  * Deferred namespaces are deleted at the latest when this many have gathered. Measured here: a
@@ -153,6 +179,7 @@ export class HostBackend {
       plan,
       netnsOf,
       agents,
+      observerSessions: new Map(),
       run: (node, cmd) => {
         const agent = agents.get(node);
         if (agent) return agent.run(cmd);
@@ -195,7 +222,7 @@ export class HostBackend {
       await this.untilAborted(this.applyOps(live, rest, agentsStarting));
       this.say(plan, started, 'topology and recipe applied');
       await this.untilAborted(starting);
-      await this.untilAborted(Promise.all([this.applyAlongside(live, plan.observers), this.settle(live)]));
+      await this.untilAborted(Promise.all([this.installObservers(live, plan.observers), this.settle(live)]));
       this.say(plan, started, 'observers installed, links up: probing');
       return live;
     } catch (err) {
@@ -401,12 +428,24 @@ export class HostBackend {
   }
 
   /**
-   * Runs ops that need the agents and nothing of each other (the observers, src/plan/observer.ts)
-   * side by side, each through its node's agent.
+   * Installs the observers (src/plan/observer.ts), each node's side by side. Where the node has
+   * an agent, through an interactive nft the agent forks (OBSERVER_SESSION_ARGV): the script as one
+   * line, then a `list` whose answer says it took; the session stays open for the readings, so a
+   * node's observer costs one nft process per case instead of one per install and per reading.
+   * Anything else (no agent, a complaint, no answer) installs it the way the op says, `nft -f -`,
+   * whose exit code and message are then the case's error.
    */
-  private async applyAlongside(live: LiveCase, ops: readonly Op[]): Promise<void> {
+  private async installObservers(live: LiveCase, ops: readonly Op[]): Promise<void> {
     await Promise.all(
       ops.map(async (op) => {
+        const agent = live.agents.get(op.node);
+        if (agent && op.input !== undefined) {
+          const session = await installBySession(agent.open({ argv: OBSERVER_SESSION_ARGV }), op.input, OBSERVER_ANSWER_MS * timeScale());
+          if (session) {
+            live.observerSessions.set(op.node, session);
+            return;
+          }
+        }
         const r = await live.run(op.node, { argv: op.argv, ...(op.input !== undefined ? { input: op.input } : {}) });
         // Named as the op, in its namespace: without an agent r.argv is already the wrapped command.
         if (r.exitCode !== 0) throw new CommandError(inNetns(live.netnsOf(op.node), op.argv), r.exitCode, r.stderr, r.timedOut);

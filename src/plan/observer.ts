@@ -100,3 +100,28 @@ export const observerOps = (topology: Topology, probes: readonly ProbePlan[]): O
     why: 'count the probes\' packets on every device (the observer)',
   }));
 };
+
+/**
+ * The observer's interactive nft: `nft -j -i` takes one command per line and answers each `list`
+ * with one line of JSON. A node's observer is installed through it and read through it, so one nft
+ * process per node and case serves the install and every reading (#14).
+ */
+export const OBSERVER_SESSION_ARGV: readonly string[] = ['nft', '-j', '-i'];
+
+/** The line that asks the session for the counts (OBSERVER_READ_ARGV's command). */
+export const OBSERVER_LIST_LINE = `${OBSERVER_READ_ARGV.slice(OBSERVER_READ_ARGV.indexOf('list')).join(' ')}\n`;
+
+/**
+ * An nft script as one line for `nft -i` (which reads a command per line): its statements joined
+ * by `;`, as nft's grammar allows wherever a newline separates them. Pure; for scripts like
+ * observerRuleset's, whose lines hold no comment and no string with a newline.
+ */
+export const scriptLine = (script: string): string => {
+  const lines = script.split('\n').map((l) => l.trim().replace(/;+$/, '')).filter(Boolean);
+  let out = '';
+  for (const [i, line] of lines.entries()) out += i === 0 ? line : `${(lines[i - 1] as string).endsWith('{') ? ' ' : '; '}${line}`;
+  return `${out}\n`;
+};
+
+/** Whether a line of the session is the answer to a `list` (one line of nft JSON). */
+export const isListAnswer = (line: string): boolean => line.startsWith('{"nftables"');

@@ -8,6 +8,7 @@
 // stderr, no answer in time, its end) makes the node fall back, for the rest of the case, to the
 // process per reading that every nft has: the counts are never worse than before, only slower.
 import type { Command, LiveProcess } from '../types/runner.js';
+import { isListAnswer } from '../plan/observer.js';
 
 export interface ObserverReader {
   /** The node's observer table as nft JSON (one reading at a time per node, in call order). */
@@ -42,7 +43,6 @@ export const interactiveNft = (listArgv: readonly string[]): { argv: string[]; l
   return { argv: [...listArgv.slice(0, at), '-i'], line: `${listArgv.slice(at).join(' ')}\n` };
 };
 
-const isAnswer = (line: string): boolean => line.startsWith('{"nftables"');
 
 /**
  * The readers of a live case. An answer is always claimed by the reading that asked for it (its
@@ -87,7 +87,7 @@ export const observerReader = (deps: ObserverReaderDeps): ObserverReader => {
     const proc = procOf(node);
     if (!proc || !interactive) return deps.once(node);
     let timer: NodeJS.Timeout | undefined;
-    const answer = proc.waitForLine(isAnswer);
+    const answer = proc.waitForLine(isListAnswer);
     const complaint = proc.waitForLine(() => true, 'stderr').then((line) => (line === undefined ? undefined : ('complaint' as const)));
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deps.answerMs)));
     proc.write?.(interactive.line);
