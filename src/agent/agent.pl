@@ -291,18 +291,18 @@ sub exec_command {
   exit EXIT_NOT_STARTED;
 }
 
-sub start_command {
-  my ($id, $f) = @_;
-  my @argv = @{ $f->{argv} };
-  my $not_started = sub { print reply_line('exec', $id, 'exec', exitCode => EXIT_NOT_STARTED, stderr => $_[0]) };
-  return $not_started->('empty argv') unless @argv;
+# Forks ARGV (exec_command) with pipes on its stdin, stdout and stderr: its pid and the agent's
+# ends of them (stdin to write, stdout and stderr to read), or undef and why it could not.
+sub fork_command {
+  my (@argv) = @_;
+  return (undef, 'empty argv') unless @argv;
   my ($in_r, $in_w, $out_r, $out_w, $err_r, $err_w);
-  pipe($in_r, $in_w) && pipe($out_r, $out_w) && pipe($err_r, $err_w) or return $not_started->("pipe: $!");
+  pipe($in_r, $in_w) && pipe($out_r, $out_w) && pipe($err_r, $err_w) or return (undef, "pipe: $!");
   my @pipes = ($in_r, $in_w, $out_r, $out_w, $err_r, $err_w);
   my $pid = fork;
   if (!defined $pid) {
     close $_ for @pipes;
-    return $not_started->("fork: $!");
+    return (undef, "fork: $!");
   }
   if (!$pid) {
     open(STDIN, '<&', $in_r);
@@ -311,6 +311,17 @@ sub start_command {
     exec_command(\@pipes, @argv);
   }
   close $_ for $in_r, $out_w, $err_w;
+  return ($pid, $in_w, $out_r, $err_r);
+}
+
+sub start_command {
+  my ($id, $f) = @_;
+  my ($pid, $in_w, $out_r, $err_r) = fork_command(@{ $f->{argv} });
+  if (!$pid) {
+    # $in_w is then why it could not start.
+    print reply_line('exec', $id, 'exec', exitCode => EXIT_NOT_STARTED, stderr => $in_w);
+    return;
+  }
   my $input = $f->{input} // '';
   if (length $input > PIPE_SAFE_INPUT) {
     my $writer = fork;
@@ -377,23 +388,9 @@ sub open_session {
     print reply_line('open', $id, 'line', stream => 2, text => $_[0]);
     print reply_line('open', $id, 'ended', exitCode => EXIT_NOT_STARTED);
   };
-  return $failed->('empty argv') unless @argv;
   return $failed->("request $id is open already") if $sessions{$id};
-  my ($in_r, $in_w, $out_r, $out_w, $err_r, $err_w);
-  pipe($in_r, $in_w) && pipe($out_r, $out_w) && pipe($err_r, $err_w) or return $failed->("pipe: $!");
-  my @pipes = ($in_r, $in_w, $out_r, $out_w, $err_r, $err_w);
-  my $pid = fork;
-  if (!defined $pid) {
-    close $_ for @pipes;
-    return $failed->("fork: $!");
-  }
-  if (!$pid) {
-    open(STDIN, '<&', $in_r);
-    open(STDOUT, '>&', $out_w);
-    open(STDERR, '>&', $err_w);
-    exec_command(\@pipes, @argv);
-  }
-  close $_ for $in_r, $out_w, $err_w;
+  my ($pid, $in_w, $out_r, $err_r) = fork_command(@argv);
+  return $failed->($in_w) unless $pid;  # $in_w is then why
   select((select($in_w), $| = 1)[0]);
   $sessions{$id} = { pid => $pid, in => $in_w, fh => [$out_r, $err_r], buf => ['', ''] };
   return;

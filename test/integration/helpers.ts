@@ -87,3 +87,22 @@ export const whyNotPassed = (c: {
   ...c.expectations.filter((e) => !e.ok).map((e) => `${e.what}: expected ${JSON.stringify(e.expected)}, saw ${JSON.stringify(e.actual)}`),
   ...c.probes.map((p) => `${p.name}: ${p.explanation}\n  ${p.evidence.join('\n  ')}`),
 ].join('\n');
+
+/**
+ * Two namespaces of a test's own joined by a veth `eth0` each (192.0.2.1/24 and 192.0.2.2/24),
+ * links and lo up; deleted at the test's end.
+ */
+export const vethPair = async (t: { teardown(fn: () => unknown): void }, ns: readonly [string, string]): Promise<void> => {
+  const ip = (...args: string[]) => execa('ip', args);
+  t.teardown(async () => {
+    for (const n of ns) await execa('ip', ['netns', 'del', n], { reject: false });
+  });
+  for (const n of ns) await ip('netns', 'add', n);
+  await ip('-n', ns[0], 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns[1]);
+  await ip('-n', ns[0], 'addr', 'add', '192.0.2.1/24', 'dev', 'eth0');
+  await ip('-n', ns[1], 'addr', 'add', '192.0.2.2/24', 'dev', 'eth0');
+  for (const n of ns) {
+    await ip('-n', n, 'link', 'set', 'eth0', 'up');
+    await ip('-n', n, 'link', 'set', 'lo', 'up');
+  }
+};

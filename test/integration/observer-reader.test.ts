@@ -9,24 +9,13 @@ import { plainRunner } from '../../src/backends/runner.js';
 import { OBSERVER_READ_ARGV, observerRuleset } from '../../src/plan/observer.js';
 import { parseObserver } from '../../src/probes/observe.js';
 import { observerReader } from '../../src/probes/observer-reader.js';
-import { needsRoot } from './helpers.js';
+import { needsRoot, vethPair } from './helpers.js';
 
 const NS = [`lab-orx-${process.pid}-a`, `lab-orx-${process.pid}-b`] as const;
-const ip = (...args: string[]) => execa('ip', args);
 const inA = (...argv: string[]) => ['ip', 'netns', 'exec', NS[0], ...argv];
 
 t.test('interactive readings match one-shot readings and follow the counts', { skip: needsRoot }, async (t) => {
-  t.teardown(async () => {
-    for (const ns of NS) await execa('ip', ['netns', 'del', ns], { reject: false });
-  });
-  for (const ns of NS) await ip('netns', 'add', ns);
-  await ip('-n', NS[0], 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', NS[1]);
-  await ip('-n', NS[0], 'addr', 'add', '192.0.2.1/24', 'dev', 'eth0');
-  await ip('-n', NS[1], 'addr', 'add', '192.0.2.2/24', 'dev', 'eth0');
-  for (const ns of NS) {
-    await ip('-n', ns, 'link', 'set', 'eth0', 'up');
-    await ip('-n', ns, 'link', 'set', 'lo', 'up');
-  }
+  await vethPair(t, NS);
   const rules = [{ id: 'p0:echo', match: 'meta l4proto icmp icmp type echo-request' }];
   await execa('ip', ['netns', 'exec', NS[0], 'nft', '-f', '-'], { input: observerRuleset(['eth0'], rules) });
 

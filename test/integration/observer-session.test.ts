@@ -10,10 +10,9 @@ import { forkingRunner } from '../../src/backends/forker.js';
 import { installBySession } from '../../src/backends/host.js';
 import { OBSERVER_LIST_LINE, OBSERVER_READ_ARGV, OBSERVER_SESSION_ARGV, observerRuleset } from '../../src/plan/observer.js';
 import { parseObserver } from '../../src/probes/observe.js';
-import { needsRoot } from './helpers.js';
+import { needsRoot, vethPair } from './helpers.js';
 
 const NS = [`lab-obs${process.pid}-a`, `lab-obs${process.pid}-b`] as const;
-const ip = (...args: string[]) => execa('ip', args);
 const rules = [{ id: 'p0:echo', match: 'meta l4proto icmp icmp type echo-request' }];
 const oneShot = async (): Promise<string> => (await execa('ip', ['netns', 'exec', NS[0], ...OBSERVER_READ_ARGV])).stdout;
 const tx = (json: string): number | undefined => parseObserver(json, ['lo', 'eth0']).get('p0:echo')?.get('eth0')?.tx;
@@ -25,17 +24,7 @@ const others = async (agentPid: number | undefined): Promise<string[]> => {
 };
 
 const setup = async (t: { teardown(fn: () => unknown): void }) => {
-  t.teardown(async () => {
-    for (const ns of NS) await execa('ip', ['netns', 'del', ns], { reject: false });
-  });
-  for (const ns of NS) await ip('netns', 'add', ns);
-  await ip('-n', NS[0], 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', NS[1]);
-  await ip('-n', NS[0], 'addr', 'add', '192.0.2.1/24', 'dev', 'eth0');
-  await ip('-n', NS[1], 'addr', 'add', '192.0.2.2/24', 'dev', 'eth0');
-  for (const ns of NS) {
-    await ip('-n', ns, 'link', 'set', 'eth0', 'up');
-    await ip('-n', ns, 'link', 'set', 'lo', 'up');
-  }
+  await vethPair(t, NS);
   const agent = await NamespaceAgent.start(forkingRunner(), NS[0], 60_000);
   t.teardown(() => agent.stop());
   const pids = (await execa('ip', ['netns', 'pids', NS[0]])).stdout.split('\n').filter(Boolean).map(Number);
