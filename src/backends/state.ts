@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** Where lab state lives; tests may point it elsewhere. */
 export const defaultStateDir = (): string => process.env['LAB_STATE_DIR'] ?? '/run/netns-lab';
@@ -97,7 +97,7 @@ export interface RunState {
   vm?: KeptVm;
   /** Recorded before `ip netns add` runs, so a crash right after creation still leaves them findable. */
   namespaces: string[];
-  /** netns → "dev:inode" of its nsfs handle once created: a namespace of that name made by someone else is left alone. */
+  /** netns → "dev:inode:ctime" of its nsfs handle once created (namespaceInode): a namespace of that name made by someone else is left alone. */
   namespaceInodes?: Record<string, string>;
   processes?: OwnedProcess[];
   mounts?: OwnedMount[];
@@ -150,14 +150,29 @@ export const livenessOf = (s: RunState, alive: (s: RunState) => boolean = isOwne
   return 'dead';
 };
 
-/** "dev:inode" of a namespace handle, or undefined when there is none of that name. */
+/**
+ * "dev:inode:ctime" of a namespace handle (ctime in nanoseconds), or undefined when there is none
+ * of that name. The inode alone does not tell two namespaces apart: the kernel hands a freed
+ * namespace's number to the next one (measured here: `ip netns del X; ip netns add X` gave the
+ * same inode), but the handle's nsfs inode is made anew with the namespace, and its ctime with it
+ * (the same number, ctime 14:33:52.278 then 14:33:54.150; unchanged while the namespace lives).
+ */
 export const namespaceInode = (netns: string, dir: string = netnsRunDir()): string | undefined => {
   try {
-    const st = statSync(join(dir, netns));
-    return `${st.dev}:${st.ino}`;
+    const st = statSync(join(dir, netns), { bigint: true });
+    return `${st.dev}:${st.ino}:${st.ctimeNs}`;
   } catch {
     return undefined;
   }
+};
+
+/**
+ * Whether the namespace handle now (namespaceInode) is the one recorded at creation. A record
+ * without its ctime (a state file of an older lab: "dev:inode") is compared by its inode.
+ */
+export const sameNamespace = (recorded: string, now: string): boolean => {
+  const parts = recorded.split(':');
+  return parts.length < 3 ? now.split(':').slice(0, 2).join(':') === recorded : now === recorded;
 };
 
 /** Run ids are the lab ids users type: short, lower-case hex. */
@@ -309,6 +324,17 @@ export class StateFile {
     this.write();
   }
 
+  /**
+   * Call when `target` is mounted already: if another lab that is alive (or kept) made that mount,
+   * this lab owns it too, so that whichever ends last takes it away (the others leave it while it
+   * is shared: usedByOthers). A mount no lab made (the system's own) is nobody's to take away.
+   */
+  shareMount(target: string, what: string): void {
+    if (readStates(dirname(this.path)).some(({ state: o }) => o.runId !== this.runId && livenessOf(o) !== 'dead' && (o.mounts ?? []).some((m) => m.target === target))) {
+      this.ownMount(target, what);
+    }
+  }
+
   releaseMount(target: string): void {
     this.state.mounts = this.mounts.filter((m) => m.target !== target);
     this.write();
@@ -425,3 +451,16 @@ export const findLab = (entries: readonly StateEntry[], id: string): StateEntry 
   if (matches.length === 1) return matches[0];
   return matches.length > 1 ? matches : undefined;
 };
+
+/**
+ * Whether another lab that is alive (or kept) uses `path` (state files in `dir`, `runId`'s own
+ * left out): it records the same mount target or tracefs path, or a tracefs path under it (a trace
+ * instance inside a tracefs mount). Such a path is left in place by this lab's teardown.
+ */
+export const usedByOthers = (runId: string, dir: string) => (path: string): boolean =>
+  readStates(dir).some(
+    ({ state: o }) =>
+      o.runId !== runId &&
+      livenessOf(o, isOwnerAlive) !== 'dead' &&
+      [...(o.mounts ?? []).map((m) => m.target), ...(o.tracefs ?? []).map((t) => t.path)].some((p) => p === path || p.startsWith(`${path}/`)),
+  );

@@ -4,7 +4,7 @@
 import { rmdirSync, writeFileSync } from 'node:fs';
 import { removeNamespace } from './host.js';
 import type { Runner } from './runner.js';
-import { namespaceInode, processStartTime, type StateFile } from './state.js';
+import { namespaceInode, processStartTime, sameNamespace, type StateFile } from './state.js';
 
 export interface TeardownDeps {
   runner: Runner;
@@ -74,7 +74,7 @@ export const teardownRecorded = async (state: StateFile, deps: TeardownDeps): Pr
       continue;
     } else if (now === undefined) {
       report.skipped.push(`namespace ${netns}: already gone`);
-    } else if (created !== undefined && now !== created) {
+    } else if (created !== undefined && !sameNamespace(created, now)) {
       // Same name, another namespace: not the one this lab made.
       report.skipped.push(`namespace ${netns}: not the namespace this lab created; left alone`);
     } else {

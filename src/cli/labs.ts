@@ -1,5 +1,5 @@
 // Finding labs by id, and describing them: shared by up, exec, shell, list, down and clean.
-import { findLab, livenessOf, namespaceIdentity, readLabs, vmLabAlive, vmLabKernel, type Liveness, type RunState, type StateEntry } from '../session/index.js';
+import { findLab, livenessOf, namespaceIdentity, readLabs, sameNamespace, vmLabAlive, vmLabKernel, type Liveness, type RunState, type StateEntry } from '../session/index.js';
 import { UsageError } from '../errors.js';
 
 /** A lab as `lab list` shows it. */
@@ -94,7 +94,7 @@ export const nodeNamespace = (entry: StateEntry, node: string): string => {
   }
   const created = s.namespaceInodes?.[entryNode.netns];
   const now = namespaceIdentity(entryNode.netns);
-  if (now === undefined || (created !== undefined && created !== now)) {
+  if (now === undefined || (created !== undefined && !sameNamespace(created, now))) {
     throw new UsageError(`the namespace ${entryNode.netns} of node ${node} is gone; \`lab down ${s.runId}\` removes the rest`);
   }
   return entryNode.netns;

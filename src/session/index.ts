@@ -10,7 +10,7 @@ export { withLab, type Lab, type LabOptions } from './lab.js';
 export { finishInterrupted } from './signals.js';
 export { SIGNAL_EXIT } from '../backends/interrupt.js';
 export {
-  findLab, forgetLab, isOwnerAlive, livenessOf, namespaceIdentity, readLabs, sharedWithOthers, tearDownLab,
+  findLab, forgetLab, isOwnerAlive, livenessOf, namespaceIdentity, readLabs, sameNamespace, sharedWithOthers, tearDownLab,
   type LabTeardown, type Liveness, type RunState, type StateEntry, type TeardownOptions, type TeardownReport,
 } from './labs.js';
 export {

@@ -5,7 +5,7 @@ import { guardedRunner } from '../backends/interrupt.js';
 import { forkingRunner } from '../backends/forker.js';
 import type { Runner } from '../backends/runner.js';
 import {
-  defaultStateDir, findLab, isOwnerAlive, keptVmOf, livenessOf, namespaceInode, readStates, StateFile,
+  defaultStateDir, findLab, isOwnerAlive, keptVmOf, livenessOf, namespaceInode, readStates, sameNamespace, StateFile, usedByOthers,
   type Liveness, type RunState, type StateEntry,
 } from '../backends/state.js';
 import { teardownRecorded, type TeardownReport } from '../backends/teardown.js';
@@ -20,15 +20,11 @@ export const readLabs = (dir: string = defaultStateDir()): StateEntry[] => readS
 
 /** "dev:inode" of a namespace's handle, undefined when there is no namespace of that name. */
 export const namespaceIdentity = (netns: string): string | undefined => namespaceInode(netns);
+/** Whether a namespace's identity now is the one recorded when lab made it (an older record: its inode). */
+export { sameNamespace };
 
-/** Paths that another lab that is alive or kept records too: shared, so left in place. */
-export const sharedWithOthers = (runId: string, dir: string = defaultStateDir()) => (path: string): boolean =>
-  readStates(dir).some(
-    ({ state: o }) =>
-      o.runId !== runId &&
-      livenessOf(o, isOwnerAlive) !== 'dead' &&
-      [...(o.mounts ?? []).map((m) => m.target), ...(o.tracefs ?? []).map((t) => t.path)].includes(path),
-  );
+/** Paths that another lab that is alive or kept uses too (usedByOthers): shared, so left in place. */
+export const sharedWithOthers = (runId: string, dir: string = defaultStateDir()) => usedByOthers(runId, dir);
 
 export interface LabTeardown {
   report: TeardownReport;

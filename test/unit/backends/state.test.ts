@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { findLab, isOwnerAlive, livenessOf, namespaceInode, processStartTime, readStates, StateFile } from '../../../src/backends/state.js';
+import { findLab, isOwnerAlive, livenessOf, namespaceInode, processStartTime, readStates, sameNamespace, StateFile } from '../../../src/backends/state.js';
 import { tempDir } from '../../tmp.js';
 
 t.test('the state file records what the run owns, as it changes', async (t) => {
@@ -72,7 +72,7 @@ t.test('a state file records processes, mounts, tracefs and namespace identities
   t.equal(onDisk.kind, 'kept');
   t.equal(onDisk.status, 'up');
   t.same(onDisk.lab?.nodes, [{ node: 'a', netns: 'lab-x-c0-a' }]);
-  t.match(onDisk.namespaceInodes?.['lab-x-c0-a'], /^\d+:\d+$/);
+  t.match(onDisk.namespaceInodes?.['lab-x-c0-a'], /^\d+:\d+:\d+$/, 'dev:inode:ctime');
   t.equal(onDisk.namespaceInodes?.['lab-x-c0-a'], namespaceInode('lab-x-c0-a', netnsDir));
   t.same(onDisk.processes, [{ pid: process.pid, pidStart: processStartTime(process.pid), what: 'a trace reader' }]);
   t.same(onDisk.mounts, [{ target: '/sys/kernel/tracing', what: 'tracefs' }]);
@@ -112,4 +112,27 @@ t.test('labs are found by id or by a unique start of it; foreign files are ignor
   t.equal((findLab(entries, 'ab') as unknown[]).length, 2, 'ambiguous');
   t.equal(findLab(entries, 'zz'), undefined);
   t.equal(findLab(entries, ''), undefined);
+});
+
+t.test('a namespace is the one recorded when its inode and its handle\'s ctime are', async (t) => {
+  t.ok(sameNamespace('4:4026532177:1796394832278435956', '4:4026532177:1796394832278435956'));
+  // Measured: `ip netns del X; ip netns add X` gave the same inode, another ctime.
+  t.notOk(sameNamespace('4:4026532177:1796394832278435956', '4:4026532177:1796394834150435956'), 'a reused inode is not the same namespace');
+  t.notOk(sameNamespace('4:4026532177:1796394832278435956', '4:4026532178:1796394832278435956'));
+  t.ok(sameNamespace('4:4026532177', '4:4026532177:1796394834150435956'), 'an older record (dev:inode) is compared by its inode');
+  t.notOk(sameNamespace('4:4026532177', '4:4026532178:1796394834150435956'));
+});
+
+t.test('the identity of a handle changes with a new file behind the same name', async (t) => {
+  const netnsDir = tempDir('lab-netns-');
+  t.teardown(() => rmSync(netnsDir, { recursive: true, force: true }));
+  writeFileSync(join(netnsDir, 'n'), '');
+  const first = namespaceInode('n', netnsDir) ?? '';
+  t.equal(namespaceInode('n', netnsDir), first, 'read twice: the same');
+  rmSync(join(netnsDir, 'n'));
+  await new Promise((r) => setTimeout(r, 5));
+  writeFileSync(join(netnsDir, 'n'), '');
+  const second = namespaceInode('n', netnsDir) ?? '';
+  t.notOk(sameNamespace(first, second), `made again: ${first} then ${second}`);
+  t.equal(namespaceInode('gone', netnsDir), undefined);
 });
