@@ -3,9 +3,11 @@
 // of a run leaves nothing. Checks are scoped to the labs these tests start: other labs may run.
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import t from 'tap';
+import { parse, stringify } from 'yaml';
 import { readStates, type RunState } from '../../src/backends/state.js';
-import { lab, labArgv, namespaces, needsRoot, ROOT, rootSnapshot, SEED, userEnv } from './helpers.js';
+import { lab, labArgv, namespaces, needsRoot, ROOT, rootSnapshot, scenarioFile, SEED, userEnv } from './helpers.js';
 
 const STATE_DIR = '/run/netns-lab';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -24,6 +26,19 @@ const waitForNamespaces = async (pid: number, n: number, timeoutMs = 20_000): Pr
     if (Date.now() > deadline) throw new Error(`lab ${pid} did not create ${n} namespaces in time`);
     await sleep(10);
   }
+};
+
+/**
+ * The seed with only its ARP case, twelve times: each waits out its probe's 1 s window, so a run
+ * of it lives ~14 s, long enough to still be alive when lab clean runs (the whole seed, five
+ * cases, was over by then on a quiet machine).
+ */
+const slowSeed = (): string => {
+  const doc = parse(readFileSync(SEED, 'utf8')) as { cases: { name: string }[] };
+  const arp = doc.cases.find((c) => c.name.startsWith('without accept_local'));
+  if (!arp) throw new Error('the seed has no ARP case');
+  doc.cases = Array.from({ length: 12 }, (_, i) => ({ ...arp, name: `${arp.name} (${i + 1})` }));
+  return scenarioFile(stringify(doc), 'slow-seed.yaml');
 };
 
 const ofLab = async (id: string): Promise<string[]> => (await namespaces()).filter((n) => n.startsWith(`lab-${id}-`)).sort();
@@ -47,7 +62,7 @@ t.test('after SIGKILL, lab clean removes exactly what the dead run recorded', { 
   t.equal(kept.exitCode, 0, String(kept.stderr));
   const keptId = String(kept.stdout).trim();
   cleanup.push(() => lab(['down', keptId]));
-  const live = start(['run', SEED, '--jobs', '1']);
+  const live = start(['run', slowSeed(), '--jobs', '1']);
   const liveState = await waitForNamespaces(live.pid ?? -1, 1);
 
   // The run that dies.
