@@ -45,6 +45,9 @@ export const startDropTracer = async (
       state.releaseMount(root);
       return { unavailable: `tracefs is not mounted and mounting it failed: ${r.stderr.trim()}` };
     }
+  } else {
+    // Another lab's mount, maybe: then it stays until the last of them ends.
+    state.shareMount(root, 'tracefs for --explain');
   }
   const instance = join(root, 'instances', `lab-${runId}`);
   const event = join(instance, 'events', 'skb', 'kfree_skb');
@@ -73,6 +76,8 @@ export const startDropTracer = async (
     },
     async stop() {
       try {
+        // Gone with its tracefs (unmounted under it): nothing left to switch off.
+        if (!(await files.exists(instance))) return;
         await files.write(join(event, 'enable'), '0');
         await files.rmdir(instance);
       } finally {

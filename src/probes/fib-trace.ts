@@ -43,6 +43,9 @@ export const startFibTracer = async (
       state.releaseMount(root);
       return { unavailable: `tracefs is not mounted and mounting it failed: ${r.stderr.trim()}` };
     }
+  } else {
+    // Another lab's mount, maybe: then it stays until the last of them ends.
+    state.shareMount(root, 'tracefs for route expectations');
   }
   const instance = join(root, 'instances', `lab-${runId}-fib`);
   const events = [join(instance, 'events', 'fib', 'fib_table_lookup'), join(instance, 'events', 'fib6', 'fib6_table_lookup')];
@@ -98,6 +101,8 @@ export const startFibTracer = async (
     },
     async stop() {
       try {
+        // Gone with its tracefs (unmounted under it): nothing left to switch off.
+        if (!(await files.exists(instance))) return;
         for (const e of events) if (await files.exists(e)) await files.write(join(e, 'enable'), '0');
         await files.rmdir(instance);
       } finally {

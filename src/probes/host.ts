@@ -38,6 +38,8 @@ export interface ProbeHost {
  */
 export interface TraceOwner {
   ownMount(target: string, what: string): void;
+  /** Called when `target` is mounted already: owned too when another live lab made the mount. */
+  shareMount(target: string, what: string): void;
   releaseMount(target: string): void;
   ownTracefs(use: { kind: 'instance'; path: string }): void;
   releaseTracefs(path: string): void;

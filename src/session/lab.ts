@@ -16,7 +16,7 @@ import type { Runner } from '../backends/runner.js';
 import { defaultStateDir, StateFile, type KeptLab, type LabKind, type LabStatus } from '../backends/state.js';
 import { teardownRecorded } from '../backends/teardown.js';
 import { Interrupted } from '../errors.js';
-import { finishInterrupted, stillRecorded, trapLabSignals, type Say, type TeardownSeams, type TrappedLab } from './signals.js';
+import { finishInterrupted, ownTeardown, stillRecorded, trapLabSignals, type Say, type TeardownSeams, type TrappedLab } from './signals.js';
 
 export interface Lab {
   /** Refuses to build anything once the lab is interrupted; knows what is in flight. */
@@ -130,7 +130,7 @@ export const withLab = async <T>(options: LabOptions, body: (lab: Lab) => Promis
     if (!trapped.kept) {
       // What the body did not take down itself (a failed build, the bench's quiet namespace).
       if (state.ownsAnything) {
-        const report = await teardownRecorded(state, { ...seams, runner });
+        const report = await teardownRecorded(state, { ...ownTeardown(state, seams), runner });
         for (const f of report.failed) say(`could not remove ${f}\n`);
       }
       if (!state.ownsAnything) state.close();

@@ -1,11 +1,21 @@
 // What a lab does on SIGINT/SIGTERM/SIGHUP: the first signal stops building and tears down, a
 // second one stops waiting for commands in flight. Used by withLab (lab.ts) only.
 import { confinedTo, isTeardownCommand, trapSignals, type GuardedRunner, type SignalTrap } from '../backends/interrupt.js';
-import type { StateFile } from '../backends/state.js';
+import { dirname } from 'node:path';
+import { usedByOthers, type StateFile } from '../backends/state.js';
 import { teardownRecorded, type TeardownDeps } from '../backends/teardown.js';
 
 /** How teardowns look at the system (tests pass fakes); the runner is the lab's. */
 export type TeardownSeams = Omit<TeardownDeps, 'runner' | 'keepAbsent'>;
+
+/**
+ * A run's own teardown leaves what another live lab uses too (a tracefs mount one of them made
+ * and the other's trace instances live in): the last one out takes it away (StateFile.shareMount).
+ */
+export const ownTeardown = (state: StateFile, seams: TeardownSeams): TeardownSeams => ({
+  sharedElsewhere: usedByOthers(state.runId, dirname(state.path)),
+  ...seams,
+});
 
 /** Where the session's messages go: stderr in the CLI. */
 export type Say = (text: string) => void;
@@ -52,7 +62,7 @@ export const trapLabSignals = (
           const busy = (r?.inFlightCommands() ?? []).some(
             (c) => !s || !(confinedTo(c.argv, s.prefix) || isTeardownCommand(c.argv, c.input)),
           );
-          if (s && r) await teardownRecorded(s, { ...seams, runner: r, keepAbsent: busy }).catch(() => undefined);
+          if (s && r) await teardownRecorded(s, { ...ownTeardown(s, seams), runner: r, keepAbsent: busy }).catch(() => undefined);
           if (s && ((!busy && !s.ownsAnything) || s.closed)) s.close();
           else if (busy) say('commands were still in flight: run `lab clean` to remove anything they made\n');
           else if (s) say(stillRecorded(s));
@@ -71,7 +81,7 @@ export const trapLabSignals = (
 /** After an interrupt: waits for commands in flight, removes what is still recorded, closes the state file. */
 export const finishInterrupted = async (state: StateFile, runner: GuardedRunner, say: Say, seams: TeardownSeams = {}): Promise<void> => {
   await runner.idle();
-  const report = await teardownRecorded(state, { ...seams, runner });
+  const report = await teardownRecorded(state, { ...ownTeardown(state, seams), runner });
   for (const f of report.failed) say(`could not remove ${f}\n`);
   if (!state.ownsAnything) state.close();
   else say(stillRecorded(state));

@@ -66,6 +66,7 @@ const owner = (): TraceOwner & { instances: string[] } => {
   return {
     instances,
     ownMount: () => undefined,
+    shareMount: () => undefined,
     releaseMount: () => undefined,
     ownTracefs: (u) => void instances.push(u.path),
     releaseTracefs: (p) => void instances.splice(instances.indexOf(p), 1),
@@ -143,4 +144,30 @@ t.test('commandTraceFiles against real commands: dd truncates and writes; cat re
   t.equal(await files.exists(join(dir, 'i')), false);
   await t.rejects(files.read(join(dir, 'none')), /cat .*none/);
   await t.rejects(files.rmdir(join(dir, 'none')), /rmdir/);
+});
+
+t.test('a tracer whose instance went with its tracefs (another lab unmounted it) stops without an error', async (t) => {
+  for (const start of [startDropTracer, startFibTracer]) {
+    const g = fakeGuest(['skb/kfree_skb', 'fib/fib_table_lookup']);
+    const state = owner();
+    const tracer = await start(g.runner, state, 'r1', '/T', commandTraceFiles(g.runner));
+    if ('unavailable' in tracer) throw new Error(tracer.unavailable);
+    t.equal(state.instances.length, 1);
+    for (const d of [...g.dirs]) if (d.startsWith('/T/instances/')) g.dirs.delete(d);
+    for (const f of [...g.files.keys()]) if (f.startsWith('/T/instances/')) g.files.delete(f);
+    await t.resolves(tracer.stop(), `${start.name}: stop resolves`);
+    t.same(state.instances, [], 'and the instance is no longer recorded');
+    t.notOk(g.argvs.some((a) => a[0] === 'rmdir'), 'nothing to remove');
+  }
+});
+
+t.test('tracefs mounted already: the tracer asks to share the mount, and mounts nothing', async (t) => {
+  const g = fakeGuest(['skb/kfree_skb']);
+  const shared: string[] = [];
+  const state = { ...owner(), shareMount: (target: string) => void shared.push(target) };
+  const tracer = await startDropTracer(g.runner, state, 'r1', '/T', commandTraceFiles(g.runner));
+  t.notOk('unavailable' in tracer);
+  t.same(shared, ['/T']);
+  t.notOk(g.argvs.some((a) => a[0] === 'mount'));
+  if (!('unavailable' in tracer)) await tracer.stop();
 });
