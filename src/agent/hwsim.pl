@@ -20,6 +20,9 @@
 #   mesh DEV FREQ MESHID        DEV (up) joins the mesh (NL80211_CMD_JOIN_MESH), as `iw dev DEV mesh join MESHID freq FREQ`
 #   ibss DEV FREQ SSID BSSID    DEV (up) joins the IBSS on a fixed channel (NL80211_CMD_JOIN_IBSS),
 #                               as `iw dev DEV ibss join SSID FREQ fixed-freq BSSID`
+#   connect DEV FREQ SSID       DEV (a station, up) connects to the open network SSID on FREQ
+#                               (NL80211_CMD_CONNECT: the kernel's own SME scans that channel,
+#                               authenticates and associates), as `iw dev DEV connect SSID FREQ`
 #   config TEXT                 TEXT into a new file of its own (mode 0600), which `{}` in the
 #                               words of later `run` steps names; removed when the program ends
 #   run N WORD...               the command of N words, waited for (a daemon's -B returns once it
@@ -68,6 +71,7 @@ sub NL80211_CMD_SET_WIPHY () { 2 }
 sub NL80211_CMD_NEW_INTERFACE () { 7 }
 sub NL80211_CMD_GET_STATION () { 17 }
 sub NL80211_CMD_JOIN_IBSS () { 43 }
+sub NL80211_CMD_CONNECT () { 46 }
 sub NL80211_CMD_SET_WIPHY_NETNS () { 49 }
 sub NL80211_CMD_JOIN_MESH () { 68 }
 sub NL80211_ATTR_WIPHY () { 1 }
@@ -373,7 +377,7 @@ sub run_command {
 }
 
 # The steps and their words after the name (pure); dies naming the first malformed one.
-my %ARITY = (radio => 4, netns => 1, name => 2, up => 1, listen => 2, mesh => 3, ibss => 4, config => 1, await => 4);
+my %ARITY = (radio => 4, netns => 1, name => 2, up => 1, listen => 2, mesh => 3, ibss => 4, connect => 3, config => 1, await => 4);
 sub parse_steps {
   my @words = @_;
   my @steps;
@@ -429,6 +433,9 @@ sub main {
         my ($dev, $freq, $ssid, $bssid) = @w;
         my $attributes = attribute(NL80211_ATTR_SSID, $ssid) . attribute(NL80211_ATTR_WIPHY_FREQ, pack('L', $freq)) . attribute(NL80211_ATTR_FREQ_FIXED, '') . attribute(NL80211_ATTR_MAC, mac_bytes($bssid));
         on_interface($s, $nl->(), NL80211_CMD_JOIN_IBSS, $dev, $attributes, "$dev joining IBSS $ssid");
+      } elsif ($name eq 'connect') {
+        my ($dev, $freq, $ssid) = @w;
+        on_interface($s, $nl->(), NL80211_CMD_CONNECT, $dev, attribute(NL80211_ATTR_SSID, $ssid) . attribute(NL80211_ATTR_WIPHY_FREQ, pack('L', $freq)), "$dev connecting to $ssid");
       } elsif ($name eq 'config') {
         write_config($w[0]);
       } elsif ($name eq 'run') {
