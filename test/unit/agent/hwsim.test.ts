@@ -66,3 +66,11 @@ t.test('config and run: a file of its own for the daemon, named by {}, removed a
   t.equal(fails.stderr, 'false exited with 1\n', 'a failed command ends it before the next step');
   t.strictSame(readdirSync(dir).filter((n) => n.startsWith('lab-wireless-')), [], 'and its config is gone too');
 });
+
+t.test('a station asked to connect again: a connection being made (-EINPROGRESS) or made (-EALREADY) lets the wait go on, a refusal ends it', async (t) => {
+  const r = withSubs('print join(" ", map { connect_accepted($_) ? "go" : "stop" } 0, -115, -114, 114, 115, -22, -16, -100), "\\n";');
+  t.equal(r.stderr, '');
+  // 0: started; -EINPROGRESS: the SME is connecting; -EALREADY: connected. Their positive values,
+  // -EINVAL, -EBUSY and -ENETDOWN are not answers to go on waiting for.
+  t.equal(r.stdout, 'go go go stop stop stop stop stop\n');
+});
