@@ -19,7 +19,7 @@ import { selectLookups } from './probes/fib-lookups.js';
 import { bySender } from './probes/fib-sender.js';
 import type { FibTracer } from './probes/fib-trace.js';
 import type { ProbeHost } from './probes/host.js';
-import { observeMedia, type MediaHost, type MediumObserver } from './probes/medium.js';
+import { observeMedia, type MediumObserver } from './probes/medium.js';
 import { observerReader, type ObserverReader } from './probes/observer-reader.js';
 import { caseProber, hostPort } from './probes/probe.js';
 import { lookupSelector } from './probes/route-query.js';
@@ -59,19 +59,14 @@ const observerReaderOf = (runner: Runner, live: LiveCase): ObserverReader =>
     answerMs: 5_000 * timeScale(),
   });
 
-/** What the media's captures need of a case being built (src/probes/medium.ts): commands in its nodes. */
-const mediaHostOf = (runner: Runner, live: LiveCase): MediaHost => ({
+/** A live case as probes see it (src/probes/host.ts): one per case, so what it caches lives as long as the case. */
+const probeHostOf = (runner: Runner, live: LiveCase, observers: ObserverReader): ProbeHost => ({
   plan: live.plan,
   run: (node, cmd) => live.run(node, cmd),
   start: (node, cmd) => runner.start({ ...cmd, argv: inNetns(live.netnsOf(node), cmd.argv) }),
-  timeScale: timeScale(),
-});
-
-/** A live case as probes see it (src/probes/host.ts): one per case, so what it caches lives as long as the case. */
-const probeHostOf = (runner: Runner, live: LiveCase, observers: ObserverReader): ProbeHost => ({
-  ...mediaHostOf(runner, live),
   agent: (node) => live.agents.get(node),
   readObserver: (node) => observers.read(node),
+  timeScale: timeScale(),
 });
 
 /**
@@ -136,17 +131,7 @@ export const runCase = async (
   let media: (MediumObservation | undefined)[] = [];
   let failure: unknown;
   try {
-    // The media's captures start as soon as the radios are there, while the rest of the case is
-    // built (addresses, agents, observer tables): under TCG a tcpdump took ~1 s to listen, which
-    // every wireless case waited for after its build. Frames before the probes are in the pcap
-    // but never counted for one (matched by content, or by the probe's window when encrypted).
-    let early: Promise<MediumObserver> | undefined;
-    const building = backend.up(plan, { radiosMade: (l) => void (early = observeMedia(mediaHostOf(runner, l), options.pcapDir)) });
-    const live = await building.catch(async (err: unknown) => {
-      // Nothing was probed: the captures end with the case (and their folder with them).
-      if (early) await (await early).stop([]);
-      throw err;
-    });
+    const live = await backend.up(plan);
     const observers = observerReaderOf(runner, live);
     for (const op of plan.observers) observers.warm(op.node);
     const host = probeHostOf(runner, live, observers);
@@ -155,7 +140,7 @@ export const runCase = async (
     try {
       [capture, medium] = await Promise.all([
         options.pcapDir ? startCapture(host, options.pcapDir) : undefined,
-        early ?? observeMedia(host, options.pcapDir),
+        observeMedia(host, options.pcapDir),
       ]);
       const probe = caseProber(host);
       for (const [i, pp] of plan.probes.entries()) observed.push(await observeProbe(plan, probe, pp, i, medium, options));

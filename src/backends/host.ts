@@ -12,7 +12,6 @@ import type { Command, CommandResult, Runner } from './runner.js';
 import { inNetns } from './in-netns.js';
 import { namespaceInode, netnsRunDir, type StateFile } from './state.js';
 import { tracing } from './trace.js';
-import { HWSIM } from './wireless/support.js';
 import { baselineArgv, baselineFailure, baselineFound, baselineReadArgv, missingKeys, shownBaselineArgv, writeBaseline } from './baseline.js';
 import { SYSCTL_BASELINE } from '../plan/baseline.js';
 
@@ -146,12 +145,8 @@ export class HostBackend {
     this.hooks.progress(`${plan.case.name}: ${text} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   }
 
-  /**
-   * Builds the case. On failure, whatever was built is torn down before the error propagates.
-   * `radiosMade` is called once the case's radios exist and are joined (their op, before the
-   * topology): what watches their media can start while the rest is built.
-   */
-  async up(plan: CasePlan, { radiosMade }: { radiosMade?: (live: LiveCase) => void } = {}): Promise<LiveCase> {
+  /** Builds the case. On failure, whatever was built is torn down before the error propagates. */
+  async up(plan: CasePlan): Promise<LiveCase> {
     const netnsOf = netnsMap(plan);
     const agents = new Map<string, NamespaceAgent>();
     const live: LiveCase = {
@@ -197,7 +192,7 @@ export class HostBackend {
         starting = Promise.all(agentsStarting.values());
         starting.catch(() => undefined);
       }
-      await this.untilAborted(this.applyOps(live, rest, agentsStarting, radiosMade));
+      await this.untilAborted(this.applyOps(live, rest, agentsStarting));
       this.say(plan, started, 'topology and recipe applied');
       await this.untilAborted(starting);
       await this.untilAborted(Promise.all([this.applyAlongside(live, plan.observers), this.settle(live)]));
@@ -283,12 +278,7 @@ export class HostBackend {
    * as one sequence, and ops that need their own process (input, captured values, a kernel
    * feature to name) alone.
    */
-  private async applyOps(
-    live: LiveCase,
-    ops: readonly Op[],
-    agents?: ReadonlyMap<string, Promise<NamespaceAgent>>,
-    radiosMade?: (live: LiveCase) => void,
-  ): Promise<void> {
+  private async applyOps(live: LiveCase, ops: readonly Op[], agents?: ReadonlyMap<string, Promise<NamespaceAgent>>): Promise<void> {
     const captured = new Map<string, string>();
     let sequence: Step[] = [];
     const flush = async (): Promise<void> => {
@@ -305,7 +295,6 @@ export class HostBackend {
       } else if (first.kind === 'single') {
         await flush();
         await this.apply(live, first.ops[0], captured);
-        if (first.ops[0]?.requires === HWSIM) radiosMade?.(live);
       } else {
         sequence.push(first);
       }

@@ -22,9 +22,6 @@ export interface MediumObserver {
   stop(observed: readonly { devices: Record<string, { tx: number; rx: number }> }[]): Promise<(MediumObservation | undefined)[]>;
 }
 
-/** What the captures need of a case: its plan and commands in its nodes (they start before its agents do). */
-export type MediaHost = Pick<ProbeHost, 'plan' | 'run' | 'start' | 'timeScale'>;
-
 const NOTHING: MediumObserver = { window: (_i, probe) => probe(), stop: async () => [] };
 
 /** How long a monitor's tcpdump may take to say it listens; the case goes on without it after. */
@@ -55,7 +52,7 @@ export const kernelClockMs = async (host: Pick<ProbeHost, 'run'>, node: string):
  * `caseDir` (the case's folder of `--out`) when given, to a temporary directory otherwise
  * (removed when the case is over).
  */
-export const observeMedia = async (host: MediaHost, caseDir: string | undefined): Promise<MediumObserver> => {
+export const observeMedia = async (host: ProbeHost, caseDir: string | undefined): Promise<MediumObserver> => {
   const { media, probes } = host.plan;
   if (!media?.length || probes.length === 0) return NOTHING;
   const dir = caseDir ?? mkdtempSync(join(tmpdir(), 'lab-medium-'));

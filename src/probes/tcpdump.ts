@@ -39,7 +39,7 @@ export interface Tcpdump extends TcpdumpTarget {
  * get there: the caller decides whether that fails the case.
  */
 export const startTcpdumps = async (
-  host: Pick<ProbeHost, 'start' | 'timeScale'>,
+  host: ProbeHost,
   targets: readonly TcpdumpTarget[],
   waitMs: number,
 ): Promise<{ dumps: Tcpdump[]; late: Tcpdump[] }> => {

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { BASELINE_PL } from '../../../src/backends/baseline.js';
@@ -6,14 +6,10 @@ import { DEFER_MAX, HostBackend } from '../../../src/backends/host.js';
 import type { Command, CommandResult } from '../../../src/backends/runner.js';
 import { StateFile } from '../../../src/backends/state.js';
 import { planCase, withoutProbes } from '../../../src/plan/plan.js';
-import { HWSIM_RADIOS } from '../../../src/agent/programs.js';
-import { parseScenario } from '../../../src/recipes/scenario.js';
-import { fileURLToPath } from 'node:url';
 import { seedScenario } from '../fixtures.js';
 import { FakeHost } from './fake-host.js';
 import { tempDir } from '../../tmp.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const dirs: string[] = [];
 t.teardown(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -125,26 +121,5 @@ t.test('an agent that fails while the plan is still applied fails the case, neve
   await new Promise((r) => setTimeout(r, 100));
   t.same(unhandled, [], 'no rejection went unhandled');
   t.same([...host.namespaces], [], 'what was built is gone');
-  state.close();
-});
-
-t.test('radiosMade is called once the radios exist, before the rest of the case is built; never for a wired case', async (t) => {
-  const { host, state, backend } = setup();
-  const wlan = parseScenario(readFileSync(join(ROOT, 'scenarios', 'laptop-two-wlan.yaml'), 'utf8'), 'laptop-two-wlan.yaml');
-  const plan = withoutProbes(planCase(wlan, 0, `${state.prefix}-w`));
-  const calls: string[] = [];
-  const live = await backend.up(plan, { radiosMade: (l) => void (calls.push(l.plan.case.name), host.log.push(['<radios made>'])) });
-  const at = (test: (line: string[]) => boolean): number => host.log.findIndex(test);
-  const radios = at((l) => l.includes(HWSIM_RADIOS));
-  const hook = at((l) => l[0] === '<radios made>');
-  const topology = at((l) => l[0] === 'ip' && l[1] === '-n' && l.includes('-batch'));
-  t.same(calls, [plan.case.name], 'once, with the live case');
-  t.ok(radios >= 0 && topology >= 0, 'the radios and the nodes’ batches ran');
-  t.ok(radios < hook && hook < topology, `after the radios (${radios}), before the topology (${topology}): ${hook}`);
-  await backend.down(plan, live);
-  // A wired case has no radios: nothing to call.
-  const wired = withoutProbes(planCase(seedScenario(), 0, `${state.prefix}-s`));
-  await backend.down(wired, await backend.up(wired, { radiosMade: () => void calls.push('wired') }));
-  t.same(calls, [plan.case.name], 'not for a wired case');
   state.close();
 });
