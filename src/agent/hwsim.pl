@@ -17,9 +17,14 @@
 #   name DEV NEWNAME            DEV (down) renamed, as `ip link set dev DEV name NEWNAME` (SIOCSIFNAME)
 #   up DEV                      DEV up, as `ip link set dev DEV up` (SIOCSIFFLAGS)
 #   listen DEV FREQ             DEV (a monitor) up and on channel FREQ (NL80211_CMD_SET_WIPHY)
-#   mesh DEV FREQ MESHID        DEV (up) joins the mesh (NL80211_CMD_JOIN_MESH), as `iw dev DEV mesh join MESHID freq FREQ`
+#   mesh DEV FREQ MESHID        DEV (up) joins the mesh (NL80211_CMD_JOIN_MESH), beaconing every
+#                               MESH_BEACON_TU, as `iw dev DEV mesh join MESHID freq FREQ beacon-interval 100`
 #   ibss DEV FREQ SSID BSSID    DEV (up) joins the IBSS on a fixed channel (NL80211_CMD_JOIN_IBSS),
 #                               as `iw dev DEV ibss join SSID FREQ fixed-freq BSSID`
+#   connect DEV FREQ SSID       DEV (a station, up) connects to the open network SSID on FREQ
+#                               (NL80211_CMD_CONNECT: the kernel's own SME scans that channel,
+#                               authenticates and associates), as `iw dev DEV connect SSID FREQ`;
+#                               an `await` of DEV asks again every RECONNECT_S
 #   config TEXT                 TEXT into a new file of its own (mode 0600), which `{}` in the
 #                               words of later `run` steps names; removed when the program ends
 #   run N WORD...               the command of N words, waited for (a daemon's -B returns once it
@@ -68,6 +73,7 @@ sub NL80211_CMD_SET_WIPHY () { 2 }
 sub NL80211_CMD_NEW_INTERFACE () { 7 }
 sub NL80211_CMD_GET_STATION () { 17 }
 sub NL80211_CMD_JOIN_IBSS () { 43 }
+sub NL80211_CMD_CONNECT () { 46 }
 sub NL80211_CMD_SET_WIPHY_NETNS () { 49 }
 sub NL80211_CMD_JOIN_MESH () { 68 }
 sub NL80211_ATTR_WIPHY () { 1 }
@@ -75,6 +81,7 @@ sub NL80211_ATTR_IFINDEX () { 3 }
 sub NL80211_ATTR_IFNAME () { 4 }
 sub NL80211_ATTR_IFTYPE () { 5 }
 sub NL80211_ATTR_MAC () { 6 }
+sub NL80211_ATTR_BEACON_INTERVAL () { 12 }
 sub NL80211_ATTR_STA_INFO () { 21 }
 sub NL80211_ATTR_MESH_ID () { 24 }
 sub NL80211_ATTR_WIPHY_FREQ () { 38 }
@@ -114,6 +121,11 @@ my %SYSCALLS = (
   EM_X86_64()  => { setns => 308, unshare => 272, mount => 165, umount2 => 166 },
   EM_AARCH64() => { setns => 268, unshare => 97,  mount => 40,  umount2 => 39 },
 );
+# Not the kernel's: a mesh radio's beacon interval (TU, 1.024 ms). A mesh peer is found at its first
+# beacon; at mac80211's default for a mesh (1000 TU) the peer links were established 0.04-0.96 s
+# after the join under TCG, the longest wait of a case's join once its stations no longer needed
+# wpa_supplicant. An access point's default is 100 TU too (hostapd's beacon_int).
+sub MESH_BEACON_TU () { 100 }
 # The generic netlink version lab speaks to both families.
 sub GENL_VERSION () { 1 }
 # The largest reply read at once.
@@ -121,6 +133,15 @@ sub RECV_BUFFER () { 1 << 20 }
 # Not the kernel's: how often `await` asks for the stations (seconds). A dump costs the guest
 # microseconds where the iw, grep and sleep processes of a shell's poll cost ~0.25 s of CPU under TCG.
 sub POLL_S () { 0.02 }
+# Not the kernel's: how often a station `connect` joined is asked to connect again while it waits.
+# The kernel's SME tries once (one scan of the channel, three authentications and associations of
+# 200 ms each): measured once in a dozen runs under TCG on a loaded host, a station was still not
+# associated 30 s later. wpa_supplicant scans again; this does what it would. While a connection is
+# being made or is there, the kernel answers -EINPROGRESS or -EALREADY and nothing changes.
+sub RECONNECT_S () { 1 }
+# include/uapi/asm-generic/errno.h
+sub EALREADY () { 114 }
+sub EINPROGRESS () { 115 }
 
 my $sequence = 0;
 
@@ -320,20 +341,37 @@ sub peers_in {
   return $n;
 }
 
+# Whether a CONNECT's answer lets the wait go on (pure): 0, a connection started; -EINPROGRESS,
+# the SME is making one (measured on 6.1: asked again every 20 ms while the stations associated);
+# -EALREADY, the station is connected (cfg80211_connect). Anything else is a refusal the wait would
+# not outlast.
+sub connect_accepted { my ($error) = @_; return $error == 0 || $error == -EINPROGRESS || $error == -EALREADY }
+
+# The request that connects DEV to the open network SSID on FREQ, and what the kernel said.
+sub connect_station {
+  my ($s, $nl80211, $dev, $freq, $ssid) = @_;
+  my ($error) = transact($s, genl_message($nl80211, NL80211_CMD_CONNECT, attribute(NL80211_ATTR_IFINDEX, pack('L', ifindex($dev))) . attribute(NL80211_ATTR_SSID, $ssid) . attribute(NL80211_ATTR_WIPHY_FREQ, pack('L', $freq))));
+  die "$dev connecting to $ssid: error $error\n" unless connect_accepted($error);
+  return $error;
+}
+
 # Waits until DEV has WANT peers that carry data, or dies after SECONDS saying how many it saw.
+# RECONNECT, for a station `connect` joined: asked again every RECONNECT_S until it is authorized.
 sub await_peers {
-  my ($s, $nl80211, $dev, $kind, $want, $seconds) = @_;
+  my ($s, $nl80211, $dev, $kind, $want, $seconds, $reconnect) = @_;
   my $index = ifindex($dev);
   my $polls = int($seconds / POLL_S) + 1;
-  my $n = 0;
+  my $every = int(RECONNECT_S / POLL_S);
+  my ($n, $asked) = (0, 0);
   for my $poll (1 .. $polls) {
     my ($error, @replies) = transact($s, genl_message($nl80211, NL80211_CMD_GET_STATION, attribute(NL80211_ATTR_IFINDEX, pack('L', $index)), NLM_F_DUMP));
     die "$dev: station dump: error $error\n" if $error;
     $n = peers_in($kind, @replies);
     return if $n >= $want;
+    if ($reconnect && $poll % $every == 0) { $reconnect->(); $asked++ }
     select(undef, undef, undef, POLL_S);
   }
-  die "$dev: $n of $want peer(s) after $seconds s ($kind)\n";
+  die "$dev: $n of $want peer(s) after $seconds s ($kind" . ($reconnect ? ", connect asked again $asked times" : '') . ")\n";
 }
 
 # Files `config` made, removed when the program ends (whichever way).
@@ -373,7 +411,7 @@ sub run_command {
 }
 
 # The steps and their words after the name (pure); dies naming the first malformed one.
-my %ARITY = (radio => 4, netns => 1, name => 2, up => 1, listen => 2, mesh => 3, ibss => 4, config => 1, await => 4);
+my %ARITY = (radio => 4, netns => 1, name => 2, up => 1, listen => 2, mesh => 3, ibss => 4, connect => 3, config => 1, await => 4);
 sub parse_steps {
   my @words = @_;
   my @steps;
@@ -391,6 +429,8 @@ sub parse_steps {
 sub main {
   my @words = @_;
   my ($s, $hwsim, $nl80211);
+  # Stations `connect` joined, by where they are and name: how to ask again (see RECONNECT_S).
+  my %reconnect;
   # Where the steps run, for the messages, once a `netns` step moved them.
   my $where = '';
   my $nl = sub {
@@ -424,17 +464,23 @@ sub main {
         on_interface($s, $nl->(), NL80211_CMD_SET_WIPHY, $dev, attribute(NL80211_ATTR_WIPHY_FREQ, pack('L', $freq)), "$dev on $freq MHz");
       } elsif ($name eq 'mesh') {
         my ($dev, $freq, $id) = @w;
-        on_interface($s, $nl->(), NL80211_CMD_JOIN_MESH, $dev, attribute(NL80211_ATTR_MESH_ID, $id) . attribute(NL80211_ATTR_WIPHY_FREQ, pack('L', $freq)), "$dev joining mesh $id");
+        on_interface($s, $nl->(), NL80211_CMD_JOIN_MESH, $dev, attribute(NL80211_ATTR_MESH_ID, $id) . attribute(NL80211_ATTR_WIPHY_FREQ, pack('L', $freq)) . attribute(NL80211_ATTR_BEACON_INTERVAL, pack('L', MESH_BEACON_TU)), "$dev joining mesh $id");
       } elsif ($name eq 'ibss') {
         my ($dev, $freq, $ssid, $bssid) = @w;
         my $attributes = attribute(NL80211_ATTR_SSID, $ssid) . attribute(NL80211_ATTR_WIPHY_FREQ, pack('L', $freq)) . attribute(NL80211_ATTR_FREQ_FIXED, '') . attribute(NL80211_ATTR_MAC, mac_bytes($bssid));
         on_interface($s, $nl->(), NL80211_CMD_JOIN_IBSS, $dev, $attributes, "$dev joining IBSS $ssid");
+      } elsif ($name eq 'connect') {
+        my ($dev, $freq, $ssid) = @w;
+        connect_station($s, $nl->(), $dev, $freq, $ssid);
+        # The socket of this namespace: an `await` here asks again through it.
+        my $here = $s;
+        $reconnect{"$where/$dev"} = sub { connect_station($here, $nl80211, $dev, $freq, $ssid) };
       } elsif ($name eq 'config') {
         write_config($w[0]);
       } elsif ($name eq 'run') {
         run_command(@w);
       } elsif ($name eq 'await') {
-        eval { await_peers($s, $nl->(), @w); 1 } or do { (my $e = $@) =~ s/\n\z//; die "$e$where\n" };
+        eval { await_peers($s, $nl->(), @w[0 .. 3], $reconnect{"$where/$w[0]"}); 1 } or do { (my $e = $@) =~ s/\n\z//; die "$e$where\n" };
       }
     }
   };

@@ -58,7 +58,7 @@ export const wirelessLinkSchema = z.strictObject({
   radios: z.array(deviceRefSchema).min(2, { error: 'a wireless link needs at least two radios' })
     .describe('The radios, as node:device; each becomes a device of its node under that name.'),
   mode: z.enum(WIRELESS_MODES).optional()
-    .describe('mesh (default: mesh point, no daemon), ibss (ad hoc), or ap (hostapd access point with wpa_supplicant stations).'),
+    .describe('mesh (default: mesh point, no daemon), ibss (ad hoc), or ap (hostapd access point; its stations join through the kernel, or with wpa_supplicant when there is a passphrase).'),
   ap: deviceRefSchema.optional().describe('Mode ap: the radio that is the access point; the other radios are its stations.'),
   ssid: z.string().regex(/^[\x20-\x7e]{1,32}$/, { error: 'an SSID is 1 to 32 printable ASCII characters' }).optional()
     .describe('The SSID (ap, ibss) or mesh ID (mesh); default netns-lab.'),

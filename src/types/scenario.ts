@@ -84,7 +84,7 @@ export type WirelessMode = (typeof WIRELESS_MODES)[number];
 export interface WirelessLink {
   kind: 'wireless';
   radios: DeviceRef[];
-  /** mesh point (no daemon), IBSS, or an access point (hostapd) with stations (wpa_supplicant). */
+  /** mesh point (no daemon), IBSS, or an access point (hostapd) with stations (the kernel's SME; wpa_supplicant with a passphrase). */
   mode: WirelessMode;
   /** Mode ap: the radio that is the access point; the others are its stations. */
   ap?: DeviceRef;

@@ -54,7 +54,9 @@ export const wirelessTools = (scenarios: readonly Scenario[], path?: string): Ca
   const links = scenarios.flatMap((s) => s.wireless ?? []);
   if (links.length === 0) return [];
   const caps = [tool('iw', 'iw', path), tool('perl', 'perl-base', path), tool('tcpdump', 'tcpdump', path)];
-  if (links.some((l) => l.mode === 'ap')) caps.push(tool('hostapd', 'hostapd', path), tool('wpa_supplicant', 'wpasupplicant', path));
+  if (links.some((l) => l.mode === 'ap')) caps.push(tool('hostapd', 'hostapd', path));
+  // An open network's stations join through the kernel's SME (hwsim.pl's `connect`): only WPA2 needs a supplicant.
+  if (links.some((l) => l.mode === 'ap' && l.passphrase !== undefined)) caps.push(tool('wpa_supplicant', 'wpasupplicant', path));
   return caps;
 };
 

@@ -16,11 +16,12 @@ const helper = (args: string[], env: NodeJS.ProcessEnv) => spawnSync('perl', ['-
 
 t.test('steps are read by their arity; a malformed one is named before anything runs', async (t) => {
   const steps = withSubs('print join("|", map { join(",", @$_) } parse_steps(@ARGV)), "\\n";', [
-    'radio', 'p0', 'mesh0', '7', '', 'listen', '_m', '2412', 'run', '2', 'hostapd', '-B', 'await', 'wlan0', 'sta', '1', '30',
+    'radio', 'p0', 'mesh0', '7', '', 'listen', '_m', '2412', 'run', '2', 'hostapd', '-B', 'connect', 'wlan0', '2437', 'lab ap', 'await', 'wlan0', 'sta', '1', '30',
   ]);
-  t.equal(steps.stdout, 'radio,p0,mesh0,7,|listen,_m,2412|run,hostapd,-B|await,wlan0,sta,1,30\n');
+  t.equal(steps.stdout, 'radio,p0,mesh0,7,|listen,_m,2412|run,hostapd,-B|connect,wlan0,2437,lab ap|await,wlan0,sta,1,30\n');
   const bad = (args: string[]) => withSubs('parse_steps(@ARGV);', args).stderr.trim();
   t.equal(bad(['mesh', 'mesh0', '2412']), 'step mesh needs 3 word(s)');
+  t.equal(bad(['connect', 'wlan0', '2437']), 'step connect needs 3 word(s)');
   t.equal(bad(['join', 'x']), "unknown step 'join'");
   t.equal(bad(['run', 'x', 'true']), "step run: bad word count 'x'");
   t.equal(bad(['run', '0']), "step run: bad word count '0'");
@@ -64,4 +65,12 @@ t.test('config and run: a file of its own for the daemon, named by {}, removed a
   t.equal(fails.status, 255);
   t.equal(fails.stderr, 'false exited with 1\n', 'a failed command ends it before the next step');
   t.strictSame(readdirSync(dir).filter((n) => n.startsWith('lab-wireless-')), [], 'and its config is gone too');
+});
+
+t.test('a station asked to connect again: a connection being made (-EINPROGRESS) or made (-EALREADY) lets the wait go on, a refusal ends it', async (t) => {
+  const r = withSubs('print join(" ", map { connect_accepted($_) ? "go" : "stop" } 0, -115, -114, 114, 115, -22, -16, -100), "\\n";');
+  t.equal(r.stderr, '');
+  // 0: started; -EINPROGRESS: the SME is connecting; -EALREADY: connected. Their positive values,
+  // -EINVAL, -EBUSY and -ENETDOWN are not answers to go on waiting for.
+  t.equal(r.stdout, 'go go go stop stop stop stop stop\n');
 });
