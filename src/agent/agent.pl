@@ -258,19 +258,68 @@ sub enter_netns {
   return syscall(syscall_number('mount'), $name, $sys, $sysfs, 0, 0) == 0;
 }
 
+# In a forked child that runs on without an exec: lets go of the agent's handles (an exec would
+# have closed them: perl marks them close-on-exec) and of the pipes its stdio was made from.
+sub close_agent_handles {
+  my ($pipes) = @_;
+  close $_ for @$pipes, grep { defined } map { @{ $_->{fh} } } values %commands, values %sessions;
+  close $_->{in} for grep { defined $_->{in} } values %sessions;
+  close $_->{fh} for values %children;
+  return;
+}
+
 # In a forked child: becomes the agent `perl -e OWN_TEXT PATH TOKEN` would start, without an exec
 # (a fork instead of ip, perl and a compile, ~6 ms of CPU each).
 sub become_agent {
   my ($pipes, @args) = @_;
-  close $_ for @$pipes, grep { defined } map { @{ $_->{fh} } } values %commands, values %sessions;
-  close $_->{in} for grep { defined $_->{in} } values %sessions;
-  close $_->{fh} for values %children;
+  close_agent_handles($pipes);
   %commands = ();
   %children = ();
   %listeners = ();
   %sessions = ();
   @input_writers = ();
   serve(@args);
+  exit 0;
+}
+
+# Programs lab runs with `perl -e TEXT ARG...` that say they may be compiled once and forked (a line
+# `# netns-lab: forkable` and a sub main): compiled in the agent the first time one is asked for,
+# each in a package of its own, then every run is a fork that calls main(ARG...), with no exec and
+# no compile. hwsim.pl is one: under TCG its start and compile cost ~0.3 s of a guest CPU per
+# wireless case. TEXT => main, or 0 when it did not compile (then it is exec'd, and perl says why).
+my %forkable;
+sub forkable_main {
+  my ($text) = @_;
+  return undef unless index($text, "\n# netns-lab: forkable\n") >= 0;
+  if (!exists $forkable{$text}) {
+    my $package = 'NetnsLabProgram' . (1 + keys %forkable);
+    # Its `main(@ARGV) unless caller` does not run here: inside an eval there is a caller.
+    my $main = eval "package $package;\n$text\n;1" ? $package->can('main') : undef;
+    $forkable{$text} = $main // 0;
+  }
+  return $forkable{$text} || undef;
+}
+
+# The `perl -e TEXT` of ARGV (after an `ip netns exec NS`) when TEXT is forkable: compiled now, in
+# the agent, so that the fork that runs it finds it compiled.
+sub prepare_forkable {
+  my (@argv) = @_;
+  splice(@argv, 0, 4) if @argv > 4 && $argv[0] eq 'ip' && $argv[1] eq 'netns' && $argv[2] eq 'exec';
+  forkable_main($argv[2]) if @argv >= 3 && $argv[0] eq 'perl' && $argv[1] eq '-e';
+  return;
+}
+
+# In the forked child: ARGV's main when it is a forkable program compiled in the agent; returns
+# (to the exec) otherwise, else never.
+sub run_forkable {
+  my ($pipes, @argv) = @_;
+  return unless @argv >= 3 && $argv[0] eq 'perl' && $argv[1] eq '-e';
+  my $main = $forkable{ $argv[2] } or return;
+  close_agent_handles($pipes);
+  # As a new perl would start: default signal handling, its arguments in @ARGV.
+  $SIG{$_} = 'DEFAULT' for qw(PIPE CHLD TERM);
+  @ARGV = @argv[3 .. $#argv];
+  $main->(@ARGV);
   exit 0;
 }
 
@@ -284,9 +333,11 @@ sub exec_command {
     splice(@argv, 0, 4);
     become_agent($pipes, @argv[3 .. $#argv])
       if defined $own_text && @argv >= 3 && $argv[0] eq 'perl' && $argv[1] eq '-e' && $argv[2] eq $own_text;
+    run_forkable($pipes, @argv);
     exec { $argv[0] } @argv or print STDERR "exec of \"$argv[0]\" failed: $!\n";
     exit 1;
   }
+  run_forkable($pipes, @argv);
   exec { $argv[0] } @argv or print STDERR "$argv[0]: $!\n";
   exit EXIT_NOT_STARTED;
 }
@@ -316,6 +367,7 @@ sub fork_command {
 
 sub start_command {
   my ($id, $f) = @_;
+  prepare_forkable(@{ $f->{argv} });
   my ($pid, $in_w, $out_r, $err_r) = fork_command(@{ $f->{argv} });
   if (!$pid) {
     # $in_w is then why it could not start.

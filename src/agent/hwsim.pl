@@ -37,6 +37,11 @@
 #
 # iw cannot create hwsim radios and Node cannot open netlink sockets; perl can, with core perl
 # only (perl-base is Essential on Debian).
+#
+# The agent that forks lab's commands compiles this once and runs main(STEP...) in a fork of
+# itself for each use (forkable_main in agent.pl): main is all there is to a run, and nothing at
+# file scope changes once compiled.
+# netns-lab: forkable
 use strict;
 use warnings;
 

@@ -5,7 +5,7 @@
 import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { AGENT_PL } from '../../src/agent/programs.js';
+import { AGENT_PL, HWSIM_RADIOS } from '../../src/agent/programs.js';
 import { decodeReply, encodeRequest, GREETING, type Operation, type Reply, type RequestFields, replyHead } from '../../src/agent/protocol.js';
 import { socketAddress } from '../../src/agent/sockaddr.js';
 import { plainRunner } from '../../src/backends/runner.js';
@@ -61,6 +61,25 @@ t.test('exec runs a command inside the namespace', { skip: needsRoot }, async (t
   const r = await a.reply('exec', a.request('exec', { timeoutMs: 5000, input: '', argv: ['readlink', '/proc/self/ns/net'] }));
   const there = (await execa('ip', ['netns', 'exec', NS, 'readlink', '/proc/self/ns/net'])).stdout;
   t.same(r.fields, { exitCode: 0, timedOut: false, stdout: `${there}\n`, stderr: '' });
+});
+
+t.test('a forkable perl -e program runs in a fork of the agent, compiled once; any other is exec\'d', { skip: needsRoot }, async (t) => {
+  const a = await startAgent(t);
+  // What a run sees of its process: how many words its command line has, and its arguments.
+  const body = 'sub main { open my $f, "<", "/proc/self/cmdline"; local $/; my @a = split /\\0/, <$f>; print scalar(@a), " @_\\n"; print STDERR "err\\n"; exit($_[0] eq "fail" ? 3 : 0) }\n';
+  const forkable = `${body}# netns-lab: forkable\nmain(@ARGV) unless caller;\n`;
+  const plain = `${body}main(@ARGV) unless caller;\n`;
+  const run = async (text: string, ...args: string[]) =>
+    (await a.reply('exec', a.request('exec', { timeoutMs: 5000, input: '', argv: ['perl', '-e', text, ...args] }))).fields;
+  t.same(await run(forkable, 'x', 'y'), { exitCode: 0, timedOut: false, stdout: '3 x y\n', stderr: 'err\n' }, 'a fork: the agent\'s own command line (perl -e AGENT), the arguments its main got');
+  t.same(await run(forkable, 'z'), { exitCode: 0, timedOut: false, stdout: '3 z\n', stderr: 'err\n' }, 'again');
+  t.same(await run(forkable, 'fail'), { exitCode: 3, timedOut: false, stdout: '3 fail\n', stderr: 'err\n' }, 'its exit code');
+  t.same(await run(plain, 'x', 'y'), { exitCode: 0, timedOut: false, stdout: '5 x y\n', stderr: 'err\n' }, 'not marked: a perl of its own (perl -e TEXT x y)');
+  const broken = await run('sub main { 1 }\n# netns-lab: forkable\nmy $x = ;\n');
+  t.not(broken.exitCode, 0, 'marked but not perl: exec\'d, and perl says why');
+  t.match(broken.stderr, /syntax error/);
+  // hwsim.pl is one, and fails as its own perl would on a step it does not know.
+  t.same(await run(HWSIM_RADIOS, 'no-such-step'), { exitCode: 255, timedOut: false, stdout: '', stderr: "unknown step 'no-such-step'\n" });
 });
 
 t.test('listen and send: udp over IPv6 with tos and flow label, tcp over IPv4', { skip: needsRoot }, async (t) => {
