@@ -10,6 +10,11 @@ import { cachedKernels } from '../../src/backends/vm/kernels.js';
 import { defaultCacheDir } from '../../src/backends/vm/cache.js';
 import { loadScenarioFile } from '../../src/recipes/scenario.js';
 
+// The file as a whole: the quick bench (~30 s), then a VM boot and the wireless scenario under TCG
+// (~20 s alone, minutes on a busy machine). tap's default for a file (120 s, package.json) cut it
+// off while its own VM test allowed 15 minutes.
+t.setTimeout(20 * 60_000);
+
 const stateDir = (): string => tempDir('lab-bench-state-');
 const stateFiles = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.json'));
 const envWith = (dir: string) => ({ env: { ...userEnv(), LAB_STATE_DIR: dir }, extendEnv: false });
