@@ -77,6 +77,28 @@ export interface Drive {
  */
 export const WARM_MODULES: readonly (readonly string[])[] = [['nf_tables']];
 
+/**
+ * Aborts `stop` as soon as the boot fails, and `graceMs` after it ended as it should (stage done);
+ * the function returned takes back an abort still to come (lab's host side exited by itself).
+ */
+export const abortWhenBootEnds = (booting: Promise<{ stage: string }>, stop: AbortController, graceMs: number): (() => void) => {
+  let grace: NodeJS.Timeout | undefined;
+  let spared = false;
+  void booting.then(
+    (b) => {
+      if (spared) return;
+      if (b.stage !== 'done') return void stop.abort();
+      grace = setTimeout(() => stop.abort(), graceMs);
+      grace.unref();
+    },
+    () => void (spared || stop.abort()),
+  );
+  return () => {
+    spared = true;
+    clearTimeout(grace);
+  };
+};
+
 export const driveVm = async (o: DriveOptions): Promise<Drive> => {
   const { share } = o;
   writeFileSync(join(share, RUNNER_FILE), GUEST_RUNNER_PL);
@@ -93,6 +115,8 @@ export const driveVm = async (o: DriveOptions): Promise<Drive> => {
     }),
   );
   const socket = join(share, 'runner.sock');
+  /** How long lab's host side may take to exit once the guest has powered off as it should. */
+  const HOST_SIDE_GRACE_MS = 10_000;
   const stop = new AbortController();
   const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
   const started = performance.now();
@@ -111,8 +135,12 @@ export const driveVm = async (o: DriveOptions): Promise<Drive> => {
     },
     signal,
   });
-  // A boot that ends (fails) before lab's host side is done stops it too.
-  void booting.then(() => stop.abort(), () => stop.abort());
+  // A boot that fails before lab's host side is done stops it too. One that ends as it should (the
+  // host side hung up, the guest runner exited, the guest powered off) leaves the host side its
+  // last moments (its report, its state file): killed at once, it sometimes died writing them
+  // ("exited with undefined", 1 run in ~8 of the wireless scenario), the guest's power-off being
+  // quicker than its exit.
+  const spare = abortWhenBootEnds(booting, stop, HOST_SIDE_GRACE_MS);
   const stages: Drive['stages'] = { done: 0 };
   const [file, ...args] = sandboxArgv(o.lab);
   const inner = execa(file as string, args, {
@@ -158,6 +186,7 @@ export const driveVm = async (o: DriveOptions): Promise<Drive> => {
     }
   });
   const r = await inner;
+  spare();
   stages.done = now();
   stage({ stage: 'done', atMs: stages.done });
   // lab's host side hung up: the guest runner exits and the guest powers off; no need to wait for that.

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { qemuArgv, RUNNER_PORT } from '../../../../src/backends/vm/qemu.js';
 import { runnerJobScript, RUNNER_FILE } from '../../../../src/backends/vm/guest.js';
-import { sandboxArgv, SANDBOX } from '../../../../src/backends/vm/drive.js';
+import { abortWhenBootEnds, sandboxArgv, SANDBOX } from '../../../../src/backends/vm/drive.js';
 import { guestMode } from '../../../../src/backends/vm/run.js';
 import { tempDir } from '../../../tmp.js';
 
@@ -62,4 +62,29 @@ t.test('the guest runner, --explain too, unless LAB_VM_GUEST=node', async (t) =>
   t.equal(guestMode(), 'node');
   process.env['LAB_VM_GUEST'] = 'runner';
   t.equal(guestMode(), 'runner');
+});
+
+t.test('when the guest powers off: lab\'s host side gets its last moments after a clean end, none after a failed boot', async (t) => {
+  const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  // A clean end (the host side hung up, the guest powered off): not at once, after the grace.
+  const clean = new AbortController();
+  abortWhenBootEnds(Promise.resolve({ stage: 'done' }), clean, 40);
+  await settle(10);
+  t.notOk(clean.signal.aborted, 'not killed at once: it may still be writing its report');
+  await settle(60);
+  t.ok(clean.signal.aborted, 'killed once the grace is over');
+  // The host side exited by itself meanwhile: nothing more.
+  const exited = new AbortController();
+  const spare = abortWhenBootEnds(Promise.resolve({ stage: 'done' }), exited, 40);
+  await settle(5);
+  spare();
+  await settle(60);
+  t.notOk(exited.signal.aborted, 'spared');
+  // A boot that failed (no /init, no root) or threw: stopped at once.
+  for (const booting of [() => Promise.resolve({ stage: 'root' }), () => Promise.reject(new Error('qemu'))]) {
+    const failed = new AbortController();
+    abortWhenBootEnds(booting(), failed, 10_000);
+    await settle(5);
+    t.ok(failed.signal.aborted, 'a failed boot stops the host side at once');
+  }
 });
