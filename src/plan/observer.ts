@@ -101,15 +101,23 @@ export const observerOps = (topology: Topology, probes: readonly ProbePlan[]): O
   }));
 };
 
+/** The interactive form of `nft [-j] list …`: `nft [-j] -i`, and the command it is given per reading. */
+export const interactiveNft = (listArgv: readonly string[]): { argv: string[]; line: string } | undefined => {
+  const at = listArgv.indexOf('list');
+  if (listArgv[0] !== 'nft' || at < 1) return undefined;
+  return { argv: [...listArgv.slice(0, at), '-i'], line: `${listArgv.slice(at).join(' ')}\n` };
+};
+
+const session = interactiveNft(OBSERVER_READ_ARGV) as { argv: string[]; line: string };
 /**
  * The observer's interactive nft: `nft -j -i` takes one command per line and answers each `list`
  * with one line of JSON. A node's observer is installed through it and read through it, so one nft
  * process per node and case serves the install and every reading (#14).
  */
-export const OBSERVER_SESSION_ARGV: readonly string[] = ['nft', '-j', '-i'];
+export const OBSERVER_SESSION_ARGV: readonly string[] = session.argv;
 
 /** The line that asks the session for the counts (OBSERVER_READ_ARGV's command). */
-export const OBSERVER_LIST_LINE = `${OBSERVER_READ_ARGV.slice(OBSERVER_READ_ARGV.indexOf('list')).join(' ')}\n`;
+export const OBSERVER_LIST_LINE = session.line;
 
 /**
  * An nft script as one line for `nft -i` (which reads a command per line): its statements joined

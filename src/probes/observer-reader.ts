@@ -8,7 +8,7 @@
 // stderr, no answer in time, its end) makes the node fall back, for the rest of the case, to the
 // process per reading that every nft has: the counts are never worse than before, only slower.
 import type { Command, LiveProcess } from '../types/runner.js';
-import { isListAnswer } from '../plan/observer.js';
+import { interactiveNft, isListAnswer } from '../plan/observer.js';
 
 export interface ObserverReader {
   /** The node's observer table as nft JSON (one reading at a time per node, in call order). */
@@ -35,13 +35,6 @@ export interface ObserverReaderDeps {
    */
   interactive?: boolean;
 }
-
-/** The interactive form of `nft [-j] list …`: `nft [-j] -i`, and the command it is given per reading. */
-export const interactiveNft = (listArgv: readonly string[]): { argv: string[]; line: string } | undefined => {
-  const at = listArgv.indexOf('list');
-  if (listArgv[0] !== 'nft' || at < 1) return undefined;
-  return { argv: [...listArgv.slice(0, at), '-i'], line: `${listArgv.slice(at).join(' ')}\n` };
-};
 
 
 /**

@@ -2,8 +2,8 @@
 // the reading that asked, and the fallback to an nft process per reading whenever that goes wrong.
 import t from 'tap';
 import { lineReader } from '../../../src/backends/runner.js';
-import { OBSERVER_READ_ARGV } from '../../../src/plan/observer.js';
-import { interactiveNft, observerReader } from '../../../src/probes/observer-reader.js';
+import { observerReader } from '../../../src/probes/observer-reader.js';
+import { interactiveNft, OBSERVER_READ_ARGV } from '../../../src/plan/observer.js';
 import type { Command, CommandResult, LiveProcess } from '../../../src/types/runner.js';
 
 const answer = (n: number): string => `{"nftables": [{"reading": ${n}}]}`;
