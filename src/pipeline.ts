@@ -4,6 +4,7 @@
 import { inNetns, type HostBackend, type LiveCase } from './backends/host.js';
 import type { Runner } from './backends/runner.js';
 import { timeScale } from './backends/time-scale.js';
+import { tracing } from './backends/trace.js';
 import { release } from 'node:os';
 import { CapabilityError, CommandError } from './errors.js';
 import { expectationFor, kernelPins } from './model/matrix.js';
@@ -114,6 +115,11 @@ const judgeProbe = (
   return { result, expectations: judgeExpectations(pp.probe.name, expect, observation, result.cause ?? undefined, result, pp.probe) };
 };
 
+/** With LAB_TRACE=1: when each stage of a case ended, from the case's start. */
+const stage = (plan: CasePlan, started: number, text: string): void => {
+  if (tracing()) process.stderr.write(`[trace] case ${plan.case.name}: ${text} at ${(performance.now() - started).toFixed(1)} ms\n`);
+};
+
 /** Runs one case in a fresh copy of the topology and always tears it down. */
 export const runCase = async (
   runner: Runner,
@@ -142,18 +148,23 @@ export const runCase = async (
     const host = probeHostOf(runner, live, observers);
     let capture: Capture | undefined;
     let medium: MediumObserver | undefined;
+    stage(plan, started, 'built');
     try {
       [capture, medium] = await Promise.all([
         options.pcapDir ? startCapture(host, options.pcapDir) : undefined,
         observeMedia(host, options.pcapDir),
       ]);
+      stage(plan, started, 'captures listening');
       const probe = caseProber(host);
       for (const [i, pp] of plan.probes.entries()) observed.push(await observeProbe(plan, probe, pp, i, medium, options));
+      stage(plan, started, 'probed');
     } finally {
       for (const session of live.observerSessions.values()) session.end?.();
       await Promise.all([capture?.stop(), observers.stop()]);
       if (medium) media = await medium.stop(observed);
+      stage(plan, started, 'captures read');
       await backend.down(plan, live, { defer: true });
+      stage(plan, started, 'torn down');
     }
   } catch (err) {
     failure = err;

@@ -165,8 +165,9 @@ export class HostBackend {
     });
   }
 
-  /** A progress line of a large case's build. */
+  /** A progress line of a large case's build; with LAB_TRACE=1, every case's stage and when it ended. */
   private say(plan: CasePlan, started: number, text: string): void {
+    if (TRACE) process.stderr.write(`[trace] build ${plan.case.name}: ${text} at ${(performance.now() - started).toFixed(1)} ms\n`);
     if (plan.namespaces.length < LARGE_BUILD || !this.hooks.progress) return;
     this.hooks.progress(`${plan.case.name}: ${text} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   }
