@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 export const PROGRAMS = [
   { name: 'AGENT_PL', file: 'agent.pl', what: 'The namespace agent (docs/agent-protocol.md).' },
   { name: 'HWSIM_RADIOS', file: 'hwsim.pl', what: 'mac80211_hwsim radios over generic netlink (src/plan/wireless.ts).' },
+  { name: 'PACKET_CAPTURE', file: 'capture.pl', what: 'A packet capture into a pcap file, as tcpdump writes one (src/probes/medium.ts).' },
 ] as const;
 
 /**

@@ -15,6 +15,8 @@ export interface ProbeAgent {
   read(paths: readonly string[]): Promise<string[]>;
   /** The namespace's kernel counters, as nstat names them. */
   counters(): Promise<Record<string, number>>;
+  /** A long-lived command forked by the agent inside the namespace (a capture): its lines come back as it prints them. */
+  open(cmd: Command): LiveProcess;
 }
 
 /** A live case as probes see it: its plan, and ways to act inside its nodes. */

@@ -8,7 +8,9 @@ import { crossedMedia, mediumObservation, type ProbeWindow } from './air.js';
 import type { ProbeHost } from './host.js';
 import type { MediumObservation } from '../types/observation.js';
 import { parseRadiotapPcap } from './radiotap.js';
-import { startTcpdumps } from './tcpdump.js';
+import { PACKET_CAPTURE } from '../agent/programs.js';
+import { CAPTURE_LIFETIME_MS, startCaptures, tcpdumpArgv, type TcpdumpTarget } from './tcpdump.js';
+import type { LiveProcess } from '../types/runner.js';
 
 export const mediumPcapName = (medium: string): string => `medium-${medium}.pcap`;
 
@@ -48,7 +50,22 @@ export const kernelClockMs = async (host: Pick<ProbeHost, 'run'>, node: string):
 };
 
 /**
- * Starts tcpdump on every medium's monitor and waits until each listens. The pcaps go under
+ * The capture of one monitor: src/agent/capture.pl forked by the node's agent (compiled once per
+ * agent: no process start, no `ip netns exec`, no tcpdump start, which under TCG cost ~0.3 s of a
+ * guest CPU each, four per pair of wireless cases), or tcpdump where the node has no agent. Both
+ * write the same pcap (byte for byte, timestamps included: compared on a veth by hand and in
+ * test/integration/packet-capture.test.ts).
+ */
+const startMediumCapture = (host: ProbeHost, t: TcpdumpTarget): LiveProcess => {
+  const agent = host.agent(t.node);
+  const lifetimeS = String(Math.ceil((CAPTURE_LIFETIME_MS * host.timeScale) / 1000));
+  return agent
+    ? agent.open({ argv: ['perl', '-e', PACKET_CAPTURE, t.dev, t.file, lifetimeS] })
+    : host.start(t.node, { argv: tcpdumpArgv(t.dev, t.file, t), timeoutMs: CAPTURE_LIFETIME_MS });
+};
+
+/**
+ * Starts a capture on every medium's monitor and waits until each listens. The pcaps go under
  * `caseDir` (the case's folder of `--out`) when given, to a temporary directory otherwise
  * (removed when the case is over).
  */
@@ -59,7 +76,7 @@ export const observeMedia = async (host: ProbeHost, caseDir: string | undefined)
   mkdirSync(dir, { recursive: true });
   // tcpdump's default mode on a monitor interface, which hears its whole medium.
   const targets = media.map((monitor) => ({ node: monitor.node, dev: monitor.dev, file: join(dir, mediumPcapName(monitor.medium)), promiscuous: true }));
-  const { dumps: started, late } = await startTcpdumps(host, targets, LISTEN_MS);
+  const { dumps: started, late } = await startCaptures(host, targets, LISTEN_MS, (t) => startMediumCapture(host, t));
   const dumps = started.map((d, i) => ({ ...d, monitor: media[i] as (typeof media)[number] }));
   // Windows are needed only where frames cannot be read (encrypted media), on that medium's clock.
   const clockNode = media.find((m) => m.encrypted)?.node;

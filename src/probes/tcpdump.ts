@@ -38,15 +38,23 @@ export interface Tcpdump extends TcpdumpTarget {
  * or once `waitMs` (scaled by the host's time scale) has run out. `late` are those that did not
  * get there: the caller decides whether that fails the case.
  */
-export const startTcpdumps = async (
-  host: ProbeHost,
+export const startTcpdumps = (host: ProbeHost, targets: readonly TcpdumpTarget[], waitMs: number): Promise<{ dumps: Tcpdump[]; late: Tcpdump[] }> =>
+  startCaptures(host, targets, waitMs, (t) => host.start(t.node, { argv: tcpdumpArgv(t.dev, t.file, t), timeoutMs: CAPTURE_LIFETIME_MS }));
+
+/** How long a capture may run at most (a case's whole probing, on the slowest machine). */
+export const CAPTURE_LIFETIME_MS = 10 * 60_000;
+
+/**
+ * Starts a capture on every target with `start` (tcpdump, or a program that says and writes the
+ * same: src/agent/capture.pl) and returns as startTcpdumps says.
+ */
+export const startCaptures = async (
+  host: Pick<ProbeHost, 'timeScale'>,
   targets: readonly TcpdumpTarget[],
   waitMs: number,
+  start: (target: TcpdumpTarget) => LiveProcess,
 ): Promise<{ dumps: Tcpdump[]; late: Tcpdump[] }> => {
-  const dumps: Tcpdump[] = targets.map((t) => ({
-    ...t,
-    proc: host.start(t.node, { argv: tcpdumpArgv(t.dev, t.file, t), timeoutMs: 10 * 60_000 }),
-  }));
+  const dumps: Tcpdump[] = targets.map((t) => ({ ...t, proc: start(t) }));
   const deadline = Date.now() + waitMs * host.timeScale;
   const captures = await Promise.all(
     dumps.map(async ({ file, proc }) => {

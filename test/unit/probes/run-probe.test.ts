@@ -49,6 +49,7 @@ const fakeCase = (opts: { refuse?: string; deliver?: boolean; laptopObserver?: s
     },
     read: async (paths) => paths.map(() => ''),
     counters: async () => ({}),
+    open: (cmd) => runner.start({ ...cmd, argv: ['ip', 'netns', 'exec', netns(node), ...cmd.argv] }),
   });
   const agents = new Map(plan.topology.nodes.map((n) => [n, agent(n)]));
   const netns = (node: string): string => plan.namespaces.find((n) => n.node === node)?.netns ?? '?';
