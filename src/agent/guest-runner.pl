@@ -10,6 +10,7 @@
 #   kill ID SIGNAL
 #   listen ID PATH_HEX                      listening ID / error ID MESSAGE_HEX
 #   data CONN DATA_HEX / close CONN         conn ID CONN, data CONN DATA_HEX, close CONN
+#   shut CONN
 #   attach                                  hello PID
 #   keep FLAG
 # and `hello PID` once it reads requests. It ends (killing what it started) when the channel ends,
@@ -257,6 +258,9 @@ sub request {
     while (length $data) { my $n = syswrite($s->[0], $data); last unless defined $n; substr($data, 0, $n, '') }
   }
   elsif ($op eq 'close') { close_conn($f[0]) }
+  # The host's end of the connection is done writing: the guest's side reads end-of-file and may
+  # still answer (shutdown SHUT_WR); its own end then closes the connection as ever.
+  elsif ($op eq 'shut') { my $s = $conns{$f[0]} or return; shutdown($s->[0], 1) }
   elsif ($op eq 'attach') { end_session(); say_line('hello', $$) }
   elsif ($op eq 'keep') { $keep = ($f[0] // '') eq '1' ? 1 : 0 }
 }

@@ -84,7 +84,9 @@ export const tracedRunner = (inner: Runner, write: (line: string) => void = (l) 
     async run(cmd) {
       const start = at();
       const r = await inner.run(cmd);
-      write(`[trace] ${start} ms +${r.durationMs.toFixed(1)} ms exit ${r.exitCode}: ${shown(cmd.argv)}`);
+      // A batch's first line says what it is (`netns del …`, `addr add …`).
+      const first = cmd.argv.at(-1) === '-' && cmd.input ? ` <<< ${cmd.input.split('\n', 1)[0]}${cmd.input.indexOf('\n') < cmd.input.length - 1 ? ' …' : ''}` : '';
+      write(`[trace] ${start} ms +${r.durationMs.toFixed(1)} ms exit ${r.exitCode}: ${shown(cmd.argv)}${first}`);
       return r;
     },
     start(cmd) {

@@ -198,10 +198,17 @@ export class GuestRunner implements Runner {
       case 'conn': {
         const l = [...this.forwards.keys()][Number(a) - FORWARD_BASE];
         if (l === undefined || b === undefined) return;
-        const s = connect(l);
+        // Half-open, as a connection in one machine is: lab ending its side (an agent's stdin,
+        // NamespaceAgent.stop) must not cut off what the agent still answers (a `reap` asked in
+        // the same breath was lost that way: every case's namespaces were then emptied again by
+        // an `ip netns pids` batch). `shut` passes the end on; the guest's `close` ends it all.
+        const s = connect({ path: l, allowHalfOpen: true });
         this.conns.set(b, s);
         s.on('data', (chunk: Buffer) => this.send('data', b, hex(chunk)));
         s.on('error', () => undefined);
+        s.on('end', () => {
+          if (this.conns.has(b)) this.send('shut', b);
+        });
         s.on('close', () => {
           if (this.conns.delete(b)) this.send('close', b);
         });
