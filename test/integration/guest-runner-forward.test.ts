@@ -7,7 +7,7 @@
 // namespace of its own: it mounts a tmpfs over the socket's folder, as it does in a guest.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,4 +51,29 @@ t.test('the host ends its writing; the guest still answers, and the answer arriv
   t.equal(r.exitCode, 0, r.stderr);
   t.equal(r.stdout, 'wrote\n', 'the guest wrote its answer after reading the end of the question');
   t.equal(await heard, 'answer to question', 'and lab heard it');
+});
+
+t.test('--bind SRC DST: DST made and showing SRC before the runner says hello; a bind that fails ends it with 72 and why', { skip: needsRoot }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-bind-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'shown'), 'from the share\n');
+  const dst = join(dir, 'deep', 'er', 'mount point');
+  const child = spawn('unshare', ['--mount', '--propagation', 'private', 'perl', '-e', GUEST_RUNNER_PL, '--', '--bind', dir, dst, '-'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const runner = new GuestRunner(Duplex.from({ readable: child.stdout, writable: child.stdin }));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  t.teardown(async () => {
+    runner.close();
+    child.stdin.end();
+    await exited;
+  });
+  await runner.hello;
+  const r = await runner.run({ argv: ['cat', join(dst, 'shown')] });
+  t.equal(r.stdout, 'from the share\n', 'the bound folder shows the share');
+
+  const bad = spawn('unshare', ['--mount', '--propagation', 'private', 'perl', '-e', GUEST_RUNNER_PL, '--', '--bind', join(dir, 'nothing here'), join(dir, 'x'), '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let said = '';
+  bad.stderr.on('data', (b: Buffer) => (said += b.toString()));
+  const code = await new Promise<number | null>((resolve) => bad.once('exit', (c) => resolve(c)));
+  t.equal(code, 72);
+  t.match(said, /^guest-runner: cannot bind .*nothing here on .*\/x: No such file or directory/);
 });

@@ -146,11 +146,12 @@ export const RUNNER_MARK = 'lab-vm: runner on ';
  */
 export const runnerJobScript = (o: RunnerJobOptions): string => {
   const { env, head } = jobStart(o);
-  return `${head}mkdir -p ${shq(o.sharePath)} && mount --bind ${GUEST_SHARE} ${shq(o.sharePath)} || exit 72
-port=
+  // The share's second mount point is made by the runner itself (--bind): mkdir and mount were
+  // two process starts over 9p on the boot's critical path (0.14-0.2 s each under TCG, measured).
+  return `${head}port=
 for p in /sys/class/virtio-ports/*; do n=; read -r n < "$p/name" 2>/dev/null; [ "$n" = ${shq(o.port)} ] && port=/dev/\${p##*/}; done
 [ -n "$port" ] || { echo '${MARK.fail}no virtio-serial port ${o.port} (virtio_console)'; exit 73; }
 echo "${RUNNER_MARK}$port"
-exec env -i ${env} perl ${GUEST_SHARE}/${RUNNER_FILE} "$port"
+exec env -i ${env} perl ${GUEST_SHARE}/${RUNNER_FILE} --bind ${GUEST_SHARE} ${shq(o.sharePath)} "$port"
 `;
 };
