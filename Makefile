@@ -10,8 +10,8 @@ DEB_RUN := iproute2 nftables socat iputils-ping perl-base util-linux findutils
 # --out DIR: a pcap per device per case.
 DEB_PCAP := tcpdump
 # Wireless scenarios: hwsim radios driven by iw, hostapd and wpa_supplicant; regulatory database;
-# modprobe for mac80211_hwsim; tcpdump on the radios' monitor.
-DEB_WIRELESS := iw hostapd wpasupplicant wireless-regdb kmod tcpdump
+# modprobe for mac80211_hwsim. (The radios' monitors are captured by lab's agents: no tcpdump.)
+DEB_WIRELESS := iw hostapd wpasupplicant wireless-regdb kmod
 # The VM backend: QEMU, a busybox initramfs, Debian kernels fetched with apt-get download and read
 # with depmod/modprobe (kmod) and xz.
 DEB_VM := qemu-system-x86 busybox-static kmod xz-utils

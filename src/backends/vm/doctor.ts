@@ -32,7 +32,7 @@ export const optionalCapabilities = async (runner: Runner, cacheDir: string): Pr
   // Tools only some runs need, each with the package and make target that bring it.
   const tools: [tool: string, pkg: string, use: string][] = [
     ['ping', 'iputils-ping', 'ICMP probes'],
-    ['tcpdump', 'tcpdump', 'pcaps (--out), wireless media'],
+    ['tcpdump', 'tcpdump', 'pcaps (--out)'],
     ['iw', 'iw', 'wireless links'],
     ['hostapd', 'hostapd', 'wireless mode ap'],
     ['wpa_supplicant', 'wpasupplicant', 'wireless mode ap'],

@@ -53,7 +53,8 @@ const tool = (name: string, pkg: string, path?: string): Capability => {
 export const wirelessTools = (scenarios: readonly Scenario[], path?: string): Capability[] => {
   const links = scenarios.flatMap((s) => s.wireless ?? []);
   if (links.length === 0) return [];
-  const caps = [tool('iw', 'iw', path), tool('perl', 'perl-base', path), tool('tcpdump', 'tcpdump', path)];
+  // The media's captures are src/agent/capture.pl, forked by the agents: no tcpdump.
+  const caps = [tool('iw', 'iw', path), tool('perl', 'perl-base', path)];
   if (links.some((l) => l.mode === 'ap')) caps.push(tool('hostapd', 'hostapd', path));
   // An open network's stations join through the kernel's SME (hwsim.pl's `connect`): only WPA2 needs a supplicant.
   if (links.some((l) => l.mode === 'ap' && l.passphrase !== undefined)) caps.push(tool('wpa_supplicant', 'wpasupplicant', path));
