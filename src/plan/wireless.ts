@@ -12,8 +12,8 @@
 // program src/agent/hwsim.pl (perl-base is Essential in Debian), which does the case's whole
 // wireless part in one process, before the topology: `radio` and `listen` for every link from its
 // creator's namespace, then node by node (`netns`) the moved radios named, the radios up, `mesh`
-// and `ibss` joins, `config` + `run` for hostapd, `connect` for an open network's stations and one
-// wpa_supplicant per node for a WPA2 network's, and at the end
+// and `ibss` joins; then node by node `config` + `run` for hostapd, `connect` for an open
+// network's stations and one wpa_supplicant per node for a WPA2 network's, and at the end
 // `await` until every radio carries data. Addresses come after (the topology batch): none of the
 // joins needs one.
 //
@@ -111,11 +111,14 @@ export const wirelessOps = (scenario: Scenario, casePrefix: string, netnsOf: (no
   /** Each link's radios, from the namespace of its first radio's node (hwsim's medium is that namespace's). */
   const creating: { node: string; steps: string[] }[] = [];
   const made: string[] = [];
-  /** Per node, in the order the nodes join: its radios named and up, its steps, what it waits for, why. */
-  const parts = new Map<string, { prep: string[]; steps: string[]; awaits: string[]; why: string[] }>();
+  /**
+   * Per node, in the order the nodes join: its radios named and up, its mesh and IBSS joins, its
+   * steps that need an access point or start a daemon, what it waits for, why.
+   */
+  const parts = new Map<string, { prep: string[]; joins: string[]; steps: string[]; awaits: string[]; why: string[] }>();
   const part = (node: string) => {
     let p = parts.get(node);
-    if (!p) parts.set(node, (p = { prep: [], steps: [], awaits: [], why: [] }));
+    if (!p) parts.set(node, (p = { prep: [], joins: [], steps: [], awaits: [], why: [] }));
     return p;
   };
   const links = scenario.wireless ?? [];
@@ -170,7 +173,7 @@ export const wirelessOps = (scenario: Scenario, casePrefix: string, netnsOf: (no
         const p = part(node);
         for (const d of devs) p.prep.push('up', d);
         for (const d of devs) {
-          p.steps.push(...(link.mode === 'mesh' ? ['mesh', d, String(link.freq), link.ssid] : ['ibss', d, String(link.freq), link.ssid, bssid]));
+          p.joins.push(...(link.mode === 'mesh' ? ['mesh', d, String(link.freq), link.ssid] : ['ibss', d, String(link.freq), link.ssid, bssid]));
           p.awaits.push('await', d, link.mode, peers, String(AWAIT_S));
         }
         p.why.push(`${devs.map((d) => `${node}:${d}`).join(', ')} join the ${link.mode}, peer links established`);
@@ -192,18 +195,27 @@ export const wirelessOps = (scenario: Scenario, casePrefix: string, netnsOf: (no
     into(c.node);
     steps.push(...c.steps);
   }
-  const nodes = [...parts.keys()].filter((n) => (parts.get(n)?.prep.length ?? 0) + (parts.get(n)?.steps.length ?? 0) > 0);
-  for (const node of nodes) {
+  // Every node's radios named and up and its meshes and IBSSs joined first: their peer links form
+  // in the kernel while the access points' hostapd starts (0.2-0.5 s of a TCG guest per case),
+  // instead of after it. Then the access points (their stations find them at their first scan),
+  // then the stations.
+  const nodes = [...parts.keys()];
+  const has = (node: string, ...kinds: ('prep' | 'joins' | 'steps')[]): boolean => kinds.some((k) => (parts.get(node)?.[k].length ?? 0) > 0);
+  for (const node of nodes.filter((n) => has(n, 'prep', 'joins'))) {
     into(node);
-    steps.push(...(parts.get(node)?.prep ?? []), ...(parts.get(node)?.steps ?? []));
+    steps.push(...(parts.get(node)?.prep ?? []), ...(parts.get(node)?.joins ?? []));
   }
-  for (const node of [...nodes].reverse()) {
+  for (const node of nodes.filter((n) => has(n, 'steps'))) {
+    into(node);
+    steps.push(...(parts.get(node)?.steps ?? []));
+  }
+  for (const node of nodes.filter((n) => has(n, 'prep', 'joins', 'steps')).reverse()) {
     const awaits = parts.get(node)?.awaits ?? [];
     if (awaits.length === 0) continue;
     into(node);
     steps.push(...awaits);
   }
-  const why = [...made, ...nodes.flatMap((n) => parts.get(n)?.why ?? [])].join('; ');
+  const why = [...made, ...nodes.filter((n) => has(n, 'prep', 'joins', 'steps')).flatMap((n) => parts.get(n)?.why ?? [])].join('; ');
   return { radios: [{ node: creator, argv: hwsim(steps), requires: 'mac80211_hwsim', why }], join: [] };
 };
 

@@ -28,17 +28,17 @@ t.test('radios are created in the first radio’s namespace, moved, named, joine
   // namespace of its first radio's node (the medium is that namespace's), each radio with its
   // interface, and the medium's observer, a radio of its own with only a monitor interface
   // (nl80211 types 7 mesh point, 2 station, 6 monitor), up and on the link's channel; radios of
-  // other nodes move there under a name of their own. Then node by node: the access point first
-  // (its stations find it at their first scan); the laptop's radios named and up, both mesh
-  // radios join, both stations connect to the open network through the kernel's own SME (no
-  // wpa_supplicant); then every radio is waited for until it carries data (a peer link
-  // established, associated and authorized).
+  // other nodes move there under a name of their own. Then node by node, the radios named and up
+  // and the meshes joined (the mesh's peer links form while hostapd starts); then the access point
+  // (its stations find it at their first scan), then both stations connect to the open network
+  // through the kernel's own SME (no wpa_supplicant); then every radio is waited for until it
+  // carries data (a peer link established, associated and authorized).
   t.same(argvs[0], 'laptop: perl -e <hwsim.pl>'
     + ' radio lab-abc-c0-w0r0 mesh0 7  radio lab-abc-c0-w0r1 mesh1 7  radio lab-abc-c0-w0m _medium0 6  listen _medium0 2417'
     + ' netns lab-abc-c0-ap radio lab-abc-c0-w1r0 wlan0 2  radio lab-abc-c0-w1r1 _w1r1 2 lab-abc-c0-laptop radio lab-abc-c0-w1r2 _w1r2 2 lab-abc-c0-laptop radio lab-abc-c0-w1m _medium1 6  listen _medium1 2412'
-    + ' config <config> run 3 hostapd -B {}'
     + ' netns lab-abc-c0-laptop up mesh0 up mesh1 name _w1r1 wlan0 name _w1r2 wlan1 up wlan0 up wlan1 mesh mesh0 2417 m mesh mesh1 2417 m'
-    + ' connect wlan0 2412 lab-ap connect wlan1 2412 lab-ap'
+    + ' netns lab-abc-c0-ap config <config> run 3 hostapd -B {}'
+    + ' netns lab-abc-c0-laptop connect wlan0 2412 lab-ap connect wlan1 2412 lab-ap'
     + ' await mesh0 mesh 1 30 await mesh1 mesh 1 30 await wlan0 sta 1 30 await wlan1 sta 1 30');
   t.strictSame(plan.ops[0]?.argv.slice(3, 8), ['radio', 'lab-abc-c0-w0r0', 'mesh0', '7', ''], 'radio PHY DEV IFTYPE NETNS (empty: stays)');
   t.equal(argvs.filter((a) => a.includes('<hwsim.pl>')).length, 1, 'one process');
@@ -56,16 +56,17 @@ t.test('stations of a WPA2 access point are wpa_supplicant’s (the 4-way handsh
   const link = parseScenario(wpa2, 'w.yaml').wireless?.[1] as WirelessLink;
   const argv = planCase(parseScenario(wpa2, 'w.yaml'), 0, 'lab-abc').ops[0]?.argv ?? [];
   const steps = argv.slice(3).map((a) => (a.includes('\n') ? '<config>' : a)).join(' ');
-  t.ok(steps.includes('name _w1r1 wlan0 name _w1r2 wlan1 mesh mesh0 2417 m mesh mesh1 2417 m config <config> run 15 wpa_supplicant -B -i wlan0 -D nl80211 -c {} -N -i wlan1 -D nl80211 -c {} await'), steps);
+  t.ok(steps.includes('name _w1r1 wlan0 name _w1r2 wlan1 mesh mesh0 2417 m mesh mesh1 2417 m netns lab-abc-c0-ap config <config> run 3 hostapd -B {} netns lab-abc-c0-laptop config <config> run 15 wpa_supplicant -B -i wlan0 -D nl80211 -c {} -N -i wlan1 -D nl80211 -c {} await'), steps);
   t.notOk(steps.includes('connect'), 'no open-network connect');
   t.equal(argv[argv.indexOf('wpa_supplicant') - 3], supplicantConfig(link));
 });
 
-t.test('a mesh across nodes: every node joins before any waits', async (t) => {
+t.test('a mesh across nodes: every node joins before the access point starts, and before any waits', async (t) => {
   const two = yaml.replace('radios: [laptop:mesh0, laptop:mesh1]', 'radios: [laptop:mesh0, ap:mesh1]').replace('laptop:mesh1: 198', 'ap:mesh1: 198');
   const op = planCase(parseScenario(two, 'w.yaml'), 0, 'lab-abc').ops[0];
   const steps = (op?.argv.slice(3) ?? []).filter((a) => !a.includes('\n')).join(' ');
-  t.ok(steps.includes('listen _medium1 2412 name _w0r1 mesh1 up mesh1 mesh mesh1 2417 m config run 3 hostapd -B {} netns lab-abc-c0-laptop up mesh0'), steps);
+  t.ok(steps.includes('listen _medium1 2412 name _w0r1 mesh1 up mesh1 mesh mesh1 2417 m netns lab-abc-c0-laptop up mesh0'), steps);
+  t.ok(steps.includes('mesh mesh0 2417 m netns lab-abc-c0-ap config run 3 hostapd -B {} netns lab-abc-c0-laptop connect wlan0'), steps);
   t.ok(steps.endsWith('await mesh0 mesh 1 30 await wlan0 sta 1 30 await wlan1 sta 1 30 netns lab-abc-c0-ap await mesh1 mesh 1 30'), steps);
 });
 
@@ -76,7 +77,7 @@ t.test('IBSS radios join with one fixed BSSID, so none has to scan for the other
   t.match(bssid, /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
   t.equal(Number.parseInt(bssid.slice(0, 2), 16) & 0x03, 0x02, 'locally administered, unicast');
   t.not(ibssBssid('m', 1), bssid, 'another link, another BSSID');
-  t.ok(argvs.some((a) => a.includes(`netns lab-abc-c0-laptop up mesh0 up mesh1 name _w1r1 wlan0 name _w1r2 wlan1 up wlan0 up wlan1 ibss mesh0 2417 m ${bssid} ibss mesh1 2417 m ${bssid} connect wlan0 2412 lab-ap `) && a.endsWith('await mesh0 ibss 1 30 await mesh1 ibss 1 30 await wlan0 sta 1 30 await wlan1 sta 1 30')));
+  t.ok(argvs.some((a) => a.includes(`netns lab-abc-c0-laptop up mesh0 up mesh1 name _w1r1 wlan0 name _w1r2 wlan1 up wlan0 up wlan1 ibss mesh0 2417 m ${bssid} ibss mesh1 2417 m ${bssid} netns lab-abc-c0-ap config`) && a.includes(' netns lab-abc-c0-laptop connect wlan0 2412 lab-ap ') && a.endsWith('await mesh0 ibss 1 30 await mesh1 ibss 1 30 await wlan0 sta 1 30 await wlan1 sta 1 30')));
 });
 
 t.test('radios are devices of their nodes; over the air a frame goes to the other radios', async (t) => {
