@@ -101,7 +101,7 @@ my %REQUESTS = (
   write  => [qw(@files:hex)],
   send   => [qw(family:int from:bytes to:bytes dev:hex payload:hex kind:word timeoutMs:int attributes:attrs)],
   open   => [qw(@argv:hex)],
-  feed   => [qw(session:int data:hex)],
+  feed   => [qw(session:int data:hex last:flag)],
 );
 my %REPLIES = (
   'exec exec'     => [qw(exitCode:int timedOut:flag stdout:hex stderr:hex)],
@@ -452,7 +452,13 @@ sub feed_session {
   my ($id, $f) = @_;
   my $s = $sessions{ $f->{session} // -1 };
   # A session that has ended (or closed its stdin) answers no more: its reader sees `ended`.
-  syswrite($s->{in}, $f->{data}) if $s && defined $s->{in} && length($f->{data} // '');
+  return unless $s && defined $s->{in};
+  syswrite($s->{in}, $f->{data}) if length($f->{data} // '');
+  # `last`: its stdin ends here (no signal): a batch it then runs and ends on its own.
+  if ($f->{last}) {
+    close $s->{in};
+    $s->{in} = undef;
+  }
   return;
 }
 

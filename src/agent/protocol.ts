@@ -43,8 +43,8 @@ export const REQUESTS = {
   send: ['family:int', 'from:bytes', 'to:bytes', 'dev:hex', 'payload:hex', 'kind:word', 'timeoutMs:int', 'attributes:attrs'],
   /** A long-lived command (`nft -j -i`) with its stdin kept open for `feed`; `close` with its id ends it (stdin closed, SIGTERM). */
   open: ['@argv:hex'],
-  /** Writes data to the stdin of session `session` (the id of its open request); no reply. */
-  feed: ['session:int', 'data:hex'],
+  /** Writes data to the stdin of session `session` (the id of its open request), then closes that stdin when `last`; no reply. */
+  feed: ['session:int', 'data:hex', 'last:flag'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** Each operation's replies: EVENT → its fields, after ID and EVENT. */

@@ -191,8 +191,8 @@ export class NamespaceAgent {
   /**
    * A long-lived command inside the namespace (`nft -j -i`), forked by the agent: no process
    * start in lab, no `ip netns exec`. Its lines come back as the agent's replies; `write` feeds
-   * its stdin, `end`/`kill`/`stop` close it (stdin closed, SIGTERM). Only what the observer
-   * reader needs of a LiveProcess: no pid, and it lives no longer than the agent.
+   * its stdin, `end` closes that stdin (the command ends on its own), `kill`/`stop` close it
+   * (stdin closed, SIGTERM). No pid, and it lives no longer than the agent.
    */
   open(cmd: Command): LiveProcess {
     const argv = [...cmd.argv];
@@ -213,6 +213,7 @@ export class NamespaceAgent {
       return { argv, exitCode: a ? a.fields.exitCode : -1, stdout: '', stderr: '', durationMs: performance.now() - started, timedOut: false };
     });
     let closed = false;
+    let ended = false;
     const close = (): void => {
       if (closed) return;
       closed = true;
@@ -225,9 +226,12 @@ export class NamespaceAgent {
         Promise.race([this.proc.waitForLine(lineOf(stream === 'stdout' ? 1 : 2, test)).then(text), done.then(() => undefined)]),
       done,
       kill: close,
-      end: close,
+      end: () => {
+        if (!closed && !ended) this.proc.write?.(encodeRequest('feed', id, { session: id, data: '', last: true }));
+        ended = true;
+      },
       write: (data) => {
-        if (!closed) this.proc.write?.(encodeRequest('feed', id, { session: id, data }));
+        if (!closed && !ended) this.proc.write?.(encodeRequest('feed', id, { session: id, data, last: false }));
       },
       async stop(graceMs = 2_000) {
         close();

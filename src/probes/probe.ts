@@ -10,6 +10,7 @@ import { parseObserver } from './observe.js';
 import { hopQueries } from './hop-evidence.js';
 import { gatherHop } from './hops.js';
 import type { Listening, ProbeHost } from './host.js';
+import type { CommandResult } from '../types/runner.js';
 import type { ProbeSender } from './fib-sender.js';
 import { routeGetCommand } from './route-query.js';
 import { entryOnHop, exchangeScope, neighShowArgs } from './next-hop.js';
@@ -208,6 +209,7 @@ const readEvidence = async (
   index: number,
   previousCounts: ObserverCounts | undefined,
   sent: Pick<ProbeEvidence, 'receiverError' | 'sendError' | 'received' | 'answered' | 'sender' | 'countersBefore'>,
+  batch: SenderBatch,
 ): Promise<ProbeEvidence> => {
   const { probe } = pp;
   const { topology } = host.plan;
@@ -231,10 +233,7 @@ const readEvidence = async (
   const [counts, countersAfter, senderAnswers] = await Promise.all([
     readCounts(host),
     readCounters(host),
-    host.run(sender, {
-      argv: ['ip', ...(probe.family === 6 ? ['-6'] : []), '-j', '-force', '-batch', '-'],
-      input: `${senderBatch.join('\n')}\n`,
-    }),
+    batch.run(`${senderBatch.join('\n')}\n`),
   ]);
   const answers = splitJsonBatch(senderBatch.length, senderAnswers.stdout, senderAnswers.stderr);
   const [neigh, route, rules] = answers as [BatchAnswer, BatchAnswer, BatchAnswer];
@@ -272,6 +271,53 @@ const readEvidence = async (
   };
 };
 
+/** The sender's `ip -j -force -batch -` of a probe's evidence: fed its lines once the probe is over. */
+interface SenderBatch {
+  run(input: string): Promise<CommandResult>;
+  /** Ends it if it was never fed (the probe failed before its evidence); nothing otherwise. */
+  cancel(): void;
+}
+
+/** How long the evidence batch may take once fed (the runner's default for a command), before the time scale. */
+const BATCH_TIMEOUT_MS = 10_000;
+
+/**
+ * The sender's evidence batch, started as the probe starts: forked by the sender's agent and fed
+ * its lines (then its stdin's end) once the probe is over, so that ip's own start, an exec of ip
+ * and its libraries (~0.2 s of a TCG guest's CPU), overlaps the probe instead of following it.
+ * What ip reads, it reads when fed: after the probe. Without an agent, a process of its own then.
+ */
+export const senderBatch = (host: Pick<ProbeHost, 'agent' | 'run' | 'timeScale'>, node: string, family: 4 | 6): SenderBatch => {
+  const argv = ['ip', ...(family === 6 ? ['-6'] : []), '-j', '-force', '-batch', '-'];
+  const agent = host.agent(node);
+  if (!agent) return { run: (input) => host.run(node, { argv, input }), cancel: () => undefined };
+  const started = performance.now();
+  const proc = agent.open({ argv });
+  const out: string[] = [];
+  const err: string[] = [];
+  // Every line as it comes, to the end (the tests never match).
+  const read = Promise.all([proc.waitForLine((l) => (out.push(l), false), 'stdout'), proc.waitForLine((l) => (err.push(l), false), 'stderr')]);
+  const text = (lines: string[]): string => lines.map((l) => `${l}\n`).join('');
+  let fed = false;
+  return {
+    async run(input) {
+      fed = true;
+      proc.write?.(input);
+      proc.end?.();
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), BATCH_TIMEOUT_MS * host.timeScale)));
+      const done = await Promise.race([proc.done, late]);
+      clearTimeout(timer);
+      if (!done) proc.kill();
+      else await read;
+      return { argv, exitCode: done ? done.exitCode : -1, stdout: text(out), stderr: text(err), durationMs: performance.now() - started, timedOut: !done };
+    },
+    cancel: () => {
+      if (!fed) proc.kill();
+    },
+  };
+};
+
 /** How `dev` of the receiving node takes the probe in: its input route and its source-check sysctls. */
 const readInput = async (host: ProbeHost, pp: ProbePlan, rxNode: string, dev: string): Promise<NonNullable<ProbeEvidence['input']>> => {
   const { probe } = pp;
@@ -300,18 +346,23 @@ const inputEvidence = (dev: string, route: BatchAnswer, sysctls: number[] | unde
 export const runProbe = async (host: ProbeHost, pp: ProbePlan, index: number, previousCounts: ObserverCounts | undefined): Promise<ProbeEvidence> => {
   // Read once per case and needed only after the probe: fetched while it runs.
   void macsOf(host).catch(() => undefined);
-  // Side by side: a receiver's bind moves no counter.
-  const [countersBefore, receiver] = await Promise.all([readCounters(host), startReceiver(host, pp)]);
-  const sent = receiver.ready ? await send(host, pp) : undefined;
-  const received = await awaitReceiver(host, pp, receiver, sent);
-  return readEvidence(host, pp, index, previousCounts, {
-    ...(receiver.receiverError ? { receiverError: receiver.receiverError } : {}),
-    ...(sent?.sendError ? { sendError: sent.sendError } : {}),
-    received,
-    ...(sent?.answered === undefined ? {} : { answered: sent.answered }),
-    ...(sent?.sender ? { sender: sent.sender } : {}),
-    countersBefore,
-  });
+  const batch = senderBatch(host, pp.probe.from.node, pp.probe.family);
+  try {
+    // Side by side: a receiver's bind moves no counter.
+    const [countersBefore, receiver] = await Promise.all([readCounters(host), startReceiver(host, pp)]);
+    const sent = receiver.ready ? await send(host, pp) : undefined;
+    const received = await awaitReceiver(host, pp, receiver, sent);
+    return await readEvidence(host, pp, index, previousCounts, {
+      ...(receiver.receiverError ? { receiverError: receiver.receiverError } : {}),
+      ...(sent?.sendError ? { sendError: sent.sendError } : {}),
+      received,
+      ...(sent?.answered === undefined ? {} : { answered: sent.answered }),
+      ...(sent?.sender ? { sender: sent.sender } : {}),
+      countersBefore,
+    }, batch);
+  } finally {
+    batch.cancel();
+  }
 };
 
 /**

@@ -1,7 +1,7 @@
 // runProbe's phases against a fake host: probes reach a live case only through ProbeHost
 // (src/probes/host.ts), so a recording fake stands in for namespaces, agents and nft.
 import t from 'tap';
-import type { Command, CommandResult } from '../../../src/types/runner.js';
+import type { Command, CommandResult, LiveProcess } from '../../../src/types/runner.js';
 import { planCase } from '../../../src/plan/plan.js';
 import type { ProbePlan } from '../../../src/types/plan.js';
 import type { ListenRequest, ProbeAgent, ProbeHost, SendRequest } from '../../../src/probes/host.js';
@@ -20,6 +20,35 @@ const observerJson = (n: number): string => JSON.stringify({
     { rule: { chain: 'rx0', comment: 'p0:datagram', expr: [{ counter: { packets: n } }] } },
   ],
 });
+
+/** A command opened now and run with all it was fed once its stdin ends (what the agent's `open` does for an ip batch). */
+const fedCommand = (run: (input: string) => Promise<CommandResult>): LiveProcess => {
+  let input = '';
+  let over = false;
+  let finish: (r: CommandResult) => void = () => undefined;
+  const done = new Promise<CommandResult>((resolve) => (finish = resolve));
+  const waiters: { test: (l: string) => boolean; stream: 'stdout' | 'stderr'; resolve: (l: string | undefined) => void }[] = [];
+  const end = (r: CommandResult): void => {
+    if (over) return;
+    over = true;
+    for (const stream of ['stdout', 'stderr'] as const) {
+      for (const line of r[stream].split('\n').slice(0, -1)) {
+        for (const w of waiters.filter((x) => x.stream === stream)) if (w.test(line)) w.resolve(line);
+      }
+    }
+    for (const w of waiters) w.resolve(undefined);
+    finish(r);
+  };
+  return {
+    pid: undefined,
+    waitForLine: (test, stream = 'stdout') => new Promise((resolve) => waiters.push({ test, stream, resolve })),
+    done,
+    kill: () => end({ argv: [], exitCode: -1, stdout: '', stderr: '', durationMs: 0, timedOut: false }),
+    stop: async () => done,
+    write: (text) => void (input += text),
+    end: () => void run(input).then(end),
+  };
+};
 
 /** A fake live case: commands go to FakeHost as `ip netns exec NS …`; agents record what they are asked. */
 const fakeCase = (opts: { refuse?: string; deliver?: boolean; laptopObserver?: string } = {}) => {
@@ -49,7 +78,8 @@ const fakeCase = (opts: { refuse?: string; deliver?: boolean; laptopObserver?: s
     },
     read: async (paths) => paths.map(() => ''),
     counters: async () => ({}),
-    open: (cmd) => runner.start({ ...cmd, argv: ['ip', 'netns', 'exec', netns(node), ...cmd.argv] }),
+    // What the agent forks for the evidence batch: fed its lines, it runs them as one command of the case.
+    open: (cmd) => fedCommand((input) => host.run(node, { ...cmd, input })),
   });
   const agents = new Map(plan.topology.nodes.map((n) => [n, agent(n)]));
   const netns = (node: string): string => plan.namespaces.find((n) => n.node === node)?.netns ?? '?';
