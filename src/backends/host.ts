@@ -128,6 +128,13 @@ export class HostBackend {
   /** The baseline keys a fresh namespace of this host did not hold (read in the first case): all that cases write. */
   private baselineToWrite: Set<string> | undefined;
 
+  /**
+   * The one read of the baseline while it is in flight: cases that start together (a VM's first
+   * pair, each on a vCPU of its own) wait for it instead of reading again. Measured in a TCG
+   * guest, each read was an `ip netns exec … grep` of 200 files, ~330-540 ms, both at once.
+   */
+  private baselineReading: Promise<Set<string>> | undefined;
+
   /** Namespaces of finished cases, emptied, waiting to be deleted together (see `flush`). */
   private readonly deferred: string[] = [];
 
@@ -237,7 +244,8 @@ export class HostBackend {
   /**
    * Every namespace of the case, the sysctl baseline in each (src/plan/baseline.ts), then the
    * devices that can be made from outside straight into them (bridges, veth pairs). The first
-   * case reads the baseline in one of its namespaces; every case then writes what differed there
+   * case reads the baseline in one of its namespaces (cases started meanwhile wait for that read,
+   * see sharedBaseline); every case then writes what differed there
    * into all of its namespaces before their devices exist (see baseline.ts). With nothing to
    * write (a clean root), namespaces and devices are one root `ip -batch`. A namespace of that
    * name that exists already is someone else's: never touched, never deleted.
@@ -267,7 +275,7 @@ export class HostBackend {
       throw new CommandError(op ? inNetns(netnsOf(op.node), op.argv) : ['ip', '-batch', '-'], r.exitCode, withoutFailedLine(r.stderr), r.timedOut);
     }
     if (together) return;
-    this.baselineToWrite ??= await this.readBaseline(all[0] as string);
+    this.baselineToWrite ??= await this.sharedBaseline(all[0] as string);
     const settings = SYSCTL_BASELINE.filter((s) => this.baselineToWrite?.has(s.key));
     if (settings.length === 0 && lines.length === 0) return;
     const input = lines.length ? `${lines.join('\n')}\n` : undefined;
@@ -285,6 +293,22 @@ export class HostBackend {
     const line = failedBatchLine(b.stderr);
     const op = line === undefined ? undefined : root[line]?.op;
     throw new CommandError(op ? inNetns(netnsOf(op.node), op.argv) : shownBaselineArgv(b.argv), b.exitCode, withoutFailedLine(b.stderr), b.timedOut);
+  }
+
+  /**
+   * readBaseline, once for cases that need it at the same time: the first reads in its own fresh
+   * `netns`, the others wait for that answer (every namespace starts from the same values, see
+   * baseline.ts). A read that fails is not kept: the case that asks next reads again.
+   */
+  private sharedBaseline(netns: string): Promise<Set<string>> {
+    if (!this.baselineReading) {
+      const reading = this.readBaseline(netns);
+      this.baselineReading = reading;
+      reading.catch(() => {
+        if (this.baselineReading === reading) this.baselineReading = undefined;
+      });
+    }
+    return this.baselineReading;
   }
 
   /**
