@@ -196,6 +196,9 @@ export class HostBackend {
     };
     let starting: Promise<unknown> = Promise.resolve();
     const agentsStarting = new Map<string, Promise<NamespaceAgent>>();
+    // Each observed node's nft session, opened as soon as its agent is up, until the install takes it.
+    const sessions = new Map<string, LiveProcess>();
+    const observed = new Set(plan.observers.filter((op) => op.input !== undefined).map((op) => op.node));
     try {
       const { root, rest } = hostOrder(plan.ops, netnsOf);
       const started = performance.now();
@@ -219,7 +222,13 @@ export class HostBackend {
           agentsStarting.set(node, startLimit(() => {
             if (this.hooks.signal?.aborted) throw new Error('interrupted');
             return NamespaceAgent.start(this.runner, netns, AGENT_LIFETIME_MS);
-          }).then((a) => (agents.set(node, counted(a)), a)));
+          }).then((a) => {
+            agents.set(node, counted(a));
+            // nft's own start (~0.5 s of a TCG guest's CPU) overlaps the build; installObservers
+            // feeds it the script once the devices exist.
+            if (observed.has(node) && !this.hooks.signal?.aborted) sessions.set(node, a.open({ argv: OBSERVER_SESSION_ARGV }));
+            return a;
+          }));
         }
         // Awaited below; until then a rejection (an agent killed by an interrupt) must not count
         // as unhandled, which would end the process in the middle of its teardown. Promise.all,
@@ -230,12 +239,15 @@ export class HostBackend {
       await this.untilAborted(this.applyOps(live, rest, agentsStarting));
       this.say(plan, started, 'topology and recipe applied');
       await this.untilAborted(starting);
-      await this.untilAborted(Promise.all([this.installObservers(live, plan.observers), this.settle(live)]));
+      await this.untilAborted(Promise.all([this.installObservers(live, plan.observers, sessions), this.settle(live)]));
       this.say(plan, started, 'observers installed, links up: probing');
       return live;
     } catch (err) {
       // Interrupted: agents still starting are not waited for; deleting the namespaces kills them.
       if (!this.hooks.signal?.aborted) await starting.catch(() => undefined);
+      // Sessions no install took, and those it did: nothing will read them.
+      endSessions(sessions);
+      endSessions(live.observerSessions);
       await this.down(plan, live);
       throw err;
     }
@@ -458,14 +470,18 @@ export class HostBackend {
    * line, then a `list` whose answer says it took; the session stays open for the readings, so a
    * node's observer costs one nft process per case instead of one per install and per reading.
    * Anything else (no agent, a complaint, no answer) installs it the way the op says, `nft -f -`,
-   * whose exit code and message are then the case's error.
+   * whose exit code and message are then the case's error. `opened` holds the sessions `up`
+   * opened while the plan was applied: each is taken (and so removed) by its node's install.
    */
-  private async installObservers(live: LiveCase, ops: readonly Op[]): Promise<void> {
-    await Promise.all(
+  private async installObservers(live: LiveCase, ops: readonly Op[], opened: Map<string, LiveProcess>): Promise<void> {
+    // Every install ends before a failure is thrown: a session kept after `up` ended them would be left open.
+    const installed = await Promise.allSettled(
       ops.map(async (op) => {
         const agent = live.agents.get(op.node);
         if (agent && op.input !== undefined) {
-          const session = await installBySession(agent.open({ argv: OBSERVER_SESSION_ARGV }), op.input, OBSERVER_ANSWER_MS * timeScale());
+          const early = opened.get(op.node);
+          opened.delete(op.node);
+          const session = await installBySession(early ?? agent.open({ argv: OBSERVER_SESSION_ARGV }), op.input, OBSERVER_ANSWER_MS * timeScale());
           if (session) {
             live.observerSessions.set(op.node, session);
             return;
@@ -476,10 +492,13 @@ export class HostBackend {
         if (r.exitCode !== 0) throw new CommandError(inNetns(live.netnsOf(op.node), op.argv), r.exitCode, r.stderr, r.timedOut);
       }),
     );
+    const failed = installed.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
-  /** Ends what probing needs (the agents) and leaves the topology standing: `lab up` keeps it. */
+  /** Ends what probing needs (the observer sessions, the agents) and leaves the topology standing: `lab up` keeps it. */
   async detach(live: LiveCase): Promise<void> {
+    endSessions(live.observerSessions);
     await Promise.all([...live.agents.values()].map((a) => a.stop().catch(() => undefined)));
     for (const a of live.agents.values()) this.agentsAlive.delete(a);
     live.agents.clear();
@@ -551,6 +570,12 @@ export class HostBackend {
     this.state.release(...gone);
   }
 }
+
+/** Closes each session (its nft reads end-of-file and exits) and forgets it. */
+const endSessions = (sessions: Map<string, LiveProcess>): void => {
+  for (const session of sessions.values()) session.kill();
+  sessions.clear();
+};
 
 /** One root `ip -force -batch` of `netns VERB NS` for each namespace. */
 const netnsBatch = (runner: Runner, verb: 'pids' | 'del', namespaces: readonly string[]): Promise<CommandResult> =>
