@@ -203,8 +203,6 @@ export class HostBackend {
       const { root, rest } = hostOrder(plan.ops, netnsOf);
       const started = performance.now();
       const total = plan.namespaces.length;
-      await this.createNamespaces(plan, root, netnsOf);
-      this.say(plan, started, `${total} namespaces created`);
       let agentsUp = 0;
       const counted = (a: NamespaceAgent): NamespaceAgent => {
         if (this.hooks.signal?.aborted) a.kill();
@@ -212,9 +210,13 @@ export class HostBackend {
         if (++agentsUp % LARGE_BUILD === 0 || agentsUp === total) this.say(plan, started, `${agentsUp}/${total} namespace agents started`);
         return a;
       };
-      // The agents start while the plan is applied: on every node of a case that probes, where
-      // they carry the probe, its receiver and its evidence (a perl start each: milliseconds).
-      if (plan.probes.length > 0) {
+      // The agents start as soon as the namespaces exist, while the baseline is read and written
+      // and the plan is applied: on every node of a case that probes, where they carry the probe,
+      // its receiver and its evidence (a perl start each). They make no device and write no
+      // sysctl of their own, so the baseline still comes first where it counts. In a TCG guest
+      // the case that waits for another's baseline read (sharedBaseline) has its vCPU to spare.
+      const startAgents = (): void => {
+        if (plan.probes.length === 0) return;
         // A few at a time: the starts go through one forker process in turn anyway, and a start
         // handed to it cannot be taken back; an interrupt waited for all 300 of linear,150 (13 s).
         const startLimit = pLimit(AGENT_STARTS_AT_ONCE);
@@ -235,7 +237,9 @@ export class HostBackend {
         // made in the same tick, handles each agent's own.
         starting = Promise.all(agentsStarting.values());
         starting.catch(() => undefined);
-      }
+      };
+      await this.createNamespaces(plan, root, netnsOf, startAgents);
+      this.say(plan, started, `${total} namespaces created`);
       await this.untilAborted(this.applyOps(live, rest, agentsStarting));
       this.say(plan, started, 'topology and recipe applied');
       await this.untilAborted(starting);
@@ -266,6 +270,8 @@ export class HostBackend {
     plan: CasePlan,
     root: readonly { line: string; op: Op }[],
     netnsOf: (node: string) => string,
+    /** Called once every namespace exists, before the baseline is read or written there. */
+    exist: () => void = () => undefined,
   ): Promise<void> {
     const all = plan.namespaces.map((n) => n.netns);
     const taken = all.find(this.exists);
@@ -286,6 +292,7 @@ export class HostBackend {
       const op = root[line - adds.length]?.op;
       throw new CommandError(op ? inNetns(netnsOf(op.node), op.argv) : ['ip', '-batch', '-'], r.exitCode, withoutFailedLine(r.stderr), r.timedOut);
     }
+    exist();
     if (together) return;
     this.baselineToWrite ??= await this.sharedBaseline(all[0] as string);
     const settings = SYSCTL_BASELINE.filter((s) => this.baselineToWrite?.has(s.key));

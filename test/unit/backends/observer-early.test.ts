@@ -61,6 +61,27 @@ t.test('the sessions open while the plan is applied, and the install feeds those
   t.same([...host.agents.open], [], 'nothing left open');
 });
 
+t.test('the agents start once the namespaces exist, while the baseline is read; the baseline still precedes every device', async (t) => {
+  const { host, backend, plan } = setup(t);
+  host.rootDiffers = ['net/ipv4/conf/all/rp_filter'];
+  host.readDelayMs = 200;
+  let readEnded = 0;
+  const run = host.run.bind(host);
+  host.run = async (cmd) => {
+    const r = await run(cmd);
+    if (cmd.argv[4] === 'grep') readEnded = performance.now();
+    return r;
+  };
+  const live = await backend.up(plan);
+  t.ok(readEnded > 0, 'the baseline was read');
+  t.ok(opens(host).length === 2 && opens(host).every((e) => e.at < readEnded), 'agents up (and their sessions open) before the read ended');
+  const lines = host.log.map((l) => l.join(' '));
+  const write = lines.findIndex((l) => l.startsWith('sysctl-baseline '));
+  const device = lines.findIndex((l) => /^ip (-n \S+ )?link (add|set)/.test(l));
+  t.ok(write >= 0 && write < device, `the baseline written before the first device (${lines[device]})`);
+  await backend.down(plan, live);
+});
+
 t.test('a case without observers opens no session', async (t) => {
   const { host, backend, plan } = setup(t);
   const p = { ...plan, observers: plan.observers.filter((op) => op.node === 'ap') };
