@@ -128,6 +128,13 @@ export class HostBackend {
   /** The baseline keys a fresh namespace of this host did not hold (read in the first case): all that cases write. */
   private baselineToWrite: Set<string> | undefined;
 
+  /**
+   * The one read of the baseline while it is in flight: cases that start together (a VM's first
+   * pair, each on a vCPU of its own) wait for it instead of reading again. Measured in a TCG
+   * guest, each read was an `ip netns exec … grep` of 200 files, ~330-540 ms, both at once.
+   */
+  private baselineReading: Promise<Set<string>> | undefined;
+
   /** Namespaces of finished cases, emptied, waiting to be deleted together (see `flush`). */
   private readonly deferred: string[] = [];
 
@@ -189,12 +196,13 @@ export class HostBackend {
     };
     let starting: Promise<unknown> = Promise.resolve();
     const agentsStarting = new Map<string, Promise<NamespaceAgent>>();
+    // Each observed node's nft session, opened as soon as its agent is up, until the install takes it.
+    const sessions = new Map<string, LiveProcess>();
+    const observed = new Set(plan.observers.filter((op) => op.input !== undefined).map((op) => op.node));
     try {
       const { root, rest } = hostOrder(plan.ops, netnsOf);
       const started = performance.now();
       const total = plan.namespaces.length;
-      await this.createNamespaces(plan, root, netnsOf);
-      this.say(plan, started, `${total} namespaces created`);
       let agentsUp = 0;
       const counted = (a: NamespaceAgent): NamespaceAgent => {
         if (this.hooks.signal?.aborted) a.kill();
@@ -202,9 +210,13 @@ export class HostBackend {
         if (++agentsUp % LARGE_BUILD === 0 || agentsUp === total) this.say(plan, started, `${agentsUp}/${total} namespace agents started`);
         return a;
       };
-      // The agents start while the plan is applied: on every node of a case that probes, where
-      // they carry the probe, its receiver and its evidence (a perl start each: milliseconds).
-      if (plan.probes.length > 0) {
+      // The agents start as soon as the namespaces exist, while the baseline is read and written
+      // and the plan is applied: on every node of a case that probes, where they carry the probe,
+      // its receiver and its evidence (a perl start each). They make no device and write no
+      // sysctl of their own, so the baseline still comes first where it counts. In a TCG guest
+      // the case that waits for another's baseline read (sharedBaseline) has its vCPU to spare.
+      const startAgents = (): void => {
+        if (plan.probes.length === 0) return;
         // A few at a time: the starts go through one forker process in turn anyway, and a start
         // handed to it cannot be taken back; an interrupt waited for all 300 of linear,150 (13 s).
         const startLimit = pLimit(AGENT_STARTS_AT_ONCE);
@@ -212,23 +224,34 @@ export class HostBackend {
           agentsStarting.set(node, startLimit(() => {
             if (this.hooks.signal?.aborted) throw new Error('interrupted');
             return NamespaceAgent.start(this.runner, netns, AGENT_LIFETIME_MS);
-          }).then((a) => (agents.set(node, counted(a)), a)));
+          }).then((a) => {
+            agents.set(node, counted(a));
+            // nft's own start (~0.5 s of a TCG guest's CPU) overlaps the build; installObservers
+            // feeds it the script once the devices exist.
+            if (observed.has(node) && !this.hooks.signal?.aborted) sessions.set(node, a.open({ argv: OBSERVER_SESSION_ARGV }));
+            return a;
+          }));
         }
         // Awaited below; until then a rejection (an agent killed by an interrupt) must not count
         // as unhandled, which would end the process in the middle of its teardown. Promise.all,
         // made in the same tick, handles each agent's own.
         starting = Promise.all(agentsStarting.values());
         starting.catch(() => undefined);
-      }
+      };
+      await this.createNamespaces(plan, root, netnsOf, startAgents);
+      this.say(plan, started, `${total} namespaces created`);
       await this.untilAborted(this.applyOps(live, rest, agentsStarting));
       this.say(plan, started, 'topology and recipe applied');
       await this.untilAborted(starting);
-      await this.untilAborted(Promise.all([this.installObservers(live, plan.observers), this.settle(live)]));
+      await this.untilAborted(Promise.all([this.installObservers(live, plan.observers, sessions), this.settle(live)]));
       this.say(plan, started, 'observers installed, links up: probing');
       return live;
     } catch (err) {
       // Interrupted: agents still starting are not waited for; deleting the namespaces kills them.
       if (!this.hooks.signal?.aborted) await starting.catch(() => undefined);
+      // Sessions no install took, and those it did: nothing will read them.
+      endSessions(sessions);
+      endSessions(live.observerSessions);
       await this.down(plan, live);
       throw err;
     }
@@ -237,7 +260,8 @@ export class HostBackend {
   /**
    * Every namespace of the case, the sysctl baseline in each (src/plan/baseline.ts), then the
    * devices that can be made from outside straight into them (bridges, veth pairs). The first
-   * case reads the baseline in one of its namespaces; every case then writes what differed there
+   * case reads the baseline in one of its namespaces (cases started meanwhile wait for that read,
+   * see sharedBaseline); every case then writes what differed there
    * into all of its namespaces before their devices exist (see baseline.ts). With nothing to
    * write (a clean root), namespaces and devices are one root `ip -batch`. A namespace of that
    * name that exists already is someone else's: never touched, never deleted.
@@ -246,6 +270,8 @@ export class HostBackend {
     plan: CasePlan,
     root: readonly { line: string; op: Op }[],
     netnsOf: (node: string) => string,
+    /** Called once every namespace exists, before the baseline is read or written there. */
+    exist: () => void = () => undefined,
   ): Promise<void> {
     const all = plan.namespaces.map((n) => n.netns);
     const taken = all.find(this.exists);
@@ -266,8 +292,9 @@ export class HostBackend {
       const op = root[line - adds.length]?.op;
       throw new CommandError(op ? inNetns(netnsOf(op.node), op.argv) : ['ip', '-batch', '-'], r.exitCode, withoutFailedLine(r.stderr), r.timedOut);
     }
+    exist();
     if (together) return;
-    this.baselineToWrite ??= await this.readBaseline(all[0] as string);
+    this.baselineToWrite ??= await this.sharedBaseline(all[0] as string);
     const settings = SYSCTL_BASELINE.filter((s) => this.baselineToWrite?.has(s.key));
     if (settings.length === 0 && lines.length === 0) return;
     const input = lines.length ? `${lines.join('\n')}\n` : undefined;
@@ -285,6 +312,22 @@ export class HostBackend {
     const line = failedBatchLine(b.stderr);
     const op = line === undefined ? undefined : root[line]?.op;
     throw new CommandError(op ? inNetns(netnsOf(op.node), op.argv) : shownBaselineArgv(b.argv), b.exitCode, withoutFailedLine(b.stderr), b.timedOut);
+  }
+
+  /**
+   * readBaseline, once for cases that need it at the same time: the first reads in its own fresh
+   * `netns`, the others wait for that answer (every namespace starts from the same values, see
+   * baseline.ts). A read that fails is not kept: the case that asks next reads again.
+   */
+  private sharedBaseline(netns: string): Promise<Set<string>> {
+    if (!this.baselineReading) {
+      const reading = this.readBaseline(netns);
+      this.baselineReading = reading;
+      reading.catch(() => {
+        if (this.baselineReading === reading) this.baselineReading = undefined;
+      });
+    }
+    return this.baselineReading;
   }
 
   /**
@@ -434,14 +477,18 @@ export class HostBackend {
    * line, then a `list` whose answer says it took; the session stays open for the readings, so a
    * node's observer costs one nft process per case instead of one per install and per reading.
    * Anything else (no agent, a complaint, no answer) installs it the way the op says, `nft -f -`,
-   * whose exit code and message are then the case's error.
+   * whose exit code and message are then the case's error. `opened` holds the sessions `up`
+   * opened while the plan was applied: each is taken (and so removed) by its node's install.
    */
-  private async installObservers(live: LiveCase, ops: readonly Op[]): Promise<void> {
-    await Promise.all(
+  private async installObservers(live: LiveCase, ops: readonly Op[], opened: Map<string, LiveProcess>): Promise<void> {
+    // Every install ends before a failure is thrown: a session kept after `up` ended them would be left open.
+    const installed = await Promise.allSettled(
       ops.map(async (op) => {
         const agent = live.agents.get(op.node);
         if (agent && op.input !== undefined) {
-          const session = await installBySession(agent.open({ argv: OBSERVER_SESSION_ARGV }), op.input, OBSERVER_ANSWER_MS * timeScale());
+          const early = opened.get(op.node);
+          opened.delete(op.node);
+          const session = await installBySession(early ?? agent.open({ argv: OBSERVER_SESSION_ARGV }), op.input, OBSERVER_ANSWER_MS * timeScale());
           if (session) {
             live.observerSessions.set(op.node, session);
             return;
@@ -452,10 +499,13 @@ export class HostBackend {
         if (r.exitCode !== 0) throw new CommandError(inNetns(live.netnsOf(op.node), op.argv), r.exitCode, r.stderr, r.timedOut);
       }),
     );
+    const failed = installed.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
-  /** Ends what probing needs (the agents) and leaves the topology standing: `lab up` keeps it. */
+  /** Ends what probing needs (the observer sessions, the agents) and leaves the topology standing: `lab up` keeps it. */
   async detach(live: LiveCase): Promise<void> {
+    endSessions(live.observerSessions);
     await Promise.all([...live.agents.values()].map((a) => a.stop().catch(() => undefined)));
     for (const a of live.agents.values()) this.agentsAlive.delete(a);
     live.agents.clear();
@@ -529,6 +579,12 @@ export class HostBackend {
     this.state.release(...gone);
   }
 }
+
+/** Closes each session (its nft reads end-of-file and exits) and forgets it. */
+const endSessions = (sessions: Map<string, LiveProcess>): void => {
+  for (const session of sessions.values()) session.kill();
+  sessions.clear();
+};
 
 /** One root `ip -force -batch` of `netns VERB NS` for each namespace. */
 const netnsBatch = (runner: Runner, verb: 'pids' | 'del', namespaces: readonly string[]): Promise<CommandResult> =>

@@ -96,3 +96,66 @@ t.test('on a clean root nothing is written, and later cases make namespaces and 
   t.ok(lines.some((l) => /link add (name )?wlan0 /.test(l) && l.includes(`netns ${second[0]}`)), 'the second case still makes its devices');
   t.ok(second.every((ns) => lines.indexOf(`ip netns add ${ns}`) < firstDevice(lines, second[0] as string)), 'after its namespaces');
 });
+
+/** Cases of the seed started at once on one backend (or one backend each), their reads slow enough to overlap. */
+const atOnce = async (t: Test, differs: readonly string[], backends: 'one' | 'each'): Promise<{ lines: string[]; namespaces: string[][] }> => {
+  const host = new FakeHost();
+  host.rootDiffers = [...differs];
+  host.readDelayMs = 30;
+  const dir = tempDir('lab-baseline-');
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const state = StateFile.create(dir, { pid: process.pid, scenarios: ['x.yaml'] });
+  const shared = new HostBackend(host, state, host.exists);
+  const plans = [1, 2, 3].map((i) => withoutProbes(planCase(seedScenario(), 0, `${state.prefix}-${i}`)));
+  await Promise.all(
+    plans.map(async (plan) => {
+      const backend = backends === 'one' ? shared : new HostBackend(host, state, host.exists);
+      await backend.down(plan, await backend.up(plan));
+    }),
+  );
+  state.close();
+  return { lines: host.log.map((l) => l.join(' ')), namespaces: plans.map((p) => p.namespaces.map((n) => n.netns)) };
+};
+
+t.test('cases that start at once share one read of the baseline, and each writes what differs before its devices', async (t) => {
+  const { lines, namespaces } = await atOnce(t, ['net/ipv4/conf/all/rp_filter'], 'one');
+  const reads = lines.filter((l) => l.startsWith('sysctl-read '));
+  t.equal(reads.length, 1, `three cases in flight at once, one read (${reads.join('; ')})`);
+  const read = lines.indexOf(reads[0] as string);
+  for (const ns of namespaces) {
+    const write = lines.indexOf(`sysctl-baseline ${ns.join(' ')} (1 settings)`);
+    t.ok(write > read, `${ns[0]}: written after the read`);
+    t.ok(write < firstDevice(lines, ns[0] as string), `${ns[0]}: and before its first device`);
+  }
+});
+
+t.test('negative control: backends that share nothing read once each, and the count sees it', async (t) => {
+  const { lines } = await atOnce(t, ['net/ipv4/conf/all/rp_filter'], 'each');
+  t.equal(lines.filter((l) => l.startsWith('sysctl-read ')).length, 3);
+});
+
+t.test('a read that fails fails the cases that waited for it; the next case reads again', async (t) => {
+  const host = new FakeHost();
+  host.readDelayMs = 30;
+  let failing = true;
+  const run = host.run.bind(host);
+  host.run = async (cmd) => {
+    const r = await run(cmd);
+    return failing && cmd.argv[4] === 'grep' ? { ...r, exitCode: 1, stdout: '', stderr: 'grep: cannot run' } : r;
+  };
+  const dir = tempDir('lab-baseline-');
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const state = StateFile.create(dir, { pid: process.pid, scenarios: ['x.yaml'] });
+  const backend = new HostBackend(host, state, host.exists);
+  const plan = (i: number) => withoutProbes(planCase(seedScenario(), 0, `${state.prefix}-${i}`));
+  const results = await Promise.allSettled([plan(1), plan(2)].map((p) => backend.up(p)));
+  t.same(results.map((r) => r.status), ['rejected', 'rejected'], 'both cases fail with it');
+  t.match(String((results[1] as PromiseRejectedResult).reason), /cannot run/, 'with the read\'s own error');
+  t.equal(host.log.filter((l) => l[0] === 'sysctl-read').length, 1, 'read once');
+  t.same([...host.namespaces], [], 'and torn down');
+  failing = false;
+  const p3 = plan(3);
+  await backend.down(p3, await backend.up(p3));
+  t.equal(host.log.filter((l) => l[0] === 'sysctl-read').length, 2, 'the next case read again');
+  state.close();
+});

@@ -15,6 +15,8 @@ export class FakeHost implements Runner {
   rootDiffers: string[] = [];
   /** How long `ip netns add` takes. */
   addDelayMs = 0;
+  /** How long the baseline's read takes (cases that start together are all in flight meanwhile). */
+  readDelayMs = 0;
   readonly started: { argv: readonly string[]; killed: boolean }[] = [];
 
   /** Whether a namespace exists, as the backend checks it (instead of /run/netns). */
@@ -42,7 +44,10 @@ export class FakeHost implements Runner {
     if (netns !== undefined && !this.namespaces.has(netns)) {
       return result(cmd, 1, '', `Cannot open network namespace "${netns}": No such file or directory`);
     }
-    if (netns !== undefined && cmd.argv[4] === 'grep') return this.readBaseline(cmd, netns);
+    if (netns !== undefined && cmd.argv[4] === 'grep') {
+      if (this.readDelayMs) await new Promise((r) => setTimeout(r, this.readDelayMs));
+      return this.readBaseline(cmd, netns);
+    }
     if (cmd.argv.includes('nft') && cmd.argv.includes('-j')) return result(cmd, 0, '{"nftables": []}');
     if (cmd.argv.includes('neigh')) return result(cmd, 0, '[]');
     return result(cmd, 0);
