@@ -98,9 +98,13 @@ export const baselineFailure = (stderr: string): { netns: string; key: string; e
 export const writeBaseline = (runner: Runner, argv: readonly string[], input: string | undefined, timeoutMs: number): Promise<CommandResult> =>
   runner.run({ argv: [...argv], ...(input !== undefined ? { input } : {}), timeoutMs });
 
-/** The argv that reads `settings` inside `netns` (see the top of this file). */
-export const baselineReadArgv = (netns: string, settings: readonly SysctlSettingValue[] = SYSCTL_BASELINE): string[] => [
-  'ip', 'netns', 'exec', netns, 'grep', '-s', '-H', '', ...settings.map((s) => `/proc/sys/${sysctlPath(s.key)}`),
+/**
+ * The argv that reads `settings` inside `netns` (see the top of this file), or, without one, in a
+ * fresh namespace of the read's own (`unshare --net`: a namespace like `ip netns add` makes, with
+ * no name to record or delete; it goes when grep ends).
+ */
+export const baselineReadArgv = (netns: string | undefined, settings: readonly SysctlSettingValue[] = SYSCTL_BASELINE): string[] => [
+  ...(netns === undefined ? ['unshare', '--net'] : ['ip', 'netns', 'exec', netns]), 'grep', '-s', '-H', '', ...settings.map((s) => `/proc/sys/${sysctlPath(s.key)}`),
 ];
 
 /**

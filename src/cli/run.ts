@@ -51,6 +51,8 @@ export const runCommand = async (opts: RunOptions, io: Output): Promise<number> 
   if (opts.explain && (opts.jobs ?? 1) > 1) io.err('--explain runs one case at a time (drop reasons are system-wide)\n');
   const done = await withLab({ scenarios: files, say: (text) => io.err(text), progress: true, exit: exitOnSecondSignal }, async (lab) => {
     const { runner, state, backend, signal } = lab;
+    // Read while the tracers start and the first cases plan (HostBackend.prefetchBaseline).
+    backend.prefetchBaseline();
     const byCase = new Map<string, CaseResult>();
     const limit = pLimit(Math.max(1, jobs));
     const caseOptions: CaseOptions = {

@@ -43,6 +43,7 @@ t.test('the argv: namespaces, settings as files under /proc/sys, then the comman
 t.test('the read: one grep of the files under /proc/sys in the namespace; what differs and what this kernel lacks', async (t) => {
   const settings = [{ key: 'net.ipv4.conf.all.rp_filter', value: 0 }, { key: 'net.ipv6.conf.all.force_forwarding', value: 0 }, { key: 'net.ipv4.conf.all.arp_ignore', value: 0 }];
   t.same(baselineReadArgv('ns-a', settings), ['ip', 'netns', 'exec', 'ns-a', 'grep', '-s', '-H', '', '/proc/sys/net/ipv4/conf/all/rp_filter', '/proc/sys/net/ipv6/conf/all/force_forwarding', '/proc/sys/net/ipv4/conf/all/arp_ignore']);
+  t.same(baselineReadArgv(undefined, settings).slice(0, 7), ['unshare', '--net', 'grep', '-s', '-H', '', '/proc/sys/net/ipv4/conf/all/rp_filter'], 'without a namespace: a fresh one of its own');
   t.same(baselineFound('/proc/sys/net/ipv4/conf/all/rp_filter:2\n/proc/sys/net/ipv4/conf/all/arp_ignore:0\n', settings), {
     differs: ['net.ipv4.conf.all.rp_filter'],
     missing: ['net.ipv6.conf.all.force_forwarding'],
@@ -158,4 +159,49 @@ t.test('a read that fails fails the cases that waited for it; the next case read
   await backend.down(p3, await backend.up(p3));
   t.equal(host.log.filter((l) => l[0] === 'sysctl-read').length, 2, 'the next case read again');
   state.close();
+});
+
+/** Two cases of the seed on one backend whose baseline was prefetched as the run started. */
+const prefetched = async (t: Test, differs: readonly string[], failRead = false): Promise<{ lines: string[]; namespaces: string[][]; backend: HostBackend }> => {
+  const host = new FakeHost();
+  host.rootDiffers = [...differs];
+  host.readDelayMs = 30;
+  if (failRead) {
+    const run = host.run.bind(host);
+    host.run = async (cmd) => (cmd.argv[0] === 'unshare' ? { argv: cmd.argv, exitCode: 1, stdout: '', stderr: 'unshare: cannot', durationMs: 1, timedOut: false } : run(cmd));
+  }
+  const dir = tempDir('lab-baseline-');
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const state = StateFile.create(dir, { pid: process.pid, scenarios: ['x.yaml'] });
+  const backend = new HostBackend(host, state, host.exists);
+  backend.prefetchBaseline();
+  const plans = [1, 2].map((i) => withoutProbes(planCase(seedScenario(), 0, `${state.prefix}-${i}`)));
+  await Promise.all(plans.map(async (plan) => backend.down(plan, await backend.up(plan))));
+  state.close();
+  return { lines: host.log.map((l) => l.join(' ')), namespaces: plans.map((p) => p.namespaces.map((n) => n.netns)), backend };
+};
+
+t.test('prefetched: read once in a namespace of its own before any case makes one; on a clean root, namespaces and devices in one batch', async (t) => {
+  const { lines, namespaces } = await prefetched(t, []);
+  const reads = lines.filter((l) => l.startsWith('sysctl-read '));
+  t.same(reads, [`sysctl-read (unshare) (${SYSCTL_BASELINE.length} files)`], 'one read, with unshare --net');
+  t.ok(lines.indexOf(reads[0] as string) < lines.findIndex((l) => l.startsWith('ip netns add')), 'before the first namespace');
+  t.notOk(lines.some((l) => l.startsWith('sysctl-baseline')), 'nothing to write');
+  for (const ns of namespaces) t.ok(firstDevice(lines, ns[0] as string) > lines.indexOf(`ip netns add ${ns[0]}`), `${ns[0]}: its devices after its namespaces`);
+});
+
+t.test('prefetched on a root that differs: every case writes what differs before its devices', async (t) => {
+  const { lines, namespaces } = await prefetched(t, ['net/ipv4/conf/all/rp_filter']);
+  t.equal(lines.filter((l) => l.startsWith('sysctl-read ')).length, 1);
+  for (const ns of namespaces) {
+    const write = lines.indexOf(`sysctl-baseline ${ns.join(' ')} (1 settings)`);
+    t.ok(write > 0 && write < firstDevice(lines, ns[0] as string), `${ns[0]}: written before its first device`);
+  }
+});
+
+t.test('a prefetch that fails is forgotten: the first case reads in its own namespace, as without one', async (t) => {
+  const { lines } = await prefetched(t, ['net/ipv4/conf/all/rp_filter'], true);
+  const reads = lines.filter((l) => l.startsWith('sysctl-read '));
+  t.equal(reads.length, 1, 'read once, by a case');
+  t.match(reads[0], /^sysctl-read lab-/, 'in a case\'s namespace');
 });

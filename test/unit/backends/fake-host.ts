@@ -48,6 +48,11 @@ export class FakeHost implements Runner {
       if (this.readDelayMs) await new Promise((r) => setTimeout(r, this.readDelayMs));
       return this.readBaseline(cmd, netns);
     }
+    // The baseline read in a namespace of its own (HostBackend.prefetchBaseline).
+    if (file === 'unshare' && a === '--net' && b === 'grep') {
+      if (this.readDelayMs) await new Promise((r) => setTimeout(r, this.readDelayMs));
+      return this.readBaseline(cmd, '(unshare)');
+    }
     if (cmd.argv.includes('nft') && cmd.argv.includes('-j')) return result(cmd, 0, '{"nftables": []}');
     if (cmd.argv.includes('neigh')) return result(cmd, 0, '[]');
     return result(cmd, 0);
@@ -71,11 +76,12 @@ export class FakeHost implements Runner {
     return { ...r, stdout: differs + r.stdout };
   }
 
-  /** The baseline's read (`ip netns exec NS grep -s -H '' FILE…`): `FILE:VALUE`, the kernel's value unless the root differs there. */
+  /** The baseline's read (`ip netns exec NS grep -s -H '' FILE…`, or `unshare --net grep …`): `FILE:VALUE`, the kernel's value unless the root differs there. */
   private readBaseline(cmd: Command, netns: string): CommandResult {
-    this.log.push(['sysctl-read', netns, `(${cmd.argv.length - 8} files)`]);
+    const files = cmd.argv.indexOf('') + 1;
+    this.log.push(['sysctl-read', netns, `(${cmd.argv.length - files} files)`]);
     const values = new Map(SYSCTL_BASELINE.map((s) => [`/proc/sys/${sysctlPath(s.key)}`, String(s.value)]));
-    const stdout = cmd.argv.slice(8).map((f) => `${f}:${this.rootDiffers.includes(f.slice('/proc/sys/'.length)) ? 'other' : values.get(f)}\n`).join('');
+    const stdout = cmd.argv.slice(files).map((f) => `${f}:${this.rootDiffers.includes(f.slice('/proc/sys/'.length)) ? 'other' : values.get(f)}\n`).join('');
     return result(cmd, 0, stdout);
   }
 
