@@ -131,3 +131,24 @@ export const baselineFound = (
   }
   return { differs, missing };
 };
+
+/** A read of the baseline started before lab's backend exists (startBaselineRead), for its first prefetch. */
+let started: Promise<CommandResult> | undefined;
+
+/**
+ * Starts the baseline's read in a fresh namespace of its own (baselineReadArgv without one) now,
+ * before a backend exists: lab's VM host side does it while the guest loads its modules
+ * (src/cli/vm-entry.ts), where it costs the run nothing. The first HostBackend.prefetchBaseline
+ * takes it instead of reading again.
+ */
+export const startBaselineRead = (runner: Runner, timeoutMs: number): void => {
+  started = runner.run({ argv: baselineReadArgv(undefined), timeoutMs });
+  started.catch(() => undefined);
+};
+
+/** The read startBaselineRead started, once (undefined when none was, or it was taken). */
+export const takeBaselineRead = (): Promise<CommandResult> | undefined => {
+  const read = started;
+  started = undefined;
+  return read;
+};

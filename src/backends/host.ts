@@ -13,7 +13,7 @@ import { isListAnswer, OBSERVER_LIST_LINE, OBSERVER_SESSION_ARGV, scriptLine } f
 import { inNetns } from './in-netns.js';
 import { namespaceInode, netnsRunDir, type StateFile } from './state.js';
 import { tracing } from './trace.js';
-import { baselineArgv, baselineFailure, baselineFound, baselineReadArgv, missingKeys, shownBaselineArgv, writeBaseline } from './baseline.js';
+import { baselineArgv, baselineFailure, baselineFound, baselineReadArgv, missingKeys, shownBaselineArgv, takeBaselineRead, writeBaseline } from './baseline.js';
 import { SYSCTL_BASELINE } from '../plan/baseline.js';
 
 export { inNetns };
@@ -351,7 +351,7 @@ export class HostBackend {
    */
   private async readBaseline(netns: string | undefined): Promise<Set<string>> {
     const argv = baselineReadArgv(netns);
-    const r = await this.runner.run({ argv, timeoutMs: 10_000 * timeScale() });
+    const r = await ((netns === undefined ? takeBaselineRead() : undefined) ?? this.runner.run({ argv, timeoutMs: 10_000 * timeScale() }));
     const found = baselineFound(r.stdout);
     const files = argv.indexOf('') + 1;
     if (!found) throw new CommandError([...argv.slice(0, files), `<${argv.length - files} files under /proc/sys>`], r.exitCode, r.stderr || 'it read no sysctl', r.timedOut);

@@ -2,7 +2,7 @@
 // every namespace after creating it and before any device is made (the root batch of links).
 import { rmSync } from 'node:fs';
 import t, { type Test } from 'tap';
-import { baselineArgv, baselineFailure, baselineFound, baselineReadArgv, missingKeys, shownBaselineArgv } from '../../../src/backends/baseline.js';
+import { baselineArgv, baselineFailure, baselineFound, baselineReadArgv, missingKeys, shownBaselineArgv, startBaselineRead, takeBaselineRead } from '../../../src/backends/baseline.js';
 import { HostBackend } from '../../../src/backends/host.js';
 import { StateFile } from '../../../src/backends/state.js';
 import { baselineRecord, SYSCTL_BASELINE, sysctlPath } from '../../../src/plan/baseline.js';
@@ -204,4 +204,22 @@ t.test('a prefetch that fails is forgotten: the first case reads in its own name
   const reads = lines.filter((l) => l.startsWith('sysctl-read '));
   t.equal(reads.length, 1, 'read once, by a case');
   t.match(reads[0], /^sysctl-read lab-/, 'in a case\'s namespace');
+});
+
+t.test('a read started before the backend (a VM host side, beside the module load) is the prefetch: not read again', async (t) => {
+  const host = new FakeHost();
+  host.rootDiffers = ['net/ipv4/conf/all/rp_filter'];
+  startBaselineRead(host, 10_000);
+  const dir = tempDir('lab-baseline-');
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const state = StateFile.create(dir, { pid: process.pid, scenarios: ['x.yaml'] });
+  const backend = new HostBackend(host, state, host.exists);
+  backend.prefetchBaseline();
+  const plan = withoutProbes(planCase(seedScenario(), 0, `${state.prefix}-1`));
+  await backend.down(plan, await backend.up(plan));
+  state.close();
+  const lines = host.log.map((l) => l.join(' '));
+  t.equal(lines.filter((l) => l.startsWith('sysctl-read ')).length, 1, 'one read, the early one');
+  t.ok(lines.includes(`sysctl-baseline ${plan.namespaces.map((n) => n.netns).join(' ')} (1 settings)`), 'and what it found differs is written');
+  t.equal(takeBaselineRead(), undefined, 'taken once');
 });
