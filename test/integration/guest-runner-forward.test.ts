@@ -5,7 +5,7 @@
 // `stop` came back unanswered, so every case's namespaces were emptied again by an `ip netns pids`
 // batch. The runner is local here (perl on stdin and stdout, as in the unit tests), in a mount
 // namespace of its own: it mounts a tmpfs over the socket's folder, as it does in a guest.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
@@ -18,6 +18,20 @@ import { needsRoot } from './helpers.js';
 
 // The guest's side: reads until the end of what it is sent, then answers and closes.
 const ANSWERER = 'use Socket; socket(my $s, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!"; connect($s, pack_sockaddr_un($ARGV[0])) or die "connect: $!"; my $got = ""; while (sysread($s, my $b, 4096)) { $got .= $b } defined syswrite($s, "answer to $got") or die "write: $!"; close $s; print "wrote\\n"';
+
+/** The guest runner on stdin and stdout of a local perl with OPTIONS, in a mount namespace of its own; ended with the test. */
+const localRunner = async (t: Test, options: string[]): Promise<GuestRunner> => {
+  const child = spawn('unshare', ['--mount', '--propagation', 'private', 'perl', '-e', GUEST_RUNNER_PL, '--', ...options, '-'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const runner = new GuestRunner(Duplex.from({ readable: child.stdout, writable: child.stdin }));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  t.teardown(async () => {
+    runner.close();
+    child.stdin.end();
+    await exited;
+  });
+  await runner.hello;
+  return runner;
+};
 
 t.test('the host ends its writing; the guest still answers, and the answer arrives', { skip: needsRoot }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lab-forward-'));
@@ -38,15 +52,7 @@ t.test('the host ends its writing; the guest still answers, and the answer arriv
   });
   await new Promise((r) => setTimeout(r, 50));
 
-  const child = spawn('unshare', ['--mount', '--propagation', 'private', 'perl', '-e', GUEST_RUNNER_PL, '-'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const runner = new GuestRunner(Duplex.from({ readable: child.stdout, writable: child.stdin }));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  t.teardown(async () => {
-    runner.close();
-    child.stdin.end();
-    await exited;
-  });
-  await runner.hello;
+  const runner = await localRunner(t, []);
   const r = await runner.run({ argv: ['perl', '-e', ANSWERER, path], timeoutMs: 10_000 });
   t.equal(r.exitCode, 0, r.stderr);
   t.equal(r.stdout, 'wrote\n', 'the guest wrote its answer after reading the end of the question');
@@ -58,15 +64,7 @@ t.test('--bind SRC DST: DST made and showing SRC before the runner says hello; a
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'shown'), 'from the share\n');
   const dst = join(dir, 'deep', 'er', 'mount point');
-  const child = spawn('unshare', ['--mount', '--propagation', 'private', 'perl', '-e', GUEST_RUNNER_PL, '--', '--bind', dir, dst, '-'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const runner = new GuestRunner(Duplex.from({ readable: child.stdout, writable: child.stdin }));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  t.teardown(async () => {
-    runner.close();
-    child.stdin.end();
-    await exited;
-  });
-  await runner.hello;
+  const runner = await localRunner(t, ['--bind', dir, dst]);
   const r = await runner.run({ argv: ['cat', join(dst, 'shown')] });
   t.equal(r.stdout, 'from the share\n', 'the bound folder shows the share');
 
