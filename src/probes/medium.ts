@@ -1,5 +1,5 @@
-// The radio medium, observed: tcpdump on each medium's monitor interface (src/plan/wireless.ts)
-// writes a radiotap pcap for the whole case; when the case is over, the frames that carried each
+// The radio medium, observed: a capture on each medium's monitor interface (src/plan/wireless.ts;
+// src/agent/capture.pl forked by the node's agent) writes a radiotap pcap for the whole case; when the case is over, the frames that carried each
 // probe's packets are counted from it. With --out the pcaps stay there (DIR/<case>/medium-w0.pcap).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,7 +74,7 @@ export const observeMedia = async (host: ProbeHost, caseDir: string | undefined)
   if (!media?.length || probes.length === 0) return NOTHING;
   const dir = caseDir ?? mkdtempSync(join(tmpdir(), 'lab-medium-'));
   mkdirSync(dir, { recursive: true });
-  // tcpdump's default mode on a monitor interface, which hears its whole medium.
+  // A monitor interface hears its whole medium (promiscuous: tcpdump's default, where it is the capture).
   const targets = media.map((monitor) => ({ node: monitor.node, dev: monitor.dev, file: join(dir, mediumPcapName(monitor.medium)), promiscuous: true }));
   const { dumps: started, late } = await startCaptures(host, targets, LISTEN_MS, (t) => startMediumCapture(host, t));
   const dumps = started.map((d, i) => ({ ...d, monitor: media[i] as (typeof media)[number] }));
