@@ -179,7 +179,7 @@ const measure = async (env: BenchEnv, opts: BenchOptions, io: Output) => {
   }
   if (opts.parts.includes('vm')) {
     // The floor and the wireless scenario on one kernel, with stages (src/bench/vm.ts).
-    const vm = await attempt('wireless scenario on the VM backend', () => vmBench({ runner: env.raw, cacheDir: defaultCacheDir(), packageRoot: env.root, log: env.log, signal: env.signal }));
+    const vm = await attempt('wireless scenario on the VM backend', () => vmBench({ runner: env.raw, cacheDir: defaultCacheDir(), packageRoot: env.root, log: env.log, signal: env.signal }, opts.repeat));
     if (vm) {
       doc.vm = vm;
       doc.vm_wireless_s = vm.scenario_s;

@@ -105,15 +105,18 @@ t.test('SIGINT in the middle of the bench tears down what it built', { skip: nee
   t.equal(String(r.stdout), '', 'an interrupted bench prints no table');
 });
 
-// The VM part boots twice under TCG here (minutes): only where QEMU is and Debian's kernel is
+// The VM part boots four times under TCG here (two rounds of floor and scenario, minutes): only where QEMU is and Debian's kernel is
 // cached already (a download is no part of this test).
 const debianCached = cachedKernels(defaultCacheDir()).some((k) => k.source.startsWith('linux-image-') && k.modulesRoot !== undefined);
 const vmSkip = needsRoot || (!existsSync('/usr/bin/qemu-system-x86_64') ? 'needs qemu-system-x86 (make deps)' : debianCached ? false : 'no Debian kernel in the cache (lab kernels)');
 
 t.test('lab bench --only vm --json: the floor, the scenario and its stages as the VM run reached them', { skip: vmSkip, timeout: 15 * 60_000 }, async (t) => {
-  const r = await lab(['bench', '--only', 'vm', '--json'], { ...envWith(stateDir()), timeout: 14 * 60_000 });
+  const r = await lab(['bench', '--only', 'vm', '--json', '--repeat', '2'], { ...envWith(stateDir()), timeout: 14 * 60_000 });
   t.equal(r.exitCode, 0, String(r.stderr));
   const doc = JSON.parse(String(r.stdout)) as Record<string, any>;
+  const rounds = (doc['vm'] as { rounds: { ratio: number }[] }).rounds;
+  t.equal(rounds.length, 2, 'two rounds of floor and scenario');
+  t.equal((doc['vm'] as { ratio: number }).ratio, Math.max(...rounds.map((x) => x.ratio)), 'of two, the document is the higher ratio\'s round');
   const vm = doc['vm'] as { floor_s: number; scenario_s: number; ratio: number; boot_s: number | null; first_command_s: number | null; stages: { name: string; s: number; case_s?: number; status?: string }[] };
   t.ok(vm.floor_s > 0 && vm.scenario_s > vm.floor_s, `floor ${vm.floor_s} s, scenario ${vm.scenario_s} s`);
   t.equal(doc['vm_wireless_s'], vm.scenario_s);

@@ -10,7 +10,7 @@ export const bench = labCommand({
       .option('json', { type: 'boolean', default: false, describe: 'print the JSON document instead of the table' })
       .option('quick', { type: 'boolean', default: false, describe: 'a tiny run: linear,3 once, the first two default cases once, 4 matrix cells, no VM' })
       .option('linear', { type: 'string', describe: 'the sizes N of linear,N, comma-separated (default 20,50,100)' })
-      .option('repeat', { type: 'number', describe: 'runs of lab and the floor per size, and of each default case (default 5); Mininet runs once per size' })
+      .option('repeat', { type: 'number', describe: 'runs of lab and the floor per size, and of each default case (default 5); Mininet runs once per size; rounds of the VM floor and scenario (3 at most)' })
       .option('cells', { type: 'number', describe: 'cells of the matrix (default 100)' })
       .option('mininet', { type: 'boolean', default: true, describe: 'compare with Mininet when it is installed (--no-mininet: do not)' })
       .option('only', { type: 'string', describe: 'only these parts, comma-separated: linear, seed, matrix, vm' })

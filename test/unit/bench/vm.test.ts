@@ -1,7 +1,7 @@
 // The VM bench's pure parts: stages from the VM run's stage events (they add up to the total,
 // cases carry their own duration), the boot and first-command figures, and the text shown.
 import t from 'tap';
-import { between, gist, renderVm, scenarioStages, type StageMark, type VmBenchDoc } from '../../../src/bench/vm.js';
+import { between, gist, medianRound, renderVm, scenarioStages, type StageMark, type VmBenchDoc, type VmRound } from '../../../src/bench/vm.js';
 import type { VmStageEvent } from '../../../src/types/vm.js';
 
 const sum = (xs: { s: number }[]): number => Math.round(xs.reduce((a, x) => a + x.s, 0) * 1000) / 1000;
@@ -53,6 +53,7 @@ t.test('the text: the ratio against the 3x target, boot and first command, the s
   const doc: VmBenchDoc = {
     floor_s: 5, scenario_s: 30, ratio: 6, kernel: '6.1.0-28-amd64', accel: 'tcg', boot_s: 3.5, first_command_s: 1.25,
     stages: [{ name: 'case ✓ a (30.00 s its own)', s: 30, case_s: 30, status: 'pass' }], floor_stages: [{ name: 'boot: QEMU start → /init', s: 5 }],
+    rounds: [{ floor_s: 5, scenario_s: 30, ratio: 6 }],
   };
   const text = renderVm(doc);
   t.match(text, /30\.00 s, floor 5\.00 s: 6\.00× the floor \(target ≤ 3×: miss\)/);
@@ -61,6 +62,23 @@ t.test('the text: the ratio against the 3x target, boot and first command, the s
   t.match(text, /^ +30\.00 s {2}case ✓ a \(30\.00 s its own\)$/m);
   t.match(renderVm({ ...doc, scenario_s: 12, ratio: 2.4 }), /target ≤ 3×: pass/, 'the verdict follows the ratio');
   t.match(renderVm({ ...doc, boot_s: null }), /guest runner alive\): — \(not seen\)/);
+  t.notMatch(text, /rounds/, 'one round: no line of rounds');
+  const three = renderVm({ ...doc, rounds: [{ floor_s: 4, scenario_s: 10, ratio: 2.5 }, doc.rounds[0]!, { floor_s: 4, scenario_s: 14, ratio: 3.5 }] });
+  t.match(three, /the median of 3 rounds \(floor, then scenario\): ratios 2\.50 \(10\.00 s \/ 4\.00 s\), 6\.00 \(30\.00 s \/ 5\.00 s\), 3\.50 \(14\.00 s \/ 4\.00 s\)/);
+});
+
+t.test('rounds: the one whose ratio is the median is the document, every round is listed in order', async (t) => {
+  const round = (scenario_s: number, floor_s: number): VmRound => ({
+    floor_s, scenario_s, ratio: Math.round((scenario_s / floor_s) * 100) / 100, kernel: 'k', accel: 'tcg', boot_s: 1, first_command_s: 1,
+    stages: [{ name: `scenario ${scenario_s}`, s: scenario_s }], floor_stages: [],
+  });
+  const doc = medianRound([round(13, 4), round(10, 4), round(12, 3.9)]);
+  t.equal(doc.ratio, 3.08, 'the middle ratio of 3.25, 2.5, 3.08');
+  t.equal(doc.stages[0]?.name, 'scenario 12', 'with that round\'s stages');
+  t.same(doc.rounds.map((r) => r.ratio), [3.25, 2.5, 3.08], 'every round, in the order they ran');
+  t.equal(medianRound([round(10, 4), round(13, 4)]).ratio, 3.25, 'of two, the higher');
+  t.equal(medianRound([round(10, 4)]).rounds.length, 1);
+  t.throws(() => medianRound([]), /no VM round/);
 });
 
 t.test("a case's error in one line, its start and its end", async (t) => {
