@@ -71,8 +71,9 @@ sub main {
   my ($dev, $file, $seconds) = @_;
   # Stopped as tcpdump stops: every frame already written, exit 0. For the whole process (it is
   # one run of main): lab's stop closes stdin and sends SIGTERM at once, and the loop may have
-  # ended on the first before the second arrives.
-  $SIG{TERM} = sub { exit 0 };
+  # ended on the first before the second arrives; once it has, the signal is ignored (one that
+  # came in the middle of perl's exit was seen to kill it: exit -1, 1 CI run in 3).
+  $SIG{TERM} = sub { $SIG{TERM} = 'IGNORE'; exit 0 };
   eval {
     die "usage: DEV FILE SECONDS\n" unless defined $seconds && $seconds =~ /^\d+$/;
     # Protocol 0 until bound: a socket made for every protocol would queue frames of every device
@@ -105,6 +106,7 @@ sub main {
       my ($sec, $nsec) = ioctl($s, SIOCGSTAMPNS, $stamp) ? unpack('q q', $stamp) : (time, 0);
       defined syswrite($out, pcap_record($sec, $nsec, $frame)) or die "$file: $!\n";
     }
+    $SIG{TERM} = 'IGNORE';
     1;
   } and return;
   print STDERR $@;
